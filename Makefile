@@ -1,0 +1,45 @@
+# The two commands a newcomer needs: `make run` (the service on SQLite) and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: install run demo test openapi migration clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+## Serve the API on the embedded SQLite database (migrated first).
+run: install
+	$(BIN)/flask db upgrade
+	@echo "Homeshare API: http://$(HOST):$(PORT)/api/v1  docs: http://$(HOST):$(PORT)/api/v1/docs"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## The same, with a demo scheme and one account of each role to sign in with.
+demo: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask homeshare seed-demo
+	@echo "Homeshare API: http://$(HOST):$(PORT)/api/v1  docs: http://$(HOST):$(PORT)/api/v1/docs"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+## Every test, on SQLite and (when it answers, or always under CI=true) PostgreSQL.
+test: install
+	$(BIN)/python -m pytest
+
+## Regenerate openapi.yaml from the code.
+openapi: install
+	$(BIN)/flask homeshare write-openapi openapi.yaml
+
+## Write a new migration from the models: make migration m="what changed"
+migration: install
+	$(BIN)/flask db migrate -m "$(m)"
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

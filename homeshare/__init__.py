@@ -1,0 +1,126 @@
+"""Homeshare: the backend Homeshare schemes run to pair householders with sharers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from flask import Flask
+
+from homeshare.config import finalise, load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+API_TITLE = "Homeshare API"
+API_VERSION = "1.0.0"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application. ``config`` overrides what the environment says."""
+    settings = load_config()
+    settings.update(config or {})
+    instance_path = Path(settings.get("HOMESHARE_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
+    settings = finalise(settings, instance_path)
+
+    app = Flask(__name__, instance_path=str(instance_path))
+    app.config.update(_framework_defaults(settings))
+    app.config.update(settings)
+
+    register_logging(app)
+    register_extensions(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
+    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        engine_options = {"connect_args": {"timeout": 15}}
+    return {
+        "TESTING": settings["HOMESHARE_ENV"] == "testing",
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SQLALCHEMY_RECORD_QUERIES": False,
+        "JSON_SORT_KEYS": False,
+        "API_TITLE": API_TITLE,
+        "API_VERSION": API_VERSION,
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "The API that Homeshare schemes, their coordinators and the people they "
+                    "match use. Every error is problem details (RFC 9457)."
+                )
+            },
+            "components": {
+                "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+            },
+        },
+    }
+
+
+def register_logging(app: Flask) -> None:
+    from homeshare.common.requests import configure_logging
+
+    configure_logging(app)
+
+
+def register_extensions(app: Flask) -> None:
+    from homeshare.accounts.tokens import configure_jwt
+    from homeshare.extensions import Api, cors, db, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    configure_jwt(app)
+    app.extensions["homeshare.api"] = Api(app)
+    origins = app.config["HOMESHARE_CORS_ORIGINS"]
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": origins}} if origins else {},
+        expose_headers=["X-Request-ID", "ETag", "Retry-After"],
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def register_error_handlers(app: Flask) -> None:
+    from homeshare.errors import register_error_handlers as register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from homeshare.common.requests import register_request_hooks as register
+
+    register(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from homeshare.accounts.routes import accounts, auth
+    from homeshare.health.routes import blp as health
+    from homeshare.schemes.routes import blp as schemes
+
+    api = app.extensions["homeshare.api"]
+    for blueprint in (health, auth, accounts, schemes):
+        api.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    from homeshare.cli import homeshare_cli
+
+    app.cli.add_command(homeshare_cli)

@@ -1,0 +1,63 @@
+"""The one way views check who may do what.
+
+``requires(*roles)`` guards a view: a valid access token whose session and account are
+still live, and (when roles are given) one of those roles. Object checks are plain
+functions that raise ``NotFound`` for anything outside the caller's reach, so the API
+never confirms that another scheme's records exist.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from flask import current_app
+from flask_jwt_extended import current_user, verify_jwt_in_request
+
+from homeshare.accounts.models import Account, Role
+from homeshare.errors import Forbidden, NotFound
+from homeshare.extensions import documents_bearer_auth, documents_errors
+
+
+def requires(*roles: Role, refresh: bool = False):
+    """Guard a view: authenticated, and in one of ``roles`` when any are given.
+
+    With ``refresh=True`` the view takes a refresh token instead of an access token.
+    """
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request(refresh=refresh)
+            if roles and current_user.role not in roles:
+                raise Forbidden("Your role does not allow this.")
+            return current_app.ensure_sync(func)(*args, **kwargs)
+
+        documents_bearer_auth(wrapper)
+        documents_errors(*((401, 403) if roles else (401,)))(wrapper)
+        return wrapper
+
+    return decorator
+
+
+def current_account() -> Account:
+    return current_user
+
+
+def ensure_scheme_staff(account: Account, scheme_id: uuid.UUID) -> None:
+    """Admins reach every scheme; coordinators only their own."""
+    if account.role is Role.ADMIN:
+        return
+    if account.role is Role.COORDINATOR and account.scheme_id == scheme_id:
+        return
+    raise NotFound("No such scheme.")
+
+
+def ensure_account_staff(account: Account, target: Account | None) -> Account:
+    """The target account, if the caller administers its scheme; NotFound otherwise."""
+    if target is not None:
+        if account.role is Role.ADMIN:
+            return target
+        if account.role is Role.COORDINATOR and target.scheme_id == account.scheme_id:
+            return target
+    raise NotFound("No such account.")

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from homeshare.common.db import IdMixin, TimestampMixin, UTCDateTime
+from homeshare.extensions import db
+from homeshare.schemes.models import Scheme
+
+
+class Role(str, enum.Enum):
+    HOUSEHOLDER = "householder"
+    SHARER = "sharer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+SELF_REGISTERING_ROLES = (Role.HOUSEHOLDER, Role.SHARER)
+
+
+class Account(IdMixin, TimestampMixin, db.Model):
+    """A person who can sign in. Admins belong to no scheme; everyone else to exactly one."""
+
+    __tablename__ = "account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role = 'admin' AND scheme_id IS NULL) OR (role <> 'admin' AND scheme_id IS NOT NULL)",
+            name="scheme_unless_admin",
+        ),
+    )
+
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    role: Mapped[Role] = mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, create_constraint=True,
+                name="role", values_callable=lambda roles: [r.value for r in roles]),
+        nullable=False,
+    )
+    scheme_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("scheme.id", ondelete="RESTRICT"), index=True
+    )
+    is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
+
+    def __repr__(self) -> str:
+        return f"<Account {self.role.value} {self.id}>"
+
+
+class AuthSession(IdMixin, db.Model):
+    """One signed-in device: a family of refresh tokens, of which only the newest is valid.
+
+    Every access and refresh token carries its session id. Logging out, changing the
+    password or deactivating the account revokes sessions, which ends every token of
+    theirs at once, in every process. Presenting a refresh token other than the
+    session's newest (a stolen or replayed one) revokes the whole session.
+    """
+
+    __tablename__ = "auth_session"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    refresh_jti: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
+
+    account: Mapped[Account] = relationship(lazy="raise")

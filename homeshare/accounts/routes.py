@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import uuid
+
+from flask import g
+from flask.views import MethodView
+from flask_jwt_extended import get_jwt
+
+from homeshare.accounts import service
+from homeshare.accounts.access import current_account, ensure_account_staff, ensure_scheme_staff, requires
+from homeshare.accounts.models import Role
+from homeshare.accounts.schemas import (
+    AccountListQuerySchema,
+    AccountSchema,
+    CoordinatorCreateSchema,
+    LoginSchema,
+    PasswordChangeSchema,
+    RegisterSchema,
+    TokenPairSchema,
+)
+from homeshare.common.pagination import page_of
+from homeshare.errors import Conflict
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.schemes.service import get_scheme
+
+auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Registration, sign-in and tokens.")
+accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and their activation.")
+
+STAFF = (Role.COORDINATOR, Role.ADMIN)
+
+
+@auth.route("/register")
+class Register(MethodView):
+    @auth.arguments(RegisterSchema)
+    @auth.response(201, AccountSchema, description="The account was created.")
+    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True)
+    @documents_errors(409)
+    def post(self, data):
+        """Register as a householder or a sharer of a scheme
+
+        Repeating the same request (same email, password, role and scheme) returns the
+        account created the first time, with 200; any other use of a taken email is 409.
+        """
+        result = service.register(
+            scheme_slug=data["scheme"], email=data["email"], password=data["password"], role=Role(data["role"])
+        )
+        return result.account, 201 if result.created else 200
+
+
+@auth.route("/login")
+class Login(MethodView):
+    @auth.arguments(LoginSchema)
+    @auth.response(200, TokenPairSchema)
+    @documents_errors(401)
+    def post(self, data):
+        """Sign in with email and password
+
+        Starts a session: an access token (minutes) and a refresh token (days).
+        """
+        return service.log_in(email=data["email"], password=data["password"])
+
+
+@auth.route("/refresh")
+class Refresh(MethodView):
+    @requires(refresh=True)
+    @auth.response(200, TokenPairSchema)
+    def post(self):
+        """Exchange the refresh token for new tokens
+
+        Send the refresh token as the bearer token. It is good once: the response holds
+        its replacement. Presenting an already-used refresh token ends the session.
+        """
+        claims = get_jwt()
+        return service.refresh(
+            account=current_account(), session_id=g.auth_session_id, presented_jti=claims["jti"]
+        )
+
+
+@auth.route("/logout")
+class Logout(MethodView):
+    @requires()
+    @auth.response(204)
+    def post(self):
+        """Sign out: end this session and every token of it"""
+        service.log_out(session_id=g.auth_session_id)
+
+
+@auth.route("/password")
+class Password(MethodView):
+    @requires()
+    @auth.arguments(PasswordChangeSchema)
+    @auth.response(200, TokenPairSchema)
+    def post(self, data):
+        """Change your password
+
+        Ends every session of the account, on every device, and returns the tokens of a
+        new session for this one.
+        """
+        return service.change_password(
+            account=current_account(),
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+        )
+
+
+@accounts.route("/me")
+class Me(MethodView):
+    @requires()
+    @accounts.response(200, AccountSchema)
+    def get(self):
+        """Your own account"""
+        return current_account()
+
+
+@accounts.route("/schemes/<uuid:scheme_id>/coordinators")
+class Coordinators(MethodView):
+    @requires(*STAFF)
+    @accounts.arguments(CoordinatorCreateSchema)
+    @accounts.response(201, AccountSchema)
+    @accounts.alt_response(200, schema=AccountSchema, description="The same request, repeated.", success=True)
+    @documents_errors(404, 409)
+    def post(self, data, scheme_id: uuid.UUID):
+        """Create a coordinator of a scheme (its coordinators, or an admin)"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        result = service.create_coordinator(
+            scheme=get_scheme(scheme_id), email=data["email"], password=data["password"]
+        )
+        return result.account, 201 if result.created else 200
+
+
+@accounts.route("/schemes/<uuid:scheme_id>/accounts")
+class SchemeAccounts(MethodView):
+    @requires(*STAFF)
+    @accounts.arguments(AccountListQuerySchema, location="query")
+    @accounts.response(200, page_of(AccountSchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """List the accounts of a scheme (its coordinators, or an admin)"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.list_accounts(
+            scheme_id=scheme_id,
+            role=query.get("role"),
+            is_active=query.get("is_active"),
+            page=query["page"],
+            per_page=query["per_page"],
+        )
+
+
+def _set_active(account_id: uuid.UUID, active: bool):
+    caller = current_account()
+    target = ensure_account_staff(caller, service.get_account(account_id))
+    if target.id == caller.id:
+        raise Conflict("You cannot change the activation of your own account.", kind="own-account")
+    return service.set_active(target, active)
+
+
+@accounts.route("/accounts/<uuid:account_id>/deactivate")
+class Deactivate(MethodView):
+    @requires(*STAFF)
+    @accounts.response(200, AccountSchema)
+    @documents_errors(404, 409)
+    def post(self, account_id: uuid.UUID):
+        """Deactivate an account: its tokens stop working at once"""
+        return _set_active(account_id, False)
+
+
+@accounts.route("/accounts/<uuid:account_id>/reactivate")
+class Reactivate(MethodView):
+    @requires(*STAFF)
+    @accounts.response(200, AccountSchema)
+    @documents_errors(404, 409)
+    def post(self, account_id: uuid.UUID):
+        """Reactivate an account; its owner signs in again"""
+        return _set_active(account_id, True)

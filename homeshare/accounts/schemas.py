@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.pagination import PageQuerySchema
+from homeshare.common.schemas import Schema
+from homeshare.schemes.schemas import SchemeSummarySchema
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 128
+
+
+class EmailAddress(ma.fields.Email):
+    """An email address; surrounding spaces (a phone keyboard's habit) are dropped."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = value.strip()
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def _email(**kwargs) -> ma.fields.Email:
+    return EmailAddress(validate=validate.Length(max=254), **kwargs)
+
+
+def _new_password(**kwargs) -> ma.fields.String:
+    return ma.fields.String(
+        load_only=True,
+        validate=validate.Length(min=PASSWORD_MIN_LENGTH, max=PASSWORD_MAX_LENGTH),
+        metadata={"description": f"{PASSWORD_MIN_LENGTH} to {PASSWORD_MAX_LENGTH} characters."},
+        **kwargs,
+    )
+
+
+def _given_password(**kwargs) -> ma.fields.String:
+    return ma.fields.String(load_only=True, validate=validate.Length(min=1, max=PASSWORD_MAX_LENGTH), **kwargs)
+
+
+class RegisterSchema(Schema):
+    scheme = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=50),
+        metadata={"description": "Slug of the scheme to join."},
+    )
+    email = _email(required=True)
+    password = _new_password(required=True)
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in SELF_REGISTERING_ROLES]))
+
+
+class LoginSchema(Schema):
+    email = _email(required=True)
+    password = _given_password(required=True)
+
+
+class PasswordChangeSchema(Schema):
+    current_password = _given_password(required=True)
+    new_password = _new_password(required=True)
+
+
+class CoordinatorCreateSchema(Schema):
+    email = _email(required=True)
+    password = _new_password(required=True)
+
+
+class TokenPairSchema(Schema):
+    access_token = ma.fields.String(required=True)
+    refresh_token = ma.fields.String(
+        required=True,
+        metadata={"description": "Send as a bearer token to /auth/refresh; usable once."},
+    )
+    token_type = ma.fields.String(required=True, metadata={"example": "Bearer"})
+    expires_in = ma.fields.Integer(required=True, metadata={"description": "Seconds the access token lasts."})
+    refresh_expires_in = ma.fields.Integer(
+        required=True, metadata={"description": "Seconds the refresh token lasts."}
+    )
+
+
+class AccountSchema(Schema):
+    id = ma.fields.UUID(dump_only=True)
+    email = ma.fields.String(dump_only=True)
+    role = ma.fields.Enum(Role, by_value=True, dump_only=True)
+    is_active = ma.fields.Boolean(dump_only=True)
+    scheme = ma.fields.Nested(SchemeSummarySchema, dump_only=True, allow_none=True)
+    created_at = ma.fields.AwareDateTime(dump_only=True)
+    last_login_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class AccountListQuerySchema(PageQuerySchema):
+    role = ma.fields.Enum(Role, by_value=True)
+    is_active = ma.fields.Boolean()

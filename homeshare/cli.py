@@ -1,0 +1,110 @@
+"""``flask homeshare ...``: operator commands. Each works without a terminal when every
+option is given (passwords may also come from the environment variables shown)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from homeshare.accounts import service as accounts
+from homeshare.errors import ApiError
+from homeshare.extensions import db
+from homeshare.openapi import render_openapi_yaml
+from homeshare.schemes import service as schemes
+from homeshare.schemes.models import DEFAULT_TIMEZONE
+
+homeshare_cli = AppGroup("homeshare", help="Homeshare operator commands.")
+
+DEMO_SCHEME = {"slug": "demo", "name": "Demo Homeshare"}
+DEMO_PASSWORD = "homeshare-demo"
+DEMO_ACCOUNTS = (
+    ("coordinator@demo.homeshare.test", "coordinator"),
+    ("householder@demo.homeshare.test", "householder"),
+    ("sharer@demo.homeshare.test", "sharer"),
+)
+
+
+def _fail(error: ApiError) -> None:
+    detail = error.detail
+    if error.errors:
+        detail += " " + "; ".join(f"{field}: {messages}" for field, messages in error.errors.items())
+    raise click.ClickException(detail)
+
+
+@homeshare_cli.command("create-scheme")
+@click.option("--slug", required=True, help="Short name used in registration, e.g. leeds.")
+@click.option("--name", required=True, help="The scheme's full name.")
+@click.option("--timezone", default=DEFAULT_TIMEZONE, show_default=True)
+@click.option("--coordinator-email", required=True)
+@click.option("--coordinator-password", envvar="HOMESHARE_COORDINATOR_PASSWORD", prompt=True,
+              hide_input=True, confirmation_prompt=True)
+def create_scheme(slug, name, timezone, coordinator_email, coordinator_password):
+    """Create a scheme and its first coordinator, in one transaction."""
+    from homeshare.accounts.schemas import CoordinatorCreateSchema
+    from homeshare.schemes.schemas import SchemeCreateSchema
+
+    errors = SchemeCreateSchema().validate({"slug": slug, "name": name, "timezone": timezone})
+    errors |= CoordinatorCreateSchema().validate(
+        {"email": coordinator_email, "password": coordinator_password}
+    )
+    if errors:
+        raise click.ClickException("; ".join(f"{field}: {' '.join(m)}" for field, m in errors.items()))
+    try:
+        scheme = schemes.create_scheme(slug=slug, name=name, timezone=timezone, commit=False)
+        db.session.flush()
+        accounts.create_coordinator(
+            scheme=scheme, email=coordinator_email, password=coordinator_password, commit=False
+        )
+        db.session.commit()
+    except ApiError as error:
+        db.session.rollback()
+        _fail(error)
+    click.echo(f"Created scheme {scheme.slug} ({scheme.id}) with coordinator {coordinator_email}.")
+
+
+@homeshare_cli.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--password", envvar="HOMESHARE_ADMIN_PASSWORD", prompt=True, hide_input=True,
+              confirmation_prompt=True)
+def create_admin(email, password):
+    """Create a platform administrator."""
+    from homeshare.accounts.schemas import CoordinatorCreateSchema
+
+    errors = CoordinatorCreateSchema().validate({"email": email, "password": password})
+    if errors:
+        raise click.ClickException("; ".join(f"{field}: {' '.join(m)}" for field, m in errors.items()))
+    try:
+        result = accounts.create_admin(email=email, password=password)
+    except ApiError as error:
+        _fail(error)
+    click.echo(f"Admin {result.account.email} {'created' if result.created else 'already exists'}.")
+
+
+@homeshare_cli.command("seed-demo")
+def seed_demo():
+    """Create the demo scheme and one account of each role (safe to run again)."""
+    from homeshare.accounts.models import Role
+
+    if current_app.config["HOMESHARE_ENV"] == "production":
+        raise click.ClickException("Demo accounts have well-known passwords: not in production.")
+    scheme = schemes.find_by_slug(DEMO_SCHEME["slug"]) or schemes.create_scheme(**DEMO_SCHEME)
+    for email, role in DEMO_ACCOUNTS:
+        if accounts.find_by_email(email) is None:
+            if role == "coordinator":
+                accounts.create_coordinator(scheme=scheme, email=email, password=DEMO_PASSWORD)
+            else:
+                accounts.register(scheme_slug=scheme.slug, email=email, password=DEMO_PASSWORD, role=Role(role))
+    click.echo(f"Demo scheme '{scheme.slug}'. Sign in with POST /api/v1/auth/login as any of:")
+    for email, role in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<12} {email}  password: {DEMO_PASSWORD}")
+
+
+@homeshare_cli.command("write-openapi")
+@click.argument("path", default="openapi.yaml", type=click.Path(dir_okay=False, path_type=Path))
+def write_openapi(path: Path):
+    """Write the OpenAPI description generated from the code."""
+    path.write_text(render_openapi_yaml(current_app))
+    click.echo(f"Wrote {path}")

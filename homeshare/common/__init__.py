@@ -1,0 +1,1 @@
+"""Pieces every domain uses: database types, the clock, pagination, schemas, requests."""

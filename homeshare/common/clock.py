@@ -1,0 +1,16 @@
+"""The one source of "now". Tests set ``app.config["HOMESHARE_CLOCK"]`` to control time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import current_app, has_app_context
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    if has_app_context():
+        clock = current_app.config.get("HOMESHARE_CLOCK")
+        if clock is not None:
+            return clock()
+    return datetime.now(timezone.utc)

@@ -1,0 +1,82 @@
+"""One pagination style for every list: ``?page=&per_page=`` in, an envelope out.
+
+    {"items": [...], "pagination": {"page": 1, "per_page": 20, "total": 57, "pages": 3}}
+
+A list costs two statements whatever the page size: one count, one page of rows
+(relationships a list shows must be loaded eagerly in that same statement).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import marshmallow as ma
+import sqlalchemy as sa
+from marshmallow import validate
+
+from homeshare.common.schemas import Schema
+from homeshare.extensions import db
+
+T = TypeVar("T")
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+
+
+class PageQuerySchema(Schema):
+    page = ma.fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = ma.fields.Integer(
+        load_default=DEFAULT_PER_PAGE, validate=validate.Range(min=1, max=MAX_PER_PAGE)
+    )
+
+
+class PaginationSchema(Schema):
+    page = ma.fields.Integer(required=True)
+    per_page = ma.fields.Integer(required=True)
+    total = ma.fields.Integer(required=True, metadata={"description": "Items across all pages."})
+    pages = ma.fields.Integer(required=True)
+
+
+@dataclass
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pagination(self) -> dict[str, int]:
+        return {
+            "page": self.page,
+            "per_page": self.per_page,
+            "total": self.total,
+            "pages": math.ceil(self.total / self.per_page) if self.total else 0,
+        }
+
+
+def paginate(statement: sa.Select, *, page: int, per_page: int) -> Page[Any]:
+    """Run ``statement`` (already ordered) for one page, plus one count."""
+    count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
+    total = db.session.scalar(count) or 0
+    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+
+
+_page_schemas: dict[type, type[ma.Schema]] = {}
+
+
+def page_of(item_schema: type[ma.Schema]) -> type[ma.Schema]:
+    """The envelope schema for a page of ``item_schema`` (one class per item schema)."""
+    if item_schema not in _page_schemas:
+        name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+        _page_schemas[item_schema] = type(
+            name,
+            (Schema,),
+            {
+                "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
+                "pagination": ma.fields.Nested(PaginationSchema, required=True),
+            },
+        )
+    return _page_schemas[item_schema]

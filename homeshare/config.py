@@ -1,0 +1,135 @@
+"""Settings from environment variables (``HOMESHARE_*``) with safe defaults.
+
+Every variable is listed in ``SETTINGS`` so that the README table, the code and the
+defaults cannot drift apart. ``load_config`` turns the environment into a Flask config
+mapping; ``create_app(config)`` layers explicit overrides on top (tests use that).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+ENVIRONMENTS = ("development", "production", "testing")
+MIN_SECRET_LENGTH = 32
+SECRET_FILE_NAME = "secret_key"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot be used; the service refuses to start."""
+
+
+def _int(value: str) -> int:
+    return int(value)
+
+
+def _list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+@dataclass(frozen=True)
+class Setting:
+    env: str
+    key: str
+    default: Any
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HOMESHARE_ENV", "HOMESHARE_ENV", "development", str,
+            "`development`, `production` or `testing`. Production refuses to start without a real secret key."),
+    Setting("HOMESHARE_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None, str,
+            "SQLAlchemy URL. Default: SQLite file `instance/homeshare.db`. "
+            "`postgresql://` URLs use psycopg 3."),
+    Setting("HOMESHARE_SECRET_KEY", "SECRET_KEY", None, str,
+            f"Signs tokens; at least {MIN_SECRET_LENGTH} characters. Outside production a random key "
+            "is generated once and kept in `instance/secret_key`."),
+    Setting("HOMESHARE_ACCESS_TOKEN_MINUTES", "HOMESHARE_ACCESS_TOKEN_MINUTES", 15, _int,
+            "Lifetime of an access token."),
+    Setting("HOMESHARE_REFRESH_TOKEN_DAYS", "HOMESHARE_REFRESH_TOKEN_DAYS", 30, _int,
+            "Lifetime of a refresh token; each refresh issues a new one."),
+    Setting("HOMESHARE_CORS_ORIGINS", "HOMESHARE_CORS_ORIGINS", [], _list,
+            "Comma-separated origins allowed to call the API from a browser (none by default)."),
+    Setting("HOMESHARE_MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", 256 * 1024, _int,
+            "Largest request body accepted; larger bodies get 413."),
+    Setting("HOMESHARE_PASSWORD_TIME_COST", "HOMESHARE_PASSWORD_TIME_COST", 3, _int,
+            "argon2id iterations."),
+    Setting("HOMESHARE_PASSWORD_MEMORY_KIB", "HOMESHARE_PASSWORD_MEMORY_KIB", 65536, _int,
+            "argon2id memory per hash, in KiB (64 MiB: RFC 9106's second recommended option)."),
+    Setting("HOMESHARE_PASSWORD_PARALLELISM", "HOMESHARE_PASSWORD_PARALLELISM", 4, _int,
+            "argon2id lanes."),
+    Setting("HOMESHARE_LOG_LEVEL", "HOMESHARE_LOG_LEVEL", "INFO", str,
+            "Python log level of the `homeshare` loggers."),
+    Setting("HOMESHARE_INSTANCE_PATH", "HOMESHARE_INSTANCE_PATH", None, str,
+            "Folder for the SQLite database and generated secret. Default: `instance/` in the project."),
+)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Read every ``HOMESHARE_*`` setting from ``environ`` (default: the process environment)."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        raw = environ.get(setting.env)
+        if raw is None or raw == "":
+            config[setting.key] = setting.default
+            continue
+        try:
+            config[setting.key] = setting.parse(raw)
+        except ValueError as exc:
+            raise ConfigError(f"{setting.env}={raw!r} is not valid: {exc}") from None
+    return config
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write ``postgresql://`` and still get the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
+    """Fill the defaults that depend on the instance folder and check the result."""
+    env = config["HOMESHARE_ENV"]
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"HOMESHARE_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+
+    if not config.get("SQLALCHEMY_DATABASE_URI"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+        config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'homeshare.db'}"
+    config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+
+    secret = config.get("SECRET_KEY")
+    if env == "production":
+        if not secret or len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"HOMESHARE_ENV=production needs HOMESHARE_SECRET_KEY of at least "
+                f"{MIN_SECRET_LENGTH} characters (for example: python -c "
+                "'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            raise ConfigError("HOMESHARE_ENV=production needs HOMESHARE_DATABASE_URL (PostgreSQL)")
+    elif not secret:
+        config["SECRET_KEY"] = _local_secret(instance_path)
+    elif len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigError(f"HOMESHARE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+    return config
+
+
+def _local_secret(instance_path: Path) -> str:
+    """The embedded default's secret: generated once, kept readable by the owner only."""
+    instance_path.mkdir(parents=True, exist_ok=True)
+    path = instance_path / SECRET_FILE_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        secret = secrets.token_urlsafe(48)
+        handle.write(secret + "\n")
+    return secret

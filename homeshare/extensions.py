@@ -1,0 +1,107 @@
+"""Extension objects and the project's base classes for the API layer.
+
+Subclass once here so that behaviour changes in one place: the ``Api`` documents
+every error as problem details, the ``Blueprint`` knows how to document the errors a
+route can return, and ``db`` uses one naming convention for constraints so that
+migrations are identical on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import http
+from copy import deepcopy
+
+import flask_smorest
+from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_migrate import Migrate
+from flask_smorest.utils import prepare_response
+from flask_sqlalchemy import SQLAlchemy
+from webargs.flaskparser import FlaskParser
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+db = SQLAlchemy(model_class=Model)
+migrate = Migrate()
+jwt = JWTManager()
+cors = CORS()
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api with problem-details errors.
+
+    Error handlers live in ``homeshare.errors`` (one shape for every error, including
+    the ones Flask, webargs and flask-jwt-extended raise); the Api only documents it.
+    """
+
+    DEFAULT_ERROR_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
+
+    def _register_error_handlers(self):
+        # homeshare.errors.register_error_handlers owns every handler.
+        pass
+
+    def _register_responses(self):
+        from homeshare.errors import ProblemSchema
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = ProblemSchema
+            prepare_response(response, self.spec, self.DEFAULT_ERROR_CONTENT_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "Any other error", "schema": ProblemSchema}
+        prepare_response(response, self.spec, self.DEFAULT_ERROR_CONTENT_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+class StrictParser(FlaskParser):
+    """Unknown names are refused in query strings as in bodies (the schemas say RAISE)."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = StrictParser()
+
+
+BEARER_SECURITY = [{"bearerAuth": []}]
+
+
+def documents_errors(*status_codes: int):
+    """Document, in the OpenAPI description, the error responses a view can return."""
+
+    def decorator(func):
+        func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+        responses = func._apidoc.setdefault("response", {}).setdefault("responses", {})
+        for code in status_codes:
+            entries = responses.setdefault(code, [])
+            name = http.HTTPStatus(code).name
+            if name not in entries:
+                entries.append(name)
+        return func
+
+    return decorator
+
+
+def documents_bearer_auth(func):
+    """Mark a view as needing a bearer access token in the OpenAPI description."""
+    func._apidoc = deepcopy(getattr(func, "_apidoc", {}))
+    manual = func._apidoc.setdefault("manual_doc", {})
+    manual["security"] = BEARER_SECURITY
+    return func
+

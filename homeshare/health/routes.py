@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+import marshmallow as ma
+import sqlalchemy as sa
+from flask.views import MethodView
+from sqlalchemy.exc import SQLAlchemyError
+
+from homeshare.common.schemas import Schema
+from homeshare.errors import DATABASE_RETRY_AFTER_SECONDS, problem_response
+from homeshare.extensions import Blueprint, db, documents_errors
+
+blp = Blueprint("health", __name__, url_prefix="", description="Probes for load balancers.")
+
+
+class HealthSchema(Schema):
+    status = ma.fields.String(required=True, metadata={"example": "ok"})
+
+
+@blp.route("/healthz")
+class Health(MethodView):
+    @blp.response(200, HealthSchema)
+    def get(self):
+        """The process is alive"""
+        return {"status": "ok"}
+
+
+@blp.route("/readyz")
+class Ready(MethodView):
+    @blp.response(200, HealthSchema)
+    @documents_errors(503)
+    def get(self):
+        """The process can serve requests: its database answers"""
+        try:
+            db.session.execute(sa.text("SELECT 1"))
+        except SQLAlchemyError:
+            db.session.rollback()
+            return problem_response(
+                503, "The database does not answer.", kind="not-ready", headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+            )
+        return {"status": "ok"}

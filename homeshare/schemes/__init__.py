@@ -1,0 +1,1 @@
+"""Schemes: the Homeshare organisations that run matches (the tenants)."""

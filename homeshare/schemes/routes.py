@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.accounts.models import Role
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.schemes import service
+from homeshare.schemes.schemas import SchemeCreateSchema, SchemeSchema, SchemeUpdateSchema
+
+blp = Blueprint("schemes", __name__, url_prefix="/api/v1/schemes", description="Homeshare schemes and their settings.")
+
+
+@blp.route("")
+class Schemes(MethodView):
+    @requires(Role.ADMIN)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(SchemeSchema))
+    def get(self, query):
+        """List every scheme (admins)"""
+        return service.list_schemes(page=query["page"], per_page=query["per_page"])
+
+    @requires(Role.ADMIN)
+    @blp.arguments(SchemeCreateSchema)
+    @blp.response(201, SchemeSchema)
+    @documents_errors(409)
+    def post(self, data):
+        """Create a scheme (admins)
+
+        Its first coordinator is created next, with POST /schemes/{scheme_id}/coordinators.
+        """
+        return service.create_scheme(**data)
+
+
+@blp.route("/<uuid:scheme_id>")
+class SchemeDetail(MethodView):
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.response(200, SchemeSchema)
+    @documents_errors(404)
+    def get(self, scheme_id: uuid.UUID):
+        """A scheme and its settings (its coordinators, or an admin)"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.get_scheme(scheme_id)
+
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.arguments(SchemeUpdateSchema)
+    @blp.response(200, SchemeSchema)
+    @documents_errors(404)
+    def patch(self, data, scheme_id: uuid.UUID):
+        """Change a scheme's name, time zone or settings (its coordinators, or an admin)"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.update_scheme(service.get_scheme(scheme_id), data)

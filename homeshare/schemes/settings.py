@@ -1,0 +1,96 @@
+"""A scheme's settings: one schema holds every setting, its bounds and its default.
+
+A scheme stores only the values it chose; reading fills in the defaults, so adding a
+setting needs no data migration and a changed default reaches every scheme that kept it.
+
+Defaults follow common Homeshare practice: sharers 18 or older, a trial of four weeks,
+a first contact three days after move-in, weekly check-ins during the trial, monthly
+after it, and reviews at three and six months and every six months after that.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import marshmallow as ma
+from marshmallow import validate
+
+from homeshare.common.schemas import Schema
+
+_age = validate.Range(min=18, max=120)
+
+
+class CheckinCadenceSchema(Schema):
+    first_contact_days = ma.fields.Integer(
+        load_default=3, validate=validate.Range(min=1, max=30),
+        metadata={"description": "Days after move-in of the first contact."},
+    )
+    trial_every_days = ma.fields.Integer(
+        load_default=7, validate=validate.Range(min=1, max=60),
+        metadata={"description": "Days between check-ins during the trial."},
+    )
+    after_trial_every_days = ma.fields.Integer(
+        load_default=30, validate=validate.Range(min=7, max=180),
+        metadata={"description": "Days between check-ins once the match is active."},
+    )
+    review_after_months = ma.fields.List(
+        ma.fields.Integer(validate=validate.Range(min=1, max=60)),
+        load_default=lambda: [3, 6], validate=validate.Length(max=12),
+        metadata={"description": "Months after the trial started of the first reviews."},
+    )
+    review_every_months = ma.fields.Integer(
+        load_default=6, validate=validate.Range(min=1, max=24),
+        metadata={"description": "Months between reviews after the listed ones."},
+    )
+
+
+class SchemeSettingsSchema(Schema):
+    min_householder_age = ma.fields.Integer(
+        load_default=18, validate=_age,
+        metadata={"description": "Youngest age at which a householder may register."},
+    )
+    min_sharer_age = ma.fields.Integer(
+        load_default=18, validate=_age,
+        metadata={"description": "Youngest age at which a sharer may register."},
+    )
+    max_sharer_age = ma.fields.Integer(
+        load_default=None, allow_none=True, validate=_age,
+        metadata={"description": "Oldest age for a sharer, if the scheme sets one."},
+    )
+    trial_length_days = ma.fields.Integer(
+        load_default=28, validate=validate.Range(min=7, max=120),
+        metadata={"description": "Length of the trial period of a match."},
+    )
+    checkin_cadence = ma.fields.Nested(
+        CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
+    )
+
+    @ma.validates_schema
+    def _ages_in_order(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        low, high = data.get("min_sharer_age"), data.get("max_sharer_age")
+        if low is not None and high is not None and high < low:
+            raise ma.ValidationError("Must not be below min_sharer_age.", "max_sharer_age")
+
+
+class SchemeSettingsChangeSchema(SchemeSettingsSchema):
+    """The settings a request sets; the ones it leaves out keep their values."""
+
+
+def resolved_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The stored choices with every default filled in."""
+    return SchemeSettingsSchema().load(dict(stored or {}), unknown=ma.EXCLUDE)
+
+
+def merged_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Apply a partial change to stored settings; returns what to store.
+
+    Raises ``marshmallow.ValidationError`` when the result breaks a rule.
+    """
+    result = dict(stored or {})
+    for key, value in changes.items():
+        if key == "checkin_cadence" and isinstance(value, Mapping):
+            result[key] = {**result.get(key, {}), **value}
+        else:
+            result[key] = value
+    SchemeSettingsSchema().load(result)  # validates the whole, cross-field rules included
+    return result

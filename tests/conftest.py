@@ -1,0 +1,182 @@
+"""Test fixtures: every test that takes ``app`` runs on SQLite and on PostgreSQL.
+
+PostgreSQL is found at ``HOMESHARE_TEST_DATABASE_URL`` (default: the local server,
+``postgresql://postgres@127.0.0.1:5432/test``). ``HOMESHARE_TEST_POSTGRES`` chooses what
+happens when it does not answer: ``auto`` (the default) runs SQLite only, ``require``
+(the default when ``CI=true``) fails the run, ``off`` never tries.
+
+Each run works in its own PostgreSQL schema (dropped afterwards), builds the database
+with the migrations, and empties every table after each test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from homeshare import create_app
+from homeshare.extensions import db
+from tests import factories
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
+
+
+def _postgres_url() -> str:
+    return os.environ.get("HOMESHARE_TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+
+
+def _postgres_mode() -> str:
+    mode = os.environ.get("HOMESHARE_TEST_POSTGRES")
+    if mode:
+        return mode
+    return "require" if os.environ.get("CI", "").lower() == "true" else "auto"
+
+
+def _plain_libpq_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _postgres_answers(url: str) -> str | None:
+    """None when PostgreSQL answers, otherwise why not."""
+    try:
+        with psycopg.connect(_plain_libpq_url(url), connect_timeout=3) as connection:
+            connection.execute("SELECT 1")
+    except psycopg.Error as exc:
+        return str(exc).strip() or exc.__class__.__name__
+    return None
+
+
+def _databases() -> list[str]:
+    mode = _postgres_mode()
+    if mode == "off":
+        return ["sqlite"]
+    problem = _postgres_answers(_postgres_url())
+    if problem is None:
+        return ["sqlite", "postgresql"]
+    if mode == "require":
+        pytest.exit(f"PostgreSQL is required (HOMESHARE_TEST_POSTGRES/CI) but does not answer: {problem}", 3)
+    return ["sqlite"]
+
+
+DATABASES = _databases()
+
+
+def pytest_report_header(config):
+    return f"homeshare test databases: {', '.join(DATABASES)}"
+
+
+@contextmanager
+def postgres_schema(prefix: str):
+    """A fresh, empty PostgreSQL schema; yields a SQLAlchemy URL whose search_path is it."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    base = _plain_libpq_url(_postgres_url())
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{name}"')
+    separator = "&" if "?" in base else "?"
+    url = "postgresql+psycopg://" + base.removeprefix("postgresql://")
+    try:
+        yield f"{url}{separator}options={quote(f'-csearch_path={name}')}"
+    finally:
+        with psycopg.connect(base, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@contextmanager
+def empty_database(kind: str, tmp_path_factory, prefix: str = "hs_test"):
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp(prefix) / 'homeshare.db'}"
+    else:
+        with postgres_schema(prefix) as url:
+            yield url
+
+
+def make_app(database_url: str, instance_path, **overrides):
+    config = {
+        "HOMESHARE_ENV": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": TEST_SECRET,
+        "HOMESHARE_INSTANCE_PATH": str(instance_path),
+        # Cheap hashes keep the suite fast; production parameters are the defaults.
+        "HOMESHARE_PASSWORD_TIME_COST": 1,
+        "HOMESHARE_PASSWORD_MEMORY_KIB": 8,
+        "HOMESHARE_PASSWORD_PARALLELISM": 1,
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, tmp_path_factory):
+    with empty_database(request.param, tmp_path_factory) as url:
+        application = make_app(url, tmp_path_factory.mktemp("instance"))
+        with application.app_context():
+            upgrade()
+            db.session.remove()
+        yield application
+        with application.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table after each test that used the database; reset the clock."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    application.config.pop("HOMESHARE_CLOCK", None)
+    with application.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context, for tests that call services or factories directly."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements:`` records the SQL statements run inside."""
+
+    @contextmanager
+    def counter():
+        statements: list[str] = []
+
+        def record(_conn, _cursor, statement, *_args):
+            statements.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return counter
+
+
+@pytest.fixture
+def make(app):
+    """Factories bound to the app: ``make.scheme()``, ``make.account(...)``, ``make.login(...)``."""
+    return factories.Factories(app)
