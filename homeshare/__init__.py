@@ -113,10 +113,12 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.health.routes import blp as health
+    from homeshare.profiles.routes import blp as profiles
     from homeshare.schemes.routes import blp as schemes
+    from homeshare.vetting.routes import blp as vetting
 
     api = app.extensions["homeshare.api"]
-    for blueprint in (health, auth, accounts, schemes):
+    for blueprint in (health, auth, accounts, schemes, profiles, vetting):
         api.register_blueprint(blueprint)
 
 

@@ -108,3 +108,23 @@ def write_openapi(path: Path):
     """Write the OpenAPI description generated from the code."""
     path.write_text(render_openapi_yaml(current_app))
     click.echo(f"Wrote {path}")
+
+
+@homeshare_cli.command("load-districts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_districts(path: Path):
+    """Load postcode-district centres from a CSV (columns district,latitude,longitude).
+
+    Replaces the table in one transaction, then locates again everyone whose position
+    comes from their postcode.
+    """
+    from homeshare.places.service import DistrictFileError
+    from homeshare.places.service import load_districts as load
+    from homeshare.profiles.service import relocate_from_postcodes
+
+    try:
+        count = load(path)
+    except DistrictFileError as error:
+        raise click.ClickException(str(error)) from None
+    moved = relocate_from_postcodes()
+    click.echo(f"Loaded {count} postcode districts from {path}; located {moved} people from their postcode.")

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 import marshmallow as ma
 from flask import Flask, Response, g, json
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from homeshare.extensions import PROBLEM_CONTENT_TYPE, db
@@ -28,6 +29,7 @@ log = logging.getLogger("homeshare.errors")
 
 TYPE_PREFIX = "urn:homeshare:problem:"
 DATABASE_RETRY_AFTER_SECONDS = 5
+STALE_DETAIL = "This was changed since you read it. Read it again, then reapply your change."
 
 
 class ProblemSchema(ma.Schema):
@@ -212,6 +214,14 @@ def handle_database_unavailable(error: DBAPIError) -> Response:
     )
 
 
+def handle_stale_data(error: StaleDataError) -> Response:
+    """A conditional write lost a race with another writer: nothing of it was stored."""
+    db.session.rollback()
+    return problem_response(
+        412, STALE_DETAIL, kind="stale-version"
+    )
+
+
 def handle_unexpected(error: Exception) -> Response:
     db.session.rollback()
     log.exception("unhandled error")
@@ -223,4 +233,5 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(Exception, handle_unexpected)

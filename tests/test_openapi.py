@@ -13,7 +13,7 @@ from homeshare.openapi import render_openapi_yaml
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
-    ("get", "/healthz"), ("get", "/readyz"),
+    ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
 }
 
 

@@ -14,7 +14,7 @@ from functools import wraps
 from flask import current_app
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
 from homeshare.errors import Forbidden, NotFound
 from homeshare.extensions import documents_bearer_auth, documents_errors
 
@@ -61,3 +61,19 @@ def ensure_account_staff(account: Account, target: Account | None) -> Account:
         if account.role is Role.COORDINATOR and target.scheme_id == account.scheme_id:
             return target
     raise NotFound("No such account.")
+
+
+def ensure_person_coordinated_by(account: Account, person: Account | None) -> Account:
+    """The householder or sharer ``person``, if ``account`` coordinates their scheme.
+
+    Profiles and vetting are the scheme's business: admins, other schemes' coordinators
+    and other members get NotFound.
+    """
+    if (
+        person is not None
+        and person.role in SELF_REGISTERING_ROLES
+        and account.role is Role.COORDINATOR
+        and person.scheme_id == account.scheme_id
+    ):
+        return person
+    raise NotFound("No such person.")

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 from flask import current_app
 
 from homeshare.accounts import passwords
-from homeshare.accounts.models import Account, AuthSession, Role
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, AuthSession, Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, Unauthorized, ValidationFailed
 from homeshare.extensions import db
+from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
 
@@ -66,6 +67,8 @@ def _create_account(
         password_changed_at=utcnow(),
     )
     db.session.add(account)
+    if role in SELF_REGISTERING_ROLES:
+        db.session.add(Profile(account=account))
     if commit:
         db.session.commit()
     return Created(account, created=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 
@@ -14,3 +15,8 @@ def utcnow() -> datetime:
         if clock is not None:
             return clock()
     return datetime.now(timezone.utc)
+
+
+def local_today(timezone_name: str) -> date:
+    """Today's date where the scheme is (its IANA time zone)."""
+    return utcnow().astimezone(ZoneInfo(timezone_name)).date()

@@ -56,12 +56,16 @@ class Page(Generic[T]):
         }
 
 
-def paginate(statement: sa.Select, *, page: int, per_page: int) -> Page[Any]:
-    """Run ``statement`` (already ordered) for one page, plus one count."""
+def paginate(statement: sa.Select, *, page: int, per_page: int, rows: bool = False) -> Page[Any]:
+    """Run ``statement`` (already ordered) for one page, plus one count.
+
+    Items are the first column's objects, or whole rows with ``rows=True``.
+    """
     count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
     total = db.session.scalar(count) or 0
-    rows = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return Page(items=list(rows), page=page, per_page=per_page, total=total)
+    result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
+    items = list(result.all()) if rows else list(result.scalars().unique().all())
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 _page_schemas: dict[type, type[ma.Schema]] = {}

@@ -16,9 +16,12 @@ class Schema(ma.Schema):
         ordered = True
 
 
-def bounded_string(max_length: int, *, min_length: int = 1, **kwargs) -> ma.fields.String:
+def bounded_string(max_length: int, *, min_length: int = 1, validate_also=None, **kwargs) -> ma.fields.String:
     """A string with explicit bounds; leading and trailing spaces are never significant."""
-    return TrimmedString(validate=validate.Length(min=min_length, max=max_length), **kwargs)
+    validators = [validate.Length(min=min_length, max=max_length)]
+    if validate_also is not None:
+        validators.append(validate_also)
+    return TrimmedString(validate=validators, **kwargs)
 
 
 class TrimmedString(ma.fields.String):

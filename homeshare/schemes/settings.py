@@ -3,7 +3,8 @@
 A scheme stores only the values it chose; reading fills in the defaults, so adding a
 setting needs no data migration and a changed default reaches every scheme that kept it.
 
-Defaults follow common Homeshare practice: sharers 18 or older, a trial of four weeks,
+Defaults follow common Homeshare practice: sharers 18 or older, background checks
+renewed every three years, a trial of four weeks,
 a first contact three days after move-in, weekly check-ins during the trial, monthly
 after it, and reviews at three and six months and every six months after that.
 """
@@ -60,6 +61,14 @@ class SchemeSettingsSchema(Schema):
     trial_length_days = ma.fields.Integer(
         load_default=28, validate=validate.Range(min=7, max=120),
         metadata={"description": "Length of the trial period of a match."},
+    )
+    householder_background_check = ma.fields.Boolean(
+        load_default=False,
+        metadata={"description": "Whether householders also need an enhanced background check."},
+    )
+    background_check_renewal_years = ma.fields.Integer(
+        load_default=3, validate=validate.Range(min=1, max=10),
+        metadata={"description": "Years a background check stays valid from its issue date."},
     )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})

@@ -1,0 +1,1 @@
+"""Places: UK postcodes and the postcode-district centres used to locate people."""

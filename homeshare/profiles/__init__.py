@@ -1,0 +1,1 @@
+"""Profiles: who each householder and sharer is, and what they need or offer."""

@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import uuid
+
+import marshmallow as ma
+from flask.views import MethodView
+from marshmallow import validate
+
+from homeshare.accounts.access import current_account, ensure_person_coordinated_by, ensure_scheme_staff, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.accounts.service import get_account
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
+from homeshare.common.schemas import Schema
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.profiles import service
+from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
+from homeshare.profiles.vocabulary import TASKS
+from homeshare.schemes.service import get_scheme
+from homeshare.vetting.models import VettingStatus
+
+blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Profiles of householders and sharers.")
+
+MEMBERS = SELF_REGISTERING_ROLES
+
+
+def _with_etag(profile):
+    return profile, {"ETag": etag(profile.version)}
+
+
+@blp.route("/tasks")
+class Tasks(MethodView):
+    @blp.response(200, TaskSchema(many=True))
+    def get(self):
+        """The tasks a householder may ask for and a sharer may offer
+
+        Personal care (washing, dressing, toileting, medication) is never one of them.
+        """
+        return TASKS
+
+
+@blp.route("/me/profile")
+class OwnProfile(MethodView):
+    @requires(*MEMBERS)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    def get(self):
+        """Your profile, with what is still missing before vetting and matching"""
+        return _with_etag(service.get_profile(current_account().id))
+
+    @requires(*MEMBERS)
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @documents_errors(412, 428)
+    def patch(self, changes):
+        """Change your profile (send If-Match with the ETag you read)
+
+        Only the fields sent change; null clears a field.
+        """
+        account = current_account()
+        profile = service.update_profile(actor=account, profile=service.get_profile(account.id), changes=changes)
+        return _with_etag(profile)
+
+
+@blp.route("/people/<uuid:person_id>/profile")
+class PersonProfile(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @documents_errors(404)
+    def get(self, person_id: uuid.UUID):
+        """A person's profile (their scheme's coordinators)"""
+        person = ensure_person_coordinated_by(current_account(), get_account(person_id))
+        return _with_etag(service.get_profile(person.id))
+
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ProfileUpdateSchema)
+    @blp.doc(parameters=[IF_MATCH_PARAMETER])
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @documents_errors(404, 412, 428)
+    def patch(self, changes, person_id: uuid.UUID):
+        """Correct a person's profile (their scheme's coordinators; audited)"""
+        account = current_account()
+        person = ensure_person_coordinated_by(account, get_account(person_id))
+        profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes)
+        return _with_etag(profile)
+
+
+class PeopleQuerySchema(PageQuerySchema):
+    role = ma.fields.String(validate=validate.OneOf([role.value for role in MEMBERS]))
+    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
+    expiring_within_days = ma.fields.Integer(
+        validate=validate.Range(min=0, max=366),
+        metadata={"description": "Only people with a valid check expiring within this many days."},
+    )
+    ready_for_vetting = ma.fields.Boolean()
+    ready_for_matching = ma.fields.Boolean()
+
+
+class PersonSummarySchema(Schema):
+    person_id = ma.fields.UUID(attribute="profile.account_id")
+    role = ma.fields.Enum(Role, by_value=True, attribute="profile.role")
+    email = ma.fields.String(attribute="profile.account.email")
+    is_active = ma.fields.Boolean(attribute="profile.account.is_active")
+    first_name = ma.fields.String(attribute="profile.first_name", allow_none=True)
+    last_name = ma.fields.String(attribute="profile.last_name", allow_none=True)
+    preferred_name = ma.fields.String(attribute="profile.preferred_name", allow_none=True)
+    postcode = ma.fields.String(attribute="profile.postcode", allow_none=True)
+    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
+    next_expiry_on = ma.fields.Date(allow_none=True, metadata={"description": "When a valid check next expires."})
+    ready_for_vetting = ma.fields.Boolean()
+    ready_for_matching = ma.fields.Boolean()
+
+
+@blp.route("/schemes/<uuid:scheme_id>/people")
+class People(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(PeopleQuerySchema, location="query")
+    @blp.response(200, page_of(PersonSummarySchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """Householders and sharers of your scheme, with vetting status and profile completeness"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.list_people(
+            scheme=get_scheme(scheme_id),
+            role=Role(query["role"]) if "role" in query else None,
+            vetting_status=query["vetting_status"].value if "vetting_status" in query else None,
+            expiring_within_days=query.get("expiring_within_days"),
+            ready_for_vetting=query.get("ready_for_vetting"),
+            ready_for_matching=query.get("ready_for_matching"),
+            page=query["page"],
+            per_page=query["per_page"],
+        )

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from homeshare.accounts.models import Role
+from homeshare.common.schemas import Schema, bounded_string
+from homeshare.places.service import normalise_postcode
+from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS
+
+_PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
+
+
+class Postcode(ma.fields.String):
+    """A UK postcode, stored in its canonical spelling (``SW1A 1AA``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raw = super()._deserialize(value, attr, data, **kwargs)
+        postcode = normalise_postcode(raw)
+        if postcode is None:
+            raise ma.ValidationError("Not a UK postcode, such as SW1A 1AA.")
+        return postcode
+
+
+def _words(max_items: int, max_length: int = 40, **kwargs) -> ma.fields.List:
+    return ma.fields.List(bounded_string(max_length), validate=validate.Length(max=max_items), **kwargs)
+
+
+def _tasks(**kwargs) -> ma.fields.List:
+    return ma.fields.List(
+        ma.fields.String(validate=validate.Length(min=1, max=40)),
+        validate=validate.Length(max=20),
+        metadata={"description": "Codes from GET /api/v1/tasks. Personal care is refused."},
+        **kwargs,
+    )
+
+
+class HouseholderDetailsSchema(Schema):
+    room_furnished = ma.fields.Boolean(allow_none=True)
+    room_own_bathroom = ma.fields.Boolean(allow_none=True)
+    room_step_free = ma.fields.Boolean(allow_none=True)
+    room_available_from = ma.fields.Date(allow_none=True)
+    tasks_wanted = _tasks()
+    hours_wanted_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=40))
+    nights_at_home_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=7))
+    things_to_know = bounded_string(2000, allow_none=True, metadata={
+        "description": "What a sharer must know, e.g. a cat in the house, a hearing impairment."})
+
+
+class SharerDetailsSchema(Schema):
+    tasks_offered = _tasks()
+    hours_offered_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=40))
+    move_in_on = ma.fields.Date(allow_none=True)
+    stay_months = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=120),
+                                    metadata={"description": "How long the sharer wants to stay."})
+    max_distance_km = ma.fields.Float(allow_none=True, validate=validate.Range(min=0.5, max=200),
+                                      metadata={"description": "Furthest from the place of study or work."})
+    base_name = bounded_string(200, metadata={"description": "Place of study or work."}, allow_none=True)
+    base_latitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    base_longitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    occupation = ma.fields.String(allow_none=True, validate=validate.OneOf(OCCUPATIONS))
+
+
+class ProfileFieldsSchema(Schema):
+    """The fields a householder or a sharer fills in (all optional in a change)."""
+
+    first_name = bounded_string(100, allow_none=True)
+    last_name = bounded_string(100, allow_none=True)
+    preferred_name = bounded_string(100, allow_none=True)
+    date_of_birth = ma.fields.Date(allow_none=True)
+    phone = bounded_string(30, validate_also=_PHONE, allow_none=True)
+    address_line1 = bounded_string(200, allow_none=True)
+    address_line2 = bounded_string(200, allow_none=True)
+    town = bounded_string(100, allow_none=True)
+    postcode = Postcode(allow_none=True, validate=validate.Length(max=10))
+    latitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    bio = bounded_string(2000, allow_none=True)
+    interests = _words(20)
+    languages = _words(10)
+    smoker = ma.fields.Boolean(allow_none=True)
+    has_pets = ma.fields.Boolean(allow_none=True, metadata={"description": "Keeps pets at home."})
+    accepts_pets = ma.fields.Boolean(allow_none=True, metadata={"description": "Is happy to live with pets."})
+    dietary_needs = bounded_string(200, allow_none=True)
+    daily_rhythm = ma.fields.String(allow_none=True, validate=validate.OneOf(DAILY_RHYTHMS))
+    quiet_home = ma.fields.Boolean(allow_none=True, metadata={"description": "Wants or keeps a quiet home."})
+    gender = ma.fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
+    gender_preference = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(GENDERS)), validate=validate.Length(max=len(GENDERS)),
+        metadata={"description": "Genders acceptable in the other person; empty for no preference."},
+    )
+    photo_url = ma.fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
+
+
+class ProfileUpdateSchema(ProfileFieldsSchema):
+    householder = ma.fields.Nested(HouseholderDetailsSchema, metadata={"description": "Householders only."})
+    sharer = ma.fields.Nested(SharerDetailsSchema, metadata={"description": "Sharers only."})
+
+
+class CompletenessSchema(Schema):
+    ready_for_vetting = ma.fields.Boolean(required=True)
+    missing_for_vetting = ma.fields.List(ma.fields.String(), required=True)
+    ready_for_matching = ma.fields.Boolean(required=True)
+    missing_for_matching = ma.fields.List(ma.fields.String(), required=True)
+
+
+class ProfileSchema(ProfileFieldsSchema):
+    person_id = ma.fields.UUID(attribute="account_id", dump_only=True)
+    role = ma.fields.Enum(Role, by_value=True, dump_only=True)
+    location_source = ma.fields.String(
+        dump_only=True, allow_none=True,
+        metadata={"description": "`app` when given by the app, `postcode` when taken from the postcode district."},
+    )
+    householder = ma.fields.Nested(
+        HouseholderDetailsSchema, attribute="householder_details", allow_none=True,
+        metadata={"description": "A householder's details; null for a sharer."},
+    )
+    sharer = ma.fields.Nested(
+        SharerDetailsSchema, attribute="sharer_details", allow_none=True,
+        metadata={"description": "A sharer's details; null for a householder."},
+    )
+    completeness = ma.fields.Nested(CompletenessSchema, dump_only=True)
+    updated_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class TaskSchema(Schema):
+    code = ma.fields.String(required=True)
+    label = ma.fields.String(required=True)
+    description = ma.fields.String(required=True)

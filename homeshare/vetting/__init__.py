@@ -1,0 +1,1 @@
+"""Vetting: the checks a person must pass before they can be matched."""

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homeshare.common.db import IdMixin, UTCDateTime
+from homeshare.extensions import db
+
+
+class CheckKind(str, enum.Enum):
+    IDENTITY = "identity"
+    BACKGROUND = "background"
+    REFERENCE_1 = "reference_1"
+    REFERENCE_2 = "reference_2"
+    RIGHT_TO_RENT = "right_to_rent"
+    INTERVIEW = "interview"
+    HOME_VISIT = "home_visit"
+
+
+class CheckStatus(str, enum.Enum):
+    NOT_STARTED = "not_started"
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
+    WAIVED = "waived"
+
+
+class VettingStatus(str, enum.Enum):
+    """A person's overall standing, always derived from their checks."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    CLEARED = "cleared"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+def _enum(kind: type[enum.Enum], name: str) -> sa.Enum:
+    return sa.Enum(kind, native_enum=False, length=20, create_constraint=True, name=name,
+                   values_callable=lambda members: [m.value for m in members])
+
+
+class VettingCheck(IdMixin, db.Model):
+    """The latest record of one check of one person. Its history is in the audit trail."""
+
+    __tablename__ = "vetting_check"
+    __table_args__ = (sa.UniqueConstraint("account_id", "kind"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[CheckKind] = mapped_column(_enum(CheckKind, "check_kind"), nullable=False)
+    status: Mapped[CheckStatus] = mapped_column(_enum(CheckStatus, "check_status"), nullable=False)
+    waived_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    expires_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+    certificate_number: Mapped[str | None] = mapped_column(sa.String(40))
+    issued_on: Mapped[date | None] = mapped_column(sa.Date)
+    referee_name: Mapped[str | None] = mapped_column(sa.String(200))
+    referee_relationship: Mapped[str | None] = mapped_column(sa.String(100))
+    referee_contact: Mapped[str | None] = mapped_column(sa.String(200))
+    reference_received: Mapped[bool | None] = mapped_column(sa.Boolean)
+    reference_satisfactory: Mapped[bool | None] = mapped_column(sa.Boolean)
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="SET NULL")
+    )
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

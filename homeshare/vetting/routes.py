@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.accounts.service import get_account
+from homeshare.errors import NotFound
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.vetting import service
+from homeshare.vetting.models import CheckKind
+from homeshare.vetting.schemas import ChecklistSchema, CheckUpdateSchema, OwnChecklistSchema
+
+blp = Blueprint("vetting", __name__, url_prefix="/api/v1", description="Vetting checks and their outcome.")
+
+
+@blp.route("/me/vetting")
+class OwnVetting(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.response(200, OwnChecklistSchema)
+    def get(self):
+        """Your vetting progress: each check's status and what is still needed"""
+        return service.checklist(current_account())
+
+
+@blp.route("/people/<uuid:person_id>/vetting")
+class PersonVetting(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, ChecklistSchema)
+    @documents_errors(404)
+    def get(self, person_id: uuid.UUID):
+        """A person's checklist in full (their scheme's coordinators)"""
+        return service.checklist(ensure_person_coordinated_by(current_account(), get_account(person_id)))
+
+
+@blp.route(
+    "/people/<uuid:person_id>/vetting/<string:kind>",
+    parameters=[{"in": "path", "name": "kind", "required": True,
+                 "schema": {"type": "string", "enum": [kind.value for kind in CheckKind]}}],
+)
+class PersonCheck(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(CheckUpdateSchema)
+    @blp.response(200, ChecklistSchema)
+    @documents_errors(404)
+    def put(self, values, person_id: uuid.UUID, kind: str):
+        """Record a check (their scheme's coordinators; audited)
+
+        The body is the check's whole record; repeating it changes nothing.
+        """
+        account = current_account()
+        person = ensure_person_coordinated_by(account, get_account(person_id))
+        try:
+            check_kind = CheckKind(kind)
+        except ValueError:
+            raise NotFound("No such check.") from None
+        return service.record_check(actor=account, person=person, kind=check_kind, values=values)

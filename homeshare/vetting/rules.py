@@ -1,0 +1,97 @@
+"""Which checks each person needs, and how their overall status follows from them.
+
+The overall status is derived, never stored, and one SQL expression defines it, so a
+single read, a filtered list and (later) matching all agree:
+
+- ``rejected``: any required check failed;
+- ``expired``: otherwise, a required check passed or waived has reached its expiry date
+  (a check expiring on a date is no longer valid from that date, in the scheme's time zone);
+- ``cleared``: otherwise, every required check is passed or waived;
+- ``in_progress``: otherwise, any required check has been started;
+- ``not_started``: nothing recorded yet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from homeshare.accounts.models import Account, Role
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
+
+_COMMON = (CheckKind.IDENTITY, CheckKind.REFERENCE_1, CheckKind.REFERENCE_2, CheckKind.INTERVIEW)
+SHARER_CHECKS = (
+    CheckKind.IDENTITY, CheckKind.BACKGROUND, CheckKind.REFERENCE_1, CheckKind.REFERENCE_2,
+    CheckKind.RIGHT_TO_RENT, CheckKind.INTERVIEW,
+)
+REFERENCE_CHECKS = frozenset({CheckKind.REFERENCE_1, CheckKind.REFERENCE_2})
+_DONE = (CheckStatus.PASSED, CheckStatus.WAIVED)
+
+
+def required_checks(role: Role, settings: Mapping[str, Any]) -> tuple[CheckKind, ...]:
+    """The checklist of a householder or sharer under a scheme's settings."""
+    if role is Role.SHARER:
+        return SHARER_CHECKS
+    householder = (*_COMMON, CheckKind.HOME_VISIT)
+    if settings["householder_background_check"]:
+        householder = (CheckKind.IDENTITY, CheckKind.BACKGROUND, *householder[1:])
+    return householder
+
+
+def check_lapsed(today: date) -> sa.ColumnElement[bool]:
+    """A passed or waived check that has reached its expiry date."""
+    return sa.and_(
+        VettingCheck.status.in_(_DONE), VettingCheck.expires_on.is_not(None), VettingCheck.expires_on <= today
+    )
+
+
+def _checklists(settings: Mapping[str, Any]) -> dict[Role, tuple[CheckKind, ...]]:
+    return {role: required_checks(role, settings) for role in (Role.HOUSEHOLDER, Role.SHARER)}
+
+
+def _is_required(checklists: Mapping[Role, tuple[CheckKind, ...]]) -> sa.ColumnElement[bool]:
+    """True for a ``VettingCheck`` row that is on its ``Account``'s checklist."""
+    return sa.or_(*(
+        sa.and_(Account.role == role, VettingCheck.kind.in_(kinds)) for role, kinds in checklists.items()
+    ))
+
+
+def vetting_status_expression(settings: Mapping[str, Any], today: date) -> sa.ColumnElement[str]:
+    """The overall vetting status of ``Account`` rows of one scheme, as a SQL expression."""
+    by_role = _checklists(settings)
+    required = _is_required(by_role)
+    done = VettingCheck.status.in_(_DONE)
+    lapsed = check_lapsed(today)
+
+    def count(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect:
+        return (
+            sa.select(sa.func.count())
+            .select_from(VettingCheck)
+            .where(VettingCheck.account_id == Account.id, required, condition)
+            .correlate(Account)
+            .scalar_subquery()
+        )
+
+    needed = sa.case(
+        *((Account.role == role, len(kinds)) for role, kinds in by_role.items()), else_=0
+    )
+    return sa.case(
+        (count(VettingCheck.status == CheckStatus.FAILED) > 0, VettingStatus.REJECTED.value),
+        (count(lapsed) > 0, VettingStatus.EXPIRED.value),
+        (count(sa.and_(done, sa.not_(lapsed))) >= needed, VettingStatus.CLEARED.value),
+        (count(VettingCheck.status != CheckStatus.NOT_STARTED) > 0, VettingStatus.IN_PROGRESS.value),
+        else_=VettingStatus.NOT_STARTED.value,
+    )
+
+
+def next_expiry_expression(settings: Mapping[str, Any], today: date) -> sa.ScalarSelect:
+    """The next date on which one of a person's valid required checks expires (or NULL)."""
+    return (
+        sa.select(sa.func.min(VettingCheck.expires_on))
+        .where(VettingCheck.account_id == Account.id, _is_required(_checklists(settings)),
+               VettingCheck.status.in_(_DONE), VettingCheck.expires_on > today)
+        .correlate(Account)
+        .scalar_subquery()
+    )

@@ -1,0 +1,152 @@
+"""Vetting rules and transactions: coordinators record checks; status is derived."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from homeshare.accounts.models import Account
+from homeshare.audit import service as audit
+from homeshare.common.clock import local_today, utcnow
+from homeshare.errors import ValidationFailed
+from homeshare.extensions import db
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
+from homeshare.vetting.rules import REFERENCE_CHECKS, check_lapsed, required_checks, vetting_status_expression
+
+RECORDED_FIELDS = (
+    "status", "waived_reason", "expires_on", "notes", "certificate_number", "issued_on",
+    "referee_name", "referee_relationship", "referee_contact", "reference_received", "reference_satisfactory",
+)
+BACKGROUND_ONLY = ("certificate_number", "issued_on")
+REFERENCE_ONLY = ("referee_name", "referee_relationship", "referee_contact", "reference_received",
+                  "reference_satisfactory")
+
+
+@dataclass
+class CheckView:
+    kind: CheckKind
+    status: CheckStatus = CheckStatus.NOT_STARTED
+    expired: bool = False
+    waived_reason: str | None = None
+    expires_on: date | None = None
+    notes: str | None = None
+    certificate_number: str | None = None
+    issued_on: date | None = None
+    referee_name: str | None = None
+    referee_relationship: str | None = None
+    referee_contact: str | None = None
+    reference_received: bool | None = None
+    reference_satisfactory: bool | None = None
+    recorded_by_id: uuid.UUID | None = None
+    recorded_at: datetime | None = None
+
+
+@dataclass
+class Checklist:
+    person_id: uuid.UUID
+    role: str
+    status: str
+    outstanding: list[CheckKind] = field(default_factory=list)
+    checks: list[CheckView] = field(default_factory=list)
+
+
+_VIEW_FIELDS = tuple(f.name for f in fields(CheckView) if f.name not in ("kind", "expired"))
+
+
+def checklist(person: Account) -> Checklist:
+    """The person's checklist, each check's state and their overall status (two statements)."""
+    scheme = person.scheme
+    settings, today = scheme.effective_settings, local_today(scheme.timezone)
+    status = db.session.scalar(sa.select(vetting_status_expression(settings, today)).where(Account.id == person.id))
+    recorded = {
+        check.kind: (check, lapsed)
+        for check, lapsed in db.session.execute(
+            sa.select(VettingCheck, check_lapsed(today)).where(VettingCheck.account_id == person.id)
+        )
+    }
+    views = []
+    for kind in required_checks(person.role, settings):
+        if kind in recorded:
+            check, lapsed = recorded[kind]
+            view = CheckView(kind=kind, expired=bool(lapsed), **{name: getattr(check, name) for name in _VIEW_FIELDS})
+        else:
+            view = CheckView(kind=kind)
+        views.append(view)
+    outstanding = [v.kind for v in views if v.expired or v.status not in (CheckStatus.PASSED, CheckStatus.WAIVED)]
+    return Checklist(person_id=person.id, role=person.role.value, status=status, outstanding=outstanding, checks=views)
+
+
+def _plus_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year that has none
+        return day.replace(year=day.year + years, day=28)
+
+
+def _validated(person: Account, kind: CheckKind, values: Mapping[str, Any]) -> dict[str, Any]:
+    settings = person.scheme.effective_settings
+    today = local_today(person.scheme.timezone)
+    if kind not in required_checks(person.role, settings):
+        raise ValidationFailed({"kind": [f"A {person.role.value} of this scheme has no {kind.value} check."]})
+    record = {name: values.get(name) for name in RECORDED_FIELDS}
+    status = record["status"]
+    errors: dict[str, list[str]] = {}
+    for name in BACKGROUND_ONLY if kind is not CheckKind.BACKGROUND else ():
+        if record[name] is not None:
+            errors[name] = ["Only background checks have this."]
+    for name in REFERENCE_ONLY if kind not in REFERENCE_CHECKS else ():
+        if record[name] is not None:
+            errors[name] = ["Only references have this."]
+    if status is CheckStatus.WAIVED and not record["waived_reason"]:
+        errors["waived_reason"] = ["Say why the check is waived."]
+    if status is not CheckStatus.WAIVED and record["waived_reason"]:
+        errors["waived_reason"] = ["Only a waived check has a reason for waiving."]
+    if record["issued_on"] is not None and record["issued_on"] > today:
+        errors["issued_on"] = ["Cannot be in the future."]
+    if kind is CheckKind.BACKGROUND and status is CheckStatus.PASSED:
+        for name in BACKGROUND_ONLY:
+            if record[name] is None:
+                errors.setdefault(name, []).append("A passed background check needs this.")
+        if record["expires_on"] is None and record["issued_on"] is not None:
+            record["expires_on"] = _plus_years(record["issued_on"], settings["background_check_renewal_years"])
+    if kind in REFERENCE_CHECKS and status is CheckStatus.PASSED:
+        if not record["referee_name"]:
+            errors["referee_name"] = ["A passed reference needs the referee's name."]
+        if record["reference_received"] is not True or record["reference_satisfactory"] is not True:
+            errors["reference_satisfactory"] = ["A passed reference must be received and satisfactory."]
+    if errors:
+        raise ValidationFailed(errors)
+    return record
+
+
+def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Mapping[str, Any]) -> Checklist:
+    """Record the whole state of one check. Repeating the same record changes nothing."""
+    record = _validated(person, kind, values)
+    check = db.session.scalars(
+        sa.select(VettingCheck).where(VettingCheck.account_id == person.id, VettingCheck.kind == kind)
+    ).first()
+    before = {name: getattr(check, name) for name in RECORDED_FIELDS} if check else None
+    if before == record:
+        return checklist(person)
+    if check is None:
+        check = VettingCheck(account_id=person.id, kind=kind)
+        db.session.add(check)
+    for name, value in record.items():
+        setattr(check, name, value)
+    check.recorded_by_id = actor.id
+    check.recorded_at = utcnow()
+    audit.record(
+        actor_id=actor.id, scheme_id=person.scheme_id, action="vetting.check_recorded",
+        target_type="vetting_check", target_id=f"{person.id}/{kind.value}",
+        before=_audit_values(before or {}), after=_audit_values(record),
+    )
+    db.session.commit()
+    return checklist(person)
+
+
+def _audit_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: (value.value if isinstance(value, CheckStatus) else value) for name, value in values.items()}
