@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import uuid
 from contextlib import contextmanager
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 from urllib.parse import quote
 
 import psycopg
@@ -180,3 +182,25 @@ def count_queries(app):
 def make(app):
     """Factories bound to the app: ``make.scheme()``, ``make.account(...)``, ``make.login(...)``."""
     return factories.Factories(app)
+
+
+class Clock:
+    """A controllable "now" for the app: ``clock.set(...)``, ``clock.advance(days=...)``."""
+
+    def __init__(self, app):
+        self.now = datetime.now(timezone.utc).replace(microsecond=0)
+        app.config["HOMESHARE_CLOCK"] = lambda: self.now
+
+    def set(self, moment: datetime) -> None:
+        self.now = moment
+
+    def advance(self, **delta) -> None:
+        self.now = self.now + timedelta(**delta)
+
+    def today(self) -> date:
+        return self.now.astimezone(ZoneInfo("Europe/London")).date()
+
+
+@pytest.fixture
+def clock(app):
+    return Clock(app)

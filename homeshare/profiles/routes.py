@@ -36,7 +36,7 @@ class Tasks(MethodView):
 
         Personal care (washing, dressing, toileting, medication) is never one of them.
         """
-        return TASKS
+        return list(TASKS)
 
 
 @blp.route("/me/profile")

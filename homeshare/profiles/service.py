@@ -21,6 +21,7 @@ from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.profiles.vocabulary import PERSONAL_CARE, PERSONAL_CARE_MESSAGE, TASK_CODES
+from homeshare.vetting.models import VettingStatus
 from homeshare.vetting.rules import next_expiry_expression, vetting_status_expression
 
 ROLE_BLOCKS = {Role.HOUSEHOLDER: "householder", Role.SHARER: "sharer"}
@@ -159,7 +160,7 @@ def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, An
 @dataclass
 class PersonSummary:
     profile: Profile
-    vetting_status: str
+    vetting_status: VettingStatus
     next_expiry_on: date | None
     ready_for_vetting: bool
     ready_for_matching: bool
@@ -204,7 +205,7 @@ def list_people(
     )
     result = paginate(statement, page=page, per_page=per_page, rows=True)
     result.items = [
-        PersonSummary(row[0], row.vetting_status, row.next_expiry_on, bool(row.ready_for_vetting),
+        PersonSummary(row[0], VettingStatus(row.vetting_status), row.next_expiry_on, bool(row.ready_for_vetting),
                       bool(row.ready_for_matching))
         for row in result.items
     ]

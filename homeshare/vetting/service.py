@@ -14,7 +14,7 @@ from homeshare.audit import service as audit
 from homeshare.common.clock import local_today, utcnow
 from homeshare.errors import ValidationFailed
 from homeshare.extensions import db
-from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
 from homeshare.vetting.rules import REFERENCE_CHECKS, check_lapsed, required_checks, vetting_status_expression
 
 RECORDED_FIELDS = (
@@ -49,7 +49,7 @@ class CheckView:
 class Checklist:
     person_id: uuid.UUID
     role: str
-    status: str
+    status: VettingStatus
     outstanding: list[CheckKind] = field(default_factory=list)
     checks: list[CheckView] = field(default_factory=list)
 
@@ -77,7 +77,7 @@ def checklist(person: Account) -> Checklist:
             view = CheckView(kind=kind)
         views.append(view)
     outstanding = [v.kind for v in views if v.expired or v.status not in (CheckStatus.PASSED, CheckStatus.WAIVED)]
-    return Checklist(person_id=person.id, role=person.role.value, status=status, outstanding=outstanding, checks=views)
+    return Checklist(person_id=person.id, role=person.role.value, status=VettingStatus(status), outstanding=outstanding, checks=views)
 
 
 def _plus_years(day: date, years: int) -> date:
@@ -142,7 +142,8 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
     audit.record(
         actor_id=actor.id, scheme_id=person.scheme_id, action="vetting.check_recorded",
         target_type="vetting_check", target_id=f"{person.id}/{kind.value}",
-        before=_audit_values(before or {}), after=_audit_values(record),
+        before=_audit_values(before) if before else None,
+        after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
     )
     db.session.commit()
     return checklist(person)
