@@ -67,8 +67,12 @@ def problem_response(
     title: str | None = None,
     errors: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
-    """Render one problem-details response. The only place an error body is made."""
+    """Render one problem-details response. The only place an error body is made.
+
+    ``extensions`` adds members particular to a kind of problem (RFC 9457, section 3.2).
+    """
     try:
         phrase = http.HTTPStatus(status).phrase
     except ValueError:
@@ -83,6 +87,8 @@ def problem_response(
         body["detail"] = detail
     if errors:
         body["errors"] = dict(errors)
+    for name, value in (extensions or {}).items():
+        body.setdefault(name, value)
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_CONTENT_TYPE)
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -102,16 +108,19 @@ class ApiError(Exception):
         kind: str | None = None,
         errors: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
+        extensions: Mapping[str, Any] | None = None,
     ):
         super().__init__(detail)
         self.detail = detail
         self.kind = kind or self.kind
         self.errors = errors
         self.headers = headers
+        self.extensions = extensions
 
     def to_response(self) -> Response:
         return problem_response(
-            self.status, self.detail, kind=self.kind, errors=self.errors, headers=self.headers
+            self.status, self.detail, kind=self.kind, errors=self.errors, headers=self.headers,
+            extensions=self.extensions,
         )
 
 

@@ -77,3 +77,15 @@ def ensure_person_coordinated_by(account: Account, person: Account | None) -> Ac
     ):
         return person
     raise NotFound("No such person.")
+
+
+def ensure_match_reach(account: Account, match) -> str:
+    """How ``account`` may see ``match``: ``"coordinator"`` (of its scheme), ``"householder"``
+    or ``"sharer"`` (one of its two people). Anyone else gets NotFound."""
+    if match is not None:
+        if account.role is Role.COORDINATOR and match.scheme_id == account.scheme_id:
+            return "coordinator"
+        side = match.side_of(account.id)
+        if side is not None:
+            return side
+    raise NotFound("No such match.")

@@ -7,7 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from homeshare.common.db import IdMixin, TimestampMixin, UTCDateTime
+from homeshare.common.db import IdMixin, TimestampMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 
@@ -36,9 +36,7 @@ class Account(IdMixin, TimestampMixin, db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
     role: Mapped[Role] = mapped_column(
-        sa.Enum(Role, native_enum=False, length=20, create_constraint=True,
-                name="role", values_callable=lambda roles: [r.value for r in roles]),
-        nullable=False,
+        string_enum(Role, "role"), nullable=False,
     )
     scheme_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("scheme.id", ondelete="RESTRICT"), index=True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime, timezone
 
@@ -44,3 +45,10 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow
     )
+
+
+def string_enum(kind: type[enum.Enum], name: str) -> sa.Enum:
+    """An enum stored as its values in a bounded string with a CHECK constraint
+    (the same on SQLite and PostgreSQL; adding a value needs no type migration)."""
+    return sa.Enum(kind, native_enum=False, length=20, create_constraint=True, name=name,
+                   values_callable=lambda members: [member.value for member in members])

@@ -20,7 +20,7 @@ from homeshare.places.service import district_of, locate_district
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.profiles.vocabulary import PERSONAL_CARE, PERSONAL_CARE_MESSAGE, TASK_CODES
+from homeshare.profiles.vocabulary import check_tasks
 from homeshare.vetting.models import VettingStatus
 from homeshare.vetting.rules import next_expiry_expression, vetting_status_expression
 
@@ -60,17 +60,6 @@ def _check_age(profile: Profile, birth: date, errors: dict[str, list[str]]) -> N
         errors["date_of_birth"] = [f"{who} in this scheme must be at most {high} years old."]
 
 
-def _check_tasks(codes: list[str]) -> tuple[list[str], list[str]]:
-    """The codes without repeats, and the messages for any that are not allowed."""
-    messages = []
-    for code in codes:
-        if code in PERSONAL_CARE:
-            messages.append(PERSONAL_CARE_MESSAGE.format(code=code))
-        elif code not in TASK_CODES:
-            messages.append(f"{code!r} is not a task; see GET /api/v1/tasks.")
-    return list(dict.fromkeys(codes)), messages
-
-
 def _pair(changes: Mapping[str, Any], lat_key: str, lon_key: str, errors: dict[str, list[str]]) -> None:
     if (lat_key in changes) != (lon_key in changes) or (
         (changes.get(lat_key) is None) != (changes.get(lon_key) is None)
@@ -92,7 +81,7 @@ def _validated_changes(profile: Profile, changes: Mapping[str, Any]) -> dict[str
         details = dict(changes[block])
         task_field = TASK_FIELDS[block]
         if task_field in details:
-            details[task_field], messages = _check_tasks(details[task_field])
+            details[task_field], messages = check_tasks(details[task_field])
             if messages:
                 errors[block] = {task_field: messages}
         _pair(details, "base_latitude", "base_longitude", errors)

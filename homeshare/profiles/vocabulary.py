@@ -44,3 +44,14 @@ PERSONAL_CARE_MESSAGE = (
 GENDERS = ("female", "male", "non_binary", "other", "prefer_not_to_say")
 DAILY_RHYTHMS = ("early_riser", "night_owl", "flexible")
 OCCUPATIONS = ("student", "key_worker", "employed", "self_employed", "job_seeking", "other")
+
+
+def check_tasks(codes: list[str]) -> tuple[list[str], list[str]]:
+    """The codes without repeats, and a message for each code that is not allowed."""
+    messages = []
+    for code in codes:
+        if code in PERSONAL_CARE:
+            messages.append(PERSONAL_CARE_MESSAGE.format(code=code))
+        elif code not in TASK_CODES:
+            messages.append(f"{code!r} is not a task; see GET /api/v1/tasks.")
+    return list(dict.fromkeys(codes)), messages

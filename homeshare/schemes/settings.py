@@ -45,6 +45,33 @@ class CheckinCadenceSchema(Schema):
     )
 
 
+_weight = validate.Range(min=0, max=100)
+
+
+class MatchingWeightsSchema(Schema):
+    """How much each soft factor counts in a compatibility score (relative weights)."""
+
+    distance = ma.fields.Integer(load_default=25, validate=_weight, metadata={
+        "description": "Closeness of the home to the sharer's place of study or work."})
+    hours = ma.fields.Integer(load_default=20, validate=_weight, metadata={
+        "description": "Hours offered against hours wanted."})
+    tasks = ma.fields.Integer(load_default=20, validate=_weight, metadata={
+        "description": "Share of the wanted tasks the sharer offers."})
+    overnight = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+        "description": "Presence at night where the householder wants it."})
+    interests = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+        "description": "Interests in common (three or more count fully)."})
+    languages = ma.fields.Integer(load_default=5, validate=_weight, metadata={
+        "description": "A language in common."})
+    lifestyle = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+        "description": "Daily rhythm and wish for a quiet home."})
+
+    @ma.validates_schema
+    def _something_counts(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        if len(data) == len(self.fields) and not any(data.values()):
+            raise ma.ValidationError("At least one weight must be above zero.")
+
+
 class SchemeSettingsSchema(Schema):
     min_householder_age = ma.fields.Integer(
         load_default=18, validate=_age,
@@ -74,6 +101,10 @@ class SchemeSettingsSchema(Schema):
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )
 
+    matching_weights = ma.fields.Nested(
+        MatchingWeightsSchema, load_default=lambda: MatchingWeightsSchema().load({})
+    )
+
     @ma.validates_schema
     def _ages_in_order(self, data: Mapping[str, Any], **kwargs: Any) -> None:
         low, high = data.get("min_sharer_age"), data.get("max_sharer_age")
@@ -83,6 +114,9 @@ class SchemeSettingsSchema(Schema):
 
 class SchemeSettingsChangeSchema(SchemeSettingsSchema):
     """The settings a request sets; the ones it leaves out keep their values."""
+
+
+NESTED_SETTINGS = ("checkin_cadence", "matching_weights")
 
 
 def resolved_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -97,7 +131,7 @@ def merged_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]
     """
     result = dict(stored or {})
     for key, value in changes.items():
-        if key == "checkin_cadence" and isinstance(value, Mapping):
+        if key in NESTED_SETTINGS and isinstance(value, Mapping):
             result[key] = {**result.get(key, {}), **value}
         else:
             result[key] = value

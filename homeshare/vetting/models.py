@@ -7,7 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from homeshare.common.db import IdMixin, UTCDateTime
+from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 
 
@@ -39,10 +39,6 @@ class VettingStatus(str, enum.Enum):
     EXPIRED = "expired"
 
 
-def _enum(kind: type[enum.Enum], name: str) -> sa.Enum:
-    return sa.Enum(kind, native_enum=False, length=20, create_constraint=True, name=name,
-                   values_callable=lambda members: [m.value for m in members])
-
 
 class VettingCheck(IdMixin, db.Model):
     """The latest record of one check of one person. Its history is in the audit trail."""
@@ -53,8 +49,8 @@ class VettingCheck(IdMixin, db.Model):
     account_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    kind: Mapped[CheckKind] = mapped_column(_enum(CheckKind, "check_kind"), nullable=False)
-    status: Mapped[CheckStatus] = mapped_column(_enum(CheckStatus, "check_status"), nullable=False)
+    kind: Mapped[CheckKind] = mapped_column(string_enum(CheckKind, "check_kind"), nullable=False)
+    status: Mapped[CheckStatus] = mapped_column(string_enum(CheckStatus, "check_status"), nullable=False)
     waived_reason: Mapped[str | None] = mapped_column(sa.String(500))
     expires_on: Mapped[date | None] = mapped_column(sa.Date, index=True)
     notes: Mapped[str | None] = mapped_column(sa.Text)

@@ -1,0 +1,1 @@
+"""The homeshare agreement: versioned terms that both sides accept."""

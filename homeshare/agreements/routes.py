@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.agreements import service
+from homeshare.agreements.schemas import AcceptanceSchema, AgreementSchema, AgreementTermsSchema
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.matching.access import match_for
+
+blp = Blueprint("agreements", __name__, url_prefix="/api/v1", description="Homeshare agreements.")
+
+
+@blp.route("/matches/<uuid:match_id>/agreement")
+class Agreement(MethodView):
+    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @blp.response(200, AgreementSchema)
+    @documents_errors(404)
+    def get(self, match_id: uuid.UUID):
+        """The agreement: its current version, the accepted baseline, and every version"""
+        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
+        return service.agreement_of(match)
+
+    @requires(Role.COORDINATOR)
+    @blp.arguments(AgreementTermsSchema)
+    @blp.response(201, AgreementSchema, description="A new version was made; both sides must accept it.")
+    @blp.alt_response(200, schema=AgreementSchema, description="The terms are the current version's.",
+                      success=True)
+    @documents_errors(404, 409)
+    def put(self, terms, match_id: uuid.UUID):
+        """Set the agreement's terms (coordinators)
+
+        Terms that differ from the current version make a new version, which both sides
+        must accept again; the same terms change nothing.
+        """
+        match, _ = match_for(match_id, "coordinator")
+        agreement, created = service.draft(actor=current_account(), match=match, terms=terms)
+        return agreement, 201 if created else 200
+
+
+@blp.route("/matches/<uuid:match_id>/agreement/acceptance")
+class Acceptance(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.arguments(AcceptanceSchema)
+    @blp.response(200, AgreementSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Accept a version of the agreement (the householder or the sharer)
+
+        Only the current version can be accepted; accepting again changes nothing.
+        """
+        match, side = match_for(match_id, "householder", "sharer")
+        return service.accept(actor=current_account(), match=match, side=side, number=data["version"])

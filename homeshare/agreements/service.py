@@ -1,0 +1,110 @@
+"""Agreement rules: coordinators draft versions, each side accepts a specific one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from homeshare.accounts.models import Account
+from homeshare.agreements.models import AgreementVersion
+from homeshare.agreements.schemas import TERMS
+from homeshare.audit import service as audit
+from homeshare.common.clock import utcnow
+from homeshare.errors import Conflict, ValidationFailed
+from homeshare.extensions import db
+from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.profiles.vocabulary import check_tasks
+
+DRAFTABLE = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+
+
+@dataclass
+class Agreement:
+    match_id: Any
+    versions: list[AgreementVersion] = field(default_factory=list)
+
+    @property
+    def current(self) -> AgreementVersion | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def baseline(self) -> AgreementVersion | None:
+        return next((v for v in reversed(self.versions) if v.accepted_by_both), None)
+
+
+def agreement_of(match: Match) -> Agreement:
+    versions = db.session.scalars(
+        sa.select(AgreementVersion).where(AgreementVersion.match_id == match.id).order_by(AgreementVersion.number)
+    ).all()
+    return Agreement(match_id=match.id, versions=list(versions))
+
+
+def _validated(terms: Mapping[str, Any]) -> dict[str, Any]:
+    values = {name: terms.get(name) for name in TERMS}
+    errors: dict[str, list[str]] = {}
+    values["tasks"], messages = check_tasks(values["tasks"])
+    if messages:
+        errors["tasks"] = messages
+    if values["trial_ends_on"] <= values["start_on"]:
+        errors["trial_ends_on"] = ["Must be after start_on."]
+    if errors:
+        raise ValidationFailed(errors)
+    return values
+
+
+def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Agreement, bool]:
+    """Make a new version from ``terms``; the same terms as the current version change nothing.
+
+    Returns the agreement and whether a version was created.
+    """
+    if match.state not in DRAFTABLE:
+        raise Conflict(
+            f"An agreement is drafted once the match reaches its introduction; this match is {match.state.value}.",
+            kind="agreement-not-open",
+        )
+    values = _validated(terms)
+    agreement = agreement_of(match)
+    current = agreement.current
+    if current is not None and all(getattr(current, name) == values[name] for name in TERMS):
+        return agreement, False
+    version = AgreementVersion(
+        match_id=match.id, number=(current.number + 1) if current else 1,
+        created_by_id=actor.id, created_at=utcnow(), **values,
+    )
+    db.session.add(version)
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_drafted",
+                 target_type="match", target_id=match.id,
+                 before={name: getattr(current, name) for name in TERMS} if current else None,
+                 after=values)
+    db.session.commit()
+    agreement.versions.append(version)
+    return agreement, True
+
+
+def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement:
+    """Record that one side accepts version ``number``, which must be the current one."""
+    if match.state not in LIVE_STATES:
+        raise Conflict(f"This match is {match.state.value}; its agreement can no longer be accepted.",
+                       kind="agreement-not-open")
+    agreement = agreement_of(match)
+    current = agreement.current
+    if current is None or current.number != number:
+        raise Conflict(
+            f"Version {number} is not the current version of this agreement"
+            + (f"; read version {current.number} and accept that." if current else "; there is none yet."),
+            kind="agreement-version-superseded",
+        )
+    column = f"{side}_accepted_at"
+    if getattr(current, column) is None:
+        setattr(current, column, utcnow())
+        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_accepted",
+                     target_type="match", target_id=match.id, after={"version": number, "side": side})
+        db.session.commit()
+    return agreement
+
+
+def accepted_by_both(match: Match) -> bool:
+    current = agreement_of(match).current
+    return current is not None and current.accepted_by_both

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from homeshare.accounts.models import Account
+from homeshare.common.db import IdMixin, UTCDateTime, string_enum
+from homeshare.extensions import db
+
+
+class MatchState(str, enum.Enum):
+    PROPOSED = "proposed"
+    INTRODUCTION = "introduction"
+    TRIAL = "trial"
+    ACTIVE = "active"
+    ENDED = "ended"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+LIVE_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+_LIVE_SQL = "state IN ('proposed', 'introduction', 'trial', 'active')"
+
+
+class Response(str, enum.Enum):
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+
+
+class EndedBy(str, enum.Enum):
+    HOUSEHOLDER = "householder"
+    SHARER = "sharer"
+    BOTH = "both"
+    SCHEME = "scheme"
+
+
+
+class Match(IdMixin, db.Model):
+    """A householder and a sharer, from proposal to the end of their homeshare.
+
+    A person is in at most one live match: partial unique indexes hold that in the
+    database, whatever the code does and however many requests race.
+    """
+
+    __tablename__ = "match"
+    __table_args__ = (
+        sa.Index("uq_match_live_householder", "householder_id", unique=True,
+                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
+        sa.Index("uq_match_live_sharer", "sharer_id", unique=True,
+                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
+        sa.CheckConstraint("householder_id <> sharer_id", name="two_people"),
+    )
+
+    scheme_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("scheme.id", ondelete="RESTRICT"),
+                                                 nullable=False, index=True)
+    householder_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"),
+                                                      nullable=False, index=True)
+    sharer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"),
+                                                 nullable=False, index=True)
+    state: Mapped[MatchState] = mapped_column(string_enum(MatchState, "state"), nullable=False)
+    score: Mapped[int | None] = mapped_column(sa.Integer)
+
+    proposed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    householder_response: Mapped[Response | None] = mapped_column(string_enum(Response, "householder_response"))
+    householder_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    householder_decline_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    householder_shares_contact: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    sharer_response: Mapped[Response | None] = mapped_column(string_enum(Response, "sharer_response"))
+    sharer_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sharer_decline_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    sharer_shares_contact: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+
+    introduction_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    introduction_place: Mapped[str | None] = mapped_column(sa.String(300))
+    trial_started_on: Mapped[date | None] = mapped_column(sa.Date)
+    trial_ends_on: Mapped[date | None] = mapped_column(sa.Date)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_on: Mapped[date | None] = mapped_column(sa.Date)
+    ended_by: Mapped[EndedBy | None] = mapped_column(string_enum(EndedBy, "ended_by"))
+    end_reason: Mapped[str | None] = mapped_column(sa.String(1000))
+    notice_given_days: Mapped[int | None] = mapped_column(sa.Integer)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    householder: Mapped[Account] = relationship(foreign_keys=[householder_id], lazy="raise")
+    sharer: Mapped[Account] = relationship(foreign_keys=[sharer_id], lazy="raise")
+
+    def side_of(self, account_id: uuid.UUID) -> str | None:
+        if account_id == self.householder_id:
+            return "householder"
+        if account_id == self.sharer_id:
+            return "sharer"
+        return None
+
+
+class MatchEvent(IdMixin, db.Model):
+    """One step of a match's life: who moved it, when, from which state to which."""
+
+    __tablename__ = "match_event"
+
+    match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"),
+                                                nullable=False, index=True)
+    action: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    from_state: Mapped[MatchState | None] = mapped_column(string_enum(MatchState, "from_state"))
+    to_state: Mapped[MatchState] = mapped_column(string_enum(MatchState, "to_state"), nullable=False)
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)

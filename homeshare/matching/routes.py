@@ -1,0 +1,215 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import (
+    current_account,
+    ensure_match_reach,
+    ensure_person_coordinated_by,
+    ensure_scheme_staff,
+    requires,
+)
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.accounts.service import get_account
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.matching import service
+from homeshare.matching.access import match_for
+from homeshare.matching.models import Match
+from homeshare.matching.schemas import (
+    EndSchema,
+    IntroductionSchema,
+    MatchDetailSchema,
+    MatchListQuerySchema,
+    MatchSchema,
+    OwnMatchSchema,
+    PoolSuggestionSchema,
+    ProposalSchema,
+    ResponseSchema,
+    SuggestionSchema,
+    TrialSchema,
+    WithdrawSchema,
+)
+from homeshare.schemes.service import get_scheme
+
+blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Candidates, pool suggestions and matches.")
+
+
+def _detail(match: Match) -> dict:
+    return {**MatchSchema().dump(match), "events": service.events_of(match)}
+
+
+@blp.route("/people/<uuid:person_id>/candidates")
+class Candidates(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(SuggestionSchema))
+    @documents_errors(404)
+    def get(self, query, person_id: uuid.UUID):
+        """Rank the candidates for a householder or a sharer, best first, with reasons
+
+        Only cleared people of the other role who are in no live match and pass every
+        hard filter are listed.
+        """
+        person = ensure_person_coordinated_by(current_account(), get_account(person_id))
+        return service.rank_candidates(person, page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/schemes/<uuid:scheme_id>/pool-suggestion")
+class PoolSuggestion(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, PoolSuggestionSchema)
+    @documents_errors(404)
+    def get(self, scheme_id: uuid.UUID):
+        """The best one-to-one pairing of everyone waiting in your scheme
+
+        Maximises the total compatibility over pairs that pass the hard filters. Nothing
+        is committed: propose the pairs you agree with.
+        """
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.suggest_pool(get_scheme(scheme_id))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/matches")
+class SchemeMatches(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(MatchListQuerySchema, location="query")
+    @blp.response(200, page_of(MatchSchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """The matches of your scheme, newest first"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.list_matches(scheme=get_scheme(scheme_id), state=query.get("state"),
+                                    page=query["page"], per_page=query["per_page"])
+
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ProposalSchema)
+    @blp.response(201, MatchDetailSchema)
+    @blp.alt_response(200, schema=MatchDetailSchema, description="The same proposal, still open.", success=True)
+    @documents_errors(404, 409)
+    def post(self, data, scheme_id: uuid.UUID):
+        """Propose a match between a cleared householder and a cleared sharer"""
+        account = current_account()
+        ensure_scheme_staff(account, scheme_id)
+        match, created = service.propose(actor=account, scheme=get_scheme(scheme_id),
+                                         householder_id=data["householder_id"], sharer_id=data["sharer_id"])
+        return _detail(match), 201 if created else 200
+
+
+@blp.route("/me/matches")
+class OwnMatches(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(OwnMatchSchema))
+    def get(self, query):
+        """Your matches, the current one first, each with the next step expected of you"""
+        return service.matches_of(current_account(), page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/matches/<uuid:match_id>")
+class MatchDetail(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404)
+    def get(self, match_id: uuid.UUID):
+        """A match in full, with every step of its history (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return _detail(match)
+
+
+@blp.route("/me/matches/<uuid:match_id>")
+class OwnMatch(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.response(200, OwnMatchSchema)
+    @documents_errors(404)
+    def get(self, match_id: uuid.UUID):
+        """One of your matches, with what you may see of the other person"""
+        match, _ = match_for(match_id, "householder", "sharer")
+        return service.party_views(current_account(), [match])[0]
+
+
+@blp.route("/matches/<uuid:match_id>/response")
+class MatchResponse(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.arguments(ResponseSchema)
+    @blp.response(200, OwnMatchSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Accept or decline a proposed match (its householder or sharer)"""
+        match, _ = match_for(match_id, "householder", "sharer")
+        account = current_account()
+        service.respond(actor=account, match=match, accept=data["decision"] == "accept",
+                        reason=data["reason"], share_contact=data["share_contact_details"])
+        return service.party_views(account, [match])[0]
+
+
+@blp.route("/matches/<uuid:match_id>/introduction")
+class MatchIntroduction(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(IntroductionSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Record the introduction meeting, once both sides have accepted"""
+        match, _ = match_for(match_id, "coordinator")
+        service.arrange_introduction(actor=current_account(), match=match, meeting_at=data["meeting_at"],
+                                     place=data["place"])
+        return _detail(match)
+
+
+@blp.route("/matches/<uuid:match_id>/trial")
+class MatchTrial(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(TrialSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Start the trial; it lasts the scheme's trial length"""
+        match, _ = match_for(match_id, "coordinator")
+        service.start_trial(actor=current_account(), match=match, start_on=data["start_on"],
+                            scheme=get_scheme(match.scheme_id))
+        return _detail(match)
+
+
+@blp.route("/matches/<uuid:match_id>/activation")
+class MatchActivation(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    def post(self, match_id: uuid.UUID):
+        """Confirm the trial went well: the match becomes active
+
+        Both sides must have accepted the current version of the agreement.
+        """
+        match, _ = match_for(match_id, "coordinator")
+        service.activate(actor=current_account(), match=match)
+        return _detail(match)
+
+
+@blp.route("/matches/<uuid:match_id>/ending")
+class MatchEnding(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(EndSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """End a match in its trial or once active: who ended it, why, the notice and the last day"""
+        match, _ = match_for(match_id, "coordinator")
+        service.end(actor=current_account(), match=match, ended_by=data["ended_by"], reason=data["reason"],
+                    notice_given_days=data["notice_given_days"], end_on=data["end_on"])
+        return _detail(match)
+
+
+@blp.route("/matches/<uuid:match_id>/withdrawal")
+class MatchWithdrawal(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(WithdrawSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Withdraw a proposal or an introduction"""
+        match, _ = match_for(match_id, "coordinator")
+        service.withdraw(actor=current_account(), match=match, reason=data["reason"])
+        return _detail(match)

@@ -1,0 +1,441 @@
+"""Matching rules and transactions: candidates, pool suggestions, and the match lifecycle."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from scipy.optimize import linear_sum_assignment
+from sqlalchemy.exc import IntegrityError
+
+from homeshare.accounts.models import Account, Role
+from homeshare.agreements.models import AgreementVersion
+from homeshare.agreements.service import accepted_by_both
+from homeshare.common.clock import local_today, utcnow
+from homeshare.common.pagination import Page, paginate
+from homeshare.errors import Conflict, NotFound, ValidationFailed
+from homeshare.extensions import db
+from homeshare.matching import scoring
+from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState, Response
+from homeshare.profiles.models import Profile
+from homeshare.schemes.models import Scheme
+from homeshare.vetting.models import VettingStatus
+from homeshare.vetting.rules import vetting_status_expression
+
+# Candidates -----------------------------------------------------------------------------------
+
+CANDIDATE_FIELDS = (
+    "first_name", "last_name", "preferred_name", "postcode", "latitude", "longitude", "interests", "languages",
+    "smoker", "has_pets", "accepts_pets", "daily_rhythm", "quiet_home", "gender", "gender_preference",
+    "room_available_from", "tasks_wanted", "hours_wanted_per_week", "nights_at_home_per_week", "things_to_know",
+    "tasks_offered", "hours_offered_per_week", "move_in_on", "stay_months", "max_distance_km", "base_name",
+    "base_latitude", "base_longitude",
+)
+
+
+@dataclass
+class Candidate:
+    """The facts about one person that compatibility is computed from."""
+
+    person_id: uuid.UUID
+    role: Role
+    values: dict[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["values"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    @property
+    def gender_list(self) -> list[str]:
+        return [self.values["gender"]] if self.values["gender"] else []
+
+
+def _in_live_match(account_id_column) -> sa.Exists:
+    return sa.exists().where(
+        sa.or_(Match.householder_id == account_id_column, Match.sharer_id == account_id_column),
+        Match.state.in_(LIVE_STATES),
+    )
+
+
+def _candidates(statement: sa.Select) -> list[Candidate]:
+    return [
+        Candidate(person_id=row.person_id, role=row.role, values={name: getattr(row, name) for name in CANDIDATE_FIELDS})
+        for row in db.session.execute(statement)
+    ]
+
+
+def _candidate_select() -> sa.Select:
+    return sa.select(Account.id.label("person_id"), Account.role,
+                     *(getattr(Profile, name) for name in CANDIDATE_FIELDS)).join(
+        Profile, Profile.account_id == Account.id
+    )
+
+
+def available_people(scheme: Scheme, role: Role) -> list[Candidate]:
+    """Everyone of ``role`` in the scheme who could be matched now: active, cleared, free."""
+    today = local_today(scheme.timezone)
+    statement = _candidate_select().where(
+        Account.scheme_id == scheme.id,
+        Account.role == role,
+        Account.is_active.is_(True),
+        vetting_status_expression(scheme.effective_settings, today) == VettingStatus.CLEARED.value,
+        sa.not_(_in_live_match(Account.id)),
+    ).order_by(Account.id)
+    return _candidates(statement)
+
+
+def candidate_of(person: Account) -> Candidate:
+    return _candidates(_candidate_select().where(Account.id == person.id))[0]
+
+
+@dataclass
+class Suggestion:
+    householder: Candidate
+    sharer: Candidate
+    score: int
+    distance_km: float | None
+    reasons: list[str]
+    warnings: list[str]
+
+    def other(self, role: Role) -> Candidate:
+        return self.sharer if role is Role.HOUSEHOLDER else self.householder
+
+
+def _suggestion(householder: Candidate, sharer: Candidate, score: float, distance: float) -> Suggestion:
+    reasons, warnings = scoring.explain(householder, sharer, distance)
+    return Suggestion(householder, sharer, int(score), None if math.isnan(distance) else round(float(distance), 1),
+                      reasons, warnings)
+
+
+def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Suggestion]:
+    """The cleared, free people of the other role, best first, with reasons (two statements)."""
+    scheme = person.scheme
+    me = candidate_of(person)
+    other_role = Role.SHARER if person.role is Role.HOUSEHOLDER else Role.HOUSEHOLDER
+    others = [c for c in available_people(scheme, other_role) if c.person_id != person.id]
+    weights = scheme.effective_settings["matching_weights"]
+    if person.role is Role.HOUSEHOLDER:
+        evaluation = scoring.evaluate([me], others, weights)
+        feasible, score, distance = evaluation.feasible[0], evaluation.score[0], evaluation.distance_km[0]
+    else:
+        evaluation = scoring.evaluate(others, [me], weights)
+        feasible, score, distance = evaluation.feasible[:, 0], evaluation.score[:, 0], evaluation.distance_km[:, 0]
+    kept = np.flatnonzero(feasible)
+    order = kept[np.lexsort((np.array([str(others[i].person_id) for i in kept]), -score[kept]))] if len(kept) else kept
+    chosen = order[(page - 1) * per_page: page * per_page]
+    items = []
+    for i in chosen:
+        pair = (me, others[i]) if person.role is Role.HOUSEHOLDER else (others[i], me)
+        items.append(_suggestion(*pair, score[i], distance[i]))
+    return Page(items=items, page=page, per_page=per_page, total=int(len(kept)))
+
+
+@dataclass
+class PoolSuggestion:
+    pairs: list[Suggestion]
+    total_score: int
+    householders_waiting: int
+    sharers_waiting: int
+    unpaired_householders: int = field(default=0)
+    unpaired_sharers: int = field(default=0)
+
+
+def suggest_pool(scheme: Scheme) -> PoolSuggestion:
+    """The one-to-one pairing of a scheme's free, cleared people with the greatest total score.
+
+    Scores are non-negative, so a maximum-weight assignment over the matrix in which
+    infeasible pairs weigh nothing, keeping only feasible pairs, is a maximum-weight
+    matching over the feasible pairs.
+    """
+    householders = available_people(scheme, Role.HOUSEHOLDER)
+    sharers = available_people(scheme, Role.SHARER)
+    evaluation = scoring.evaluate(householders, sharers, scheme.effective_settings["matching_weights"])
+    weight = np.where(evaluation.feasible, evaluation.score, 0.0)
+    pairs: list[Suggestion] = []
+    if weight.size:
+        rows, columns = linear_sum_assignment(weight, maximize=True)
+        for i, j in zip(rows, columns):
+            if evaluation.feasible[i, j] and weight[i, j] > 0:
+                pairs.append(_suggestion(householders[i], sharers[j], evaluation.score[i, j],
+                                         evaluation.distance_km[i, j]))
+    pairs.sort(key=lambda pair: (-pair.score, str(pair.householder.person_id)))
+    return PoolSuggestion(
+        pairs=pairs, total_score=sum(pair.score for pair in pairs),
+        householders_waiting=len(householders), sharers_waiting=len(sharers),
+        unpaired_householders=len(householders) - len(pairs), unpaired_sharers=len(sharers) - len(pairs),
+    )
+
+
+# The lifecycle ---------------------------------------------------------------------------------
+
+# For each state, the actions allowed from it and the state each leads to.
+TRANSITIONS: dict[MatchState, dict[str, MatchState]] = {
+    MatchState.PROPOSED: {"accept": MatchState.PROPOSED, "decline": MatchState.DECLINED,
+                          "introduce": MatchState.INTRODUCTION, "withdraw": MatchState.WITHDRAWN},
+    MatchState.INTRODUCTION: {"start_trial": MatchState.TRIAL, "withdraw": MatchState.WITHDRAWN},
+    MatchState.TRIAL: {"activate": MatchState.ACTIVE, "end": MatchState.ENDED},
+    MatchState.ACTIVE: {"end": MatchState.ENDED},
+    MatchState.ENDED: {},
+    MatchState.DECLINED: {},
+    MatchState.WITHDRAWN: {},
+}
+
+
+def allowed_actions(match: Match) -> list[str]:
+    return list(TRANSITIONS[match.state])
+
+
+def _transition(match: Match, action: str, actor: Account, details: Mapping[str, Any] | None = None) -> None:
+    """Move ``match`` by ``action`` (or raise 409 naming what is allowed) and record the step."""
+    targets = TRANSITIONS[match.state]
+    if action not in targets:
+        allowed = list(targets)
+        raise Conflict(
+            f"A match that is {match.state.value} cannot {action.replace('_', ' ')}. "
+            + (f"Allowed now: {', '.join(allowed)}." if allowed else "It is closed: nothing more can happen to it."),
+            kind="illegal-transition", extensions={"state": match.state.value, "allowed_transitions": allowed},
+        )
+    before, match.state = match.state, targets[action]
+    db.session.add(MatchEvent(match_id=match.id, action=action, from_state=before, to_state=match.state,
+                              actor_id=actor.id, occurred_at=utcnow(), details=_plain(details)))
+
+
+def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if not details:
+        return None
+    return {key: value.isoformat() if isinstance(value, (date, datetime)) else
+            value.value if isinstance(value, EndedBy) else value for key, value in details.items()}
+
+
+def _is_cleared(account: Account, scheme: Scheme) -> bool:
+    expression = vetting_status_expression(scheme.effective_settings, local_today(scheme.timezone))
+    return db.session.scalar(sa.select(expression).where(Account.id == account.id)) == VettingStatus.CLEARED.value
+
+
+def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer_id: uuid.UUID) -> tuple[Match, bool]:
+    """Propose a match. Repeating a proposal that is still open returns it unchanged."""
+    people = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_([householder_id, sharer_id])))}
+    errors: dict[str, list[str]] = {}
+    for field_name, person_id, role in (("householder_id", householder_id, Role.HOUSEHOLDER),
+                                        ("sharer_id", sharer_id, Role.SHARER)):
+        person = people.get(person_id)
+        if person is None or person.scheme_id != scheme.id or person.role is not role:
+            errors[field_name] = [f"No {role.value} with this id in the scheme."]
+        elif not person.is_active:
+            errors[field_name] = ["This account is deactivated."]
+        elif not _is_cleared(person, scheme):
+            errors[field_name] = ["Only people whose vetting is cleared can be proposed."]
+    if errors:
+        raise ValidationFailed(errors)
+    existing = db.session.scalars(
+        sa.select(Match).where(Match.householder_id == householder_id, Match.sharer_id == sharer_id,
+                               Match.state == MatchState.PROPOSED)
+    ).first()
+    if existing is not None:
+        return existing, False
+    weights = scheme.effective_settings["matching_weights"]
+    evaluation = scoring.evaluate([candidate_of(people[householder_id])], [candidate_of(people[sharer_id])], weights)
+    match = Match(id=uuid.uuid4(), scheme_id=scheme.id, householder_id=householder_id, sharer_id=sharer_id,
+                  state=MatchState.PROPOSED, score=int(evaluation.score[0, 0]),
+                  proposed_by_id=actor.id, proposed_at=utcnow())
+    db.session.add(match)
+    db.session.add(MatchEvent(match_id=match.id, action="propose", from_state=None, to_state=MatchState.PROPOSED,
+                              actor_id=actor.id, occurred_at=match.proposed_at))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise Conflict("The householder or the sharer is already in a live match.", kind="already-matched") from None
+    return match, True
+
+
+def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
+    """A side accepts or declines a proposal. Repeating the same answer changes nothing."""
+    side = match.side_of(actor.id)
+    response = Response.ACCEPTED if accept else Response.DECLINED
+    if getattr(match, f"{side}_response") is response:
+        return match
+    _transition(match, "accept" if accept else "decline", actor, {"side": side, "reason": reason})
+    setattr(match, f"{side}_response", response)
+    setattr(match, f"{side}_responded_at", utcnow())
+    setattr(match, f"{side}_decline_reason", None if accept else reason)
+    setattr(match, f"{side}_shares_contact", bool(accept and share_contact))
+    if not accept:
+        match.closed_at = utcnow()
+    db.session.commit()
+    return match
+
+
+def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, place: str) -> Match:
+    if match.state is MatchState.INTRODUCTION and (match.introduction_at, match.introduction_place) == (meeting_at, place):
+        return match
+    if match.state is MatchState.PROPOSED and not (
+        match.householder_response is Response.ACCEPTED and match.sharer_response is Response.ACCEPTED
+    ):
+        raise Conflict("Both sides must accept the proposal before their introduction.", kind="awaiting-acceptance",
+                       extensions={"state": match.state.value, "allowed_transitions": ["withdraw"]})
+    _transition(match, "introduce", actor, {"meeting_at": meeting_at, "place": place})
+    match.introduction_at, match.introduction_place = meeting_at, place
+    db.session.commit()
+    return match
+
+
+def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme) -> Match:
+    if match.state is MatchState.TRIAL and match.trial_started_on == start_on:
+        return match
+    _transition(match, "start_trial", actor, {"start_on": start_on})
+    match.trial_started_on = start_on
+    match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
+    db.session.commit()
+    return match
+
+
+def activate(*, actor: Account, match: Match) -> Match:
+    if match.state is MatchState.ACTIVE:
+        return match
+    if match.state is MatchState.TRIAL and not accepted_by_both(match):
+        raise Conflict("Both sides must accept the current version of the agreement first.",
+                       kind="agreement-not-accepted",
+                       extensions={"state": match.state.value, "allowed_transitions": ["end"]})
+    _transition(match, "activate", actor)
+    match.activated_at = utcnow()
+    db.session.commit()
+    return match
+
+
+def end(*, actor: Account, match: Match, ended_by: EndedBy, reason: str, notice_given_days: int,
+        end_on: date) -> Match:
+    if match.state is MatchState.ENDED:
+        if (match.ended_by, match.end_reason, match.notice_given_days, match.ended_on) == (
+                ended_by, reason, notice_given_days, end_on):
+            return match
+    _transition(match, "end", actor, {"ended_by": ended_by, "reason": reason,
+                                      "notice_given_days": notice_given_days, "end_on": end_on})
+    match.ended_by, match.end_reason = ended_by, reason
+    match.notice_given_days, match.ended_on = notice_given_days, end_on
+    match.closed_at = utcnow()
+    db.session.commit()
+    return match
+
+
+def withdraw(*, actor: Account, match: Match, reason: str) -> Match:
+    if match.state is MatchState.WITHDRAWN and match.end_reason == reason:
+        return match
+    _transition(match, "withdraw", actor, {"reason": reason})
+    match.end_reason = reason
+    match.closed_at = utcnow()
+    db.session.commit()
+    return match
+
+
+# Reading matches ---------------------------------------------------------------------------------
+
+
+def get_match(match_id: uuid.UUID) -> Match | None:
+    return db.session.get(Match, match_id)
+
+
+def events_of(match: Match) -> Sequence[MatchEvent]:
+    return db.session.scalars(
+        sa.select(MatchEvent).where(MatchEvent.match_id == match.id).order_by(MatchEvent.occurred_at, MatchEvent.id)
+    ).all()
+
+
+def list_matches(*, scheme: Scheme, state: MatchState | None, page: int, per_page: int) -> Page[Match]:
+    statement = sa.select(Match).where(Match.scheme_id == scheme.id)
+    if state is not None:
+        statement = statement.where(Match.state == state)
+    return paginate(statement.order_by(Match.proposed_at.desc(), Match.id), page=page, per_page=per_page)
+
+
+def matches_of(account: Account, *, page: int, per_page: int) -> Page[dict[str, Any]]:
+    """Someone's own matches as they see them: the live one first, then the past, newest first."""
+    live_first = sa.case((Match.state.in_(LIVE_STATES), 0), else_=1)
+    statement = (
+        sa.select(Match).where(sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id))
+        .order_by(live_first, Match.proposed_at.desc(), Match.id)
+    )
+    result = paginate(statement, page=page, per_page=per_page)
+    result.items = party_views(account, result.items)
+    return result
+
+
+# What each side sees --------------------------------------------------------------------------
+
+CONTACT_FROM = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+
+
+def _district(postcode: str | None) -> str | None:
+    return postcode.split(" ", 1)[0] if postcode else None
+
+
+def _other_party(match: Match, profile: Profile) -> dict[str, Any]:
+    """The limited profile one side sees of the other: never address, birth date or vetting."""
+    householder = profile.role is Role.HOUSEHOLDER
+    view = {
+        "role": profile.role.value,
+        "preferred_name": profile.preferred_name or profile.first_name,
+        "district": _district(profile.postcode),
+        "interests": profile.interests, "languages": profile.languages,
+        "smoker": profile.smoker, "has_pets": profile.has_pets, "accepts_pets": profile.accepts_pets,
+        "dietary_needs": profile.dietary_needs, "daily_rhythm": profile.daily_rhythm,
+        "quiet_home": profile.quiet_home, "photo_url": profile.photo_url, "bio": profile.bio,
+        "tasks": profile.tasks_wanted if householder else profile.tasks_offered,
+        "hours_per_week": profile.hours_wanted_per_week if householder else profile.hours_offered_per_week,
+        "contact": None,
+    }
+    if match.state in CONTACT_FROM and match.householder_shares_contact and match.sharer_shares_contact:
+        view["contact"] = {"first_name": profile.first_name, "last_name": profile.last_name,
+                           "phone": profile.phone, "email": profile.account.email}
+    return view
+
+
+def _next_step(match: Match, side: str, current_version: Any) -> str | None:
+    other = "sharer" if side == "householder" else "householder"
+    if match.state is MatchState.PROPOSED:
+        if getattr(match, f"{side}_response") is None:
+            return "Say whether you would like to meet: accept or decline the proposal."
+        if getattr(match, f"{other}_response") is None:
+            return f"Wait for the {other} to answer."
+        return "Wait for your coordinator to arrange the introduction."
+    if match.state in (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE):
+        if current_version is not None and getattr(current_version, f"{side}_accepted_at") is None:
+            return f"Read and accept version {current_version.number} of the agreement."
+        if match.state is MatchState.INTRODUCTION:
+            return "Meet at the introduction, then wait for your coordinator to start the trial."
+        if match.state is MatchState.TRIAL:
+            return f"Trial until {match.trial_ends_on.isoformat()}; your coordinator will review it with you."
+    return None
+
+
+def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, Any]]:
+    """What ``account`` sees of each of its matches, in three statements whatever their number."""
+    others = {m.id: (m.sharer_id if m.householder_id == account.id else m.householder_id) for m in matches}
+    profiles = {
+        p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
+    } if matches else {}
+    newest = (
+        sa.select(AgreementVersion.match_id, sa.func.max(AgreementVersion.number).label("number"))
+        .where(AgreementVersion.match_id.in_(others)).group_by(AgreementVersion.match_id).subquery()
+    )
+    versions = {
+        v.match_id: v for v in db.session.scalars(
+            sa.select(AgreementVersion).join(newest, sa.and_(newest.c.match_id == AgreementVersion.match_id,
+                                                             newest.c.number == AgreementVersion.number)))
+    } if matches else {}
+    views = []
+    for match in matches:
+        side = match.side_of(account.id)
+        views.append({
+            "match": match, "side": side, "your_response": getattr(match, f"{side}_response"),
+            "other_party": _other_party(match, profiles[others[match.id]]),
+            "next_step": _next_step(match, side, versions.get(match.id)),
+        })
+    return views
