@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import itertools
 import uuid
+from datetime import date, timedelta
 from dataclasses import dataclass, field
 from typing import Any
 
 from homeshare.accounts import service as accounts
-from homeshare.accounts.models import Role
+from homeshare.accounts.models import Account, Role
+from homeshare.common.clock import local_today, utcnow
+from homeshare.profiles.models import Profile
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
+from homeshare.vetting.rules import required_checks
 from homeshare.extensions import db
 from homeshare.schemes import service as schemes
 
@@ -94,6 +99,10 @@ class Factories:
     def admin(self, **kwargs) -> Person:
         return self.account("admin", None, **kwargs)
 
+    def ready(self, role: str, scheme: Scheme, cleared: bool = True, **overrides) -> Person:
+        """A householder or sharer with a full profile and, unless told otherwise, cleared vetting."""
+        return ready_person(self, role, scheme, cleared, **overrides)
+
     def login(self, client, person: Person) -> Session:
         response = client.post("/api/v1/auth/login", json={"email": person.email, "password": person.password})
         assert response.status_code == 200, response.json
@@ -102,3 +111,59 @@ class Factories:
 
 def _uuid(value: str) -> uuid.UUID:
     return uuid.UUID(value)
+
+
+HOUSEHOLDER_PROFILE = {
+    "first_name": "Margaret", "last_name": "Hill", "preferred_name": "Peggy", "phone": "0113 496 0000",
+    "address_line1": "4 Cardigan Road", "town": "Leeds", "postcode": "LS6 1AA",
+    "latitude": 53.8200, "longitude": -1.5770, "location_source": "app", "bio": "Retired nurse.",
+    "interests": ["gardening", "chess"], "languages": ["English", "Polish"],
+    "smoker": False, "has_pets": False, "accepts_pets": True, "gender": "female",
+    "daily_rhythm": "early_riser", "quiet_home": True,
+    "tasks_wanted": ["companionship", "cooking"], "hours_wanted_per_week": 8, "nights_at_home_per_week": 0,
+}
+SHARER_PROFILE = {
+    "first_name": "Tomasz", "last_name": "Nowak", "preferred_name": "Tom", "phone": "07700 900001",
+    "address_line1": "Flat 2, 9 Hyde Park Road", "town": "Leeds", "postcode": "LS6 1AB",
+    "latitude": 53.8100, "longitude": -1.5600, "location_source": "app", "bio": "Nursing student.",
+    "interests": ["chess", "cycling"], "languages": ["English", "Polish"],
+    "smoker": False, "has_pets": False, "accepts_pets": True, "gender": "male",
+    "daily_rhythm": "early_riser", "quiet_home": True,
+    "tasks_offered": ["companionship", "cooking", "technology_help"], "hours_offered_per_week": 10,
+    "stay_months": 12, "max_distance_km": 10, "base_name": "Leeds General Infirmary",
+    "base_latitude": 53.8015, "base_longitude": -1.5530, "occupation": "student",
+}
+
+
+def _set_up(app, person: Person, profile: dict, cleared: bool) -> None:
+    with app.app_context():
+        account = db.session.get(Account, uuid.UUID(person.id))
+        row = db.session.get(Profile, account.id)
+        for name, value in profile.items():
+            setattr(row, name, value)
+        if cleared:
+            today = local_today(account.scheme.timezone)
+            for kind in required_checks(account.role, account.scheme.effective_settings):
+                check = VettingCheck(account_id=account.id, kind=kind, status=CheckStatus.PASSED,
+                                     recorded_at=utcnow())
+                if kind is CheckKind.BACKGROUND:
+                    check.certificate_number, check.issued_on = "001122334455", today - timedelta(days=10)
+                    check.expires_on = today + timedelta(days=3 * 365)
+                db.session.add(check)
+        db.session.commit()
+        db.session.remove()
+
+
+def _dates(profile: dict, role: str) -> dict:
+    today = date.today()
+    if role == "householder":
+        return {"room_available_from": today, "date_of_birth": date(1944, 5, 1), **profile}
+    return {"move_in_on": today + timedelta(days=14), "date_of_birth": date(2001, 9, 9), **profile}
+
+
+def ready_person(factories: Factories, role: str, scheme: Scheme, cleared: bool, **overrides) -> Person:
+    base = HOUSEHOLDER_PROFILE if role == "householder" else SHARER_PROFILE
+    person = factories.account(role, scheme)
+    _set_up(factories.app, person, _dates({**base, **overrides}, role), cleared)
+    return person
+

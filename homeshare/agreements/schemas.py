@@ -3,26 +3,26 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema, bounded_string
+from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger, bounded_string
 
 TERMS = ("hours_per_week", "tasks", "monthly_contribution_pence", "start_on", "trial_ends_on",
          "notice_days", "house_rules", "householder_must_know", "sharer_must_know")
 
 
 class AgreementTermsSchema(Schema):
-    hours_per_week = ma.fields.Integer(required=True, validate=validate.Range(min=1, max=40))
+    hours_per_week = StrictInteger(required=True, validate=validate.Range(min=1, max=40))
     tasks = ma.fields.List(
         ma.fields.String(validate=validate.Length(min=1, max=40)), required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"description": "Codes from GET /api/v1/tasks. Personal care is refused."},
     )
-    monthly_contribution_pence = ma.fields.Integer(
+    monthly_contribution_pence = StrictInteger(
         load_default=0, validate=validate.Range(min=0, max=100_000),
         metadata={"description": "Any monthly contribution to household bills, in pence."},
     )
     start_on = ma.fields.Date(required=True)
     trial_ends_on = ma.fields.Date(required=True)
-    notice_days = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=180))
+    notice_days = StrictInteger(required=True, validate=validate.Range(min=0, max=180))
     house_rules = bounded_string(5000, allow_none=True, load_default=None)
     householder_must_know = bounded_string(5000, allow_none=True, load_default=None,
                                            metadata={"description": "What the householder must know."})
@@ -31,11 +31,11 @@ class AgreementTermsSchema(Schema):
 
 
 class AgreementVersionSchema(AgreementTermsSchema):
-    number = ma.fields.Integer(dump_only=True)
+    number = StrictInteger(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
     householder_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     sharer_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
-    accepted_by_both = ma.fields.Boolean(dump_only=True)
+    accepted_by_both = StrictBoolean(dump_only=True)
 
 
 class AgreementSchema(Schema):
@@ -47,5 +47,5 @@ class AgreementSchema(Schema):
 
 
 class AcceptanceSchema(Schema):
-    version = ma.fields.Integer(required=True, validate=validate.Range(min=1),
+    version = StrictInteger(required=True, validate=validate.Range(min=1),
                                 metadata={"description": "The version number you read and accept."})

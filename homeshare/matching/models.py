@@ -89,6 +89,9 @@ class Match(IdMixin, db.Model):
 
     householder: Mapped[Account] = relationship(foreign_keys=[householder_id], lazy="raise")
     sharer: Mapped[Account] = relationship(foreign_keys=[sharer_id], lazy="raise")
+    events: Mapped[list[MatchEvent]] = relationship(
+        order_by="(MatchEvent.occurred_at, MatchEvent.id)", lazy="select", viewonly=True
+    )
 
     def side_of(self, account_id: uuid.UUID) -> str | None:
         if account_id == self.householder_id:

@@ -17,7 +17,6 @@ from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
 from homeshare.matching.access import match_for
-from homeshare.matching.models import Match
 from homeshare.matching.schemas import (
     EndSchema,
     IntroductionSchema,
@@ -35,10 +34,6 @@ from homeshare.matching.schemas import (
 from homeshare.schemes.service import get_scheme
 
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Candidates, pool suggestions and matches.")
-
-
-def _detail(match: Match) -> dict:
-    return {**MatchSchema().dump(match), "events": service.events_of(match)}
 
 
 @blp.route("/people/<uuid:person_id>/candidates")
@@ -95,7 +90,7 @@ class SchemeMatches(MethodView):
         ensure_scheme_staff(account, scheme_id)
         match, created = service.propose(actor=account, scheme=get_scheme(scheme_id),
                                          householder_id=data["householder_id"], sharer_id=data["sharer_id"])
-        return _detail(match), 201 if created else 200
+        return match, 201 if created else 200
 
 
 @blp.route("/me/matches")
@@ -116,7 +111,7 @@ class MatchDetail(MethodView):
     def get(self, match_id: uuid.UUID):
         """A match in full, with every step of its history (coordinators)"""
         match, _ = match_for(match_id, "coordinator")
-        return _detail(match)
+        return match
 
 
 @blp.route("/me/matches/<uuid:match_id>")
@@ -156,7 +151,7 @@ class MatchIntroduction(MethodView):
         match, _ = match_for(match_id, "coordinator")
         service.arrange_introduction(actor=current_account(), match=match, meeting_at=data["meeting_at"],
                                      place=data["place"])
-        return _detail(match)
+        return match
 
 
 @blp.route("/matches/<uuid:match_id>/trial")
@@ -170,7 +165,7 @@ class MatchTrial(MethodView):
         match, _ = match_for(match_id, "coordinator")
         service.start_trial(actor=current_account(), match=match, start_on=data["start_on"],
                             scheme=get_scheme(match.scheme_id))
-        return _detail(match)
+        return match
 
 
 @blp.route("/matches/<uuid:match_id>/activation")
@@ -185,7 +180,7 @@ class MatchActivation(MethodView):
         """
         match, _ = match_for(match_id, "coordinator")
         service.activate(actor=current_account(), match=match)
-        return _detail(match)
+        return match
 
 
 @blp.route("/matches/<uuid:match_id>/ending")
@@ -199,7 +194,7 @@ class MatchEnding(MethodView):
         match, _ = match_for(match_id, "coordinator")
         service.end(actor=current_account(), match=match, ended_by=data["ended_by"], reason=data["reason"],
                     notice_given_days=data["notice_given_days"], end_on=data["end_on"])
-        return _detail(match)
+        return match
 
 
 @blp.route("/matches/<uuid:match_id>/withdrawal")
@@ -212,4 +207,4 @@ class MatchWithdrawal(MethodView):
         """Withdraw a proposal or an introduction"""
         match, _ = match_for(match_id, "coordinator")
         service.withdraw(actor=current_account(), match=match, reason=data["reason"])
-        return _detail(match)
+        return match

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from homeshare.accounts.models import Role
 from homeshare.common.pagination import PageQuerySchema
-from homeshare.common.schemas import Schema, bounded_string
+from homeshare.common.schemas import Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.matching.models import EndedBy, MatchState, Response
 from homeshare.matching.service import allowed_actions
 
@@ -19,7 +19,7 @@ class ResponseSchema(Schema):
     decision = ma.fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
     reason = bounded_string(1000, allow_none=True, load_default=None,
                             metadata={"description": "Why, if declining (optional)."})
-    share_contact_details = ma.fields.Boolean(load_default=False, metadata={
+    share_contact_details = StrictBoolean(load_default=False, metadata={
         "description": "Agree to share name, phone and email from the introduction on (both must agree)."})
 
 
@@ -36,7 +36,7 @@ class EndSchema(Schema):
     ended_by = ma.fields.Enum(EndedBy, by_value=True, required=True, metadata={
         "description": "Who ended it: the householder, the sharer, both, or the scheme."})
     reason = bounded_string(1000, required=True)
-    notice_given_days = ma.fields.Integer(required=True, validate=validate.Range(min=0, max=365))
+    notice_given_days = StrictInteger(required=True, validate=validate.Range(min=0, max=365))
     end_on = ma.fields.Date(required=True)
 
 
@@ -59,8 +59,8 @@ class CandidatePersonSchema(Schema):
 class SuggestionSchema(Schema):
     householder = ma.fields.Nested(CandidatePersonSchema)
     sharer = ma.fields.Nested(CandidatePersonSchema)
-    score = ma.fields.Integer(metadata={"description": "Compatibility from 0 to 100."})
-    distance_km = ma.fields.Float(allow_none=True, metadata={
+    score = StrictInteger(metadata={"description": "Compatibility from 0 to 100."})
+    distance_km = StrictFloat(allow_none=True, metadata={
         "description": "From the home to the sharer's place of study or work."})
     reasons = ma.fields.List(ma.fields.String())
     warnings = ma.fields.List(ma.fields.String())
@@ -68,11 +68,11 @@ class SuggestionSchema(Schema):
 
 class PoolSuggestionSchema(Schema):
     pairs = ma.fields.List(ma.fields.Nested(SuggestionSchema))
-    total_score = ma.fields.Integer()
-    householders_waiting = ma.fields.Integer()
-    sharers_waiting = ma.fields.Integer()
-    unpaired_householders = ma.fields.Integer()
-    unpaired_sharers = ma.fields.Integer()
+    total_score = StrictInteger()
+    householders_waiting = StrictInteger()
+    sharers_waiting = StrictInteger()
+    unpaired_householders = StrictInteger()
+    unpaired_sharers = StrictInteger()
 
 
 class MatchEventSchema(Schema):
@@ -93,7 +93,7 @@ class MatchSchema(Schema):
     sharer_id = ma.fields.UUID()
     state = ma.fields.Enum(MatchState, by_value=True)
     allowed_transitions = ma.fields.Method("_allowed", metadata={"type": "array", "items": {"type": "string"}})
-    score = ma.fields.Integer(allow_none=True, metadata={"description": "Compatibility when proposed."})
+    score = StrictInteger(allow_none=True, metadata={"description": "Compatibility when proposed."})
     proposed_by_id = ma.fields.UUID(allow_none=True)
     proposed_at = ma.fields.AwareDateTime()
     householder_response = ma.fields.Enum(Response, by_value=True, allow_none=True)
@@ -110,7 +110,7 @@ class MatchSchema(Schema):
     ended_on = ma.fields.Date(allow_none=True)
     ended_by = ma.fields.Enum(EndedBy, by_value=True, allow_none=True)
     end_reason = ma.fields.String(allow_none=True)
-    notice_given_days = ma.fields.Integer(allow_none=True)
+    notice_given_days = StrictInteger(allow_none=True)
     closed_at = ma.fields.AwareDateTime(allow_none=True)
 
     def _allowed(self, match):
@@ -137,14 +137,14 @@ class OtherPartySchema(Schema):
     bio = ma.fields.String(allow_none=True)
     interests = ma.fields.List(ma.fields.String())
     languages = ma.fields.List(ma.fields.String())
-    smoker = ma.fields.Boolean(allow_none=True)
-    has_pets = ma.fields.Boolean(allow_none=True)
-    accepts_pets = ma.fields.Boolean(allow_none=True)
+    smoker = StrictBoolean(allow_none=True)
+    has_pets = StrictBoolean(allow_none=True)
+    accepts_pets = StrictBoolean(allow_none=True)
     dietary_needs = ma.fields.String(allow_none=True)
     daily_rhythm = ma.fields.String(allow_none=True)
-    quiet_home = ma.fields.Boolean(allow_none=True)
+    quiet_home = StrictBoolean(allow_none=True)
     tasks = ma.fields.List(ma.fields.String(), metadata={"description": "Tasks wanted or offered."})
-    hours_per_week = ma.fields.Integer(allow_none=True, metadata={"description": "Hours wanted or offered."})
+    hours_per_week = StrictInteger(allow_none=True, metadata={"description": "Hours wanted or offered."})
     photo_url = ma.fields.String(allow_none=True)
     contact = ma.fields.Nested(ContactSchema, allow_none=True, metadata={
         "description": "From the introduction on, when both sides agreed to share contact details."})

@@ -342,12 +342,6 @@ def get_match(match_id: uuid.UUID) -> Match | None:
     return db.session.get(Match, match_id)
 
 
-def events_of(match: Match) -> Sequence[MatchEvent]:
-    return db.session.scalars(
-        sa.select(MatchEvent).where(MatchEvent.match_id == match.id).order_by(MatchEvent.occurred_at, MatchEvent.id)
-    ).all()
-
-
 def list_matches(*, scheme: Scheme, state: MatchState | None, page: int, per_page: int) -> Page[Match]:
     statement = sa.select(Match).where(Match.scheme_id == scheme.id)
     if state is not None:
@@ -380,7 +374,7 @@ def _other_party(match: Match, profile: Profile) -> dict[str, Any]:
     """The limited profile one side sees of the other: never address, birth date or vetting."""
     householder = profile.role is Role.HOUSEHOLDER
     view = {
-        "role": profile.role.value,
+        "role": profile.role,
         "preferred_name": profile.preferred_name or profile.first_name,
         "district": _district(profile.postcode),
         "interests": profile.interests, "languages": profile.languages,

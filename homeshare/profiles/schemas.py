@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.accounts.models import Role
-from homeshare.common.schemas import Schema, bounded_string
+from homeshare.common.schemas import Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.places.service import normalise_postcode
 from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS
 
@@ -36,28 +36,28 @@ def _tasks(**kwargs) -> ma.fields.List:
 
 
 class HouseholderDetailsSchema(Schema):
-    room_furnished = ma.fields.Boolean(allow_none=True)
-    room_own_bathroom = ma.fields.Boolean(allow_none=True)
-    room_step_free = ma.fields.Boolean(allow_none=True)
+    room_furnished = StrictBoolean(allow_none=True)
+    room_own_bathroom = StrictBoolean(allow_none=True)
+    room_step_free = StrictBoolean(allow_none=True)
     room_available_from = ma.fields.Date(allow_none=True)
     tasks_wanted = _tasks()
-    hours_wanted_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=40))
-    nights_at_home_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=7))
+    hours_wanted_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=40))
+    nights_at_home_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=0, max=7))
     things_to_know = bounded_string(2000, allow_none=True, metadata={
         "description": "What a sharer must know, e.g. a cat in the house, a hearing impairment."})
 
 
 class SharerDetailsSchema(Schema):
     tasks_offered = _tasks()
-    hours_offered_per_week = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=40))
+    hours_offered_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=40))
     move_in_on = ma.fields.Date(allow_none=True)
-    stay_months = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=120),
+    stay_months = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=120),
                                     metadata={"description": "How long the sharer wants to stay."})
-    max_distance_km = ma.fields.Float(allow_none=True, validate=validate.Range(min=0.5, max=200),
+    max_distance_km = StrictFloat(allow_none=True, validate=validate.Range(min=0.5, max=200),
                                       metadata={"description": "Furthest from the place of study or work."})
     base_name = bounded_string(200, metadata={"description": "Place of study or work."}, allow_none=True)
-    base_latitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    base_longitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    base_latitude = StrictFloat(allow_none=True, validate=validate.Range(min=-90, max=90))
+    base_longitude = StrictFloat(allow_none=True, validate=validate.Range(min=-180, max=180))
     occupation = ma.fields.String(allow_none=True, validate=validate.OneOf(OCCUPATIONS))
 
 
@@ -73,17 +73,17 @@ class ProfileFieldsSchema(Schema):
     address_line2 = bounded_string(200, allow_none=True)
     town = bounded_string(100, allow_none=True)
     postcode = Postcode(allow_none=True, validate=validate.Length(max=10))
-    latitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-90, max=90))
-    longitude = ma.fields.Float(allow_none=True, validate=validate.Range(min=-180, max=180))
+    latitude = StrictFloat(allow_none=True, validate=validate.Range(min=-90, max=90))
+    longitude = StrictFloat(allow_none=True, validate=validate.Range(min=-180, max=180))
     bio = bounded_string(2000, allow_none=True)
     interests = _words(20)
     languages = _words(10)
-    smoker = ma.fields.Boolean(allow_none=True)
-    has_pets = ma.fields.Boolean(allow_none=True, metadata={"description": "Keeps pets at home."})
-    accepts_pets = ma.fields.Boolean(allow_none=True, metadata={"description": "Is happy to live with pets."})
+    smoker = StrictBoolean(allow_none=True)
+    has_pets = StrictBoolean(allow_none=True, metadata={"description": "Keeps pets at home."})
+    accepts_pets = StrictBoolean(allow_none=True, metadata={"description": "Is happy to live with pets."})
     dietary_needs = bounded_string(200, allow_none=True)
     daily_rhythm = ma.fields.String(allow_none=True, validate=validate.OneOf(DAILY_RHYTHMS))
-    quiet_home = ma.fields.Boolean(allow_none=True, metadata={"description": "Wants or keeps a quiet home."})
+    quiet_home = StrictBoolean(allow_none=True, metadata={"description": "Wants or keeps a quiet home."})
     gender = ma.fields.String(allow_none=True, validate=validate.OneOf(GENDERS))
     gender_preference = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(GENDERS)), validate=validate.Length(max=len(GENDERS)),
@@ -98,9 +98,9 @@ class ProfileUpdateSchema(ProfileFieldsSchema):
 
 
 class CompletenessSchema(Schema):
-    ready_for_vetting = ma.fields.Boolean(required=True)
+    ready_for_vetting = StrictBoolean(required=True)
     missing_for_vetting = ma.fields.List(ma.fields.String(), required=True)
-    ready_for_matching = ma.fields.Boolean(required=True)
+    ready_for_matching = StrictBoolean(required=True)
     missing_for_matching = ma.fields.List(ma.fields.String(), required=True)
 
 

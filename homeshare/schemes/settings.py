@@ -16,30 +16,30 @@ from typing import Any, Mapping
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema
+from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger
 
 _age = validate.Range(min=18, max=120)
 
 
 class CheckinCadenceSchema(Schema):
-    first_contact_days = ma.fields.Integer(
+    first_contact_days = StrictInteger(
         load_default=3, validate=validate.Range(min=1, max=30),
         metadata={"description": "Days after move-in of the first contact."},
     )
-    trial_every_days = ma.fields.Integer(
+    trial_every_days = StrictInteger(
         load_default=7, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days between check-ins during the trial."},
     )
-    after_trial_every_days = ma.fields.Integer(
+    after_trial_every_days = StrictInteger(
         load_default=30, validate=validate.Range(min=7, max=180),
         metadata={"description": "Days between check-ins once the match is active."},
     )
     review_after_months = ma.fields.List(
-        ma.fields.Integer(validate=validate.Range(min=1, max=60)),
+        StrictInteger(validate=validate.Range(min=1, max=60)),
         load_default=lambda: [3, 6], validate=validate.Length(max=12),
         metadata={"description": "Months after the trial started of the first reviews."},
     )
-    review_every_months = ma.fields.Integer(
+    review_every_months = StrictInteger(
         load_default=6, validate=validate.Range(min=1, max=24),
         metadata={"description": "Months between reviews after the listed ones."},
     )
@@ -51,19 +51,19 @@ _weight = validate.Range(min=0, max=100)
 class MatchingWeightsSchema(Schema):
     """How much each soft factor counts in a compatibility score (relative weights)."""
 
-    distance = ma.fields.Integer(load_default=25, validate=_weight, metadata={
+    distance = StrictInteger(load_default=25, validate=_weight, metadata={
         "description": "Closeness of the home to the sharer's place of study or work."})
-    hours = ma.fields.Integer(load_default=20, validate=_weight, metadata={
+    hours = StrictInteger(load_default=20, validate=_weight, metadata={
         "description": "Hours offered against hours wanted."})
-    tasks = ma.fields.Integer(load_default=20, validate=_weight, metadata={
+    tasks = StrictInteger(load_default=20, validate=_weight, metadata={
         "description": "Share of the wanted tasks the sharer offers."})
-    overnight = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+    overnight = StrictInteger(load_default=10, validate=_weight, metadata={
         "description": "Presence at night where the householder wants it."})
-    interests = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+    interests = StrictInteger(load_default=10, validate=_weight, metadata={
         "description": "Interests in common (three or more count fully)."})
-    languages = ma.fields.Integer(load_default=5, validate=_weight, metadata={
+    languages = StrictInteger(load_default=5, validate=_weight, metadata={
         "description": "A language in common."})
-    lifestyle = ma.fields.Integer(load_default=10, validate=_weight, metadata={
+    lifestyle = StrictInteger(load_default=10, validate=_weight, metadata={
         "description": "Daily rhythm and wish for a quiet home."})
 
     @ma.validates_schema
@@ -73,27 +73,27 @@ class MatchingWeightsSchema(Schema):
 
 
 class SchemeSettingsSchema(Schema):
-    min_householder_age = ma.fields.Integer(
+    min_householder_age = StrictInteger(
         load_default=18, validate=_age,
         metadata={"description": "Youngest age at which a householder may register."},
     )
-    min_sharer_age = ma.fields.Integer(
+    min_sharer_age = StrictInteger(
         load_default=18, validate=_age,
         metadata={"description": "Youngest age at which a sharer may register."},
     )
-    max_sharer_age = ma.fields.Integer(
+    max_sharer_age = StrictInteger(
         load_default=None, allow_none=True, validate=_age,
         metadata={"description": "Oldest age for a sharer, if the scheme sets one."},
     )
-    trial_length_days = ma.fields.Integer(
+    trial_length_days = StrictInteger(
         load_default=28, validate=validate.Range(min=7, max=120),
         metadata={"description": "Length of the trial period of a match."},
     )
-    householder_background_check = ma.fields.Boolean(
+    householder_background_check = StrictBoolean(
         load_default=False,
         metadata={"description": "Whether householders also need an enhanced background check."},
     )
-    background_check_renewal_years = ma.fields.Integer(
+    background_check_renewal_years = StrictInteger(
         load_default=3, validate=validate.Range(min=1, max=10),
         metadata={"description": "Years a background check stays valid from its issue date."},
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema, bounded_string
+from homeshare.common.schemas import Schema, StrictBoolean, bounded_string
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingStatus
 
 
@@ -26,15 +26,15 @@ class CheckUpdateSchema(Schema):
     referee_name = _text(200, metadata={"description": "References only."})
     referee_relationship = _text(100, metadata={"description": "References only."})
     referee_contact = _text(200, metadata={"description": "References only."})
-    reference_received = ma.fields.Boolean(allow_none=True, metadata={"description": "References only."})
-    reference_satisfactory = ma.fields.Boolean(allow_none=True, metadata={"description": "References only."})
+    reference_received = StrictBoolean(allow_none=True, metadata={"description": "References only."})
+    reference_satisfactory = StrictBoolean(allow_none=True, metadata={"description": "References only."})
 
 
 class CheckSchema(CheckUpdateSchema):
     """A check as coordinators see it."""
 
     kind = ma.fields.Enum(CheckKind, by_value=True, dump_only=True)
-    expired = ma.fields.Boolean(dump_only=True)
+    expired = StrictBoolean(dump_only=True)
     recorded_by = ma.fields.UUID(attribute="recorded_by_id", dump_only=True, allow_none=True)
     recorded_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
 
@@ -45,7 +45,7 @@ class OwnCheckSchema(Schema):
     kind = ma.fields.Enum(CheckKind, by_value=True, dump_only=True)
     status = ma.fields.Enum(CheckStatus, by_value=True, dump_only=True)
     expires_on = ma.fields.Date(dump_only=True, allow_none=True)
-    expired = ma.fields.Boolean(dump_only=True)
+    expired = StrictBoolean(dump_only=True)
     issued_on = ma.fields.Date(dump_only=True, allow_none=True)
     certificate_number = ma.fields.Function(
         lambda check: mask(check.certificate_number), dump_only=True, allow_none=True,

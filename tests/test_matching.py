@@ -1,0 +1,184 @@
+"""Candidates, pool suggestions and the match lifecycle, through HTTP."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from tests.helpers import assert_problem
+
+
+@pytest.fixture
+def scheme(make):
+    return make.scheme()
+
+
+@pytest.fixture
+def coordinator(client, make, scheme):
+    return make.login(client, make.coordinator(scheme))
+
+
+def candidates(client, coordinator, person, **query):
+    response = client.get(f"/api/v1/people/{person.id}/candidates", headers=coordinator.headers, query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def propose(client, coordinator, scheme, householder, sharer):
+    return client.post(f"/api/v1/schemes/{scheme.id}/matches", headers=coordinator.headers,
+                       json={"householder_id": householder.id, "sharer_id": sharer.id})
+
+
+# Ranking ----------------------------------------------------------------------------------------
+
+
+def test_candidates_are_ranked_with_reasons_and_warnings(client, make, scheme, coordinator):
+    householder = make.ready("householder", scheme, has_pets=True)
+    close = make.ready("sharer", scheme, accepts_pets=None, interests=["Gardening", "chess", "baking"])
+    farther = make.ready("sharer", scheme, base_latitude=53.86, base_longitude=-1.60, hours_offered_per_week=6,
+                         languages=["English"], interests=[], max_distance_km=15)
+    ranked = candidates(client, coordinator, householder)
+    assert ranked["pagination"]["total"] == 2
+    first, second = ranked["items"]
+    assert (first["sharer"]["person_id"], second["sharer"]["person_id"]) == (close.id, farther.id)
+    assert first["score"] > second["score"]
+    assert 0 <= second["score"] <= first["score"] <= 100
+    assert first["householder"]["person_id"] == householder.id
+    reasons = first["reasons"]
+    assert any(r.endswith("km from Leeds General Infirmary") for r in reasons), reasons
+    assert "offers 10 of the 8 hours wanted" in reasons
+    assert "offers 2 of the 2 tasks wanted" in reasons
+    assert "both enjoy gardening and chess" in reasons
+    assert "shares English and Polish" in reasons
+    assert "householder keeps pets; sharer has not said pets are fine" in first["warnings"]
+    assert "offers fewer hours than wanted" in second["warnings"]
+    assert first["distance_km"] == pytest.approx(2.6, abs=0.1)  # 2.06 km north, 1.58 km east
+
+
+def test_ranking_works_from_the_sharer_side(client, make, scheme, coordinator):
+    sharer = make.ready("sharer", scheme)
+    near = make.ready("householder", scheme)
+    far = make.ready("householder", scheme, latitude=53.87, longitude=-1.62, interests=[])
+    ranked = candidates(client, coordinator, sharer)["items"]
+    assert [item["householder"]["person_id"] for item in ranked] == [near.id, far.id]
+
+
+HARD_FILTERS = {
+    "not cleared": ("sharer", {"cleared": False}),
+    "deactivated": ("sharer", {"deactivate": True}),
+    "dates do not overlap": ("householder", {"room_available_from": date.today() + timedelta(days=800)}),
+    "beyond the sharer's maximum distance": ("sharer", {"max_distance_km": 1}),
+    "smoker with non-smoker": ("sharer", {"smoker": True}),
+    "householder's pets, sharer refuses pets": ("sharer", {"accepts_pets": False, "_householder": {"has_pets": True}}),
+    "sharer's pets, householder refuses pets": ("sharer", {"has_pets": True, "_householder": {"accepts_pets": False}}),
+    "householder's gender preference": ("sharer", {"_householder": {"gender_preference": ["female"]}}),
+    "sharer's gender preference": ("sharer", {"gender_preference": ["male"]}),
+    "unknown gender with a preference": ("sharer", {"gender": None, "_householder": {"gender_preference": ["male"]}}),
+}
+
+
+@pytest.mark.parametrize("case", list(HARD_FILTERS))
+def test_every_hard_filter_removes_a_candidate(app, client, make, scheme, coordinator, case):
+    side, overrides = HARD_FILTERS[case]
+    overrides = dict(overrides)
+    householder_overrides = overrides.pop("_householder", {})
+    cleared = overrides.pop("cleared", True)
+    deactivate = overrides.pop("deactivate", False)
+    if side == "householder":
+        householder_overrides.update(overrides)
+        overrides = {}
+    householder = make.ready("householder", scheme, **householder_overrides)
+    filtered = make.ready("sharer", scheme, cleared=cleared, **overrides)
+    if deactivate:
+        client.post(f"/api/v1/accounts/{filtered.id}/deactivate", headers=coordinator.headers)
+    ranked = candidates(client, coordinator, householder)["items"]
+    assert filtered.id not in [item["sharer"]["person_id"] for item in ranked]
+    if side == "sharer" and not householder_overrides:
+        control = make.ready("sharer", scheme)
+        assert [item["sharer"]["person_id"] for item in candidates(client, coordinator, householder)["items"]] == [
+            control.id]
+
+
+def test_people_in_a_live_match_or_another_scheme_are_not_candidates(client, make, scheme, coordinator):
+    householder, taken_by = make.ready("householder", scheme), make.ready("householder", scheme)
+    taken, free = make.ready("sharer", scheme), make.ready("sharer", scheme)
+    make.ready("sharer", make.scheme())
+    assert propose(client, coordinator, scheme, taken_by, taken).status_code == 201
+    ranked = candidates(client, coordinator, householder)["items"]
+    assert [item["sharer"]["person_id"] for item in ranked] == [free.id]
+
+
+def test_candidate_ranking_is_for_the_persons_own_coordinators(client, make, scheme):
+    householder = make.ready("householder", scheme)
+    url = f"/api/v1/people/{householder.id}/candidates"
+    assert_problem(client.get(url, headers=make.login(client, make.coordinator(make.scheme())).headers), 404)
+    assert_problem(client.get(url, headers=make.login(client, householder).headers), 403)
+
+
+def test_candidate_ranking_costs_a_fixed_number_of_queries(client, make, scheme, coordinator, count_queries):
+    householder = make.ready("householder", scheme)
+    counts = []
+    for _ in range(2):
+        with count_queries() as statements:
+            candidates(client, coordinator, householder)
+        counts.append(len(statements))
+        for _ in range(5):
+            make.ready("sharer", scheme)
+    assert counts[0] == counts[1] <= 6
+
+
+# Pool suggestion ---------------------------------------------------------------------------------
+
+
+def test_pool_suggestion_is_optimal_where_greedy_is_not(client, make, scheme, coordinator):
+    # Sharer A suits both householders best; B suits only the first (and only moderately).
+    # Greedy gives A to the first householder and leaves the second with nobody; the
+    # optimum gives the first B and the second A.
+    first = make.ready("householder", scheme)
+    second = make.ready("householder", scheme, latitude=53.7800, longitude=-1.5400, interests=["cycling"])
+    a = make.ready("sharer", scheme, base_latitude=53.7950, base_longitude=-1.5500, interests=["chess", "cycling"])
+    b = make.ready("sharer", scheme, base_latitude=53.8300, base_longitude=-1.5950, max_distance_km=4,
+                   interests=["gardening"], languages=["English"])
+    scores = {}
+    for householder in (first, second):
+        for item in candidates(client, coordinator, householder)["items"]:
+            scores[(householder.id, item["sharer"]["person_id"])] = item["score"]
+    assert (second.id, b.id) not in scores  # beyond b's maximum distance
+    assert scores[(first.id, a.id)] > scores[(first.id, b.id)]
+
+    best = max(
+        (sum(scores[pair] for pair in pairing if pair in scores), pairing)
+        for pairing in ([(first.id, a.id), (second.id, b.id)], [(first.id, b.id), (second.id, a.id)])
+    )
+    response = client.get(f"/api/v1/schemes/{scheme.id}/pool-suggestion", headers=coordinator.headers)
+    assert response.status_code == 200
+    suggestion = response.json
+    pairs = {(p["householder"]["person_id"], p["sharer"]["person_id"]) for p in suggestion["pairs"]}
+    assert pairs == {(first.id, b.id), (second.id, a.id)}
+    assert suggestion["total_score"] == best[0]
+    assert (suggestion["householders_waiting"], suggestion["sharers_waiting"]) == (2, 2)
+    assert all(pair["reasons"] for pair in suggestion["pairs"])
+    # Nothing was committed.
+    assert client.get(f"/api/v1/schemes/{scheme.id}/matches", headers=coordinator.headers).json["items"] == []
+
+
+def test_pool_suggestion_matches_brute_force_on_a_three_by_three_pool(client, make, scheme, coordinator):
+    householders = [make.ready("householder", scheme, latitude=53.80 + 0.01 * i, interests=[["chess"], [], ["cycling"]][i])
+                    for i in range(3)]
+    sharers = [make.ready("sharer", scheme, base_latitude=53.80 + 0.015 * i, hours_offered_per_week=6 + 2 * i)
+               for i in range(3)]
+    scores = {(h.id, item["sharer"]["person_id"]): item["score"]
+              for h in householders for item in candidates(client, coordinator, h)["items"]}
+    brute = max(sum(scores.get((h.id, s.id), 0) for h, s in zip(householders, perm))
+                for perm in itertools.permutations(sharers))
+    suggestion = client.get(f"/api/v1/schemes/{scheme.id}/pool-suggestion", headers=coordinator.headers).json
+    assert suggestion["total_score"] == brute
+
+
+def test_pool_suggestion_is_for_the_schemes_coordinators(client, make, scheme):
+    url = f"/api/v1/schemes/{scheme.id}/pool-suggestion"
+    assert_problem(client.get(url, headers=make.login(client, make.coordinator(make.scheme())).headers), 404)
+    assert_problem(client.get(url, headers=make.login(client, make.householder(scheme)).headers), 403)
