@@ -27,7 +27,9 @@ Soft factors, each scored from 0 to 1 and weighted by the scheme's ``matching_we
 from __future__ import annotations
 
 import math
+import uuid
 from dataclasses import dataclass
+from types import SimpleNamespace
 from datetime import date
 from typing import Any, Mapping, Sequence
 
@@ -49,39 +51,71 @@ class Evaluation:
     distance_km: np.ndarray  # float, NaN when unknown
 
 
-def _floats(rows: Sequence[Any], name: str) -> np.ndarray:
-    return np.array([np.nan if getattr(r, name) is None else float(getattr(r, name)) for r in rows], dtype=float)
+class Population:
+    """People as columns (one list per field), the shape the arithmetic wants.
 
+    ``floats`` turns a column into a float array with NaN for unknown (booleans become
+    1 and 0); ``days`` turns dates into day numbers; ``person(i)`` gives one person's
+    fields by name, for the reasons and warnings. Ids may be in the database driver's
+    form (a UUID's hex text on SQLite): ``person_id(i)`` makes the UUID, only when asked.
+    List columns hold canonical items (task codes; interests and languages lower-cased).
+    """
 
-def _days(rows: Sequence[Any], name: str) -> np.ndarray:
-    return np.array([np.nan if getattr(r, name) is None else float(getattr(r, name).toordinal()) for r in rows])
+    def __init__(self, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]]):
+        self.ids = list(ids)
+        self.columns = columns
+        self.extra: dict[Any, dict[str, Any]] = {}  # fields fetched for a few people only, by id
 
+    def __len__(self) -> int:
+        return len(self.ids)
 
-def _tristate(rows: Sequence[Any], name: str) -> np.ndarray:
-    """True -> 1, False -> 0, unknown -> NaN."""
-    return _floats(rows, name)
+    def floats(self, name: str) -> np.ndarray:
+        return np.fromiter((np.nan if v is None else float(v) for v in self.columns[name]), float, len(self.ids))
+
+    def days(self, name: str) -> np.ndarray:
+        return np.fromiter((np.nan if v is None else float(v.toordinal()) for v in self.columns[name]),
+                           float, len(self.ids))
+
+    def person_id(self, i: int) -> uuid.UUID:
+        value = self.ids[i]
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
+
+    def person(self, i: int) -> SimpleNamespace:
+        person_id = self.person_id(i)
+        fields = {name: column[i] for name, column in self.columns.items()}
+        return SimpleNamespace(**{**fields, **self.extra.get(person_id, {}), "person_id": person_id})
+
+    def one_hot(self, name: str, vocabulary: dict[str, int]) -> np.ndarray:
+        rows, columns = [], []
+        for i, items in enumerate(self.columns[name]):
+            for item in items or ():
+                index = vocabulary.get(item)
+                if index is not None:
+                    rows.append(i)
+                    columns.append(index)
+        matrix = np.zeros((len(self.ids), max(len(vocabulary), 1)), dtype=np.float32)
+        matrix[rows, columns] = 1.0
+        return matrix
+
+    def genders(self) -> np.ndarray:
+        index = {gender: i for i, gender in enumerate(GENDERS)}
+        matrix = np.zeros((len(self.ids), len(GENDERS)), dtype=np.float32)
+        for i, gender in enumerate(self.columns["gender"]):
+            if gender in index:
+                matrix[i, index[gender]] = 1.0
+        return matrix
 
 
 def _norm(word: str) -> str:
     return " ".join(word.lower().split())
 
 
-def _one_hot(rows: Sequence[Any], name: str, vocabulary: dict[str, int]) -> np.ndarray:
-    matrix = np.zeros((len(rows), max(len(vocabulary), 1)), dtype=np.float32)
-    for i, row in enumerate(rows):
-        for item in getattr(row, name) or ():
-            index = vocabulary.get(_norm(item))
-            if index is not None:
-                matrix[i, index] = 1.0
-    return matrix
-
-
-def _vocabulary(*columns: tuple[Sequence[Any], str]) -> dict[str, int]:
+def _vocabulary(*columns: tuple[Population, str]) -> dict[str, int]:
     words: dict[str, int] = {}
-    for rows, name in columns:
-        for row in rows:
-            for item in getattr(row, name) or ():
-                words.setdefault(_norm(item), len(words))
+    for people, name in columns:
+        for items in people.columns[name]:
+            for item in items or ():
+                words.setdefault(item, len(words))
     return words
 
 
@@ -98,7 +132,7 @@ def _known(*arrays: np.ndarray) -> np.ndarray:
     return result
 
 
-def evaluate(householders: Sequence[Any], sharers: Sequence[Any], weights: Mapping[str, int]) -> Evaluation:
+def evaluate(householders: Population, sharers: Population, weights: Mapping[str, int]) -> Evaluation:
     """Feasibility and score of every householder x sharer pair."""
     shape = (len(householders), len(sharers))
     if 0 in shape:
@@ -108,28 +142,28 @@ def evaluate(householders: Sequence[Any], sharers: Sequence[Any], weights: Mappi
     row = lambda array: array[None, :]  # noqa: E731  sharers across the columns
 
     # Distance from the home to the sharer's place of study or work.
-    distance = haversine_km(col(_floats(householders, "latitude")), col(_floats(householders, "longitude")),
-                            row(_floats(sharers, "base_latitude")), row(_floats(sharers, "base_longitude")))
-    reach = _floats(sharers, "max_distance_km")
+    distance = haversine_km(col(householders.floats("latitude")), col(householders.floats("longitude")),
+                            row(sharers.floats("base_latitude")), row(sharers.floats("base_longitude")))
+    reach = sharers.floats("max_distance_km")
     feasible = ~(_known(distance, row(reach)) & (distance > row(reach)))
 
     # Dates: the room must be free before the sharer's wanted stay would end.
-    stay_end = _days(sharers, "move_in_on") + _floats(sharers, "stay_months") * DAYS_PER_MONTH
-    available = _days(householders, "room_available_from")
+    stay_end = sharers.days("move_in_on") + sharers.floats("stay_months") * DAYS_PER_MONTH
+    available = householders.days("room_available_from")
     feasible &= ~(_known(col(available), row(stay_end)) & (col(available) >= row(stay_end)))
 
     # Smoking and pets.
-    h_smoker, s_smoker = _tristate(householders, "smoker"), _tristate(sharers, "smoker")
+    h_smoker, s_smoker = householders.floats("smoker"), sharers.floats("smoker")
     feasible &= ~(_known(col(h_smoker), row(s_smoker)) & (col(h_smoker) != row(s_smoker)))
-    h_pets, h_accepts = _tristate(householders, "has_pets"), _tristate(householders, "accepts_pets")
-    s_pets, s_accepts = _tristate(sharers, "has_pets"), _tristate(sharers, "accepts_pets")
+    h_pets, h_accepts = householders.floats("has_pets"), householders.floats("accepts_pets")
+    s_pets, s_accepts = sharers.floats("has_pets"), sharers.floats("accepts_pets")
     feasible &= ~((col(h_pets) == 1) & (row(s_accepts) == 0))
     feasible &= ~((row(s_pets) == 1) & (col(h_accepts) == 0))
 
     # Gender preferences, both ways.
     genders = {gender: i for i, gender in enumerate(GENDERS)}
-    h_gender, s_gender = _one_hot(householders, "gender_list", genders), _one_hot(sharers, "gender_list", genders)
-    h_pref, s_pref = _one_hot(householders, "gender_preference", genders), _one_hot(sharers, "gender_preference", genders)
+    h_gender, s_gender = householders.genders(), sharers.genders()
+    h_pref, s_pref = householders.one_hot("gender_preference", genders), sharers.one_hot("gender_preference", genders)
     feasible &= (col(h_pref.sum(1)) == 0) | ((h_pref @ s_gender.T) > 0)
     feasible &= (row(s_pref.sum(1)) == 0) | ((h_gender @ s_pref.T) > 0)
 
@@ -139,35 +173,35 @@ def evaluate(householders: Sequence[Any], sharers: Sequence[Any], weights: Mappi
     reach_or_default = np.where(np.isnan(reach), DEFAULT_REACH_KM, reach)
     scores["distance"] = np.where(known, np.clip(1 - distance / np.maximum(row(reach_or_default), 0.1), 0, 1), UNKNOWN)
 
-    wanted, offered = _floats(householders, "hours_wanted_per_week"), _floats(sharers, "hours_offered_per_week")
+    wanted, offered = householders.floats("hours_wanted_per_week"), sharers.floats("hours_offered_per_week")
     scores["hours"] = np.where(_known(col(wanted), row(offered)),
                                np.clip(row(offered) / np.maximum(col(wanted), 1), 0, 1), UNKNOWN)
 
     tasks = _vocabulary((householders, "tasks_wanted"), (sharers, "tasks_offered"))
-    tasks_wanted, tasks_offered = _one_hot(householders, "tasks_wanted", tasks), _one_hot(sharers, "tasks_offered", tasks)
+    tasks_wanted, tasks_offered = householders.one_hot("tasks_wanted", tasks), sharers.one_hot("tasks_offered", tasks)
     count_wanted = col(tasks_wanted.sum(1))
     scores["tasks"] = np.where(count_wanted > 0, (tasks_wanted @ tasks_offered.T) / np.maximum(count_wanted, 1), UNKNOWN)
 
-    nights = _floats(householders, "nights_at_home_per_week")
-    overnight = np.array([float("overnight_presence" in (s.tasks_offered or ())) for s in sharers])
+    nights = householders.floats("nights_at_home_per_week")
+    overnight = np.array([float("overnight_presence" in (tasks or ())) for tasks in sharers.columns["tasks_offered"]])
     scores["overnight"] = np.where(np.isnan(col(nights)), UNKNOWN, np.where(col(nights) > 0, row(overnight), 1.0))
 
     interests = _vocabulary((householders, "interests"), (sharers, "interests"))
-    shared_interests = _one_hot(householders, "interests", interests) @ _one_hot(sharers, "interests", interests).T
+    shared_interests = householders.one_hot("interests", interests) @ sharers.one_hot("interests", interests).T
     scores["interests"] = np.minimum(shared_interests / 3.0, 1.0)
 
     languages = _vocabulary((householders, "languages"), (sharers, "languages"))
-    h_lang, s_lang = _one_hot(householders, "languages", languages), _one_hot(sharers, "languages", languages)
+    h_lang, s_lang = householders.one_hot("languages", languages), sharers.one_hot("languages", languages)
     both_said = (col(h_lang.sum(1)) > 0) & (row(s_lang.sum(1)) > 0)
     scores["languages"] = np.where(both_said, ((h_lang @ s_lang.T) > 0).astype(float), UNKNOWN)
 
     rhythms = {"early_riser": 0.0, "night_owl": 1.0, "flexible": 2.0}
-    h_rhythm = np.array([rhythms.get(h.daily_rhythm, np.nan) for h in householders])
-    s_rhythm = np.array([rhythms.get(s.daily_rhythm, np.nan) for s in sharers])
+    h_rhythm = np.array([rhythms.get(value, np.nan) for value in householders.columns["daily_rhythm"]])
+    s_rhythm = np.array([rhythms.get(value, np.nan) for value in sharers.columns["daily_rhythm"]])
     rhythm_fit = np.where(_known(col(h_rhythm), row(s_rhythm)),
                           ((col(h_rhythm) == row(s_rhythm)) | (col(h_rhythm) == 2) | (row(s_rhythm) == 2)).astype(float),
                           UNKNOWN)
-    h_quiet, s_quiet = _tristate(householders, "quiet_home"), _tristate(sharers, "quiet_home")
+    h_quiet, s_quiet = householders.floats("quiet_home"), sharers.floats("quiet_home")
     quiet_fit = np.where(_known(col(h_quiet), row(s_quiet)), (col(h_quiet) == row(s_quiet)).astype(float), UNKNOWN)
     scores["lifestyle"] = (rhythm_fit + quiet_fit) / 2
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -25,36 +26,28 @@ from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, M
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import VettingStatus
-from homeshare.vetting.rules import vetting_status_expression
+from homeshare.vetting.rules import cleared_people, vetting_status_expression
 
 # Candidates -----------------------------------------------------------------------------------
 
-CANDIDATE_FIELDS = (
-    "first_name", "last_name", "preferred_name", "postcode", "latitude", "longitude", "interests", "languages",
-    "smoker", "has_pets", "accepts_pets", "daily_rhythm", "quiet_home", "gender", "gender_preference",
-    "room_available_from", "tasks_wanted", "hours_wanted_per_week", "nights_at_home_per_week", "things_to_know",
-    "tasks_offered", "hours_offered_per_week", "move_in_on", "stay_months", "max_distance_km", "base_name",
-    "base_latitude", "base_longitude",
-)
-
-
-@dataclass
-class Candidate:
-    """The facts about one person that compatibility is computed from."""
-
-    person_id: uuid.UUID
-    role: Role
-    values: dict[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.__dict__["values"][name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    @property
-    def gender_list(self) -> list[str]:
-        return [self.values["gender"]] if self.values["gender"] else []
+# The facts compatibility is computed from, by role (fetched for every candidate) ...
+SCORED_FIELDS = {
+    Role.HOUSEHOLDER: (
+        "latitude", "longitude", "room_available_from", "tasks_wanted", "hours_wanted_per_week",
+        "nights_at_home_per_week",
+    ),
+    Role.SHARER: (
+        "base_latitude", "base_longitude", "max_distance_km", "move_in_on", "stay_months", "tasks_offered",
+        "hours_offered_per_week",
+    ),
+}
+SCORED_COMMON = ("interests", "languages", "smoker", "has_pets", "accepts_pets", "daily_rhythm", "quiet_home",
+                 "gender", "gender_preference")
+# ... and what a coordinator reads about a suggestion (fetched for the page shown only).
+SHOWN_FIELDS = ("first_name", "last_name", "preferred_name", "postcode", "base_name", "things_to_know",
+                "interests", "languages")
+# Free-text lists compared without regard to case (compared lower-cased, shown as written).
+CASELESS_FIELDS = frozenset({"interests", "languages"})
 
 
 def _in_live_match(account_id_column) -> sa.Exists:
@@ -64,75 +57,111 @@ def _in_live_match(account_id_column) -> sa.Exists:
     )
 
 
-def _candidates(statement: sa.Select) -> list[Candidate]:
-    return [
-        Candidate(person_id=row.person_id, role=row.role, values={name: getattr(row, name) for name in CANDIDATE_FIELDS})
-        for row in db.session.execute(statement)
-    ]
+LIST_FIELDS = frozenset(
+    column.key for column in Profile.__table__.columns if isinstance(column.type, sa.JSON)
+)
 
 
-def _candidate_select() -> sa.Select:
-    return sa.select(Account.id.label("person_id"), Account.role,
-                     *(getattr(Profile, name) for name in CANDIDATE_FIELDS)).join(
-        Profile, Profile.account_id == Account.id
-    )
+def _population(statement: sa.Select) -> scoring.Population:
+    """Run a candidate query into columns.
+
+    Core execution gives plain tuples without the ORM's per-row bookkeeping, and list
+    columns arrive as JSON text decoded with one ``json.loads`` per column rather than
+    one per value: together most of the cost of a ranking over thousands of people.
+    """
+    result = db.session.connection().execute(statement)
+    names = list(result.keys())
+    rows = result.all()
+    columns = dict(zip(names, map(list, zip(*rows)))) if rows else {name: [] for name in names}
+    for name in LIST_FIELDS.intersection(columns):
+        columns[name] = json.loads("[" + ",".join(value or "null" for value in columns[name]) + "]")
+    return scoring.Population(ids=columns.pop("person_id"), columns=columns)
 
 
-def available_people(scheme: Scheme, role: Role) -> list[Candidate]:
+def _scored_column(name: str) -> sa.ColumnElement[Any]:
+    column = getattr(Profile, name)
+    if name not in LIST_FIELDS:
+        return column
+    text = sa.cast(column, sa.Text)
+    return (sa.func.lower(text) if name in CASELESS_FIELDS else text).label(name)
+
+
+def _candidate_select(role: Role) -> sa.Select:
+    # Ids stay in the driver's form (no UUID object per row); see scoring.Population.
+    return sa.select(
+        sa.type_coerce(Account.id, sa.String).label("person_id"),
+        *(_scored_column(name) for name in SCORED_COMMON + SCORED_FIELDS[role]),
+    ).join(Profile, Profile.account_id == Account.id)
+
+
+def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
+    """Add the fields a coordinator reads to the chosen people, in one statement."""
+    wanted = {people.person_id(i) for people, chosen in views for i in chosen}
+    if not wanted:
+        return
+    statement = sa.select(Profile.account_id, *(getattr(Profile, name) for name in SHOWN_FIELDS)).where(
+        Profile.account_id.in_(wanted))
+    shown = {row[0]: dict(zip(SHOWN_FIELDS, row[1:])) for row in db.session.connection().execute(statement)}
+    for people, chosen in views:
+        people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
+
+
+def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
     """Everyone of ``role`` in the scheme who could be matched now: active, cleared, free."""
     today = local_today(scheme.timezone)
-    statement = _candidate_select().where(
+    statement = _candidate_select(role).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
-        vetting_status_expression(scheme.effective_settings, today) == VettingStatus.CLEARED.value,
+        Account.id.in_(cleared_people(role, scheme.effective_settings, today)),
         sa.not_(_in_live_match(Account.id)),
     ).order_by(Account.id)
-    return _candidates(statement)
+    if excluding is not None:
+        statement = statement.where(Account.id != excluding)
+    return _population(statement)
 
 
-def candidate_of(person: Account) -> Candidate:
-    return _candidates(_candidate_select().where(Account.id == person.id))[0]
+def candidate_of(person: Account) -> scoring.Population:
+    return _population(_candidate_select(person.role).where(Account.id == person.id))
 
 
 @dataclass
 class Suggestion:
-    householder: Candidate
-    sharer: Candidate
+    householder: Any
+    sharer: Any
     score: int
     distance_km: float | None
     reasons: list[str]
     warnings: list[str]
 
-    def other(self, role: Role) -> Candidate:
-        return self.sharer if role is Role.HOUSEHOLDER else self.householder
 
-
-def _suggestion(householder: Candidate, sharer: Candidate, score: float, distance: float) -> Suggestion:
+def _suggestion(householder: Any, sharer: Any, score: float, distance: float) -> Suggestion:
     reasons, warnings = scoring.explain(householder, sharer, distance)
     return Suggestion(householder, sharer, int(score), None if math.isnan(distance) else round(float(distance), 1),
                       reasons, warnings)
 
 
 def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Suggestion]:
-    """The cleared, free people of the other role, best first, with reasons (two statements)."""
+    """The cleared, free people of the other role, best first, with reasons (three statements)."""
     scheme = person.scheme
     me = candidate_of(person)
     other_role = Role.SHARER if person.role is Role.HOUSEHOLDER else Role.HOUSEHOLDER
-    others = [c for c in available_people(scheme, other_role) if c.person_id != person.id]
+    others = available_people(scheme, other_role, excluding=person.id)
     weights = scheme.effective_settings["matching_weights"]
     if person.role is Role.HOUSEHOLDER:
-        evaluation = scoring.evaluate([me], others, weights)
+        evaluation = scoring.evaluate(me, others, weights)
         feasible, score, distance = evaluation.feasible[0], evaluation.score[0], evaluation.distance_km[0]
     else:
-        evaluation = scoring.evaluate(others, [me], weights)
+        evaluation = scoring.evaluate(others, me, weights)
         feasible, score, distance = evaluation.feasible[:, 0], evaluation.score[:, 0], evaluation.distance_km[:, 0]
     kept = np.flatnonzero(feasible)
-    order = kept[np.lexsort((np.array([str(others[i].person_id) for i in kept]), -score[kept]))] if len(kept) else kept
-    chosen = order[(page - 1) * per_page: page * per_page]
+    # Best score first; ties in a stable order (the candidates arrive ordered by id).
+    order = kept[np.argsort(-score[kept], kind="stable")]
+    chosen = [int(i) for i in order[(page - 1) * per_page: page * per_page]]
+    _shown((me, [0]), (others, chosen))
     items = []
     for i in chosen:
-        pair = (me, others[i]) if person.role is Role.HOUSEHOLDER else (others[i], me)
+        pair = (me.person(0), others.person(i)) if person.role is Role.HOUSEHOLDER else (others.person(i), me.person(0))
         items.append(_suggestion(*pair, score[i], distance[i]))
     return Page(items=items, page=page, per_page=per_page, total=int(len(kept)))
 
@@ -161,10 +190,11 @@ def suggest_pool(scheme: Scheme) -> PoolSuggestion:
     pairs: list[Suggestion] = []
     if weight.size:
         rows, columns = linear_sum_assignment(weight, maximize=True)
-        for i, j in zip(rows, columns):
-            if evaluation.feasible[i, j] and weight[i, j] > 0:
-                pairs.append(_suggestion(householders[i], sharers[j], evaluation.score[i, j],
-                                         evaluation.distance_km[i, j]))
+        chosen = [(int(i), int(j)) for i, j in zip(rows, columns) if evaluation.feasible[i, j] and weight[i, j] > 0]
+        _shown((householders, [i for i, _ in chosen]), (sharers, [j for _, j in chosen]))
+        for i, j in chosen:
+            pairs.append(_suggestion(householders.person(i), sharers.person(j), evaluation.score[i, j],
+                                     evaluation.distance_km[i, j]))
     pairs.sort(key=lambda pair: (-pair.score, str(pair.householder.person_id)))
     return PoolSuggestion(
         pairs=pairs, total_score=sum(pair.score for pair in pairs),
@@ -241,7 +271,7 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
     if existing is not None:
         return existing, False
     weights = scheme.effective_settings["matching_weights"]
-    evaluation = scoring.evaluate([candidate_of(people[householder_id])], [candidate_of(people[sharer_id])], weights)
+    evaluation = scoring.evaluate(candidate_of(people[householder_id]), candidate_of(people[sharer_id]), weights)
     match = Match(id=uuid.uuid4(), scheme_id=scheme.id, householder_id=householder_id, sharer_id=sharer_id,
                   state=MatchState.PROPOSED, score=int(evaluation.score[0, 0]),
                   proposed_by_id=actor.id, proposed_at=utcnow())

@@ -1,0 +1,74 @@
+"""Shared set-up for benchmarks: a fresh database (SQLite file or PostgreSQL schema) and an app."""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+from flask_migrate import upgrade
+
+from homeshare import create_app
+from homeshare.extensions import db
+
+POSTGRES_URL = os.environ.get("HOMESHARE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+@contextmanager
+def fresh_database(kind: str):
+    """Yield the SQLAlchemy URL of an empty database of ``kind``; remove it afterwards."""
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'bench.db'}"
+        return
+    schema = f"hs_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        base = "postgresql+psycopg://" + POSTGRES_URL.removeprefix("postgresql://")
+        separator = "&" if "?" in base else "?"
+        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def bench_app(url: str, instance: str):
+    app = create_app({
+        "HOMESHARE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "HOMESHARE_INSTANCE_PATH": instance,
+        "SECRET_KEY": "benchmark-secret-key-benchmark-secret-key", "HOMESHARE_LOG_LEVEL": "WARNING",
+        "HOMESHARE_PASSWORD_TIME_COST": 1, "HOMESHARE_PASSWORD_MEMORY_KIB": 8, "HOMESHARE_PASSWORD_PARALLELISM": 1,
+    })
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+    return app
+
+
+def timed(function, runs: int) -> list[float]:
+    """Milliseconds of each of ``runs`` calls (after one warm-up call).
+
+    Like wsgi.py, the long-lived objects made so far are frozen out of garbage collection.
+    """
+    gc.collect()
+    gc.freeze()
+    function()
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return times
+
+
+def summary(times: list[float]) -> str:
+    ordered = sorted(times)
+    p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+    return f"median {statistics.median(ordered):7.1f} ms   p90 {p90:7.1f} ms   ({len(ordered)} runs)"
