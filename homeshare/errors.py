@@ -50,6 +50,11 @@ class ProblemSchema(ma.Schema):
         values=ma.fields.Raw(),
         metadata={"description": "Validation messages by field name (validation errors only)."},
     )
+    state = ma.fields.String(metadata={"description": "For an illegal match transition: the match's state."})
+    allowed_transitions = ma.fields.List(
+        ma.fields.String(),
+        metadata={"description": "For an illegal match transition: what the match allows from its state."},
+    )
 
 
 def _slug(status: int) -> str:
