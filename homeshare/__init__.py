@@ -114,13 +114,14 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
     from homeshare.health.routes import blp as health
+    from homeshare.hours.routes import blp as hours
     from homeshare.matching.routes import blp as matching
     from homeshare.profiles.routes import blp as profiles
     from homeshare.schemes.routes import blp as schemes
     from homeshare.vetting.routes import blp as vetting
 
     api = app.extensions["homeshare.api"]
-    for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements):
+    for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours):
         api.register_blueprint(blueprint)
 
 

@@ -97,6 +97,14 @@ class SchemeSettingsSchema(Schema):
         load_default=3, validate=validate.Range(min=1, max=10),
         metadata={"description": "Years a background check stays valid from its issue date."},
     )
+    hours_shortfall_percent = StrictInteger(
+        load_default=80, validate=validate.Range(min=1, max=100),
+        metadata={"description": "A week below this share of the agreed hours counts as short."},
+    )
+    hours_shortfall_weeks = StrictInteger(
+        load_default=2, validate=validate.Range(min=1, max=12),
+        metadata={"description": "Consecutive short weeks that flag a match for its coordinator."},
+    )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )

@@ -1,0 +1,1 @@
+"""Agreed-hours tracking: sharers log help given, householders confirm, shortfalls surface."""

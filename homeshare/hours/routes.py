@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.csvstream import csv_response
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.hours import service
+from homeshare.hours.models import EntryStatus
+from homeshare.hours.schemas import (
+    ConfirmationSchema,
+    ConfirmedSchema,
+    CsvRangeQuerySchema,
+    DisputeSchema,
+    EntryChangeSchema,
+    EntryContentSchema,
+    EntryQuerySchema,
+    EntrySchema,
+    FlaggedMatchSchema,
+    RangeQuerySchema,
+    WeeklySummarySchema,
+)
+from homeshare.matching.access import match_for
+from homeshare.schemes.service import get_scheme
+
+blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hours: logging, confirming, weekly sums.")
+
+EVERYONE = (Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+@blp.route("/matches/<uuid:match_id>/hours")
+class Entries(MethodView):
+    @requires(*EVERYONE)
+    @blp.arguments(EntryQuerySchema, location="query")
+    @blp.response(200, page_of(EntrySchema))
+    @documents_errors(404)
+    def get(self, query, match_id: uuid.UUID):
+        """A match's hours entries, newest first (its two people and coordinators)"""
+        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
+        return service.list_entries(scope=service.in_match(match), status=query.get("status"),
+                                    first=query.get("from_"), last=query.get("to"),
+                                    page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>")
+class Entry(MethodView):
+    @requires(Role.SHARER)
+    @blp.arguments(EntryContentSchema)
+    @blp.response(201, EntrySchema, description="The entry was stored.")
+    @blp.alt_response(200, schema=EntrySchema, description="The same entry again: nothing changed.", success=True)
+    @documents_errors(404, 409)
+    def put(self, values, match_id: uuid.UUID, entry_id: uuid.UUID):
+        """Log hours with an id the app chose (the match's sharer)
+
+        Safe to repeat: the same entry again answers 200 with what is stored; the same id
+        with different content is 409 (change an entry with PATCH).
+        """
+        match, _ = match_for(match_id, "sharer")
+        entry, created = service.put_entry(actor=current_account(), match=match, scheme=get_scheme(match.scheme_id),
+                                           entry_id=entry_id, values=values)
+        return entry, 201 if created else 200
+
+    @requires(Role.SHARER, Role.COORDINATOR)
+    @blp.arguments(EntryChangeSchema)
+    @blp.response(200, EntrySchema)
+    @documents_errors(404, 409)
+    def patch(self, changes, match_id: uuid.UUID, entry_id: uuid.UUID):
+        """Change an entry: the sharer until it is confirmed, a coordinator always (audited)"""
+        match, side = match_for(match_id, "sharer", "coordinator")
+        return service.edit_entry(actor=current_account(), side=side, match=match, scheme=get_scheme(match.scheme_id),
+                                  entry=service.get_entry(match, entry_id), changes=changes)
+
+    @requires(Role.SHARER, Role.COORDINATOR)
+    @blp.response(204)
+    @documents_errors(404, 409)
+    def delete(self, match_id: uuid.UUID, entry_id: uuid.UUID):
+        """Delete an entry: the sharer until it is confirmed, a coordinator always (audited)"""
+        match, side = match_for(match_id, "sharer", "coordinator")
+        service.delete_entry(actor=current_account(), side=side, match=match, entry_id=entry_id)
+
+
+@blp.route("/matches/<uuid:match_id>/hours/confirmation")
+class Confirmation(MethodView):
+    @requires(Role.HOUSEHOLDER)
+    @blp.arguments(ConfirmationSchema)
+    @blp.response(200, ConfirmedSchema)
+    @documents_errors(404)
+    def post(self, data, match_id: uuid.UUID):
+        """Confirm entries, by id or a whole week (the match's householder)"""
+        match, _ = match_for(match_id, "householder")
+        entries = service.confirm(match=match, entry_ids=data.get("entry_ids"), week_of=data.get("week_of"))
+        return {"confirmed": entries}
+
+
+@blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>/dispute")
+class Dispute(MethodView):
+    @requires(Role.HOUSEHOLDER)
+    @blp.arguments(DisputeSchema)
+    @blp.response(200, EntrySchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID, entry_id: uuid.UUID):
+        """Dispute an entry, saying why (the match's householder); the coordinator sees it"""
+        match, _ = match_for(match_id, "householder")
+        return service.dispute(match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
+
+
+@blp.route("/matches/<uuid:match_id>/hours/weeks")
+class Weeks(MethodView):
+    @requires(*EVERYONE)
+    @blp.arguments(RangeQuerySchema, location="query")
+    @blp.response(200, WeeklySummarySchema)
+    @documents_errors(404)
+    def get(self, query, match_id: uuid.UUID):
+        """Weekly sums, Monday to Sunday in the scheme's time zone, newest first, with the shortfall flag"""
+        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
+        return service.weekly_summary(match=match, scheme=get_scheme(match.scheme_id), first=query.get("from_"),
+                                      last=query.get("to"), page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/matches/<uuid:match_id>/hours.csv")
+class EntriesCsv(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.doc(responses={"200": {"description": "The match's entries as CSV.", **CSV}})
+    @documents_errors(404)
+    def get(self, match_id: uuid.UUID):
+        """Download a match's hours entries as CSV (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return csv_response(f"hours-{match.id}.csv", service.ENTRY_COLUMNS, service.entry_rows(match))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/hours/weeks.csv")
+class SchemeWeeksCsv(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(CsvRangeQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "Every match's weeks in the range, as CSV.", **CSV}})
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """Download the weekly sums of every match of your scheme as CSV"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        rows = service.week_rows(scheme=get_scheme(scheme_id), first=query["from_"], last=query["to"])
+        return csv_response(f"hours-weeks-{query['from_']}-{query['to']}.csv", service.WEEK_COLUMNS, rows)
+
+
+@blp.route("/schemes/<uuid:scheme_id>/hours/shortfalls")
+class Shortfalls(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(FlaggedMatchSchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """Your scheme's live matches below their agreed hours for the set number of weeks"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.scheme_shortfalls(scheme=get_scheme(scheme_id), page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/schemes/<uuid:scheme_id>/hours/disputed")
+class Disputed(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(RangeQuerySchema, location="query")
+    @blp.response(200, page_of(EntrySchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """Disputed entries across your scheme, newest first"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.list_entries(scope=service.in_scheme(scheme_id), status=EntryStatus.DISPUTED,
+                                    first=query.get("from_"),
+                                    last=query.get("to"), page=query["page"], per_page=query["per_page"])

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from homeshare.common.pagination import PageQuerySchema, PaginationSchema
+from homeshare.common.schemas import Schema, StrictInteger, bounded_string
+from homeshare.hours.models import EntryStatus
+
+
+class EntryContentSchema(Schema):
+    worked_on = ma.fields.Date(required=True, metadata={"description": "The day, in the scheme's time zone."})
+    minutes = StrictInteger(required=True, validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
+    task = ma.fields.String(required=True, validate=validate.Length(min=1, max=40),
+                            metadata={"description": "One of the agreement's tasks."})
+    note = bounded_string(500, allow_none=True, load_default=None)
+
+
+class EntryChangeSchema(Schema):
+    worked_on = ma.fields.Date()
+    minutes = StrictInteger(validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
+    task = ma.fields.String(validate=validate.Length(min=1, max=40))
+    note = bounded_string(500, allow_none=True)
+
+
+class EntrySchema(Schema):
+    id = ma.fields.UUID()
+    match_id = ma.fields.UUID()
+    worked_on = ma.fields.Date()
+    minutes = ma.fields.Integer()
+    task = ma.fields.String()
+    note = ma.fields.String(allow_none=True)
+    status = ma.fields.Enum(EntryStatus, by_value=True)
+    dispute_reason = ma.fields.String(allow_none=True)
+    confirmed_at = ma.fields.AwareDateTime(allow_none=True)
+    disputed_at = ma.fields.AwareDateTime(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+    updated_at = ma.fields.AwareDateTime()
+
+
+class EntryQuerySchema(PageQuerySchema):
+    status = ma.fields.Enum(EntryStatus, by_value=True)
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+
+
+class ConfirmationSchema(Schema):
+    entry_ids = ma.fields.List(ma.fields.UUID(), validate=validate.Length(min=1, max=200))
+    week_of = ma.fields.Date(metadata={"description": "Any day of the week to confirm whole."})
+
+    @ma.validates_schema
+    def _one_of(self, data, **kwargs):
+        if ("entry_ids" in data) == ("week_of" in data):
+            raise ma.ValidationError("Send entry_ids or week_of (one of them).", "entry_ids")
+
+
+class ConfirmedSchema(Schema):
+    confirmed = ma.fields.List(ma.fields.Nested(EntrySchema))
+
+
+class DisputeSchema(Schema):
+    reason = bounded_string(1000, required=True)
+
+
+class RangeQuerySchema(PageQuerySchema):
+    from_ = ma.fields.Date(data_key="from")
+    to = ma.fields.Date()
+
+
+class CsvRangeQuerySchema(Schema):
+    from_ = ma.fields.Date(data_key="from", required=True)
+    to = ma.fields.Date(required=True)
+
+
+class WeekSchema(Schema):
+    week_start = ma.fields.Date(metadata={"description": "Monday."})
+    week_end = ma.fields.Date(metadata={"description": "Sunday."})
+    logged_minutes = ma.fields.Integer()
+    confirmed_minutes = ma.fields.Integer()
+    disputed_minutes = ma.fields.Integer()
+    agreed_minutes = ma.fields.Integer(allow_none=True)
+    counted_minutes = ma.fields.Integer(metadata={"description": "Logged minus disputed."})
+    shortfall_minutes = ma.fields.Integer(allow_none=True)
+    completed = ma.fields.Boolean(metadata={"description": "The week is over."})
+    short = ma.fields.Boolean(metadata={"description": "Completed and below the scheme's share of the agreed hours."})
+
+
+class ShortfallSchema(Schema):
+    flagged = ma.fields.Boolean(metadata={
+        "description": "The last completed weeks (the scheme's number) were all short."})
+    weeks = ma.fields.List(ma.fields.Nested(WeekSchema), metadata={"description": "Those short weeks."})
+
+
+class WeeklySummarySchema(Schema):
+    items = ma.fields.List(ma.fields.Nested(WeekSchema), attribute="weeks.items")
+    pagination = ma.fields.Nested(PaginationSchema, attribute="weeks.pagination")
+    shortfall = ma.fields.Nested(ShortfallSchema)
+
+
+class FlaggedMatchSchema(Schema):
+    match_id = ma.fields.UUID(attribute="match.id")
+    householder_id = ma.fields.UUID(attribute="match.householder_id")
+    sharer_id = ma.fields.UUID(attribute="match.sharer_id")
+    weeks = ma.fields.List(ma.fields.Nested(WeekSchema))
