@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -35,10 +36,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def _json(value: Any) -> str:
+    # Stored as written (no \u escapes), so the database and Python see the same letters.
+    return json.dumps(value, ensure_ascii=False)
+
+
 def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
-    engine_options: dict[str, Any] = {"pool_pre_ping": True}
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json}
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 15}}
+        engine_options = {"connect_args": {"timeout": 15}, "json_serializer": _json}
     return {
         "TESTING": settings["HOMESHARE_ENV"] == "testing",
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,

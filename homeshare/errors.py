@@ -19,7 +19,7 @@ from typing import Any, Mapping
 
 import marshmallow as ma
 from flask import Flask, Response, g, json
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -191,6 +191,11 @@ def handle_http_exception(error: HTTPException) -> Response:
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 400 and data.get("messages", {}).get("json") == ["Invalid JSON body."]:
         return problem_response(400, "The request body is not valid JSON.", kind="malformed-json")
+    if status == 400 and data.get("messages", {}).get("json") == ["Unstorable text."]:
+        return problem_response(
+            400, "The request body holds text that cannot be stored (a NUL character or an unpaired surrogate).",
+            kind="unstorable-text",
+        )
     if status == 422:
         return problem_response(
             422,
@@ -217,6 +222,13 @@ def handle_integrity_error(error: IntegrityError) -> Response:
     return problem_response(409, "The change conflicts with data already stored.", kind="conflict")
 
 
+def handle_data_error(error: DataError) -> Response:
+    """A value the database refuses (a safety net: schemas should refuse it first)."""
+    db.session.rollback()
+    log.warning("data error: %s", error.orig.__class__.__name__)
+    return problem_response(422, "A value is outside what can be stored.", kind="validation-error")
+
+
 def handle_database_unavailable(error: DBAPIError) -> Response:
     db.session.rollback()
     log.error("database unavailable: %s", error.orig.__class__.__name__)
@@ -231,9 +243,7 @@ def handle_database_unavailable(error: DBAPIError) -> Response:
 def handle_stale_data(error: StaleDataError) -> Response:
     """A conditional write lost a race with another writer: nothing of it was stored."""
     db.session.rollback()
-    return problem_response(
-        412, STALE_DETAIL, kind="stale-version"
-    )
+    return problem_response(409, STALE_DETAIL, kind="concurrent-change")
 
 
 def handle_unexpected(error: Exception) -> Response:
@@ -246,6 +256,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(ApiError, handle_api_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(DataError, handle_data_error)
     app.register_error_handler(OperationalError, handle_database_unavailable)
     app.register_error_handler(StaleDataError, handle_stale_data)
     app.register_error_handler(Exception, handle_unexpected)

@@ -17,7 +17,7 @@ from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, abort
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -70,9 +70,43 @@ class Api(flask_smorest.Api):
 
 
 class StrictParser(FlaskParser):
-    """Unknown names are refused in query strings as in bodies (the schemas say RAISE)."""
+    """Unknown names are refused in query strings as in bodies (the schemas say RAISE).
+
+    A body must also be JSON that Python can hold and the database can store: nesting too
+    deep to decode or numbers too long to convert are malformed JSON (400), and text with
+    NUL characters or unpaired surrogates is refused (400) before any field sees it.
+    """
 
     DEFAULT_UNKNOWN_BY_LOCATION: dict = {}
+
+    def _raw_load_json(self, req):
+        try:
+            data = super()._raw_load_json(req)
+        except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
+            self._handle_invalid_json_error(error, req)
+        if not _storable(data):
+            abort(400, messages={"json": ["Unstorable text."]})
+        return data
+
+
+def _storable(data) -> bool:
+    """No string in ``data`` holds a NUL character or an unpaired surrogate."""
+    pending = [data]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return False
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return False
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return True
 
 
 class Blueprint(flask_smorest.Blueprint):

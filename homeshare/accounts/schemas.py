@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
 from homeshare.schemes.schemas import SchemeSummarySchema
@@ -13,11 +14,12 @@ PASSWORD_MAX_LENGTH = 128
 
 
 class EmailAddress(ma.fields.Email):
-    """An email address; surrounding spaces (a phone keyboard's habit) are dropped."""
+    """An email address in its one stored spelling (see ``normalise_email``), checked after
+    normalising, so what is validated is what is stored."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         if isinstance(value, str):
-            value = value.strip()
+            value = normalise_email(value)
         return super()._deserialize(value, attr, data, **kwargs)
 
 

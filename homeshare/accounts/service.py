@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from homeshare.accounts import passwords
+from homeshare.accounts.emails import normalise_email
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, AuthSession, Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.common.clock import utcnow
@@ -22,11 +23,6 @@ from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
 
 INVALID_CREDENTIALS = "The email or password is not right."
-
-
-def normalise_email(email: str) -> str:
-    """One spelling per mailbox: Unicode NFKC, no surrounding spaces, lower case."""
-    return unicodedata.normalize("NFKC", email).strip().lower()
 
 
 @dataclass
@@ -45,20 +41,13 @@ def _create_account(
     """Create an account, or return the existing one when a client repeats the same request.
 
     A repeat (same email, password, role and scheme) is answered with the account it
-    created the first time, so a retrying phone never sees a confusing conflict. Any
-    other use of a taken email is a conflict.
+    created the first time, even when the two requests arrive together, so a retrying
+    phone never sees a confusing conflict. Any other use of a taken email is a conflict.
     """
     email = normalise_email(email)
     existing = find_by_email(email)
     if existing is not None:
-        same_request = (
-            existing.role is role
-            and existing.scheme_id == (scheme.id if scheme else None)
-            and passwords.verify_password(existing.password_hash, password)
-        )
-        if same_request:
-            return Created(existing, created=False)
-        raise Conflict("An account with this email already exists.", kind="email-taken")
+        return _repeat_or_conflict(existing, password=password, role=role, scheme=scheme)
     account = Account(
         email=email,
         password_hash=passwords.hash_password(password),
@@ -70,8 +59,26 @@ def _create_account(
     if role in SELF_REGISTERING_ROLES:
         db.session.add(Profile(account=account))
     if commit:
-        db.session.commit()
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+            existing = find_by_email(email)
+            if existing is None:
+                raise
+            return _repeat_or_conflict(existing, password=password, role=role, scheme=scheme)
     return Created(account, created=True)
+
+
+def _repeat_or_conflict(existing: Account, *, password: str, role: Role, scheme: Scheme | None) -> Created:
+    same_request = (
+        existing.role is role
+        and existing.scheme_id == (scheme.id if scheme else None)
+        and passwords.verify_password(existing.password_hash, password)
+    )
+    if same_request:
+        return Created(existing, created=False)
+    raise Conflict("An account with this email already exists.", kind="email-taken")
 
 
 def register(*, scheme_slug: str, email: str, password: str, role: Role) -> Created:

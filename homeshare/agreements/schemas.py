@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger, bounded_string
+from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictInteger, bounded_string
 
 TERMS = ("hours_per_week", "tasks", "monthly_contribution_pence", "start_on", "trial_ends_on",
          "notice_days", "house_rules", "householder_must_know", "sharer_must_know")
@@ -20,8 +20,8 @@ class AgreementTermsSchema(Schema):
         load_default=0, validate=validate.Range(min=0, max=100_000),
         metadata={"description": "Any monthly contribution to household bills, in pence."},
     )
-    start_on = ma.fields.Date(required=True)
-    trial_ends_on = ma.fields.Date(required=True)
+    start_on = BoundedDate(required=True)
+    trial_ends_on = BoundedDate(required=True)
     notice_days = StrictInteger(required=True, validate=validate.Range(min=0, max=180))
     house_rules = bounded_string(5000, allow_none=True, load_default=None)
     householder_must_know = bounded_string(5000, allow_none=True, load_default=None,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
@@ -54,6 +55,14 @@ def _validated(terms: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _same_terms(version: AgreementVersion, values: Mapping[str, Any]) -> bool:
+    """The same terms, whatever the order the tasks are listed in."""
+    return all(
+        (set(getattr(version, name)) == set(values[name])) if name == "tasks" else getattr(version, name) == values[name]
+        for name in TERMS
+    )
+
+
 def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Agreement, bool]:
     """Make a new version from ``terms``; the same terms as the current version change nothing.
 
@@ -67,7 +76,7 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
     values = _validated(terms)
     agreement = agreement_of(match)
     current = agreement.current
-    if current is not None and all(getattr(current, name) == values[name] for name in TERMS):
+    if current is not None and _same_terms(current, values):
         return agreement, False
     version = AgreementVersion(
         match_id=match.id, number=(current.number + 1) if current else 1,
@@ -78,7 +87,15 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
                  target_type="match", target_id=match.id,
                  before={name: getattr(current, name) for name in TERMS} if current else None,
                  after=values)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another version was made meanwhile: the same terms sent twice at once, or a race.
+        db.session.rollback()
+        agreement = agreement_of(match)
+        if agreement.current is not None and _same_terms(agreement.current, values):
+            return agreement, False
+        raise Conflict("The agreement was changed meanwhile; read it again.", kind="concurrent-change") from None
     agreement.versions.append(version)
     return agreement, True
 

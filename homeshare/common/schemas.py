@@ -6,6 +6,8 @@ ignored, so a typo in a client never looks like success. Strings are always boun
 
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -58,3 +60,28 @@ class StrictBoolean(ma.fields.Boolean):
         if not isinstance(value, bool):
             raise self.make_error("invalid")
         return value
+
+
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2199, 12, 31)
+
+
+class BoundedDate(ma.fields.Date):
+    """A calendar date between 1900 and 2199: room for any birth date or plan, and for
+    arithmetic on it (a trial's end, an expiry) without leaving Python's calendar."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE <= result <= LATEST_DATE:
+            raise ma.ValidationError(f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.")
+        return result
+
+
+class BoundedDateTime(ma.fields.AwareDateTime):
+    """A moment with its UTC offset, between 1900 and 2199."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DATE.year < result.year < LATEST_DATE.year:
+            raise ma.ValidationError(f"Must be between {EARLIEST_DATE.year + 1} and {LATEST_DATE.year - 1}.")
+        return result

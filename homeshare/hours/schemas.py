@@ -4,12 +4,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.common.pagination import PageQuerySchema, PaginationSchema
-from homeshare.common.schemas import Schema, StrictInteger, bounded_string
+from homeshare.common.schemas import BoundedDate, Schema, StrictInteger, bounded_string
 from homeshare.hours.models import EntryStatus
 
 
 class EntryContentSchema(Schema):
-    worked_on = ma.fields.Date(required=True, metadata={"description": "The day, in the scheme's time zone."})
+    worked_on = BoundedDate(required=True, metadata={"description": "The day, in the scheme's time zone."})
     minutes = StrictInteger(required=True, validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
     task = ma.fields.String(required=True, validate=validate.Length(min=1, max=40),
                             metadata={"description": "One of the agreement's tasks."})
@@ -17,7 +17,7 @@ class EntryContentSchema(Schema):
 
 
 class EntryChangeSchema(Schema):
-    worked_on = ma.fields.Date()
+    worked_on = BoundedDate()
     minutes = StrictInteger(validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
     task = ma.fields.String(validate=validate.Length(min=1, max=40))
     note = bounded_string(500, allow_none=True)
@@ -26,7 +26,7 @@ class EntryChangeSchema(Schema):
 class EntrySchema(Schema):
     id = ma.fields.UUID()
     match_id = ma.fields.UUID()
-    worked_on = ma.fields.Date()
+    worked_on = BoundedDate()
     minutes = ma.fields.Integer()
     task = ma.fields.String()
     note = ma.fields.String(allow_none=True)
@@ -40,13 +40,13 @@ class EntrySchema(Schema):
 
 class EntryQuerySchema(PageQuerySchema):
     status = ma.fields.Enum(EntryStatus, by_value=True)
-    from_ = ma.fields.Date(data_key="from")
-    to = ma.fields.Date()
+    from_ = BoundedDate(data_key="from")
+    to = BoundedDate()
 
 
 class ConfirmationSchema(Schema):
     entry_ids = ma.fields.List(ma.fields.UUID(), validate=validate.Length(min=1, max=200))
-    week_of = ma.fields.Date(metadata={"description": "Any day of the week to confirm whole."})
+    week_of = BoundedDate(metadata={"description": "Any day of the week to confirm whole."})
 
     @ma.validates_schema
     def _one_of(self, data, **kwargs):
@@ -63,18 +63,18 @@ class DisputeSchema(Schema):
 
 
 class RangeQuerySchema(PageQuerySchema):
-    from_ = ma.fields.Date(data_key="from")
-    to = ma.fields.Date()
+    from_ = BoundedDate(data_key="from")
+    to = BoundedDate()
 
 
 class CsvRangeQuerySchema(Schema):
-    from_ = ma.fields.Date(data_key="from", required=True)
-    to = ma.fields.Date(required=True)
+    from_ = BoundedDate(data_key="from", required=True)
+    to = BoundedDate(required=True)
 
 
 class WeekSchema(Schema):
-    week_start = ma.fields.Date(metadata={"description": "Monday."})
-    week_end = ma.fields.Date(metadata={"description": "Sunday."})
+    week_start = BoundedDate(metadata={"description": "Monday."})
+    week_end = BoundedDate(metadata={"description": "Sunday."})
     logged_minutes = ma.fields.Integer()
     confirmed_minutes = ma.fields.Integer()
     disputed_minutes = ma.fields.Integer()

@@ -63,6 +63,8 @@ class Match(IdMixin, db.Model):
     sharer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="RESTRICT"),
                                                  nullable=False, index=True)
     state: Mapped[MatchState] = mapped_column(string_enum(MatchState, "state"), nullable=False)
+    # Counts changes: every step is a conditional write, so two racing steps cannot both land.
+    version: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="1")
     score: Mapped[int | None] = mapped_column(sa.Integer)
 
     proposed_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
@@ -92,6 +94,8 @@ class Match(IdMixin, db.Model):
     events: Mapped[list[MatchEvent]] = relationship(
         order_by="(MatchEvent.occurred_at, MatchEvent.id)", lazy="select", viewonly=True
     )
+
+    __mapper_args__ = {"version_id_col": version}
 
     def side_of(self, account_id: uuid.UUID) -> str | None:
         if account_id == self.householder_id:

@@ -5,7 +5,7 @@ from marshmallow import validate
 
 from homeshare.accounts.models import Role
 from homeshare.common.pagination import PageQuerySchema
-from homeshare.common.schemas import Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
+from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.matching.models import EndedBy, MatchState, Response
 from homeshare.matching.service import allowed_actions
 
@@ -24,12 +24,12 @@ class ResponseSchema(Schema):
 
 
 class IntroductionSchema(Schema):
-    meeting_at = ma.fields.AwareDateTime(required=True)
+    meeting_at = BoundedDateTime(required=True)
     place = bounded_string(300, required=True)
 
 
 class TrialSchema(Schema):
-    start_on = ma.fields.Date(required=True)
+    start_on = BoundedDate(required=True)
 
 
 class EndSchema(Schema):
@@ -37,7 +37,7 @@ class EndSchema(Schema):
         "description": "Who ended it: the householder, the sharer, both, or the scheme."})
     reason = bounded_string(1000, required=True)
     notice_given_days = StrictInteger(required=True, validate=validate.Range(min=0, max=365))
-    end_on = ma.fields.Date(required=True)
+    end_on = BoundedDate(required=True)
 
 
 class WithdrawSchema(Schema):
@@ -104,10 +104,10 @@ class MatchSchema(Schema):
     sharer_decline_reason = ma.fields.String(allow_none=True)
     introduction_at = ma.fields.AwareDateTime(allow_none=True)
     introduction_place = ma.fields.String(allow_none=True)
-    trial_started_on = ma.fields.Date(allow_none=True)
-    trial_ends_on = ma.fields.Date(allow_none=True)
+    trial_started_on = BoundedDate(allow_none=True)
+    trial_ends_on = BoundedDate(allow_none=True)
     activated_at = ma.fields.AwareDateTime(allow_none=True)
-    ended_on = ma.fields.Date(allow_none=True)
+    ended_on = BoundedDate(allow_none=True)
     ended_by = ma.fields.Enum(EndedBy, by_value=True, allow_none=True)
     end_reason = ma.fields.String(allow_none=True)
     notice_given_days = StrictInteger(allow_none=True)
@@ -162,6 +162,6 @@ class OwnMatchSchema(Schema):
     proposed_at = ma.fields.AwareDateTime(attribute="match.proposed_at")
     introduction_at = ma.fields.AwareDateTime(attribute="match.introduction_at", allow_none=True)
     introduction_place = ma.fields.String(attribute="match.introduction_place", allow_none=True)
-    trial_started_on = ma.fields.Date(attribute="match.trial_started_on", allow_none=True)
-    trial_ends_on = ma.fields.Date(attribute="match.trial_ends_on", allow_none=True)
-    ended_on = ma.fields.Date(attribute="match.ended_on", allow_none=True)
+    trial_started_on = BoundedDate(attribute="match.trial_started_on", allow_none=True)
+    trial_ends_on = BoundedDate(attribute="match.trial_ends_on", allow_none=True)
+    ended_on = BoundedDate(attribute="match.ended_on", allow_none=True)

@@ -164,8 +164,8 @@ def evaluate(householders: Population, sharers: Population, weights: Mapping[str
     genders = {gender: i for i, gender in enumerate(GENDERS)}
     h_gender, s_gender = householders.genders(), sharers.genders()
     h_pref, s_pref = householders.one_hot("gender_preference", genders), sharers.one_hot("gender_preference", genders)
-    feasible &= (col(h_pref.sum(1)) == 0) | ((h_pref @ s_gender.T) > 0)
-    feasible &= (row(s_pref.sum(1)) == 0) | ((h_gender @ s_pref.T) > 0)
+    feasible &= (col(h_pref.sum(1)) == 0) | (row(s_gender.sum(1)) == 0) | ((h_pref @ s_gender.T) > 0)
+    feasible &= (row(s_pref.sum(1)) == 0) | (col(h_gender.sum(1)) == 0) | ((h_gender @ s_pref.T) > 0)
 
     scores = {name: np.full(shape, UNKNOWN) for name in FACTORS}
 
@@ -269,6 +269,10 @@ def explain(householder: Any, sharer: Any, distance_km: float, today: date | Non
         warnings.append("householder keeps pets; sharer has not said pets are fine")
     if sharer.has_pets and householder.accepts_pets is None:
         warnings.append("sharer keeps pets; householder has not said pets are fine")
+    if householder.gender_preference and not sharer.gender:
+        warnings.append("gender preference not checked: the sharer has not said")
+    if sharer.gender_preference and not householder.gender:
+        warnings.append("gender preference not checked: the householder has not said")
     if householder.smoker is None or sharer.smoker is None:
         warnings.append("smoking not checked: one side has not said")
     if householder.things_to_know:

@@ -23,6 +23,7 @@ from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching import scoring
 from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState, Response
+from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import VettingStatus
@@ -74,16 +75,16 @@ def _population(statement: sa.Select) -> scoring.Population:
     rows = result.all()
     columns = dict(zip(names, map(list, zip(*rows)))) if rows else {name: [] for name in names}
     for name in LIST_FIELDS.intersection(columns):
-        columns[name] = json.loads("[" + ",".join(value or "null" for value in columns[name]) + "]")
+        text = "[" + ",".join(value or "null" for value in columns[name]) + "]"
+        # Lower-casing the whole JSON text at once is Unicode-aware and costs one call;
+        # lists are stored without \u escapes (see create_app), so every letter folds.
+        columns[name] = json.loads(text.lower() if name in CASELESS_FIELDS else text)
     return scoring.Population(ids=columns.pop("person_id"), columns=columns)
 
 
 def _scored_column(name: str) -> sa.ColumnElement[Any]:
     column = getattr(Profile, name)
-    if name not in LIST_FIELDS:
-        return column
-    text = sa.cast(column, sa.Text)
-    return (sa.func.lower(text) if name in CASELESS_FIELDS else text).label(name)
+    return sa.cast(column, sa.Text).label(name) if name in LIST_FIELDS else column
 
 
 def _candidate_select(role: Role) -> sa.Select:
@@ -114,6 +115,7 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
         Account.role == role,
         Account.is_active.is_(True),
         Account.id.in_(cleared_people(role, scheme.effective_settings, today)),
+        completeness.ready_expression(Profile, "vetting"),
         sa.not_(_in_live_match(Account.id)),
     ).order_by(Account.id)
     if excluding is not None:
@@ -249,6 +251,16 @@ def _is_cleared(account: Account, scheme: Scheme) -> bool:
     return db.session.scalar(sa.select(expression).where(Account.id == account.id)) == VettingStatus.CLEARED.value
 
 
+def _still_eligible(match: Match, scheme: Scheme) -> None:
+    """Each step forward needs both people still active and cleared (checks can fail or lapse)."""
+    for side, person_id in (("householder", match.householder_id), ("sharer", match.sharer_id)):
+        person = db.session.get(Account, person_id)
+        if not person.is_active or not _is_cleared(person, scheme):
+            raise Conflict(f"The {side} is no longer active and cleared; the match cannot move on.",
+                           kind="person-not-cleared",
+                           extensions={"state": match.state.value, "allowed_transitions": allowed_actions(match)})
+
+
 def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer_id: uuid.UUID) -> tuple[Match, bool]:
     """Propose a match. Repeating a proposal that is still open returns it unchanged."""
     people = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_([householder_id, sharer_id])))}
@@ -262,12 +274,13 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
             errors[field_name] = ["This account is deactivated."]
         elif not _is_cleared(person, scheme):
             errors[field_name] = ["Only people whose vetting is cleared can be proposed."]
+        else:
+            missing = db.session.get(Profile, person.id).completeness["missing_for_vetting"]
+            if missing:
+                errors[field_name] = [f"The profile is missing {', '.join(missing)}."]
     if errors:
         raise ValidationFailed(errors)
-    existing = db.session.scalars(
-        sa.select(Match).where(Match.householder_id == householder_id, Match.sharer_id == sharer_id,
-                               Match.state == MatchState.PROPOSED)
-    ).first()
+    existing = _open_proposal(householder_id, sharer_id)
     if existing is not None:
         return existing, False
     weights = scheme.effective_settings["matching_weights"]
@@ -282,8 +295,18 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
+        repeated = _open_proposal(householder_id, sharer_id)
+        if repeated is not None:  # the same proposal, sent twice at once
+            return repeated, False
         raise Conflict("The householder or the sharer is already in a live match.", kind="already-matched") from None
     return match, True
+
+
+def _open_proposal(householder_id: uuid.UUID, sharer_id: uuid.UUID) -> Match | None:
+    return db.session.scalars(
+        sa.select(Match).where(Match.householder_id == householder_id, Match.sharer_id == sharer_id,
+                               Match.state == MatchState.PROPOSED)
+    ).first()
 
 
 def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
@@ -291,6 +314,10 @@ def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, s
     side = match.side_of(actor.id)
     response = Response.ACCEPTED if accept else Response.DECLINED
     if getattr(match, f"{side}_response") is response:
+        # The same answer again: only the consent to share contact details may change.
+        if accept and getattr(match, f"{side}_shares_contact") is not share_contact:
+            setattr(match, f"{side}_shares_contact", share_contact)
+            db.session.commit()
         return match
     _transition(match, "accept" if accept else "decline", actor, {"side": side, "reason": reason})
     setattr(match, f"{side}_response", response)
@@ -311,6 +338,7 @@ def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, 
     ):
         raise Conflict("Both sides must accept the proposal before their introduction.", kind="awaiting-acceptance",
                        extensions={"state": match.state.value, "allowed_transitions": ["withdraw"]})
+    _still_eligible(match, get_scheme_of(match))
     _transition(match, "introduce", actor, {"meeting_at": meeting_at, "place": place})
     match.introduction_at, match.introduction_place = meeting_at, place
     db.session.commit()
@@ -320,6 +348,8 @@ def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, 
 def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme) -> Match:
     if match.state is MatchState.TRIAL and match.trial_started_on == start_on:
         return match
+    if match.state is MatchState.INTRODUCTION:
+        _still_eligible(match, scheme)
     _transition(match, "start_trial", actor, {"start_on": start_on})
     match.trial_started_on = start_on
     match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
@@ -334,6 +364,8 @@ def activate(*, actor: Account, match: Match) -> Match:
         raise Conflict("Both sides must accept the current version of the agreement first.",
                        kind="agreement-not-accepted",
                        extensions={"state": match.state.value, "allowed_transitions": ["end"]})
+    if match.state is MatchState.TRIAL:
+        _still_eligible(match, get_scheme_of(match))
     _transition(match, "activate", actor)
     match.activated_at = utcnow()
     db.session.commit()
@@ -346,6 +378,8 @@ def end(*, actor: Account, match: Match, ended_by: EndedBy, reason: str, notice_
         if (match.ended_by, match.end_reason, match.notice_given_days, match.ended_on) == (
                 ended_by, reason, notice_given_days, end_on):
             return match
+    if match.trial_started_on is not None and end_on < match.trial_started_on:
+        raise ValidationFailed({"end_on": [f"The trial started on {match.trial_started_on.isoformat()}."]})
     _transition(match, "end", actor, {"ended_by": ended_by, "reason": reason,
                                       "notice_given_days": notice_given_days, "end_on": end_on})
     match.ended_by, match.end_reason = ended_by, reason
@@ -366,6 +400,10 @@ def withdraw(*, actor: Account, match: Match, reason: str) -> Match:
 
 
 # Reading matches ---------------------------------------------------------------------------------
+
+
+def get_scheme_of(match: Match) -> Scheme:
+    return db.session.get(Scheme, match.scheme_id)
 
 
 def get_match(match_id: uuid.UUID) -> Match | None:

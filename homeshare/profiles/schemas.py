@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.accounts.models import Role
-from homeshare.common.schemas import Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
+from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.places.service import normalise_postcode
 from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS
 
@@ -22,8 +22,16 @@ class Postcode(ma.fields.String):
         return postcode
 
 
+class Word(ma.fields.String):
+    """A short free-text item (an interest, a language) with its spaces tidied."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return " ".join(super()._deserialize(value, attr, data, **kwargs).split())
+
+
 def _words(max_items: int, max_length: int = 40, **kwargs) -> ma.fields.List:
-    return ma.fields.List(bounded_string(max_length), validate=validate.Length(max=max_items), **kwargs)
+    return ma.fields.List(Word(validate=validate.Length(min=1, max=max_length)),
+                          validate=validate.Length(max=max_items), **kwargs)
 
 
 def _tasks(**kwargs) -> ma.fields.List:
@@ -39,7 +47,7 @@ class HouseholderDetailsSchema(Schema):
     room_furnished = StrictBoolean(allow_none=True)
     room_own_bathroom = StrictBoolean(allow_none=True)
     room_step_free = StrictBoolean(allow_none=True)
-    room_available_from = ma.fields.Date(allow_none=True)
+    room_available_from = BoundedDate(allow_none=True)
     tasks_wanted = _tasks()
     hours_wanted_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=40))
     nights_at_home_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=0, max=7))
@@ -50,7 +58,7 @@ class HouseholderDetailsSchema(Schema):
 class SharerDetailsSchema(Schema):
     tasks_offered = _tasks()
     hours_offered_per_week = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=40))
-    move_in_on = ma.fields.Date(allow_none=True)
+    move_in_on = BoundedDate(allow_none=True)
     stay_months = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=120),
                                     metadata={"description": "How long the sharer wants to stay."})
     max_distance_km = StrictFloat(allow_none=True, validate=validate.Range(min=0.5, max=200),
@@ -67,7 +75,7 @@ class ProfileFieldsSchema(Schema):
     first_name = bounded_string(100, allow_none=True)
     last_name = bounded_string(100, allow_none=True)
     preferred_name = bounded_string(100, allow_none=True)
-    date_of_birth = ma.fields.Date(allow_none=True)
+    date_of_birth = BoundedDate(allow_none=True)
     phone = bounded_string(30, validate_also=_PHONE, allow_none=True)
     address_line1 = bounded_string(200, allow_none=True)
     address_line2 = bounded_string(200, allow_none=True)

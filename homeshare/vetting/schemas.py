@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema, StrictBoolean, bounded_string
+from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, bounded_string
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingStatus
 
 
@@ -16,13 +16,13 @@ class CheckUpdateSchema(Schema):
 
     status = ma.fields.Enum(CheckStatus, by_value=True, required=True)
     waived_reason = _text(500, metadata={"description": "Required when the status is `waived`."})
-    expires_on = ma.fields.Date(allow_none=True, metadata={
+    expires_on = BoundedDate(allow_none=True, metadata={
         "description": "From this date the check no longer counts. Background checks default to "
                        "their issue date plus the scheme's renewal interval."})
     notes = _text(5000, metadata={"description": "Coordinators only; never shown to the person."})
     certificate_number = _text(40, validate_also=validate.Regexp(r"^[A-Za-z0-9 -]{4,40}$"),
                                metadata={"description": "Background checks only."})
-    issued_on = ma.fields.Date(allow_none=True, metadata={"description": "Background checks only."})
+    issued_on = BoundedDate(allow_none=True, metadata={"description": "Background checks only."})
     referee_name = _text(200, metadata={"description": "References only."})
     referee_relationship = _text(100, metadata={"description": "References only."})
     referee_contact = _text(200, metadata={"description": "References only."})
@@ -44,9 +44,9 @@ class OwnCheckSchema(Schema):
 
     kind = ma.fields.Enum(CheckKind, by_value=True, dump_only=True)
     status = ma.fields.Enum(CheckStatus, by_value=True, dump_only=True)
-    expires_on = ma.fields.Date(dump_only=True, allow_none=True)
+    expires_on = BoundedDate(dump_only=True, allow_none=True)
     expired = StrictBoolean(dump_only=True)
-    issued_on = ma.fields.Date(dump_only=True, allow_none=True)
+    issued_on = BoundedDate(dump_only=True, allow_none=True)
     certificate_number = ma.fields.Function(
         lambda check: mask(check.certificate_number), dump_only=True, allow_none=True,
         metadata={"type": "string", "nullable": True, "description": "Only the last four characters show."},

@@ -8,11 +8,12 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today, utcnow
-from homeshare.errors import ValidationFailed
+from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
 from homeshare.vetting.rules import REFERENCE_CHECKS, check_lapsed, required_checks, vetting_status_expression
@@ -107,12 +108,19 @@ def _validated(person: Account, kind: CheckKind, values: Mapping[str, Any]) -> d
         errors["waived_reason"] = ["Only a waived check has a reason for waiving."]
     if record["issued_on"] is not None and record["issued_on"] > today:
         errors["issued_on"] = ["Cannot be in the future."]
+    if record["expires_on"] is not None and record["issued_on"] is not None and record["expires_on"] <= record["issued_on"]:
+        errors["expires_on"] = ["Must be after the issue date."]
     if kind is CheckKind.BACKGROUND and status is CheckStatus.PASSED:
         for name in BACKGROUND_ONLY:
             if record[name] is None:
                 errors.setdefault(name, []).append("A passed background check needs this.")
-        if record["expires_on"] is None and record["issued_on"] is not None:
-            record["expires_on"] = _plus_years(record["issued_on"], settings["background_check_renewal_years"])
+        if record["issued_on"] is not None:
+            latest = _plus_years(record["issued_on"], settings["background_check_renewal_years"])
+            if record["expires_on"] is None:
+                record["expires_on"] = latest
+            elif not record["issued_on"] < record["expires_on"] <= latest:
+                errors["expires_on"] = [f"Must be after the issue date and no later than {latest.isoformat()} "
+                                        "(the scheme's renewal interval)."]
     if kind in REFERENCE_CHECKS and status is CheckStatus.PASSED:
         if not record["referee_name"]:
             errors["referee_name"] = ["A passed reference needs the referee's name."]
@@ -126,9 +134,7 @@ def _validated(person: Account, kind: CheckKind, values: Mapping[str, Any]) -> d
 def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Mapping[str, Any]) -> Checklist:
     """Record the whole state of one check. Repeating the same record changes nothing."""
     record = _validated(person, kind, values)
-    check = db.session.scalars(
-        sa.select(VettingCheck).where(VettingCheck.account_id == person.id, VettingCheck.kind == kind)
-    ).first()
+    check = _recorded(person, kind)
     before = {name: getattr(check, name) for name in RECORDED_FIELDS} if check else None
     if before == record:
         return checklist(person)
@@ -145,8 +151,22 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
         before=_audit_values(before) if before else None,
         after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
     )
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # The same check's first record arrived twice at once; the other request stored it.
+        db.session.rollback()
+        stored = _recorded(person, kind)
+        if stored is None or {name: getattr(stored, name) for name in RECORDED_FIELDS} != record:
+            raise Conflict("This check was recorded by someone else meanwhile; read it again.",
+                           kind="concurrent-change") from None
     return checklist(person)
+
+
+def _recorded(person: Account, kind: CheckKind) -> VettingCheck | None:
+    return db.session.scalars(
+        sa.select(VettingCheck).where(VettingCheck.account_id == person.id, VettingCheck.kind == kind)
+    ).first()
 
 
 def _audit_values(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,182 @@
+"""Hostile or unlucky input and timing: never a 500, never a duplicate, never a half-change."""
+
+from __future__ import annotations
+
+import collections
+import threading
+import uuid
+
+import pytest
+from sqlalchemy.orm.exc import StaleDataError
+
+from homeshare.extensions import db
+from homeshare.matching import service as matching
+from homeshare.accounts import service as accounts
+from tests.factories import PASSWORD
+from tests.helpers import assert_problem
+from tests.matchdesk import TERMS, Desk
+
+
+def raw_post(client, url, text, headers=None):
+    return client.post(url, data=text.encode("utf-8", "surrogatepass"), content_type="application/json",
+                       headers=headers or {})
+
+
+@pytest.mark.parametrize("text", [
+    '{"email": "a@example.org", "password": "\\ud800"}',
+    '{"email": "a@example.org", "password": "a\\u0000b"}',
+    '{"email\\u0000": "a@example.org", "password": "x"}',
+])
+def test_unstorable_text_is_refused(client, text):
+    assert_problem(raw_post(client, "/api/v1/auth/login", text), 400, "unstorable-text")
+
+
+def test_unstorable_text_in_a_profile_changes_nothing(client, make):
+    session = make.login(client, make.householder(make.scheme()))
+    headers = {**session.headers, "If-Match": '"1"'}
+    response = client.patch("/api/v1/me/profile", data='{"first_name": "a\\ud800"}', content_type="application/json",
+                            headers=headers)
+    assert_problem(response, 400, "unstorable-text")
+    assert client.get("/api/v1/me/profile", headers=session.headers).headers["ETag"] == '"1"'
+
+
+@pytest.mark.parametrize("text", ["[" * 50_000, '{"email": "a@example.org", "password": ' + "1" * 5000 + "}"])
+def test_json_too_deep_or_too_long_is_malformed(client, text):
+    assert_problem(raw_post(client, "/api/v1/auth/login", text), 400, "malformed-json")
+
+
+def test_emails_are_checked_as_they_are_stored(client, make):
+    scheme = make.scheme()
+    body = {"scheme": scheme.slug, "email": "\ufdfa" * 20 + "@example.org", "password": PASSWORD, "role": "sharer"}
+    assert "email" in assert_problem(client.post("/api/v1/auth/register", json=body), 422)["errors"]
+
+
+@pytest.mark.parametrize("action, body, field", [
+    ("trial", {"start_on": "9999-12-31"}, "start_on"),
+    ("introduction", {"meeting_at": "0001-01-01T00:30:00+01:00", "place": "Cafe"}, "meeting_at"),
+    ("introduction", {"meeting_at": "9999-12-31T23:00:00-05:00", "place": "Cafe"}, "meeting_at"),
+])
+def test_dates_out_of_any_plan_are_refused(client, make, action, body, field):
+    desk = Desk(client, make, make.scheme())
+    desk.to_introduction() if action == "trial" else desk.to_proposed()
+    if action == "introduction":
+        desk.respond(desk.householder)
+        desk.respond(desk.sharer)
+    assert field in assert_problem(desk.post(action, body=body), 422)["errors"]
+
+
+def test_a_match_cannot_move_on_once_a_person_is_no_longer_cleared(client, make):
+    desk = Desk(client, make, make.scheme())
+    desk.to_proposed()
+    desk.respond(desk.householder)
+    desk.respond(desk.sharer)
+    failed = client.put(f"/api/v1/people/{desk.sharer_person.id}/vetting/interview", headers=desk.coordinator.headers,
+                        json={"status": "failed", "notes": "Concerns raised."})
+    assert failed.status_code == 200
+    response = desk.post("introduction", body={"meeting_at": "2027-01-10T10:00:00+00:00", "place": "Cafe"})
+    assert_problem(response, 409, "person-not-cleared")
+    assert desk.detail()["state"] == "proposed"
+
+    other = Desk(client, make, make.scheme())
+    other.to_introduction()
+    client.post(f"/api/v1/accounts/{other.householder_person.id}/deactivate", headers=other.coordinator.headers)
+    assert_problem(other.post("trial", body={"start_on": "2027-01-04"}), 409, "person-not-cleared")
+
+
+def test_two_racing_steps_on_one_match_cannot_both_land(app, client, make):
+    desk = Desk(client, make, make.scheme())
+    desk.to_proposed()
+    desk.respond(desk.householder)
+    desk.respond(desk.sharer)
+    match_id = uuid.UUID(desk.match_id)
+    with app.app_context():
+        coordinator = accounts.get_account(uuid.UUID(desk.coordinator.person.id))
+        stale = matching.get_match(match_id)  # the coordinator's view, read before the decline
+        with app.app_context():  # meanwhile, in another request, the sharer changes their mind
+            fresh = matching.get_match(match_id)
+            fresh.sharer_response = None
+            matching.respond(actor=accounts.get_account(uuid.UUID(desk.sharer_person.id)), match=fresh,
+                             accept=False, reason="Changed my mind.", share_contact=False)
+            db.session.remove()
+        with pytest.raises(StaleDataError):
+            matching.arrange_introduction(actor=coordinator, match=stale, meeting_at=stale.proposed_at, place="Cafe")
+        db.session.rollback()
+    detail = desk.detail()
+    assert detail["state"] == "declined" and detail["introduction_at"] is None
+    assert [e["action"] for e in detail["events"]][-1] == "decline"
+
+
+def test_contact_consent_can_be_given_later(client, make):
+    desk = Desk(client, make, make.scheme())
+    desk.to_proposed()
+    desk.respond(desk.householder, share_contact_details=False)
+    desk.respond(desk.sharer, share_contact_details=True)
+    desk.respond(desk.householder, share_contact_details=True)
+    desk.ok("introduction", body={"meeting_at": "2026-12-01T14:00:00+00:00", "place": "Library"})
+    assert desk.own(desk.householder)["other_party"]["contact"]["first_name"] == "Tomasz"
+
+
+def burst(function, n=6):
+    results, barrier = [], threading.Barrier(n)
+
+    def run():
+        barrier.wait()
+        results.append(function())
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return collections.Counter(results)
+
+
+def test_identical_requests_arriving_together_all_succeed_once(app, client, make):
+    scheme = make.scheme()
+    desk = Desk(client, make, scheme)
+    person = make.householder(scheme)
+    vetting = burst(lambda: app.test_client().put(f"/api/v1/people/{person.id}/vetting/identity",
+                                                  headers=desk.coordinator.headers, json={"status": "pending"}).status_code)
+    assert set(vetting) == {200}
+    proposals = burst(lambda: app.test_client().post(
+        f"/api/v1/schemes/{scheme.id}/matches", headers=desk.coordinator.headers,
+        json={"householder_id": desk.householder_person.id, "sharer_id": desk.sharer_person.id}).status_code)
+    assert proposals[201] == 1 and proposals[201] + proposals[200] == 6
+    registrations = burst(lambda: app.test_client().post("/api/v1/auth/register", json={
+        "scheme": scheme.slug, "email": "twice@example.org", "password": PASSWORD, "role": "sharer"}).status_code)
+    assert registrations[201] == 1 and registrations[201] + registrations[200] == 6
+    desk.match_id = client.get(f"/api/v1/schemes/{scheme.id}/matches", headers=desk.coordinator.headers).json[
+        "items"][0]["id"]
+    desk.respond(desk.householder)
+    desk.respond(desk.sharer)
+    desk.ok("introduction", body={"meeting_at": "2026-12-01T14:00:00+00:00", "place": "Library"})
+    drafts = burst(lambda: app.test_client().put(f"/api/v1/matches/{desk.match_id}/agreement",
+                                                 headers=desk.coordinator.headers, json=TERMS).status_code)
+    assert drafts[201] == 1 and drafts[201] + drafts[200] == 6
+    assert [v["number"] for v in desk.client.get(f"/api/v1/matches/{desk.match_id}/agreement",
+                                                 headers=desk.coordinator.headers).json["versions"]] == [1]
+
+
+def test_background_check_expiry_keeps_to_the_renewal_interval(client, make):
+    scheme = make.scheme()
+    coordinator = make.login(client, make.coordinator(scheme))
+    sharer = make.sharer(scheme)
+    url = f"/api/v1/people/{sharer.id}/vetting/background"
+    base = {"status": "passed", "certificate_number": "001234567890", "issued_on": "2026-01-10"}
+    for expires_on in ("2040-01-01", "2026-01-10", "2025-12-01"):
+        response = client.put(url, headers=coordinator.headers, json={**base, "expires_on": expires_on})
+        assert "expires_on" in assert_problem(response, 422)["errors"]
+    assert client.put(url, headers=coordinator.headers, json={**base, "expires_on": "2028-01-10"}).status_code == 200
+
+
+def test_reordered_tasks_are_the_same_agreement_and_endings_follow_the_trial(client, make):
+    desk = Desk(client, make, make.scheme())
+    desk.to_trial()
+    desk.agree()
+    again = client.put(f"/api/v1/matches/{desk.match_id}/agreement", headers=desk.coordinator.headers,
+                       json={**TERMS, "tasks": list(reversed(TERMS["tasks"]))})
+    assert again.status_code == 200 and again.json["current"]["number"] == 1
+    response = desk.post("ending", body={"ended_by": "both", "reason": "x", "notice_given_days": 0,
+                                         "end_on": "1999-01-01"})
+    assert "end_on" in assert_problem(response, 422)["errors"]
+    assert desk.detail()["state"] == "trial"
