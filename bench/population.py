@@ -82,6 +82,7 @@ def seed_people(scheme: Scheme, *, householders: int, sharers: int, seed: int = 
             profile = {
                 "account_id": account_id, "version": 1, "created_at": now, "updated_at": now,
                 "first_name": f"{role.value.title()}{n}", "last_name": "Bench", "preferred_name": None,
+                "phone": "0113 496 0000", "address_line1": f"{n} Bench Street", "town": "Leeds",
                 "postcode": f"{district} 1AA"[:8], "latitude": lat, "longitude": lon, "location_source": "app",
                 "interests": rng.sample(INTERESTS, rng.randint(1, 5)),
                 "languages": ["English"] + rng.sample(LANGUAGES[1:], rng.randint(0, 1)),

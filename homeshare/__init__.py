@@ -119,15 +119,18 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
+    from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
     from homeshare.matching.routes import blp as matching
+    from homeshare.notifications.routes import blp as notifications
     from homeshare.profiles.routes import blp as profiles
     from homeshare.schemes.routes import blp as schemes
     from homeshare.vetting.routes import blp as vetting
 
     api = app.extensions["homeshare.api"]
-    for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours):
+    for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
+                      notifications):
         api.register_blueprint(blueprint)
 
 

@@ -128,3 +128,44 @@ def load_districts(path: Path):
         raise click.ClickException(str(error)) from None
     moved = relocate_from_postcodes()
     click.echo(f"Loaded {count} postcode districts from {path}; located {moved} people from their postcode.")
+
+
+@homeshare_cli.command("scheduler")
+def scheduler():
+    """Run the scheduler: reminders, escalations, schedules and deliveries (blocks).
+
+    Run as many as you like: they share nothing but the database.
+    """
+    from homeshare.jobs.scheduler import build
+
+    click.echo("Scheduler running; stop it with Ctrl+C.")
+    build(current_app._get_current_object(), blocking=True).start()
+
+
+@homeshare_cli.command("tick")
+def tick():
+    """Do everything that is due now, once (for cron, or to see what would happen)."""
+    from homeshare.jobs.scheduler import schedules, tick as run_tick
+
+    app = current_app._get_current_object()
+    schedules(app)
+    result = run_tick(app)
+    click.echo(f"{result['reminders']} new notifications, {result['delivered']} deliveries sent.")
+
+
+@homeshare_cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def serve(host: str, port: int):
+    """Serve the API with the scheduler running inside (the one-command local run)."""
+    from homeshare.jobs.scheduler import build
+
+    app = current_app._get_current_object()
+    scheduler = build(app, blocking=False)
+    scheduler.start()
+    click.echo(f"Homeshare API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs), "
+               "scheduler running.")
+    try:
+        app.run(host=host, port=port, use_reloader=False)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime, timezone
+from typing import Any, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -52,3 +53,14 @@ def string_enum(kind: type[enum.Enum], name: str) -> sa.Enum:
     (the same on SQLite and PostgreSQL; adding a value needs no type migration)."""
     return sa.Enum(kind, native_enum=False, length=20, create_constraint=True, name=name,
                    values_callable=lambda members: [member.value for member in members])
+
+
+def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING`` on PostgreSQL and SQLite alike."""
+    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    from homeshare.extensions import db
+
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    return insert(model).on_conflict_do_nothing(index_elements=list(unique))

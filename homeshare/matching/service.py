@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from homeshare.accounts.models import Account, Role
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.service import accepted_by_both
+from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
@@ -353,6 +354,8 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
     _transition(match, "start_trial", actor, {"start_on": start_on})
     match.trial_started_on = start_on
     match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
+    db.session.flush()
+    ensure_schedule(match, scheme)
     db.session.commit()
     return match
 

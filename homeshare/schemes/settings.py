@@ -105,6 +105,18 @@ class SchemeSettingsSchema(Schema):
         load_default=2, validate=validate.Range(min=1, max=12),
         metadata={"description": "Consecutive short weeks that flag a match for its coordinator."},
     )
+    checkin_low_score = StrictInteger(
+        load_default=3, validate=validate.Range(min=1, max=5),
+        metadata={"description": "A check-in score at or below this alerts the coordinators at once."},
+    )
+    checkin_grace_days = StrictInteger(
+        load_default=3, validate=validate.Range(min=1, max=30),
+        metadata={"description": "Days after a check-in is due before it is overdue and escalated."},
+    )
+    reminder_hour = StrictInteger(
+        load_default=9, validate=validate.Range(min=6, max=21),
+        metadata={"description": "Local hour at which reminders go out."},
+    )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )

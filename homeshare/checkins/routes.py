@@ -1,0 +1,102 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.checkins import service
+from homeshare.checkins.schemas import (
+    AnswerSchema,
+    AnswerViewSchema,
+    CheckInSchema,
+    CoordinatorContactSchema,
+    MoveCheckInSchema,
+    NewCheckInSchema,
+    OwnCheckInSchema,
+)
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.matching.access import match_for
+
+blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins of matches.")
+
+
+def _own(checkin, side: str) -> dict:
+    mine = next((a for a in checkin.answers if a.side == side), None)
+    return {"id": checkin.id, "kind": checkin.kind, "due_on": checkin.due_on, "your_answer": mine}
+
+
+@blp.route("/matches/<uuid:match_id>/checkins")
+class CheckIns(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(CheckInSchema))
+    @documents_errors(404)
+    def get(self, query, match_id: uuid.UUID):
+        """A match's check-ins, soonest first, with both answers (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return service.checkins_of(match, page=query["page"], per_page=query["per_page"])
+
+    @requires(Role.COORDINATOR)
+    @blp.arguments(NewCheckInSchema)
+    @blp.response(201, CheckInSchema)
+    @documents_errors(404, 409)
+    def post(self, data, match_id: uuid.UUID):
+        """Add a check-in to a live match (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return service.add_checkin(match=match, kind=data["kind"], due_on=data["due_on"]), 201
+
+
+@blp.route("/me/matches/<uuid:match_id>/checkins")
+class OwnCheckIns(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(OwnCheckInSchema))
+    @documents_errors(404)
+    def get(self, query, match_id: uuid.UUID):
+        """Your check-ins in a match, soonest first, with your own answers"""
+        match, side = match_for(match_id, "householder", "sharer")
+        page = service.checkins_of(match, page=query["page"], per_page=query["per_page"])
+        page.items = [_own(checkin, side) for checkin in page.items]
+        return page
+
+
+@blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>")
+class CheckInDetail(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(MoveCheckInSchema)
+    @blp.response(200, CheckInSchema)
+    @documents_errors(404, 409)
+    def patch(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+        """Move a check-in to another day (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return service.move_checkin(match=match, checkin=service.checkin_in(match, checkin_id), due_on=data["due_on"])
+
+
+@blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")
+class Answer(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.arguments(AnswerSchema)
+    @blp.response(200, AnswerViewSchema)
+    @documents_errors(404, 409)
+    def put(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+        """Answer a check-in (or change your answer); worrying answers alert your coordinator at once"""
+        match, side = match_for(match_id, "householder", "sharer")
+        return service.answer(actor=current_account(), side=side, match=match,
+                              checkin=service.checkin_in(match, checkin_id), values=data)
+
+
+@blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/contact")
+class Contact(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(CoordinatorContactSchema)
+    @blp.response(200, CheckInSchema)
+    @documents_errors(404)
+    def post(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+        """Record your own call or visit for a check-in (coordinators)"""
+        match, _ = match_for(match_id, "coordinator")
+        return service.record_contact(actor=current_account(), match=match,
+                                      checkin=service.checkin_in(match, checkin_id), kind=data["kind"],
+                                      at=data["at"], notes=data["notes"])

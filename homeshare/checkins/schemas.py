@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from homeshare.checkins.models import CheckInKind
+from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictInteger, bounded_string
+
+_score = validate.Range(min=1, max=5)
+
+
+class AnswerSchema(Schema):
+    wellbeing = StrictInteger(required=True, validate=_score, metadata={"description": "1 (very low) to 5 (very good)."})
+    match_going = StrictInteger(required=True, validate=_score, metadata={"description": "How the match is going, 1 to 5."})
+    help_happening = StrictBoolean(required=True, metadata={"description": "Is the agreed help happening?"})
+    wants_call = StrictBoolean(load_default=False, metadata={"description": "Would you like a call from your coordinator?"})
+    something_wrong = StrictBoolean(load_default=False, metadata={"description": "Something is wrong: tell us now."})
+    comments = bounded_string(2000, allow_none=True, load_default=None)
+
+
+class AnswerViewSchema(AnswerSchema):
+    side = ma.fields.String()
+    answered_at = ma.fields.AwareDateTime()
+
+
+class NewCheckInSchema(Schema):
+    kind = ma.fields.Enum(CheckInKind, by_value=True, required=True)
+    due_on = BoundedDate(required=True)
+
+
+class MoveCheckInSchema(Schema):
+    due_on = BoundedDate(required=True)
+
+
+class CoordinatorContactSchema(Schema):
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["call", "visit"]))
+    at = BoundedDateTime(required=True)
+    notes = bounded_string(5000, allow_none=True, load_default=None)
+
+
+class CheckInSchema(Schema):
+    """A check-in as coordinators see it: both answers and their own contact."""
+
+    id = ma.fields.UUID()
+    match_id = ma.fields.UUID()
+    kind = ma.fields.Enum(CheckInKind, by_value=True)
+    due_on = ma.fields.Date()
+    planned_on = ma.fields.Date(allow_none=True)
+    escalated_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When it was found overdue."})
+    answers = ma.fields.List(ma.fields.Nested(AnswerViewSchema))
+    contact_kind = ma.fields.String(allow_none=True)
+    contact_at = ma.fields.AwareDateTime(allow_none=True)
+    contact_notes = ma.fields.String(allow_none=True)
+
+
+class OwnCheckInSchema(Schema):
+    """A check-in as one side sees it: its own answer only."""
+
+    id = ma.fields.UUID()
+    kind = ma.fields.Enum(CheckInKind, by_value=True)
+    due_on = ma.fields.Date()
+    your_answer = ma.fields.Nested(AnswerViewSchema, allow_none=True)

@@ -1,0 +1,118 @@
+"""Check-in rules and transactions: schedules, answers, alerts, the coordinator's contacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from homeshare.accounts.models import Account
+from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
+from homeshare.checkins.schedule import planned
+from homeshare.common.clock import local_today, utcnow
+from homeshare.common.db import insert_ignoring_duplicates
+from homeshare.common.pagination import Page, paginate
+from homeshare.errors import Conflict, NotFound
+from homeshare.extensions import db
+from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.schemes.models import Scheme
+
+HORIZON = timedelta(days=365)
+SCHEDULED_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
+
+
+def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) -> int:
+    """Add the match's planned check-ins up to a year ahead that are not there yet; the
+    caller commits. Safe to repeat: planned dates are unique per match and kind."""
+    if match.trial_started_on is None or match.state not in SCHEDULED_STATES:
+        return 0
+    today = today or local_today(scheme.timezone)
+    now = utcnow()
+    rows = [
+        {"id": uuid.uuid4(), "match_id": match.id, "kind": kind, "planned_on": day, "due_on": day, "created_at": now}
+        for kind, day in planned(match.trial_started_on, match.trial_ends_on,
+                                 scheme.effective_settings["checkin_cadence"], today + HORIZON)
+    ]
+    statement = insert_ignoring_duplicates(CheckIn.__table__, unique=["match_id", "kind", "planned_on"])
+    return db.session.connection().execute(statement, rows).rowcount if rows else 0
+
+
+def ensure_schedules() -> None:
+    """Extend every live match's schedule (run by the scheduler; commits)."""
+    schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme))}
+    for match in db.session.scalars(sa.select(Match).where(Match.state.in_(SCHEDULED_STATES))):
+        ensure_schedule(match, schemes[match.scheme_id])
+    db.session.commit()
+
+
+def checkin_in(match: Match, checkin_id: uuid.UUID) -> CheckIn:
+    checkin = db.session.scalars(sa.select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.match_id == match.id)
+                                 .options(selectinload(CheckIn.answers))).first()
+    if checkin is None:
+        raise NotFound("No such check-in.")
+    return checkin
+
+
+def checkins_of(match: Match, *, page: int, per_page: int) -> Page[CheckIn]:
+    statement = (sa.select(CheckIn).where(CheckIn.match_id == match.id)
+                 .options(selectinload(CheckIn.answers)).order_by(CheckIn.due_on, CheckIn.kind, CheckIn.id))
+    return paginate(statement, page=page, per_page=per_page)
+
+
+def _open(match: Match) -> None:
+    if match.state not in LIVE_STATES:
+        raise Conflict(f"This match is {match.state.value}; its check-ins are closed.", kind="match-closed")
+
+
+def add_checkin(*, match: Match, kind: CheckInKind, due_on: date) -> CheckIn:
+    _open(match)
+    checkin = CheckIn(match_id=match.id, kind=kind, planned_on=None, due_on=due_on, created_at=utcnow())
+    db.session.add(checkin)
+    db.session.commit()
+    return checkin_in(match, checkin.id)
+
+
+def move_checkin(*, match: Match, checkin: CheckIn, due_on: date) -> CheckIn:
+    _open(match)
+    if checkin.due_on != due_on:
+        checkin.due_on, checkin.escalated_at = due_on, None
+        db.session.commit()
+    return checkin_in(match, checkin.id)
+
+
+def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values: Mapping[str, Any]) -> CheckInAnswer:
+    """Record (or replace) one side's answer. A low score or a raised flag alerts the
+    scheme's coordinators at once, in the same transaction."""
+    _open(match)
+    scheme = db.session.get(Scheme, match.scheme_id)
+    existing = db.session.scalars(sa.select(CheckInAnswer).where(
+        CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.side == side)).first()
+    record = existing or CheckInAnswer(checkin_id=checkin.id, side=side, account_id=actor.id)
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.answered_at = utcnow()
+    db.session.add(record)
+    low = scheme.effective_settings["checkin_low_score"]
+    if record.wellbeing <= low or record.match_going <= low or record.something_wrong:
+        worries = [f"scored wellbeing {record.wellbeing} and the match {record.match_going} out of 5"]
+        worries += ["said something is wrong"] if record.something_wrong else []
+        worries += ["asked for a call"] if record.wants_call else []
+        notify(Message(
+            account_id=coordinator, kind="checkin_alert", title=f"A {side} needs you",
+            body=f"In the check-in due {checkin.due_on.isoformat()}, the {side} {' and '.join(worries)}.",
+            data={"match_id": str(match.id), "checkin_id": str(checkin.id), "side": side},
+            dedupe_key=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
+                       f"{record.something_wrong}:{coordinator}",
+        ) for coordinator in coordinators_of(match.scheme_id))
+    db.session.commit()
+    return record
+
+
+def record_contact(*, actor: Account, match: Match, checkin: CheckIn, kind: str, at: datetime, notes: str | None) -> CheckIn:
+    checkin.contact_kind, checkin.contact_at, checkin.contact_notes, checkin.contact_by_id = kind, at, notes, actor.id
+    db.session.commit()
+    return checkin_in(match, checkin.id)

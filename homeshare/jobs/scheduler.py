@@ -1,0 +1,52 @@
+"""The scheduler process: APScheduler triggers, with every piece of state in our tables."""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from homeshare.checkins.service import ensure_schedules
+from homeshare.common.clock import utcnow
+from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
+from homeshare.notifications.service import deliver_due
+
+log = logging.getLogger("homeshare.jobs")
+
+
+def tick(app: Flask) -> dict[str, int]:
+    """One pass of everything: schedules, reminders, deliveries. What ``flask homeshare tick`` runs."""
+    return {"reminders": reminders(app), "delivered": deliveries(app)}
+
+
+def _in_app(app: Flask, job):
+    with app.app_context():
+        try:
+            return job()
+        finally:
+            db.session.remove()
+
+
+def schedules(app: Flask) -> None:
+    _in_app(app, ensure_schedules)
+
+
+def reminders(app: Flask) -> int:
+    return _in_app(app, lambda: run_all(utcnow()))
+
+
+def deliveries(app: Flask) -> int:
+    return _in_app(app, lambda: deliver_due(now=utcnow()))
+
+
+def build(app: Flask, *, blocking: bool):
+    """A scheduler with the project's jobs. Its job store is in memory: never share one."""
+    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+    defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
+    scheduler.add_job(schedules, "interval", hours=1, args=[app], id="schedules", next_run_time=utcnow(), **defaults)
+    scheduler.add_job(reminders, "interval", minutes=1, args=[app], id="reminders", **defaults)
+    scheduler.add_job(deliveries, "interval", seconds=15, args=[app], id="deliveries", **defaults)
+    return scheduler

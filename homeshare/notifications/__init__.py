@@ -1,0 +1,1 @@
+"""Notifications: the in-app inbox, devices, and delivery through an outbox with retries."""

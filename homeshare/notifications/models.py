@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from homeshare.common.db import IdMixin, UTCDateTime, string_enum
+from homeshare.extensions import db
+
+
+class Notification(IdMixin, db.Model):
+    """A message to one person: their inbox entry, created at most once per ``dedupe_key``."""
+
+    __tablename__ = "notification"
+    __table_args__ = (sa.Index("ix_notification_account_id_created_at", "account_id", "created_at"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    title: Mapped[str] = mapped_column(sa.String(200), nullable=False)
+    body: Mapped[str] = mapped_column(sa.String(2000), nullable=False)
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False, default=dict)
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeliveryStatus(str, enum.Enum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DEAD = "dead"
+
+
+class Delivery(IdMixin, db.Model):
+    """One notification on one channel: the outbox row a scheduler claims, sends and settles.
+
+    A claim sets ``status`` to ``sending`` with a lease (``claimed_until``); a process that
+    dies mid-batch leaves leases that expire, and the work is claimed again.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("notification_id", "channel"),
+        sa.Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    notification_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("notification.id", ondelete="CASCADE"), nullable=False)
+    channel: Mapped[str] = mapped_column(sa.String(20), nullable=False)
+    status: Mapped[DeliveryStatus] = mapped_column(string_enum(DeliveryStatus, "status"), nullable=False)
+    attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    last_error: Mapped[str | None] = mapped_column(sa.String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Platform(str, enum.Enum):
+    IOS = "ios"
+    ANDROID = "android"
+
+
+class Device(IdMixin, db.Model):
+    """A phone that receives push notifications for an account."""
+
+    __tablename__ = "device"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"),
+                                                  nullable=False, index=True)
+    platform: Mapped[Platform] = mapped_column(string_enum(Platform, "platform"), nullable=False)
+    token: Mapped[str] = mapped_column(sa.String(400), nullable=False, unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

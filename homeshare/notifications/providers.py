@@ -1,0 +1,66 @@
+"""Delivery providers: ``log`` (always), ``email`` over SMTP and ``push`` through a webhook
+gateway, each used when configured. A provider raises to signal a failure worth retrying."""
+
+from __future__ import annotations
+
+import json
+import logging
+import smtplib
+import urllib.request
+from email.message import EmailMessage
+from typing import Any, Mapping, Sequence
+from urllib.parse import urlparse
+
+log = logging.getLogger("homeshare.notifications")
+
+
+def channels(config: Mapping[str, Any]) -> list[str]:
+    found = ["log"]
+    if config.get("HOMESHARE_SMTP_URL"):
+        found.append("email")
+    if config.get("HOMESHARE_PUSH_WEBHOOK_URL"):
+        found.append("push")
+    return found
+
+
+def send(channel: str, config: Mapping[str, Any], *, delivery_id, notification, account, devices: Sequence) -> None:
+    if channel == "log":
+        # Ids and kinds only: titles and bodies may name people.
+        log.info("notification %s (%s) for account %s", notification.id, notification.kind, account.id)
+    elif channel == "email":
+        _email(config, delivery_id, notification, account)
+    elif channel == "push":
+        _push(config, delivery_id, notification, devices)
+    else:
+        raise ValueError(f"unknown channel {channel}")
+
+
+def _email(config, delivery_id, notification, account) -> None:
+    url = urlparse(config["HOMESHARE_SMTP_URL"])
+    message = EmailMessage()
+    message["From"] = config["HOMESHARE_MAIL_FROM"]
+    message["To"] = account.email
+    message["Subject"] = notification.title
+    message["Message-ID"] = f"<{delivery_id}@homeshare>"
+    message.set_content(notification.body)
+    with smtplib.SMTP(url.hostname, url.port or 25, timeout=10) as smtp:
+        if url.username:
+            smtp.login(url.username, url.password or "")
+        smtp.send_message(message)
+
+
+def _push(config, delivery_id, notification, devices) -> None:
+    if not devices:
+        return  # nobody to push to: nothing left to do
+    payload = {
+        "notification_id": str(notification.id), "kind": notification.kind, "title": notification.title,
+        "body": notification.body, "data": notification.data,
+        "devices": [{"platform": d.platform.value, "token": d.token} for d in devices],
+    }
+    request = urllib.request.Request(
+        config["HOMESHARE_PUSH_WEBHOOK_URL"], data=json.dumps(payload).encode(), method="POST",
+        headers={"Content-Type": "application/json", "Idempotency-Key": str(delivery_id)},
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (configured URL)
+        if response.status >= 300:
+            raise RuntimeError(f"push gateway answered {response.status}")

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, requires
+from homeshare.common.pagination import page_of
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.notifications import service
+from homeshare.notifications.schemas import DeviceSchema, InboxQuerySchema, NotificationSchema, UnreadCountSchema
+
+blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me", description="Your notifications and devices.")
+
+
+@blp.route("/notifications")
+class Inbox(MethodView):
+    @requires()
+    @blp.arguments(InboxQuerySchema, location="query")
+    @blp.response(200, page_of(NotificationSchema))
+    def get(self, query):
+        """Your notifications, newest first"""
+        return service.inbox(current_account(), unread_only=query["unread"], page=query["page"],
+                             per_page=query["per_page"])
+
+
+@blp.route("/notifications/unread-count")
+class Unread(MethodView):
+    @requires()
+    @blp.response(200, UnreadCountSchema)
+    def get(self):
+        """How many of your notifications are unread"""
+        return {"unread": service.unread_count(current_account())}
+
+
+@blp.route("/notifications/<uuid:notification_id>/read")
+class Read(MethodView):
+    @requires()
+    @blp.response(200, NotificationSchema)
+    @documents_errors(404)
+    def post(self, notification_id: uuid.UUID):
+        """Mark a notification read"""
+        return service.mark_read(current_account(), notification_id)
+
+
+@blp.route("/devices")
+class Devices(MethodView):
+    @requires()
+    @blp.arguments(DeviceSchema)
+    @blp.response(201, DeviceSchema)
+    @blp.alt_response(200, schema=DeviceSchema, description="The token was already registered.", success=True)
+    def post(self, data):
+        """Register this phone's push token"""
+        device, created = service.register_device(current_account(), platform=data["platform"], token=data["token"])
+        return device, 201 if created else 200
+
+
+@blp.route("/devices/<uuid:device_id>")
+class DeviceDetail(MethodView):
+    @requires()
+    @blp.response(204)
+    @documents_errors(404)
+    def delete(self, device_id: uuid.UUID):
+        """Stop pushing to a phone"""
+        service.unregister_device(current_account(), device_id)

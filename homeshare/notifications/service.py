@@ -1,0 +1,199 @@
+"""Notifications: created at most once per key, delivered through the outbox with retries.
+
+Any number of scheduler processes may run ``deliver_due`` at once: each claims a batch
+of due deliveries in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs
+one writer at a time), sends them, and settles them. A claim is a lease: a process that
+dies leaves leases that lapse, and the work is claimed again, so nothing is lost. Providers
+get each delivery's id as an idempotency key, so a send repeated after such a crash can be
+recognised by the receiving side.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+from flask import current_app
+
+from homeshare.accounts.models import Account, Role
+from homeshare.common.clock import utcnow
+from homeshare.common.db import insert_ignoring_duplicates
+from homeshare.common.pagination import Page, paginate
+from homeshare.errors import NotFound
+from homeshare.extensions import db
+from homeshare.notifications import providers
+from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Notification, Platform
+
+log = logging.getLogger("homeshare.notifications")
+
+CLAIM_BATCH = 500
+LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Message:
+    account_id: uuid.UUID
+    kind: str
+    title: str
+    body: str
+    dedupe_key: str
+    data: Mapping[str, Any] | None = None
+
+
+def notify(messages: Iterable[Message], *, now: datetime | None = None) -> int:
+    """Store each message (once per dedupe key) with its deliveries; the caller commits.
+
+    Returns how many were new. Safe to call again with the same messages, from any
+    number of processes at once.
+    """
+    now = now or utcnow()
+    rows = [
+        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
+         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "created_at": now}
+        for m in messages
+    ]
+    if not rows:
+        return 0
+    created: list[uuid.UUID] = []
+    for first in range(0, len(rows), 1000):
+        statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(Notification.id)
+        created.extend(db.session.scalars(statement, rows[first:first + 1000]).all())
+    channels = providers.channels(current_app.config)
+    deliveries = [
+        {"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
+         "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now}
+        for notification_id in created for channel in channels
+    ]
+    for first in range(0, len(deliveries), 1000):
+        db.session.execute(sa.insert(Delivery), deliveries[first:first + 1000])
+    return len(created)
+
+
+def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(db.session.scalars(sa.select(Account.id).where(
+        Account.scheme_id == scheme_id, Account.role == Role.COORDINATOR, Account.is_active.is_(True))))
+
+
+# Delivery ------------------------------------------------------------------------------------------
+
+
+def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
+    token = uuid.uuid4().hex
+    due = (
+        sa.select(Delivery.id)
+        .where(sa.or_(
+            sa.and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
+            sa.and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now),
+        ))
+        .order_by(Delivery.next_attempt_at)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.execute(
+        sa.update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
+                attempts=Delivery.attempts + 1)
+        .returning(Delivery.id, Delivery.channel, Delivery.notification_id, Delivery.attempts)
+    ).all()
+    db.session.commit()
+    return token, claimed
+
+
+def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
+    """Claim due deliveries, send them, settle them; repeat until none is due. Returns sent."""
+    now = now or utcnow()
+    config = current_app.config
+    sent_total = 0
+    while True:
+        token, claimed = _claim(now, batch)
+        if not claimed:
+            return sent_total
+        notifications = {n.id: n for n in db.session.scalars(
+            sa.select(Notification).where(Notification.id.in_({c.notification_id for c in claimed})))}
+        accounts = {a.id: a for a in db.session.scalars(
+            sa.select(Account).where(Account.id.in_({n.account_id for n in notifications.values()})))}
+        devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
+        if any(c.channel == "push" for c in claimed):
+            for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
+                devices[device.account_id].append(device)
+        sent, failed = [], []
+        for claim in claimed:
+            notification = notifications[claim.notification_id]
+            try:
+                providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
+                               account=accounts[notification.account_id],
+                               devices=devices.get(notification.account_id, []))
+                sent.append(claim.id)
+            except Exception as error:  # a failing provider is retried; it never stops the others
+                log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, error.__class__.__name__)
+                failed.append((claim, f"{error.__class__.__name__}: {error}"[:500]))
+        _settle(token, now, sent, failed, config)
+        sent_total += len(sent)
+
+
+def _settle(token: str, now: datetime, sent: Sequence[Any], failed: Sequence[tuple[Any, str]],
+            config: Mapping[str, Any]) -> None:
+    mine = Delivery.claim_token == token
+    if sent:
+        db.session.execute(sa.update(Delivery).where(Delivery.id.in_(sent), mine).values(
+            status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=None))
+    limit, base = config["HOMESHARE_DELIVERY_MAX_ATTEMPTS"], config["HOMESHARE_DELIVERY_BACKOFF_SECONDS"]
+    for claim, error in failed:
+        dead = claim.attempts >= limit
+        db.session.execute(sa.update(Delivery).where(Delivery.id == claim.id, mine).values(
+            status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, claimed_until=None, last_error=error,
+            next_attempt_at=now + timedelta(seconds=base * 2 ** (claim.attempts - 1))))
+    db.session.commit()
+
+
+# The inbox and devices ----------------------------------------------------------------------------
+
+
+def inbox(account: Account, *, unread_only: bool, page: int, per_page: int) -> Page[Notification]:
+    statement = sa.select(Notification).where(Notification.account_id == account.id)
+    if unread_only:
+        statement = statement.where(Notification.read_at.is_(None))
+    return paginate(statement.order_by(Notification.created_at.desc(), Notification.id), page=page, per_page=per_page)
+
+
+def unread_count(account: Account) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
+        Notification.account_id == account.id, Notification.read_at.is_(None))) or 0
+
+
+def mark_read(account: Account, notification_id: uuid.UUID) -> Notification:
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.account_id != account.id:
+        raise NotFound("No such notification.")
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+        db.session.commit()
+    return notification
+
+
+def register_device(account: Account, *, platform: Platform, token: str) -> tuple[Device, bool]:
+    """Register a push token; the same token again is the same device (moved to whoever
+    signed in on the phone last)."""
+    device = db.session.scalars(sa.select(Device).where(Device.token == token)).first()
+    if device is not None:
+        if (device.account_id, device.platform) != (account.id, platform):
+            device.account_id, device.platform = account.id, platform
+            db.session.commit()
+        return device, False
+    device = Device(account_id=account.id, platform=platform, token=token, created_at=utcnow())
+    db.session.add(device)
+    db.session.commit()
+    return device, True
+
+
+def unregister_device(account: Account, device_id: uuid.UUID) -> None:
+    device = db.session.get(Device, device_id)
+    if device is None or device.account_id != account.id:
+        raise NotFound("No such device.")
+    db.session.delete(device)
+    db.session.commit()
