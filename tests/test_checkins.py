@@ -1,0 +1,188 @@
+"""Check-ins, reminders, escalation and the inbox, with a controlled clock."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from homeshare.checkins.service import ensure_schedules
+from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
+from homeshare.vetting.models import CheckKind, VettingCheck
+from tests.helpers import assert_problem
+from tests.matchdesk import TERMS, Desk
+
+GOOD = {"wellbeing": 5, "match_going": 4, "help_happening": True}
+LOW = {"wellbeing": 2, "match_going": 4, "help_happening": True, "comments": "Feeling low."}
+
+
+@pytest.fixture
+def desk(client, make, clock):
+    clock.set(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_trial(start_on="2027-03-01")
+    return desk
+
+
+def checkins(desk):
+    response = desk.client.get(f"/api/v1/matches/{desk.match_id}/checkins?per_page=100", headers=desk.coordinator.headers)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def answer(desk, session, checkin_id, body):
+    return desk.client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin_id}/answer", headers=session.headers,
+                           json=body)
+
+
+def inbox(desk, session, **query):
+    response = desk.client.get("/api/v1/me/notifications", headers=session.headers, query_string=query)
+    assert response.status_code == 200, response.json
+    return response.json["items"]
+
+
+def tick(app, now):
+    with app.app_context():
+        created = run_all(now)
+        db.session.remove()
+    return created
+
+
+def test_the_trial_starts_the_schedule_from_the_schemes_cadence(desk):
+    items = checkins(desk)
+    firsts = [(c["kind"], c["due_on"]) for c in items[:6]]
+    assert firsts == [("contact", "2027-03-04"), ("checkin", "2027-03-08"), ("checkin", "2027-03-15"),
+                      ("checkin", "2027-03-22"), ("checkin", "2027-04-28"), ("checkin", "2027-05-28")]
+    reviews = [c["due_on"] for c in items if c["kind"] == "review"]
+    assert reviews == ["2027-06-01", "2027-09-01"]  # 3 and 6 months; the next, at 12, is beyond the year
+    assert max(c["due_on"] for c in items) <= "2028-02-20"  # a year ahead of today
+
+
+def test_coordinators_add_and_move_check_ins_and_remaking_the_schedule_keeps_them(app, desk):
+    first = checkins(desk)[1]
+    url = f"/api/v1/matches/{desk.match_id}/checkins"
+    moved = desk.client.patch(f"{url}/{first['id']}", headers=desk.coordinator.headers, json={"due_on": "2027-03-10"})
+    assert moved.status_code == 200 and moved.json["due_on"] == "2027-03-10"
+    added = desk.client.post(url, headers=desk.coordinator.headers, json={"kind": "review", "due_on": "2027-03-20"})
+    assert added.status_code == 201
+    before = len(checkins(desk))
+    with app.app_context():
+        ensure_schedules()
+    after = checkins(desk)
+    assert len(after) == before
+    assert "2027-03-08" not in [c["due_on"] for c in after if c["kind"] == "checkin"]
+    assert_problem(desk.client.post(url, headers=desk.householder.headers, json={"kind": "review", "due_on": "2027-03-20"}),
+                   403)
+
+
+def test_each_side_answers_separately_and_sees_only_its_own_answer(desk):
+    checkin_id = checkins(desk)[0]["id"]
+    assert answer(desk, desk.householder, checkin_id, GOOD).status_code == 200
+    assert answer(desk, desk.sharer, checkin_id, {**GOOD, "comments": "All well", "wants_call": True}).status_code == 200
+    own = desk.client.get(f"/api/v1/me/matches/{desk.match_id}/checkins", headers=desk.householder.headers).json
+    mine = own["items"][0]
+    assert mine["your_answer"]["side"] == "householder" and "comments" in mine["your_answer"]
+    assert "All well" not in str(own)
+    both = checkins(desk)[0]["answers"]
+    assert [a["side"] for a in both] == ["householder", "sharer"] and both[1]["wants_call"] is True
+    record = desk.client.post(f"/api/v1/matches/{desk.match_id}/checkins/{checkin_id}/contact",
+                              headers=desk.coordinator.headers,
+                              json={"kind": "call", "at": "2027-03-04T15:00:00+00:00", "notes": "Spoke to both."})
+    assert record.status_code == 200 and record.json["contact_kind"] == "call"
+    for bad in ({**GOOD, "wellbeing": 6}, {**GOOD, "wellbeing": "5"}, {"wellbeing": 3}, {**GOOD, "mood": "ok"}):
+        assert_problem(answer(desk, desk.sharer, checkin_id, bad), 422)
+    assert_problem(answer(desk, desk.coordinator, checkin_id, GOOD), 403)
+
+
+@pytest.mark.parametrize("body, alerted", [(GOOD, False), (LOW, True), ({**GOOD, "match_going": 3}, True),
+                                           ({**GOOD, "something_wrong": True}, True)])
+def test_a_low_score_or_a_raised_flag_alerts_the_coordinators_at_once(client, make, desk, body, alerted):
+    second = make.login(client, make.coordinator(desk.scheme))
+    checkin_id = checkins(desk)[0]["id"]
+    answer(desk, desk.sharer, checkin_id, body)
+    answer(desk, desk.sharer, checkin_id, body)  # the same answer again alerts nobody twice
+    for coordinator in (desk.coordinator, second):
+        alerts = [n for n in inbox(desk, coordinator) if n["kind"] == "checkin_alert"]
+        assert len(alerts) == (1 if alerted else 0)
+    if alerted:
+        assert alerts[0]["data"]["checkin_id"] == checkin_id
+    assert inbox(desk, desk.householder) == []
+
+
+def test_reminders_follow_the_local_morning_across_the_clock_change(app, client, make, clock):
+    clock.set(datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_trial(start_on="2027-03-21")  # weekly check-in due Sunday 28 March, when clocks go forward
+    due = next(c for c in checkins(desk) if c["due_on"] == "2027-03-28")
+    at = lambda *args: datetime(*args, tzinfo=timezone.utc)  # noqa: E731
+
+    assert not [n for n in inbox(desk, desk.sharer) if n["data"].get("checkin_id") == due["id"]]
+    tick(app, at(2027, 3, 28, 7, 59))  # 08:59 BST: not yet
+    assert not [n for n in inbox(desk, desk.sharer) if n["data"].get("checkin_id") == due["id"]]
+    tick(app, at(2027, 3, 28, 8, 0))  # 09:00 BST
+    tick(app, at(2027, 3, 28, 8, 30))
+    for session in (desk.householder, desk.sharer):
+        assert len([n for n in inbox(desk, session) if n["data"].get("checkin_id") == due["id"]]) == 1
+
+    answer(desk, desk.householder, due["id"], GOOD)
+    tick(app, at(2027, 3, 30, 8, 0))  # two days later: only the sharer, who has not answered
+    assert len([n for n in inbox(desk, desk.householder) if n["data"].get("checkin_id") == due["id"]]) == 1
+    assert len([n for n in inbox(desk, desk.sharer) if n["data"].get("checkin_id") == due["id"]]) == 2
+    assert not [n for n in inbox(desk, desk.coordinator)
+                if n["kind"] == "checkin_overdue" and n["data"]["checkin_id"] == due["id"]]
+
+    tick(app, at(2027, 3, 31, 8, 0))  # three days' grace: overdue, the coordinator is told
+    tick(app, at(2027, 3, 31, 9, 0))
+    overdue = [n for n in inbox(desk, desk.coordinator, per_page=100)
+               if n["kind"] == "checkin_overdue" and n["data"]["checkin_id"] == due["id"]]
+    assert len(overdue) == 1
+    escalated = next(c for c in checkins(desk) if c["id"] == due["id"])
+    assert escalated["escalated_at"].startswith("2027-03-31T08:00")
+
+
+def test_trial_ending_and_expiring_checks_and_quiet_weeks_are_reminded_once(app, client, make, clock):
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    # The factory's background checks expire three years after it ran: bring one close.
+    with app.app_context():
+        db.session.execute(sa.update(VettingCheck).where(VettingCheck.kind == CheckKind.BACKGROUND,
+                                                         VettingCheck.account_id == uuid.UUID(desk.sharer_person.id))
+                           .values(expires_on=date(2027, 4, 20)))
+        db.session.commit()
+    sunday = datetime(2027, 3, 28, 9, 30, tzinfo=timezone.utc)  # 10:30 BST on a Sunday
+    clock.set(sunday)
+    for _ in range(2):
+        tick(app, sunday)
+    kinds = [n["kind"] for n in inbox(desk, desk.sharer, per_page=100)]
+    assert kinds.count("check_expiring") == 1 and kinds.count("hours_missing") == 1
+    coordinator_kinds = [n["kind"] for n in inbox(desk, desk.coordinator, per_page=100)]
+    assert coordinator_kinds.count("check_expiring") == 1
+    assert coordinator_kinds.count("hours_shortfall") == 1  # nothing logged for two completed weeks
+
+
+def test_the_inbox_counts_unread_and_marks_read(app, client, make, desk):
+    checkin_id = checkins(desk)[0]["id"]
+    answer(desk, desk.sharer, checkin_id, LOW)
+    answer(desk, desk.householder, checkin_id, {**GOOD, "something_wrong": True})
+    assert client.get("/api/v1/me/notifications/unread-count", headers=desk.coordinator.headers).json == {"unread": 2}
+    first = inbox(desk, desk.coordinator)[0]
+    assert client.post(f"/api/v1/me/notifications/{first['id']}/read", headers=desk.coordinator.headers).json["read_at"]
+    assert client.get("/api/v1/me/notifications/unread-count", headers=desk.coordinator.headers).json == {"unread": 1}
+    assert len(inbox(desk, desk.coordinator, unread="true")) == 1
+    assert_problem(client.post(f"/api/v1/me/notifications/{first['id']}/read", headers=desk.sharer.headers), 404)
+
+
+def test_devices_register_once_and_unregister(client, make):
+    session = make.login(client, make.sharer(make.scheme()))
+    body = {"platform": "ios", "token": "apns-token-0123456789"}
+    first = client.post("/api/v1/me/devices", headers=session.headers, json=body)
+    again = client.post("/api/v1/me/devices", headers=session.headers, json=body)
+    assert (first.status_code, again.status_code) == (201, 200) and first.json["id"] == again.json["id"]
+    assert_problem(client.post("/api/v1/me/devices", headers=session.headers, json={**body, "platform": "nokia"}), 422)
+    other = make.login(client, make.householder(make.scheme()))
+    assert_problem(client.delete(f"/api/v1/me/devices/{first.json['id']}", headers=other.headers), 404)
+    assert client.delete(f"/api/v1/me/devices/{first.json['id']}", headers=session.headers).status_code == 204

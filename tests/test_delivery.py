@@ -1,0 +1,210 @@
+"""Notification delivery: real SMTP and webhook peers, retries, dead letters, crashes, races."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import uuid
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+
+from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
+from homeshare.notifications import service as notifications
+from homeshare.notifications.models import Delivery, DeliveryStatus, Notification
+
+T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
+
+
+class Webhook:
+    """A local push gateway that records what it receives and answers ``status``."""
+
+    def __init__(self):
+        self.received: list[tuple[str, dict]] = []
+        self.status = 200
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                hook.received.append((self.headers["Idempotency-Key"], body))
+                self.send_response(hook.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+class Mailbox:
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def peers(app):
+    webhook, mailbox = Webhook(), Mailbox()
+    with socket.socket() as probe:  # a free port for the SMTP server
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    saved = {key: app.config.get(key) for key in ("HOMESHARE_SMTP_URL", "HOMESHARE_PUSH_WEBHOOK_URL",
+                                                  "HOMESHARE_DELIVERY_MAX_ATTEMPTS")}
+    app.config.update(HOMESHARE_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                      HOMESHARE_PUSH_WEBHOOK_URL=webhook.url, HOMESHARE_DELIVERY_MAX_ATTEMPTS=3)
+    yield webhook, mailbox
+    app.config.update(saved)
+    controller.stop()
+    webhook.close()
+
+
+def notify(app, account_ids, count=1, prefix="test"):
+    with app.app_context():
+        created = notifications.notify(
+            (notifications.Message(uuid.UUID(account_id), "test", f"Hello {n}", "Body", f"{prefix}:{account_id}:{n}")
+             for account_id in account_ids for n in range(count)), now=T0)
+        db.session.commit()
+        db.session.remove()
+    return created
+
+
+def deliver(app, now):
+    with app.app_context():
+        sent = notifications.deliver_due(now=now)
+        db.session.remove()
+    return sent
+
+
+def statuses(app):
+    with app.app_context():
+        rows = db.session.execute(sa.select(Delivery.channel, Delivery.status, Delivery.attempts)).all()
+        db.session.remove()
+    return sorted((channel, status.value, attempts) for channel, status, attempts in rows)
+
+
+def test_each_channel_delivers_once_through_real_peers(app, client, make, peers):
+    webhook, mailbox = peers
+    someone = make.sharer(make.scheme())
+    session = make.login(client, someone)
+    client.post("/api/v1/me/devices", headers=session.headers, json={"platform": "android", "token": "fcm-token-abcdef"})
+    assert notify(app, [someone.id]) == 1
+    assert notify(app, [someone.id]) == 0  # the same key again creates nothing
+    assert deliver(app, T0) == 3
+    assert deliver(app, T0 + timedelta(minutes=1)) == 0
+    assert statuses(app) == [("email", "sent", 1), ("log", "sent", 1), ("push", "sent", 1)]
+    assert [m.rcpt_tos for m in mailbox.messages] == [[someone.email]]
+    assert len(webhook.received) == 1
+    key, body = webhook.received[0]
+    assert body["devices"] == [{"platform": "android", "token": "fcm-token-abcdef"}] and body["title"] == "Hello 0"
+    assert uuid.UUID(key)
+
+
+def test_a_failing_provider_is_retried_with_backoff_then_dead_lettered(app, make, peers):
+    webhook, _ = peers
+    webhook.status = 500
+    someone = make.sharer(make.scheme())
+    with app.app_context():
+        db.session.add(notifications.Device(account_id=uuid.UUID(someone.id), platform="ios", token="apns-1234567890",
+                                            created_at=T0))
+        db.session.commit()
+    notify(app, [someone.id])
+    deliver(app, T0)
+    assert statuses(app) == [("email", "sent", 1), ("log", "sent", 1), ("push", "pending", 1)]
+    assert deliver(app, T0 + timedelta(seconds=59)) == 0  # backoff: 60 s
+    deliver(app, T0 + timedelta(seconds=60))
+    assert statuses(app)[2] == ("push", "pending", 2)
+    assert deliver(app, T0 + timedelta(seconds=60 + 119)) == 0  # then 120 s
+    deliver(app, T0 + timedelta(seconds=60 + 120))
+    assert statuses(app)[2] == ("push", "dead", 3)
+    deliver(app, T0 + timedelta(days=1))
+    assert len(webhook.received) == 3
+    with app.app_context():
+        dead = db.session.scalars(sa.select(Delivery).where(Delivery.channel == "push")).one()
+        assert "HTTPError" in dead.last_error
+
+
+def test_a_scheduler_that_dies_after_claiming_loses_nothing(app, make):
+    someone = make.sharer(make.scheme())
+    notify(app, [someone.id], count=3)
+    with app.app_context():
+        _, claimed = notifications._claim(T0, 100)  # claimed, then the process dies
+        db.session.remove()
+    assert len(claimed) == 3
+    assert deliver(app, T0 + timedelta(minutes=1)) == 0  # still leased
+    assert deliver(app, T0 + notifications.LEASE + timedelta(seconds=1)) == 3
+    assert [s for _, s, _ in statuses(app)] == ["sent"] * 3
+
+
+def test_concurrent_schedulers_deliver_everything_exactly_once(app, make, peers):
+    webhook, _ = peers
+    app.config["HOMESHARE_SMTP_URL"] = None
+    people = [make.sharer(make.scheme()) for _ in range(3)]
+    with app.app_context():
+        for p in people:
+            db.session.add(notifications.Device(account_id=uuid.UUID(p.id), platform="ios", token=f"tok-{p.id}",
+                                                created_at=T0))
+        db.session.commit()
+    notify(app, [p.id for p in people], count=40)
+    barrier = threading.Barrier(4)
+    sent = []
+
+    def scheduler():
+        barrier.wait()
+        with app.app_context():
+            sent.append(notifications.deliver_due(now=T0, batch=7))
+            db.session.remove()
+
+    threads = [threading.Thread(target=scheduler) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent) == 240  # 120 notifications x (log + push)
+    keys = Counter(key for key, _ in webhook.received)
+    assert len(keys) == 120 and set(keys.values()) == {1}
+    assert {s for _, s, _ in statuses(app)} == {"sent"}
+
+
+def test_concurrent_reminder_ticks_create_each_reminder_once(app, client, make, clock):
+    from tests.matchdesk import Desk
+
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
+    for _ in range(2):
+        Desk(client, make, make.scheme()).to_trial(start_on="2027-03-01")
+    now = datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc)
+    barrier = threading.Barrier(4)
+
+    def tick():
+        barrier.wait()
+        with app.app_context():
+            run_all(now)
+            db.session.remove()
+
+    threads = [threading.Thread(target=tick) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        keys = db.session.scalars(sa.select(Notification.dedupe_key)).all()
+        deliveries = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))
+    assert keys and len(keys) == len(set(keys))
+    assert deliveries == len(keys)  # one log delivery each
+    assert any(":due:" in key for key in keys) and any(":overdue:" in key for key in keys)
