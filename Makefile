@@ -16,18 +16,16 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-## Serve the API on the embedded SQLite database (migrated first).
+## Serve the API, scheduler included, on the embedded SQLite database (migrated first).
 run: install
 	$(BIN)/flask db upgrade
-	@echo "Homeshare API: http://$(HOST):$(PORT)/api/v1  docs: http://$(HOST):$(PORT)/api/v1/docs"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask homeshare serve --host $(HOST) --port $(PORT)
 
 ## The same, with a demo scheme and one account of each role to sign in with.
 demo: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask homeshare seed-demo
-	@echo "Homeshare API: http://$(HOST):$(PORT)/api/v1  docs: http://$(HOST):$(PORT)/api/v1/docs"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	$(BIN)/flask homeshare serve --host $(HOST) --port $(PORT)
 
 ## Every test, on SQLite and (when it answers, or always under CI=true) PostgreSQL.
 test: install

@@ -186,3 +186,13 @@ def test_devices_register_once_and_unregister(client, make):
     other = make.login(client, make.householder(make.scheme()))
     assert_problem(client.delete(f"/api/v1/me/devices/{first.json['id']}", headers=other.headers), 404)
     assert client.delete(f"/api/v1/me/devices/{first.json['id']}", headers=session.headers).status_code == 204
+
+
+def test_coordinators_are_asked_for_the_trial_review_once(app, desk):
+    # The fixture's trial runs from 1 to 29 March 2027.
+    tick(app, datetime(2027, 3, 21, 12, 0, tzinfo=timezone.utc))
+    assert not [n for n in inbox(desk, desk.coordinator, per_page=100) if n["kind"] == "trial_ending"]
+    for hour in (12, 13):
+        tick(app, datetime(2027, 3, 22, hour, 0, tzinfo=timezone.utc))
+    ending = [n for n in inbox(desk, desk.coordinator, per_page=100) if n["kind"] == "trial_ending"]
+    assert len(ending) == 1 and ending[0]["data"]["match_id"] == desk.match_id
