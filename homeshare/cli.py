@@ -158,6 +158,8 @@ def tick():
 @click.option("--port", default=5000, show_default=True, type=int)
 def serve(host: str, port: int):
     """Serve the API with the scheduler running inside (the one-command local run)."""
+    from werkzeug.serving import run_simple
+
     from homeshare.jobs.scheduler import build
 
     app = current_app._get_current_object()
@@ -166,6 +168,6 @@ def serve(host: str, port: int):
     click.echo(f"Homeshare API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs), "
                "scheduler running.")
     try:
-        app.run(host=host, port=port, use_reloader=False)
+        run_simple(host, port, app, threaded=True)
     finally:
         scheduler.shutdown(wait=False)
