@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications import service as notifications
-from homeshare.notifications.models import Delivery, DeliveryStatus, Notification
+from homeshare.notifications.models import Delivery, Notification
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 

@@ -6,7 +6,6 @@ from flask.views import MethodView
 
 from homeshare.accounts.access import (
     current_account,
-    ensure_match_reach,
     ensure_person_coordinated_by,
     ensure_scheme_staff,
     requires,

@@ -20,7 +20,7 @@ from homeshare.agreements.service import accepted_by_both
 from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import Conflict, NotFound, ValidationFailed
+from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching import scoring
 from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState, Response

@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.common.pagination import PageQuerySchema
-from homeshare.common.schemas import Schema, StrictBoolean
+from homeshare.common.schemas import Schema
 from homeshare.notifications.models import Platform
 
 
