@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_logging(app)
     register_extensions(app)
+    register_audit(app)
     register_error_handlers(app)
     register_request_hooks(app)
     register_blueprints(app)
@@ -104,6 +105,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def register_audit(app: Flask) -> None:
+    from homeshare.audit.service import register_audit_hooks
+
+    register_audit_hooks()
+
+
 def register_error_handlers(app: Flask) -> None:
     from homeshare.errors import register_error_handlers as register
 
@@ -119,6 +126,8 @@ def register_request_hooks(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
+    from homeshare.audit.routes import blp as audit
+    from homeshare.concerns.routes import blp as concerns
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
@@ -130,7 +139,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications):
+                      notifications, concerns, audit):
         api.register_blueprint(blueprint)
 
 

@@ -15,8 +15,12 @@ from flask import current_app
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
+from homeshare.audit.service import staff_write
 from homeshare.errors import Forbidden, NotFound
 from homeshare.extensions import documents_bearer_auth, documents_errors
+
+
+STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
 
 
 def requires(*roles: Role, refresh: bool = False):
@@ -31,6 +35,8 @@ def requires(*roles: Role, refresh: bool = False):
             verify_jwt_in_request(refresh=refresh)
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role does not allow this.")
+            if current_user.role in STAFF_ROLES:
+                staff_write(current_user)
             return current_app.ensure_sync(func)(*args, **kwargs)
 
         documents_bearer_auth(wrapper)

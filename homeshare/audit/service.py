@@ -6,10 +6,13 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from flask import g, has_request_context
+import sqlalchemy as sa
+from flask import g, has_request_context, request
+from sqlalchemy.orm import Session
 
 from homeshare.audit.models import AuditEvent
 from homeshare.common.clock import utcnow
+from homeshare.common.pagination import Page, paginate
 from homeshare.extensions import db
 
 
@@ -53,4 +56,50 @@ def record(
         after=_jsonable(after) if after is not None else None,
     )
     db.session.add(event)
+    if has_request_context():
+        g.audit_written = True
     return event
+
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def staff_write(actor) -> None:
+    """Mark this request as a coordinator's or admin's write: its commit will be audited
+    (unless the service recorded a more precise event with values before and after)."""
+    if request.method in WRITE_METHODS:
+        g.audit_actor = actor
+
+
+def _audit_staff_write(session) -> None:
+    if not has_request_context() or g.get("audit_written") or g.get("audit_actor") is None:
+        return
+    actor = g.audit_actor
+    g.audit_written = True
+    view_args = request.view_args or {}
+    session.add(AuditEvent(
+        occurred_at=utcnow(), actor_id=actor.id, scheme_id=actor.scheme_id,
+        action=f"{request.method} {request.endpoint}"[:60], target_type="request",
+        target_id=",".join(str(v) for v in view_args.values())[:80] or "-",
+        request_id=g.get("request_id"),
+    ))
+
+
+def register_audit_hooks() -> None:
+    """Audit every committed write a coordinator or admin makes (once per request)."""
+    if not sa.event.contains(Session, "before_commit", _audit_staff_write):
+        sa.event.listen(Session, "before_commit", _audit_staff_write)
+
+
+def trail(*, scheme_id: uuid.UUID, actor_id=None, action=None, target_type=None, target_id=None,
+          first: datetime | None = None, last: datetime | None = None, page: int, per_page: int) -> Page[AuditEvent]:
+    statement = sa.select(AuditEvent).where(AuditEvent.scheme_id == scheme_id)
+    for column, value in ((AuditEvent.actor_id, actor_id), (AuditEvent.action, action),
+                          (AuditEvent.target_type, target_type), (AuditEvent.target_id, target_id)):
+        if value is not None:
+            statement = statement.where(column == value)
+    if first is not None:
+        statement = statement.where(AuditEvent.occurred_at >= first)
+    if last is not None:
+        statement = statement.where(AuditEvent.occurred_at <= last)
+    return paginate(statement.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id), page=page, per_page=per_page)

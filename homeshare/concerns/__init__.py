@@ -1,0 +1,1 @@
+"""Concerns: anything worrying about a match or a person, safeguarding first."""

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+import uuid
+
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.concerns import service
+from homeshare.concerns.schemas import (
+    ConcernDetailSchema,
+    ConcernQuerySchema,
+    ConcernSchema,
+    NoteSchema,
+    NoteViewSchema,
+    OwnConcernSchema,
+    RaiseSchema,
+    ResolveSchema,
+)
+from homeshare.extensions import Blueprint, documents_errors
+
+blp = Blueprint("concerns", __name__, url_prefix="/api/v1", description="Concerns, safeguarding first.")
+
+
+@blp.route("/concerns")
+class RaiseConcern(MethodView):
+    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @blp.arguments(RaiseSchema)
+    @blp.response(201, OwnConcernSchema)
+    def post(self, data):
+        """Raise a concern about a match or a person; urgent ones alert every coordinator at once"""
+        return service.raise_concern(actor=current_account(), values=data), 201
+
+
+@blp.route("/me/concerns")
+class OwnConcerns(MethodView):
+    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(OwnConcernSchema))
+    def get(self, query):
+        """The concerns you raised: their status and outcome"""
+        return service.raised_by(current_account(), page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/schemes/<uuid:scheme_id>/concerns")
+class SchemeConcerns(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ConcernQuerySchema, location="query")
+    @blp.response(200, page_of(ConcernSchema))
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """Your scheme's concerns, urgent first"""
+        ensure_scheme_staff(current_account(), scheme_id)
+        return service.list_concerns(scheme_id=scheme_id, status=query.get("status"), severity=query.get("severity"),
+                                     category=query.get("category"), page=query["page"], per_page=query["per_page"])
+
+
+@blp.route("/concerns/<uuid:concern_id>")
+class ConcernDetail(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, ConcernDetailSchema)
+    @documents_errors(404)
+    def get(self, concern_id: uuid.UUID):
+        """A concern with its internal notes (coordinators)"""
+        return service.concern_for_coordinator(current_account(), concern_id)
+
+
+@blp.route("/concerns/<uuid:concern_id>/acknowledgement")
+class Acknowledge(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(200, ConcernSchema)
+    @documents_errors(404, 409)
+    def post(self, concern_id: uuid.UUID):
+        """Acknowledge a concern"""
+        return service.acknowledge(concern=service.concern_for_coordinator(current_account(), concern_id))
+
+
+@blp.route("/concerns/<uuid:concern_id>/resolution")
+class Resolve(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ResolveSchema)
+    @blp.response(200, ConcernSchema)
+    @documents_errors(404, 409)
+    def post(self, data, concern_id: uuid.UUID):
+        """Resolve a concern with its outcome (the person who raised it sees the outcome)"""
+        return service.resolve(concern=service.concern_for_coordinator(current_account(), concern_id),
+                               outcome=data["outcome"])
+
+
+@blp.route("/concerns/<uuid:concern_id>/notes")
+class Notes(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.arguments(NoteSchema)
+    @blp.response(201, NoteViewSchema)
+    @documents_errors(404)
+    def post(self, data, concern_id: uuid.UUID):
+        """Add an internal note (never shown to the person who raised it)"""
+        actor = current_account()
+        return service.add_note(actor=actor, concern=service.concern_for_coordinator(actor, concern_id),
+                                body=data["body"]), 201

@@ -1,0 +1,115 @@
+"""Concern rules: who may raise one, who sees what, and how it is worked through."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from homeshare.accounts.models import Account, Role
+from homeshare.common.clock import utcnow
+from homeshare.common.pagination import Page, paginate
+from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Severity
+from homeshare.errors import Conflict, NotFound, ValidationFailed
+from homeshare.extensions import db
+from homeshare.matching.models import Match
+from homeshare.notifications.service import Message, coordinators_of, notify
+
+
+def _reachable_match(actor: Account, match_id: uuid.UUID | None) -> Match | None:
+    if match_id is None:
+        return None
+    match = db.session.get(Match, match_id)
+    if match is None or match.scheme_id != actor.scheme_id:
+        raise ValidationFailed({"match_id": ["No such match of yours."]})
+    if actor.role is not Role.COORDINATOR and match.side_of(actor.id) is None:
+        raise ValidationFailed({"match_id": ["No such match of yours."]})
+    return match
+
+
+def _reachable_person(actor: Account, match: Match | None, person_id: uuid.UUID | None) -> Account | None:
+    if person_id is None:
+        return None
+    person = db.session.get(Account, person_id)
+    allowed = person is not None and person.scheme_id == actor.scheme_id
+    if allowed and actor.role is not Role.COORDINATOR:
+        # A householder or sharer raises concerns about the other person of one of their matches.
+        allowed = db.session.scalar(sa.select(sa.func.count()).select_from(Match).where(
+            sa.or_(sa.and_(Match.householder_id == actor.id, Match.sharer_id == person_id),
+                   sa.and_(Match.sharer_id == actor.id, Match.householder_id == person_id)))) > 0
+    if not allowed:
+        raise ValidationFailed({"person_id": ["No such person you can raise a concern about."]})
+    return person
+
+
+def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
+    match = _reachable_match(actor, values.get("match_id"))
+    person = _reachable_person(actor, match, values.get("person_id"))
+    concern = Concern(
+        scheme_id=actor.scheme_id, match_id=match.id if match else None, about_id=person.id if person else None,
+        raised_by_id=actor.id, raised_by_role=actor.role.value, category=values["category"],
+        severity=values["severity"], description=values["description"], status=ConcernStatus.OPEN,
+        created_at=utcnow(),
+    )
+    db.session.add(concern)
+    db.session.flush()
+    if concern.severity is Severity.URGENT:
+        notify(Message(coordinator, "urgent_concern", "Urgent concern raised",
+                       f"An urgent {concern.category.value} concern was raised. Please look at it now.",
+                       f"concern:{concern.id}:urgent:{coordinator}", {"concern_id": str(concern.id)})
+               for coordinator in coordinators_of(actor.scheme_id))
+    db.session.commit()
+    return concern
+
+
+def concern_for_coordinator(actor: Account, concern_id: uuid.UUID) -> Concern:
+    concern = db.session.scalars(sa.select(Concern).where(Concern.id == concern_id)
+                                 .options(selectinload(Concern.notes))).first()
+    if concern is None or concern.scheme_id != actor.scheme_id:
+        raise NotFound("No such concern.")
+    return concern
+
+
+def list_concerns(*, scheme_id: uuid.UUID, status, severity, category, page: int, per_page: int) -> Page[Concern]:
+    statement = sa.select(Concern).where(Concern.scheme_id == scheme_id)
+    for column, value in ((Concern.status, status), (Concern.severity, severity), (Concern.category, category)):
+        if value is not None:
+            statement = statement.where(column == value)
+    severity_first = sa.case({Severity.URGENT.value: 0, Severity.MEDIUM.value: 1}, value=Concern.severity, else_=2)
+    return paginate(statement.order_by(severity_first, Concern.created_at.desc(), Concern.id),
+                    page=page, per_page=per_page)
+
+
+def raised_by(actor: Account, *, page: int, per_page: int) -> Page[Concern]:
+    statement = sa.select(Concern).where(Concern.raised_by_id == actor.id).order_by(Concern.created_at.desc(), Concern.id)
+    return paginate(statement, page=page, per_page=per_page)
+
+
+def acknowledge(*, concern: Concern) -> Concern:
+    if concern.status is ConcernStatus.RESOLVED:
+        raise Conflict("This concern is resolved.", kind="concern-resolved")
+    if concern.status is ConcernStatus.OPEN:
+        concern.status, concern.acknowledged_at = ConcernStatus.ACKNOWLEDGED, utcnow()
+        db.session.commit()
+    return concern
+
+
+def resolve(*, concern: Concern, outcome: str) -> Concern:
+    if concern.status is ConcernStatus.RESOLVED:
+        if concern.outcome == outcome:
+            return concern
+        raise Conflict("This concern is already resolved with another outcome.", kind="concern-resolved")
+    now = utcnow()
+    concern.acknowledged_at = concern.acknowledged_at or now
+    concern.status, concern.outcome, concern.resolved_at = ConcernStatus.RESOLVED, outcome, now
+    db.session.commit()
+    return concern
+
+
+def add_note(*, actor: Account, concern: Concern, body: str) -> ConcernNote:
+    note = ConcernNote(concern_id=concern.id, author_id=actor.id, body=body, created_at=utcnow())
+    db.session.add(note)
+    db.session.commit()
+    return note
