@@ -184,7 +184,8 @@ def test_sharer_edits_until_confirmed_then_only_a_coordinator_corrects(app, desk
     assert corrected.status_code == 200 and corrected.json["minutes"] == 80
     with app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "hours.entry_corrected")).one()
-    assert event.before == {"minutes": 75, "note": None} and event.after == {"minutes": 80, "note": "Per call"}
+    assert event.before == {"minutes": 75, "note": None}
+    assert event.after == {"minutes": 80, "note": "[personal data]"}
     assert str(event.actor_id) == desk.coordinator.person.id
 
 

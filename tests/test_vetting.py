@@ -236,10 +236,13 @@ def test_every_change_is_audited_and_repeats_change_nothing(app, sharer_desk):
     sharer_desk.record("identity", {"status": "passed"})
     assert sharer_desk.checklist() == first
     with app.app_context():
-        events = db.session.scalars(sa.select(AuditEvent).order_by(AuditEvent.occurred_at)).all()
-    assert [e.action for e in events] == ["vetting.check_recorded"] * 2
-    assert events[0].before is None and events[0].after == {"notes": "Passport seen, awaiting check.", "status": "pending"}
-    assert events[1].before == {"notes": "Passport seen, awaiting check.", "status": "pending"}
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "vetting.check_recorded")
+                                    .order_by(AuditEvent.occurred_at)).all()
+        reads = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                  .where(AuditEvent.action == "vetting.read"))
+    assert len(events) == 2 and reads == 2  # two reads of the checklist, each recorded
+    assert events[0].before is None and events[0].after == {"notes": "[personal data]", "status": "pending"}
+    assert events[1].before == {"notes": "[personal data]", "status": "pending"}
     assert events[1].after == {"notes": None, "status": "passed"}
     assert all(str(e.actor_id) == sharer_desk.session.person.id for e in events)
     assert all(e.target_id == f"{sharer_desk.person.id}/identity" for e in events)

@@ -37,13 +37,22 @@ def record(
     target_id: Any,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
+    personal: frozenset[str] = frozenset(),
 ) -> AuditEvent:
     """Add an audit event to the current transaction. For changes, only the fields that
-    changed are kept in ``before`` and ``after``."""
+    changed are kept in ``before`` and ``after``.
+
+    The trail is append-only, so it never holds personal data that a person may ask to have
+    erased: fields named in ``personal`` are kept as ``"[personal data]"`` (the trail still
+    says who changed them and when). Ids are kept: they point at records that erasure
+    anonymises.
+    """
     if before is not None and after is not None:
         changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
         before = {key: before.get(key) for key in sorted(changed)}
         after = {key: after.get(key) for key in sorted(changed)}
+    before = _redacted(before, personal)
+    after = _redacted(after, personal)
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor_id,
@@ -59,6 +68,15 @@ def record(
     if has_request_context():
         g.audit_written = True
     return event
+
+
+PERSONAL_MARK = "[personal data]"
+
+
+def _redacted(values: Mapping[str, Any] | None, personal: frozenset[str]) -> Mapping[str, Any] | None:
+    if values is None:
+        return None
+    return {key: (PERSONAL_MARK if key in personal and value is not None else value) for key, value in values.items()}
 
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

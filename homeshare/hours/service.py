@@ -145,7 +145,8 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
         entry.status, entry.dispute_reason, entry.disputed_at = EntryStatus.LOGGED, None, None
     if side == "coordinator":
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="hours.entry_corrected",
-                     target_type="hours_entry", target_id=entry.id, before=before, after=entry.content())
+                     target_type="hours_entry", target_id=entry.id, before=before, after=entry.content(),
+                     personal=frozenset({"note"}))
     db.session.commit()
     return entry
 
@@ -163,7 +164,8 @@ def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID
     entry.deleted_at = utcnow()
     if side == "coordinator":
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="hours.entry_deleted",
-                     target_type="hours_entry", target_id=entry.id, before=entry.content(), after=None)
+                     target_type="hours_entry", target_id=entry.id, before=entry.content(), after=None,
+                     personal=frozenset({"note"}))
     db.session.commit()
 
 

@@ -29,6 +29,8 @@ TASK_FIELDS = {"householder": "tasks_wanted", "sharer": "tasks_offered"}
 AUDITED_FIELDS = tuple(
     column.key for column in Profile.__table__.columns if column.key not in ("version", "created_at", "updated_at")
 )
+# What a profile says about a person is theirs: the trail records that it changed, not the values.
+PERSONAL_FIELDS = frozenset(AUDITED_FIELDS) - {"account_id", "location_source"}
 
 
 def get_profile(account_id: uuid.UUID) -> Profile:
@@ -138,6 +140,7 @@ def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, An
         audit.record(
             actor_id=actor.id, scheme_id=profile.account.scheme_id, action="profile.corrected",
             target_type="profile", target_id=profile.account_id, before=before, after=snapshot(profile),
+            personal=PERSONAL_FIELDS,
         )
     db.session.commit()
     return profile

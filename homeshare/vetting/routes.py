@@ -32,7 +32,8 @@ class PersonVetting(MethodView):
     @documents_errors(404)
     def get(self, person_id: uuid.UUID):
         """A person's checklist in full (their scheme's coordinators)"""
-        return service.checklist(ensure_person_coordinated_by(current_account(), get_account(person_id)))
+        actor = current_account()
+        return service.checklist_for_coordinator(actor, ensure_person_coordinated_by(actor, get_account(person_id)))
 
 
 @blp.route(

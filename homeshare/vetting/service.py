@@ -23,6 +23,9 @@ RECORDED_FIELDS = (
     "referee_name", "referee_relationship", "referee_contact", "reference_received", "reference_satisfactory",
 )
 BACKGROUND_ONLY = ("certificate_number", "issued_on")
+# Kept out of the append-only audit trail: the trail says they changed, not what they say.
+PERSONAL_FIELDS = frozenset({"certificate_number", "notes", "waived_reason", "referee_name", "referee_relationship",
+                             "referee_contact"})
 REFERENCE_ONLY = ("referee_name", "referee_relationship", "referee_contact", "reference_received",
                   "reference_satisfactory")
 
@@ -56,6 +59,14 @@ class Checklist:
 
 
 _VIEW_FIELDS = tuple(f.name for f in fields(CheckView) if f.name not in ("kind", "expired"))
+
+
+def checklist_for_coordinator(actor: Account, person: Account) -> Checklist:
+    """The full checklist; reading vetting details is recorded in the audit trail."""
+    audit.record(actor_id=actor.id, scheme_id=person.scheme_id, action="vetting.read", target_type="person",
+                 target_id=person.id)
+    db.session.commit()
+    return checklist(person)
 
 
 def checklist(person: Account) -> Checklist:
@@ -150,6 +161,7 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
         target_type="vetting_check", target_id=f"{person.id}/{kind.value}",
         before=_audit_values(before) if before else None,
         after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
+        personal=PERSONAL_FIELDS,
     )
     try:
         db.session.commit()
