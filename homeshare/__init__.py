@@ -128,18 +128,20 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.agreements.routes import blp as agreements
     from homeshare.audit.routes import blp as audit
     from homeshare.concerns.routes import blp as concerns
+    from homeshare.console.routes import blp as console
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
     from homeshare.matching.routes import blp as matching
     from homeshare.notifications.routes import blp as notifications
+    from homeshare.privacy.routes import blp as privacy
     from homeshare.profiles.routes import blp as profiles
     from homeshare.schemes.routes import blp as schemes
     from homeshare.vetting.routes import blp as vetting
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, audit):
+                      notifications, concerns, audit, privacy, console):
         api.register_blueprint(blueprint)
 
 

@@ -44,6 +44,7 @@ class Account(IdMixin, TimestampMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=True)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+import marshmallow as ma
 from flask import g
 from flask.views import MethodView
 from flask_jwt_extended import get_jwt
@@ -19,6 +20,7 @@ from homeshare.accounts.schemas import (
     TokenPairSchema,
 )
 from homeshare.common.pagination import page_of
+from homeshare.common.schemas import Schema
 from homeshare.errors import Conflict
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.schemes.service import get_scheme
@@ -172,3 +174,21 @@ class Reactivate(MethodView):
     def post(self, account_id: uuid.UUID):
         """Reactivate an account; its owner signs in again"""
         return _set_active(account_id, True)
+
+
+class AccessResetSchema(Schema):
+    temporary_password = ma.fields.String(metadata={"description": "Shown once; pass it on to the person."})
+
+
+@accounts.route("/accounts/<uuid:account_id>/access-reset")
+class AccessReset(MethodView):
+    @requires(*STAFF)
+    @accounts.response(200, AccessResetSchema)
+    @documents_errors(404, 409)
+    def post(self, account_id: uuid.UUID):
+        """Reset a person's access: end their sessions and set a one-time temporary password"""
+        caller = current_account()
+        target = ensure_account_staff(caller, service.get_account(account_id))
+        if target.id == caller.id:
+            raise Conflict("Change your own password with POST /auth/password.", kind="own-account")
+        return {"temporary_password": service.reset_access(target)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -217,3 +218,14 @@ def set_active(account: Account, active: bool) -> Account:
         _revoke_sessions(AuthSession.account_id == account.id, "deactivated")
     db.session.commit()
     return account
+
+
+def reset_access(account: Account) -> str:
+    """End every session of the account and give it a one-time temporary password, which the
+    coordinator passes on; the person should change it (``POST /auth/password``) at once."""
+    temporary = secrets.token_urlsafe(12)
+    account.password_hash = passwords.hash_password(temporary)
+    account.password_changed_at = utcnow()
+    _revoke_sessions(AuthSession.account_id == account.id, "access-reset")
+    db.session.commit()
+    return temporary

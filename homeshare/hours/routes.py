@@ -7,6 +7,7 @@ from flask.views import MethodView
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
 from homeshare.common.csvstream import csv_response
+from homeshare.console.service import record_export
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.hours import service
@@ -130,6 +131,7 @@ class EntriesCsv(MethodView):
     def get(self, match_id: uuid.UUID):
         """Download a match's hours entries as CSV (coordinators)"""
         match, _ = match_for(match_id, "coordinator")
+        record_export(current_account(), get_scheme(match.scheme_id), "hours-entries")
         return csv_response(f"hours-{match.id}.csv", service.ENTRY_COLUMNS, service.entry_rows(match))
 
 
@@ -142,6 +144,7 @@ class SchemeWeeksCsv(MethodView):
     def get(self, query, scheme_id: uuid.UUID):
         """Download the weekly sums of every match of your scheme as CSV"""
         ensure_scheme_staff(current_account(), scheme_id)
+        record_export(current_account(), get_scheme(scheme_id), "hours-weeks")
         rows = service.week_rows(scheme=get_scheme(scheme_id), first=query["from_"], last=query["to"])
         return csv_response(f"hours-weeks-{query['from_']}-{query['to']}.csv", service.WEEK_COLUMNS, rows)
 

@@ -1,0 +1,1 @@
+"""The coordinators' console: the dashboard of what needs them, its lists, and exports."""

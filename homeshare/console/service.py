@@ -1,0 +1,184 @@
+"""What needs a coordinator today, in a fixed number of statements, and the scheme's exports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Iterator
+
+import sqlalchemy as sa
+
+from homeshare.accounts.models import Account, Role
+from homeshare.audit import service as audit
+from homeshare.checkins.models import CheckIn, CheckInAnswer
+from homeshare.common.clock import local_today, utcnow
+from homeshare.common.pagination import Page, paginate
+from homeshare.concerns.models import Concern, ConcernStatus
+from homeshare.extensions import db
+from homeshare.hours.service import scheme_shortfalls
+from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.profiles import completeness
+from homeshare.profiles.models import Profile
+from homeshare.schemes.models import Scheme
+from homeshare.vetting.models import CheckStatus, VettingCheck
+from homeshare.vetting.rules import vetting_status_expression
+
+FIRST_ITEMS = 5
+EXPIRY_DAYS = 30
+TRIAL_ENDING_DAYS = 14
+LOW_SCORE_DAYS = 30
+
+
+def _section(statement: sa.Select, order: list, shape) -> dict[str, Any]:
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
+    rows = db.session.execute(statement.order_by(*order).limit(FIRST_ITEMS)).all()
+    return {"count": count, "items": [shape(row) for row in rows]}
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def _overdue_checkins(scheme: Scheme) -> sa.Select:
+    both = sa.select(sa.func.count()).where(CheckInAnswer.checkin_id == CheckIn.id).scalar_subquery()
+    return (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.due_on, CheckIn.escalated_at)
+            .join(Match, Match.id == CheckIn.match_id)
+            .where(Match.scheme_id == scheme.id, Match.state.in_(LIVE_STATES), CheckIn.escalated_at.is_not(None),
+                   both < 2))
+
+
+def _low_scores(scheme: Scheme) -> sa.Select:
+    low = scheme.effective_settings["checkin_low_score"]
+    since = utcnow() - timedelta(days=LOW_SCORE_DAYS)
+    return (sa.select(CheckInAnswer.checkin_id, CheckIn.match_id, CheckInAnswer.side, CheckInAnswer.wellbeing,
+                      CheckInAnswer.match_going, CheckInAnswer.something_wrong, CheckInAnswer.answered_at)
+            .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
+            .where(Match.scheme_id == scheme.id, CheckInAnswer.answered_at >= since,
+                   sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
+                          CheckInAnswer.something_wrong.is_(True))))
+
+
+def dashboard(scheme: Scheme) -> dict[str, Any]:
+    """Counts and the first items of every list that may need a coordinator today."""
+    settings, today = scheme.effective_settings, local_today(scheme.timezone)
+    status = vetting_status_expression(settings, today).label("status")
+    applicants = dict(db.session.execute(
+        sa.select(status, sa.func.count()).select_from(Account)
+        .where(Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
+               Account.is_active.is_(True))
+        .group_by(status)).all())
+    expiring = (sa.select(VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
+                .join(Account, Account.id == VettingCheck.account_id)
+                .where(Account.scheme_id == scheme.id, Account.is_active.is_(True),
+                       VettingCheck.status.in_((CheckStatus.PASSED, CheckStatus.WAIVED)),
+                       VettingCheck.expires_on > today, VettingCheck.expires_on <= today + timedelta(days=EXPIRY_DAYS)))
+    match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
+
+    def match_item(row):
+        return {"match_id": str(row[0]), "householder_id": str(row[1]), "sharer_id": str(row[2]),
+                "state": row[3].value, "proposed_at": _iso(row[4]), "trial_ends_on": _iso(row[5])}
+
+    in_scheme = Match.scheme_id == scheme.id
+    awaiting = sa.select(*match).where(in_scheme, Match.state == MatchState.PROPOSED, sa.or_(
+        Match.householder_response.is_(None), Match.sharer_response.is_(None)))
+    shortfalls = scheme_shortfalls(scheme=scheme, page=1, per_page=FIRST_ITEMS)
+    open_concerns = sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at).where(
+        Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
+    by_severity = dict(db.session.execute(
+        sa.select(Concern.severity, sa.func.count()).where(Concern.scheme_id == scheme.id,
+                                                           Concern.status != ConcernStatus.RESOLVED)
+        .group_by(Concern.severity)).all())
+    severity_first = sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2)
+    return {
+        "applicants_by_vetting_status": {key: int(value) for key, value in applicants.items()},
+        "checks_expiring": _section(expiring, [VettingCheck.expires_on], lambda r: {
+            "person_id": str(r[0]), "check": r[1].value, "expires_on": _iso(r[2])}),
+        "proposals_awaiting_answer": _section(awaiting, [Match.proposed_at], match_item),
+        "introductions": _section(sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
+                                  [Match.proposed_at], match_item),
+        "trials_ending": _section(sa.select(*match).where(
+            in_scheme, Match.state == MatchState.TRIAL,
+            Match.trial_ends_on <= today + timedelta(days=TRIAL_ENDING_DAYS)), [Match.trial_ends_on], match_item),
+        "overdue_checkins": _section(_overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
+            "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
+        "low_checkin_scores": _section(_low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {
+            "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
+            "something_wrong": r[5], "answered_at": _iso(r[6])}),
+        "hours_shortfalls": {"count": shortfalls.total, "items": [
+            {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls.items]},
+        "open_concerns": {
+            "by_severity": {severity.value: int(count) for severity, count in by_severity.items()},
+            **_section(open_concerns, [severity_first, Concern.created_at.desc()], lambda r: {
+                "concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
+                "created_at": _iso(r[3])}),
+        },
+    }
+
+
+def checkins_needing_attention(*, scheme: Scheme, overdue: bool, low_score: bool, page: int,
+                               per_page: int) -> Page[dict[str, Any]]:
+    """Overdue check-ins or worrying answers of the scheme, on their own, paginated."""
+    if low_score:
+        statement = _low_scores(scheme).order_by(CheckInAnswer.answered_at.desc(), CheckInAnswer.checkin_id)
+    else:
+        statement = _overdue_checkins(scheme).order_by(CheckIn.due_on, CheckIn.id)
+    result = paginate(statement, page=page, per_page=per_page, rows=True)
+    result.items = [dict(row._mapping) for row in result.items]
+    return result
+
+
+# Exports -----------------------------------------------------------------------------------------
+
+PEOPLE_COLUMNS = ("person_id", "role", "is_active", "first_name", "last_name", "preferred_name", "town",
+                  "postcode_district", "vetting_status", "ready_for_matching", "registered_at")
+MATCH_COLUMNS = ("match_id", "householder_id", "sharer_id", "state", "score", "proposed_at", "trial_started_on",
+                 "trial_ends_on", "activated_at", "ended_on", "ended_by", "notice_given_days")
+CHECKIN_COLUMNS = ("checkin_id", "match_id", "kind", "due_on", "escalated_at", "side", "wellbeing", "match_going",
+                   "help_happening", "wants_call", "something_wrong", "answered_at", "contact_kind", "contact_at")
+
+
+def record_export(actor: Account, scheme: Scheme, kind: str) -> None:
+    audit.record(actor_id=actor.id, scheme_id=scheme.id, action=f"export.{kind}", target_type="scheme",
+                 target_id=scheme.id)
+    db.session.commit()
+
+
+def _stream(statement: sa.Select) -> Iterator[Any]:
+    yield from db.session.execute(statement.execution_options(yield_per=500))
+
+
+def people_rows(scheme: Scheme) -> Iterator[tuple]:
+    """The scheme's householders and sharers, without dates of birth, addresses, phones or vetting details."""
+    today = local_today(scheme.timezone)
+    statement = (sa.select(Account.id, Account.role, Account.is_active, Profile.first_name, Profile.last_name,
+                           Profile.preferred_name, Profile.town, Profile.postcode,
+                           vetting_status_expression(scheme.effective_settings, today),
+                           completeness.ready_expression(Profile, "matching"), Account.created_at)
+                 .join(Profile, Profile.account_id == Account.id)
+                 .where(Account.scheme_id == scheme.id, Account.erased_at.is_(None))
+                 .order_by(Account.created_at, Account.id))
+    for row in _stream(statement):
+        district = row[7].split(" ", 1)[0] if row[7] else None
+        yield (row[0], row[1].value, row[2], row[3], row[4], row[5], row[6], district, row[8], bool(row[9]), row[10])
+
+
+def match_rows(scheme: Scheme) -> Iterator[tuple]:
+    statement = (sa.select(Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.score,
+                           Match.proposed_at, Match.trial_started_on, Match.trial_ends_on, Match.activated_at,
+                           Match.ended_on, Match.ended_by, Match.notice_given_days)
+                 .where(Match.scheme_id == scheme.id).order_by(Match.proposed_at, Match.id))
+    for row in _stream(statement):
+        yield (*row[:3], row[3].value, *row[4:10], row[10].value if row[10] else None, row[11])
+
+
+def checkin_rows(scheme: Scheme) -> Iterator[tuple]:
+    """One row per answer (or per unanswered check-in); comments are left out."""
+    statement = (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.kind, CheckIn.due_on, CheckIn.escalated_at,
+                           CheckInAnswer.side, CheckInAnswer.wellbeing, CheckInAnswer.match_going,
+                           CheckInAnswer.help_happening, CheckInAnswer.wants_call, CheckInAnswer.something_wrong,
+                           CheckInAnswer.answered_at, CheckIn.contact_kind, CheckIn.contact_at)
+                 .join(Match, Match.id == CheckIn.match_id)
+                 .outerjoin(CheckInAnswer, CheckInAnswer.checkin_id == CheckIn.id)
+                 .where(Match.scheme_id == scheme.id, CheckIn.due_on <= local_today(scheme.timezone))
+                 .order_by(CheckIn.due_on, CheckIn.id, CheckInAnswer.side))
+    for row in _stream(statement):
+        yield (row[0], row[1], row[2].value, *row[3:])

@@ -1,0 +1,1 @@
+"""People's data rights: a copy of everything held about them, and erasure."""

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
+from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.accounts.service import get_account
+from homeshare.common.schemas import Schema
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.privacy import service
+
+blp = Blueprint("privacy", __name__, url_prefix="/api/v1", description="Your data: a copy, and erasure.")
+
+
+class ExportSchema(Schema):
+    account = ma.fields.Dict()
+    profile = ma.fields.Dict()
+    vetting = ma.fields.Dict()
+    matches = ma.fields.List(ma.fields.Dict())
+    agreements = ma.fields.List(ma.fields.Dict())
+    hours = ma.fields.List(ma.fields.Dict())
+    checkin_answers = ma.fields.List(ma.fields.Dict())
+    notifications = ma.fields.List(ma.fields.Dict())
+    devices = ma.fields.List(ma.fields.Dict())
+    concerns_raised = ma.fields.List(ma.fields.Dict())
+
+
+@blp.route("/me/export")
+class Export(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.response(200, ExportSchema)
+    def get(self):
+        """Everything the service holds about you, as JSON"""
+        return service.export(current_account())
+
+
+@blp.route("/me")
+class CloseAccount(MethodView):
+    @requires(*SELF_REGISTERING_ROLES)
+    @blp.response(204)
+    def delete(self):
+        """Close your account and erase your personal data (see the retention rules)"""
+        account = current_account()
+        service.erase(actor=account, account=account)
+
+
+@blp.route("/people/<uuid:person_id>")
+class ErasePerson(MethodView):
+    @requires(Role.COORDINATOR)
+    @blp.response(204)
+    @documents_errors(404)
+    def delete(self, person_id: uuid.UUID):
+        """Erase a person's account and personal data, at their request (coordinators)"""
+        actor = current_account()
+        service.erase(actor=actor, account=ensure_person_coordinated_by(actor, get_account(person_id)))
