@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from homeshare.accounts.models import Account, Role
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.service import accepted_by_both
+from homeshare.audit import service as audit
 from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
@@ -321,6 +322,10 @@ def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, s
             db.session.commit()
         return match
     _transition(match, "accept" if accept else "decline", actor, {"side": side, "reason": reason})
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=f"match.{response.value}", target_type="match",
+                 target_id=match.id, before={"response": getattr(match, f"{side}_response") and
+                                              getattr(match, f"{side}_response").value},
+                 after={"side": side, "response": response.value})
     setattr(match, f"{side}_response", response)
     setattr(match, f"{side}_responded_at", utcnow())
     setattr(match, f"{side}_decline_reason", None if accept else reason)
