@@ -322,9 +322,9 @@ def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, s
             db.session.commit()
         return match
     _transition(match, "accept" if accept else "decline", actor, {"side": side, "reason": reason})
+    previous = getattr(match, f"{side}_response")
     audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=f"match.{response.value}", target_type="match",
-                 target_id=match.id, before={"response": getattr(match, f"{side}_response") and
-                                              getattr(match, f"{side}_response").value},
+                 target_id=match.id, before={"side": side, "response": previous.value if previous else None},
                  after={"side": side, "response": response.value})
     setattr(match, f"{side}_response", response)
     setattr(match, f"{side}_responded_at", utcnow())
