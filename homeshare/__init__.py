@@ -133,6 +133,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
     from homeshare.matching.routes import blp as matching
+    from homeshare.measures.routes import blp as measures
     from homeshare.notifications.routes import blp as notifications
     from homeshare.privacy.routes import blp as privacy
     from homeshare.profiles.routes import blp as profiles
@@ -141,7 +142,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, audit, privacy, console):
+                      notifications, concerns, audit, privacy, console, measures):
         api.register_blueprint(blueprint)
 
 

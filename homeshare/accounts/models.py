@@ -45,6 +45,8 @@ class Account(IdMixin, TimestampMixin, db.Model):
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    left_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
 

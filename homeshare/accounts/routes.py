@@ -20,7 +20,7 @@ from homeshare.accounts.schemas import (
     TokenPairSchema,
 )
 from homeshare.common.pagination import page_of
-from homeshare.common.schemas import Schema
+from homeshare.common.schemas import Schema, bounded_string
 from homeshare.errors import Conflict
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.schemes.service import get_scheme
@@ -148,22 +148,28 @@ class SchemeAccounts(MethodView):
         )
 
 
-def _set_active(account_id: uuid.UUID, active: bool):
+def _set_active(account_id: uuid.UUID, active: bool, reason: str | None = None):
     caller = current_account()
     target = ensure_account_staff(caller, service.get_account(account_id))
     if target.id == caller.id:
         raise Conflict("You cannot change the activation of your own account.", kind="own-account")
-    return service.set_active(target, active)
+    return service.set_active(target, active, reason)
+
+
+class DeactivationSchema(Schema):
+    reason = bounded_string(200, allow_none=True, load_default=None, metadata={
+        "description": "Why the person is leaving, if known (counted in the scheme's measures)."})
 
 
 @accounts.route("/accounts/<uuid:account_id>/deactivate")
 class Deactivate(MethodView):
     @requires(*STAFF)
+    @accounts.arguments(DeactivationSchema, required=False)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
-    def post(self, account_id: uuid.UUID):
+    def post(self, data, account_id: uuid.UUID):
         """Deactivate an account: its tokens stop working at once"""
-        return _set_active(account_id, False)
+        return _set_active(account_id, False, (data or {}).get("reason"))
 
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")

@@ -211,10 +211,16 @@ def change_password(*, account: Account, current_password: str, new_password: st
     return _start_session(account)
 
 
-def set_active(account: Account, active: bool) -> Account:
-    """Deactivating ends every session of the account at once."""
+def set_active(account: Account, active: bool, reason: str | None = None) -> Account:
+    """Deactivating ends every session of the account at once and records that the person
+    left (and why, if said); reactivating takes them back."""
+    if account.is_active == active:
+        return account
     account.is_active = active
-    if not active:
+    if active:
+        account.left_at = account.left_reason = None
+    else:
+        account.left_at, account.left_reason = utcnow(), reason
         _revoke_sessions(AuthSession.account_id == account.id, "deactivated")
     db.session.commit()
     return account

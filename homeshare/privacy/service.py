@@ -87,6 +87,8 @@ def erase(*, actor: Account, account: Account) -> None:
     account.password_hash = "!"  # matches no password
     account.is_active = False
     account.erased_at = now
+    account.left_at = account.left_at or now
+    account.left_reason = account.left_reason or "erased at their request"
     db.session.execute(sa.update(AuthSession).where(AuthSession.account_id == account.id,
                                                     AuthSession.revoked_at.is_(None))
                        .values(revoked_at=now, revoked_reason="erased"))

@@ -1,0 +1,1 @@
+"""Scheme quality measures: how well a scheme matches people and keeps matches going."""

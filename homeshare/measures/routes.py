@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.accounts.models import Role
+from homeshare.common.csvstream import csv_response
+from homeshare.common.schemas import BoundedDate, Schema
+from homeshare.extensions import Blueprint, documents_errors
+from homeshare.measures import service
+from homeshare.schemes.service import get_scheme, list_schemes
+
+blp = Blueprint("measures", __name__, url_prefix="/api/v1", description="Scheme quality measures.")
+
+CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+
+
+class PeriodSchema(Schema):
+    from_ = BoundedDate(data_key="from", required=True, metadata={"description": "First day, in the scheme's time zone."})
+    to = BoundedDate(required=True, metadata={"description": "Last day (inclusive)."})
+
+    @ma.validates_schema
+    def _in_order(self, data, **kwargs):
+        if data["to"] < data["from_"]:
+            raise ma.ValidationError("Must not be before from.", "to")
+
+
+class MeasuresSchema(Schema):
+    scheme_id = ma.fields.String()
+    name = ma.fields.String()
+    from_ = ma.fields.String(data_key="from")
+    to = ma.fields.String()
+    registration = ma.fields.Dict()
+    matches = ma.fields.Dict()
+    leaving = ma.fields.Dict()
+    waiting = ma.fields.Dict()
+    checkins = ma.fields.Dict()
+    hours = ma.fields.Dict()
+    concerns = ma.fields.Dict()
+
+
+def _measures(scheme_id: uuid.UUID, query) -> dict:
+    ensure_scheme_staff(current_account(), scheme_id)
+    scheme = get_scheme(scheme_id)
+    return {"name": scheme.name, **service.compute(scheme, query["from_"], query["to"])}
+
+
+def _renamed(measures: dict) -> dict:
+    return {("from_" if key == "from" else key): value for key, value in measures.items()}
+
+
+@blp.route("/schemes/<uuid:scheme_id>/measures")
+class SchemeMeasures(MethodView):
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.arguments(PeriodSchema, location="query")
+    @blp.response(200, MeasuresSchema)
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """The scheme's quality measures for a period (definitions in the README)"""
+        return _renamed(_measures(scheme_id, query))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/measures.csv")
+class SchemeMeasuresCsv(MethodView):
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.arguments(PeriodSchema, location="query")
+    @blp.doc(responses={"200": {"description": "The same measures, one per row, as CSV.", **CSV}})
+    @documents_errors(404)
+    def get(self, query, scheme_id: uuid.UUID):
+        """The scheme's quality measures for a period, as CSV"""
+        measures = _measures(scheme_id, query)
+        return csv_response(f"measures-{query['from_']}-{query['to']}.csv", ("measure", "value"),
+                            service.rows_for_csv(measures))
+
+
+class AllSchemesSchema(Schema):
+    schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
+
+
+@blp.route("/measures")
+class AllMeasures(MethodView):
+    @requires(Role.ADMIN)
+    @blp.arguments(PeriodSchema, location="query")
+    @blp.response(200, AllSchemesSchema)
+    def get(self, query):
+        """Every scheme's measures side by side (admins): aggregates only, never a person"""
+        schemes = list_schemes(page=1, per_page=10_000).items
+        return {"schemes": [
+            _renamed({"name": scheme.name, **service.compute(scheme, query["from_"], query["to"])})
+            for scheme in schemes
+        ]}
