@@ -1,9 +1,10 @@
 """Scheme quality measures, computed live and exactly. The README's "Quality measures"
 section defines each one; this module is their one implementation.
 
-Six statements whatever the scheme's size: grouped SQL gives one row per person (their
-milestones), per match, per check-in answer, per due check-in, per match-week of hours
-and per concern; shares, averages and medians are then taken over those rows.
+Seven statements whatever the scheme's size: SQL gives one row per person (their
+milestones, grouped from checks and matches), per match, per due check-in, per answer,
+per match-week of hours (grouped) and per agreement version, and a count of concerns;
+shares, averages and medians are then taken over those rows.
 """
 
 from __future__ import annotations
