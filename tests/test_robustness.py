@@ -180,3 +180,112 @@ def test_reordered_tasks_are_the_same_agreement_and_endings_follow_the_trial(cli
                                          "end_on": "1999-01-01"})
     assert "end_on" in assert_problem(response, 422)["errors"]
     assert desk.detail()["state"] == "trial"
+
+
+def test_concerns_are_about_householders_and_sharers_of_the_match_named(client, make):
+    desk = Desk(client, make, make.scheme())
+    desk.to_introduction()
+    colleague = make.coordinator(desk.scheme)
+    stranger = make.ready("sharer", desk.scheme)
+    body = {"category": "safeguarding", "severity": "urgent", "description": "x"}
+    for about in ({"person_id": colleague.id}, {"match_id": desk.match_id, "person_id": stranger.id}):
+        response = client.post("/api/v1/concerns", headers=desk.coordinator.headers, json={**body, **about})
+        assert "person_id" in assert_problem(response, 422)["errors"]
+
+
+def test_erasure_leaves_no_words_and_no_live_match_behind(app, client, make, clock):
+    from datetime import datetime, timezone
+
+    from homeshare.jobs.reminders import run_all
+
+    clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    entry = str(uuid.uuid4())
+    client.put(f"/api/v1/matches/{desk.match_id}/hours/{entry}", headers=desk.sharer.headers,
+               json={"worked_on": "2027-03-30", "minutes": 60, "task": "cooking", "note": "Soup"})
+    desk.post(f"hours/{entry}/dispute", desk.householder, {"reason": "She was at her sister's in Leeds."})
+    checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+    client.post(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/contact", headers=desk.coordinator.headers,
+                json={"kind": "call", "at": "2027-03-04T10:00:00+00:00", "notes": "She mentioned her diagnosis."})
+    assert client.delete("/api/v1/me", headers=desk.householder.headers).status_code == 204
+    detail = desk.detail()
+    assert detail["state"] == "ended" and detail["end_reason"] == "account closed"
+    assert all(e["details"] is None for e in detail["events"] if e["actor_id"] == desk.householder_person.id)
+    hours = client.get(f"/api/v1/matches/{desk.match_id}/hours", headers=desk.coordinator.headers).json["items"]
+    assert hours[0]["dispute_reason"] is None and hours[0]["note"] is None
+    checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+    assert checkin["contact_notes"] is None
+    with app.app_context():
+        run_all(datetime(2027, 4, 20, 12, 0, tzinfo=timezone.utc))
+        db.session.remove()
+    inbox = client.get("/api/v1/me/notifications?per_page=100", headers=desk.sharer.headers).json["items"]
+    assert not [n for n in inbox if n["kind"] == "checkin_due" and n["created_at"] >= "2027-04"]
+
+
+def test_a_moved_check_in_is_reminded_on_its_new_day(app, client, make, clock):
+    from datetime import datetime, timezone
+
+    from homeshare.jobs.reminders import run_all
+
+    clock.set(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_trial(start_on="2027-03-01")
+    first = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+
+    def tick(*moment):
+        with app.app_context():
+            run_all(datetime(*moment, tzinfo=timezone.utc))
+            db.session.remove()
+
+    def reminders():
+        inbox = client.get("/api/v1/me/notifications?per_page=100", headers=desk.sharer.headers).json["items"]
+        return [n for n in inbox if n["kind"] == "checkin_due" and n["data"]["checkin_id"] == first["id"]]
+
+    tick(2027, 3, 4, 12)
+    assert len(reminders()) == 1
+    client.patch(f"/api/v1/matches/{desk.match_id}/checkins/{first['id']}", headers=desk.coordinator.headers,
+                 json={"due_on": "2027-03-11"})
+    tick(2027, 3, 11, 12)
+    assert len(reminders()) == 2
+
+
+def test_an_admins_writes_appear_in_the_schemes_trail(client, make):
+    scheme = make.scheme()
+    admin = make.login(client, make.admin())
+    client.patch(f"/api/v1/schemes/{scheme.id}", headers=admin.headers, json={"name": "By the admin"})
+    events = client.get(f"/api/v1/schemes/{scheme.id}/audit", headers=admin.headers).json["items"]
+    assert [e["action"] for e in events] == ["PATCH schemes.SchemeDetail"]
+
+
+def test_csv_cells_never_run_as_formulas(client, make):
+    scheme = make.scheme()
+    coordinator = make.login(client, make.coordinator(scheme))
+    make.ready("sharer", scheme, first_name='=HYPERLINK("http://evil.example/","Tom")')
+    text = client.get(f"/api/v1/schemes/{scheme.id}/exports/people.csv", headers=coordinator.headers).get_data(
+        as_text=True)
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
+
+
+def test_identical_answers_devices_and_entries_arriving_together(app, client, make, clock):
+    from datetime import datetime, timezone
+
+    clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+    answers = burst(lambda: app.test_client().put(
+        f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,
+        json={"wellbeing": 4, "match_going": 4, "help_happening": True}).status_code, 4)
+    assert set(answers) == {200}
+    devices = burst(lambda: app.test_client().post("/api/v1/me/devices", headers=desk.sharer.headers,
+                                                   json={"platform": "ios", "token": "same-token-123"}).status_code, 4)
+    assert devices[201] == 1 and devices[201] + devices[200] == 4
+    client.put(f"/api/v1/matches/{desk.match_id}/hours/{uuid.uuid4()}", headers=desk.sharer.headers,
+               json={"worked_on": "2027-03-30", "minutes": 600, "task": "cooking"})
+    entry = str(uuid.uuid4())
+    entries = burst(lambda: app.test_client().put(f"/api/v1/matches/{desk.match_id}/hours/{entry}",
+                                                  headers=desk.sharer.headers,
+                                                  json={"worked_on": "2027-03-30", "minutes": 720,
+                                                        "task": "cooking"}).status_code, 4)
+    assert entries[201] == 1 and entries[201] + entries[200] == 4

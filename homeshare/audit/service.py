@@ -96,11 +96,22 @@ def _audit_staff_write(session) -> None:
     g.audit_written = True
     view_args = request.view_args or {}
     session.add(AuditEvent(
-        occurred_at=utcnow(), actor_id=actor.id, scheme_id=actor.scheme_id,
+        occurred_at=utcnow(), actor_id=actor.id, scheme_id=actor.scheme_id or _scheme_of_target(session, view_args),
         action=f"{request.method} {request.endpoint}"[:60], target_type="request",
         target_id=",".join(str(v) for v in view_args.values())[:80] or "-",
         request_id=g.get("request_id"),
     ))
+
+
+def _scheme_of_target(session, view_args) -> uuid.UUID | None:
+    """For an admin (who belongs to no scheme): the scheme the request was about."""
+    from homeshare.accounts.models import Account
+
+    if "scheme_id" in view_args:
+        return view_args["scheme_id"]
+    if "account_id" in view_args:
+        return session.scalar(sa.select(Account.scheme_id).where(Account.id == view_args["account_id"]))
+    return None
 
 
 def register_audit_hooks() -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from homeshare.accounts.models import Account
@@ -108,7 +109,11 @@ def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values:
             dedupe_key=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
                        f"{record.something_wrong}:{coordinator}",
         ) for coordinator in coordinators_of(match.scheme_id))
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # this side's answer arrived twice at once: apply it to the stored one
+        db.session.rollback()
+        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values)
     return record
 
 

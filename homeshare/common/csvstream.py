@@ -10,11 +10,16 @@ from typing import Iterable, Sequence
 from flask import Response, stream_with_context
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value  # a spreadsheet shows it as text instead of running it
     return value
 
 

@@ -30,10 +30,15 @@ def _reachable_match(actor: Account, match_id: uuid.UUID | None) -> Match | None
 
 
 def _reachable_person(actor: Account, match: Match | None, person_id: uuid.UUID | None) -> Account | None:
+    """Concerns are about householders and sharers: of the actor's own matches for them,
+    of the scheme for coordinators, and of the given match when there is one."""
     if person_id is None:
         return None
     person = db.session.get(Account, person_id)
-    allowed = person is not None and person.scheme_id == actor.scheme_id
+    allowed = (person is not None and person.scheme_id == actor.scheme_id
+               and person.role in (Role.HOUSEHOLDER, Role.SHARER) and person.id != actor.id)
+    if allowed and match is not None:
+        allowed = match.side_of(person.id) is not None
     if allowed and actor.role is not Role.COORDINATOR:
         # A householder or sharer raises concerns about the other person of one of their matches.
         allowed = db.session.scalar(sa.select(sa.func.count()).select_from(Match).where(

@@ -100,6 +100,9 @@ def put_entry(*, actor: Account, match: Match, scheme: Scheme, entry_id: uuid.UU
     if existing is not None:
         return _same_or_conflict(existing, match, content), False
     _lock_match(match)
+    existing = db.session.get(HoursEntry, entry_id, populate_existing=True)  # stored while we waited?
+    if existing is not None:
+        return _same_or_conflict(existing, match, content), False
     _check(match, scheme, content, replacing=None)
     now = utcnow()
     entry = HoursEntry(id=entry_id, match_id=match.id, sharer_id=actor.id, week_start=week_start_of(content["worked_on"]),
@@ -128,13 +131,15 @@ def _same_or_conflict(existing: HoursEntry, match: Match, content: Mapping[str, 
 def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry: HoursEntry,
                changes: Mapping[str, Any]) -> HoursEntry:
     """The sharer changes an unconfirmed entry; a coordinator corrects any entry (audited)."""
+    _lock_match(match)
+    db.session.refresh(entry)  # as it is now that no confirmation can slip in
     if side == "sharer" and entry.status is EntryStatus.CONFIRMED:
         raise Conflict("The householder confirmed this entry; ask your coordinator to correct it.",
                        kind="entry-confirmed")
     content = {**entry.content(), **{k: v for k, v in changes.items() if k in HoursEntry.CONTENT}}
     if content == entry.content():
+        db.session.commit()
         return entry
-    _lock_match(match)
     _check(match, scheme, content, replacing=entry)
     before = entry.content()
     for name, value in content.items():
@@ -153,7 +158,8 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
 
 def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID) -> None:
     """Remove an entry (kept as a tombstone so a late retry cannot bring it back)."""
-    entry = db.session.get(HoursEntry, entry_id)
+    _lock_match(match)
+    entry = db.session.get(HoursEntry, entry_id, populate_existing=True)
     if entry is None or entry.match_id != match.id:
         raise NotFound("No such hours entry.")
     if entry.deleted_at is not None:
@@ -171,6 +177,7 @@ def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID
 
 def confirm(*, match: Match, entry_ids: Sequence[uuid.UUID] | None, week_of: date | None) -> list[HoursEntry]:
     """The householder confirms entries, by id or a whole week. Confirming twice changes nothing."""
+    _lock_match(match)
     statement = sa.select(HoursEntry).where(HoursEntry.match_id == match.id, HoursEntry.deleted_at.is_(None))
     if entry_ids is not None:
         entries = db.session.scalars(statement.where(HoursEntry.id.in_(entry_ids))).all()
@@ -190,6 +197,8 @@ def confirm(*, match: Match, entry_ids: Sequence[uuid.UUID] | None, week_of: dat
 
 def dispute(*, match: Match, entry: HoursEntry, reason: str) -> HoursEntry:
     """The householder disputes an entry it has not confirmed; the coordinator sees it."""
+    _lock_match(match)
+    db.session.refresh(entry)
     if entry.status is EntryStatus.CONFIRMED:
         raise Conflict("You confirmed this entry; ask your coordinator if it is wrong.", kind="entry-confirmed")
     if entry.status is EntryStatus.DISPUTED and entry.dispute_reason == reason:

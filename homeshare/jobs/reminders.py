@@ -79,13 +79,13 @@ def checkin_reminders(scheme: Scheme, coordinators: list, now: datetime) -> Iter
                 for person in waiting:
                     yield Message(person, "checkin_due", "Time for your check-in",
                                   f"Please tell us how things are going (check-in due {due_on.isoformat()}).",
-                                  f"checkin:{checkin_id}:{step}:{person}", data)
+                                  f"checkin:{checkin_id}:{due_on}:{step}:{person}", data)
         if waiting and now >= local_moment(due_on + timedelta(days=grace), hour, scheme.timezone):
             overdue.append(checkin_id)
             for coordinator in coordinators:
                 yield Message(coordinator, "checkin_overdue", "A check-in is overdue",
                               f"The check-in due {due_on.isoformat()} is still unanswered by "
-                              f"{len(waiting)} of the 2 people.", f"checkin:{checkin_id}:overdue:{coordinator}", data)
+                              f"{len(waiting)} of the 2 people.", f"checkin:{checkin_id}:{due_on}:overdue:{coordinator}", data)
     if overdue:
         db.session.execute(sa.update(CheckIn).where(CheckIn.id.in_(overdue), CheckIn.escalated_at.is_(None))
                            .values(escalated_at=now))

@@ -39,7 +39,7 @@ def reminders(app: Flask) -> int:
 
 
 def deliveries(app: Flask) -> int:
-    return _in_app(app, lambda: deliver_due(now=utcnow()))
+    return _in_app(app, deliver_due)
 
 
 def build(app: Flask, *, blocking: bool):

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from homeshare.accounts.models import Account, Role
@@ -31,8 +32,10 @@ from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Not
 
 log = logging.getLogger("homeshare.notifications")
 
-CLAIM_BATCH = 500
-LEASE = timedelta(minutes=5)
+CLAIM_BATCH = 50
+# Long enough for a whole batch at the providers' timeouts (50 x 15 s), so a lease never
+# lapses while its holder is still sending.
+LEASE = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -105,12 +108,14 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
 
 
 def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
-    """Claim due deliveries, send them, settle them; repeat until none is due. Returns sent."""
-    now = now or utcnow()
+    """Claim due deliveries, send them, settle them; repeat until none is due. Returns sent.
+
+    Each batch is claimed at the time it starts (or at ``now``, when given, for tests)."""
     config = current_app.config
     sent_total = 0
     while True:
-        token, claimed = _claim(now, batch)
+        claimed_at = now or utcnow()
+        token, claimed = _claim(claimed_at, batch)
         if not claimed:
             return sent_total
         notifications = {n.id: n for n in db.session.scalars(
@@ -123,7 +128,9 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
                 devices[device.account_id].append(device)
         sent, failed = [], []
         for claim in claimed:
-            notification = notifications[claim.notification_id]
+            notification = notifications.get(claim.notification_id)
+            if notification is None:  # erased meanwhile, with its deliveries
+                continue
             try:
                 providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
                                account=accounts[notification.account_id],
@@ -132,7 +139,7 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
             except Exception as error:  # a failing provider is retried; it never stops the others
                 log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, error.__class__.__name__)
                 failed.append((claim, f"{error.__class__.__name__}: {error}"[:500]))
-        _settle(token, now, sent, failed, config)
+        _settle(token, claimed_at, sent, failed, config)
         sent_total += len(sent)
 
 
@@ -187,7 +194,11 @@ def register_device(account: Account, *, platform: Platform, token: str) -> tupl
         return device, False
     device = Device(account_id=account.id, platform=platform, token=token, created_at=utcnow())
     db.session.add(device)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same token, registered twice at once
+        db.session.rollback()
+        return register_device(account, platform=platform, token=token)[0], False
     return device, True
 
 

@@ -16,15 +16,15 @@ from homeshare.accounts.models import Account, AuthSession
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
 from homeshare.audit import service as audit
-from homeshare.checkins.models import CheckInAnswer
+from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schemas import AnswerViewSchema
-from homeshare.common.clock import utcnow
+from homeshare.common.clock import local_today, utcnow
 from homeshare.concerns.models import Concern
 from homeshare.concerns.schemas import OwnConcernSchema
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
-from homeshare.matching.models import Match
+from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState
 from homeshare.matching.schemas import OwnMatchSchema
 from homeshare.matching.service import party_views
 from homeshare.notifications.models import Device, Notification
@@ -73,6 +73,23 @@ def export(account: Account) -> dict[str, Any]:
 PROFILE_KEEPS = {"account_id", "version", "created_at", "updated_at"}
 
 
+def _close_matches(account: Account, now) -> None:
+    """A closed account leaves no live match behind: proposals and introductions are
+    withdrawn, trials and active matches end that day, as ended by that person's side."""
+    for match in db.session.scalars(sa.select(Match).where(
+            sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id),
+            Match.state.in_(LIVE_STATES))):
+        before = match.state
+        if match.state in (MatchState.PROPOSED, MatchState.INTRODUCTION):
+            match.state = MatchState.WITHDRAWN
+        else:
+            match.state, match.ended_on = MatchState.ENDED, local_today(account.scheme.timezone)
+            match.ended_by = EndedBy(match.side_of(account.id))
+        match.end_reason, match.closed_at = "account closed", now
+        db.session.add(MatchEvent(match_id=match.id, action="account_closed", from_state=before,
+                                  to_state=match.state, actor_id=None, occurred_at=now))
+
+
 def erase(*, actor: Account, account: Account) -> None:
     """Close the account and erase or anonymise its personal data, in one transaction."""
     if account.erased_at is not None:
@@ -95,9 +112,18 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))
-    # Facts the other person relies on stay, without the words of the erased person.
+    # Facts the other person relies on stay, without the words of or about the erased person.
+    _close_matches(account, now)
+    their_matches = sa.select(Match.id).where(sa.or_(Match.householder_id == account.id,
+                                                     Match.sharer_id == account.id))
+    side = "householder" if account.role.value == "householder" else "sharer"
+    db.session.execute(sa.update(Match).where(getattr(Match, f"{side}_id") == account.id)
+                       .values(**{f"{side}_decline_reason": None}))
+    db.session.execute(sa.update(MatchEvent).where(MatchEvent.actor_id == account.id).values(details=None))
     db.session.execute(sa.update(CheckInAnswer).where(CheckInAnswer.account_id == account.id).values(comments=None))
-    db.session.execute(sa.update(HoursEntry).where(HoursEntry.sharer_id == account.id).values(note=None))
+    db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
+    db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
+                       .values(note=None, dispute_reason=None))
     # Safeguarding records are kept, detached from the person and marked.
     db.session.execute(sa.update(Concern).where(Concern.raised_by_id == account.id)
                        .values(raised_by_id=None, raiser_erased=True))
