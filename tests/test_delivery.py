@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -208,3 +209,26 @@ def test_concurrent_reminder_ticks_create_each_reminder_once(app, client, make, 
     assert keys and len(keys) == len(set(keys))
     assert deliveries == len(keys)  # one log delivery each
     assert any(":due:" in key for key in keys) and any(":overdue:" in key for key in keys)
+
+
+def test_a_slow_batch_keeps_its_lease(app, make, monkeypatch):
+    """While a batch is sending slowly, its claim is renewed, so no other scheduler takes it."""
+    import homeshare.notifications.providers as providers
+
+    someone = make.sharer(make.scheme())
+    notify(app, [someone.id], count=3)
+    monkeypatch.setattr(notifications, "LEASE", timedelta(seconds=0.2))
+    leases = []
+
+    def slow_send(channel, config, *, delivery_id, **kwargs):
+        time.sleep(0.15)
+        with app.app_context():
+            leases.append(db.session.scalar(sa.select(Delivery.claimed_until).where(Delivery.id == delivery_id)))
+            db.session.remove()
+
+    monkeypatch.setattr(providers, "send", slow_send)
+    with app.app_context():
+        assert notifications.deliver_due(now=None) == 3
+        db.session.remove()
+    assert leases[0] < leases[-1]  # renewed while the batch was still sending
+    assert [s for _, s, _ in statuses(app)] == ["sent"] * 3

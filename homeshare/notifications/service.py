@@ -11,6 +11,7 @@ recognised by the receiving side.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -32,10 +33,8 @@ from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Not
 
 log = logging.getLogger("homeshare.notifications")
 
-CLAIM_BATCH = 50
-# Long enough for a whole batch at the providers' timeouts (50 x 15 s), so a lease never
-# lapses while its holder is still sending.
-LEASE = timedelta(minutes=15)
+CLAIM_BATCH = 500
+LEASE = timedelta(minutes=5)  # renewed while its holder is still sending (see deliver_due)
 
 
 @dataclass(frozen=True)
@@ -127,7 +126,12 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
             for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
                 devices[device.account_id].append(device)
         sent, failed = [], []
+        renewed = time.monotonic()
         for claim in claimed:
+            if time.monotonic() - renewed > LEASE.total_seconds() / 2:
+                # Slow providers: keep the claim ours until the batch is done.
+                _renew(token, now or utcnow())
+                renewed = time.monotonic()
             notification = notifications.get(claim.notification_id)
             if notification is None:  # erased meanwhile, with its deliveries
                 continue
@@ -141,6 +145,13 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
                 failed.append((claim, f"{error.__class__.__name__}: {error}"[:500]))
         _settle(token, claimed_at, sent, failed, config)
         sent_total += len(sent)
+
+
+def _renew(token: str, now: datetime) -> None:
+    db.session.execute(sa.update(Delivery).where(Delivery.claim_token == token,
+                                                 Delivery.status == DeliveryStatus.SENDING)
+                       .values(claimed_until=now + LEASE))
+    db.session.commit()
 
 
 def _settle(token: str, now: datetime, sent: Sequence[Any], failed: Sequence[tuple[Any, str]],
