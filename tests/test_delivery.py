@@ -216,7 +216,11 @@ def test_a_slow_batch_keeps_its_lease(app, make, monkeypatch):
     import homeshare.notifications.providers as providers
 
     someone = make.sharer(make.scheme())
-    notify(app, [someone.id], count=3)
+    with app.app_context():
+        notifications.notify([notifications.Message(uuid.UUID(someone.id), "test", "Hi", "Body", f"slow:{n}")
+                              for n in range(3)], now=datetime.now(timezone.utc) - timedelta(seconds=1))
+        db.session.commit()
+        db.session.remove()
     monkeypatch.setattr(notifications, "LEASE", timedelta(seconds=0.2))
     leases = []
 
