@@ -55,8 +55,11 @@ def _agreed_tasks(match: Match) -> list[str]:
     return version.tasks
 
 
-def _check(match: Match, scheme: Scheme, values: Mapping[str, Any], *, replacing: HoursEntry | None) -> None:
-    """Every rule an entry's content must meet, with all the problems found at once."""
+def _check(match: Match, scheme: Scheme, values: Mapping[str, Any], *, entry_id: uuid.UUID) -> None:
+    """Every rule the content of entry ``entry_id`` must meet, with all the problems found at once.
+
+    The day's total leaves that entry out: it is being written (a retry of it may have
+    been stored a moment ago, where SQLite cannot lock the match) or replaced."""
     if match.state not in LOGGABLE or match.trial_started_on is None:
         raise Conflict("Hours can be logged once the match's trial has started.", kind="match-not-started")
     errors: dict[str, list[str]] = {}
@@ -72,9 +75,8 @@ def _check(match: Match, scheme: Scheme, values: Mapping[str, Any], *, replacing
     if values["task"] not in tasks:
         errors["task"] = [f"Not one of the agreement's tasks: {', '.join(tasks)}."]
     if "worked_on" not in errors:
-        same_day = [HoursEntry.match_id == match.id, HoursEntry.worked_on == day, HoursEntry.deleted_at.is_(None)]
-        if replacing is not None:
-            same_day.append(HoursEntry.id != replacing.id)
+        same_day = [HoursEntry.match_id == match.id, HoursEntry.worked_on == day, HoursEntry.deleted_at.is_(None),
+                    HoursEntry.id != entry_id]
         others = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(HoursEntry.minutes), 0)).where(*same_day))
         if others + values["minutes"] > MINUTES_IN_A_DAY:
             errors["minutes"] = [f"That would make more than 24 hours on {day.isoformat()} "
@@ -103,7 +105,7 @@ def put_entry(*, actor: Account, match: Match, scheme: Scheme, entry_id: uuid.UU
     existing = db.session.get(HoursEntry, entry_id, populate_existing=True)  # stored while we waited?
     if existing is not None:
         return _same_or_conflict(existing, match, content), False
-    _check(match, scheme, content, replacing=None)
+    _check(match, scheme, content, entry_id=entry_id)
     now = utcnow()
     entry = HoursEntry(id=entry_id, match_id=match.id, sharer_id=actor.id, week_start=week_start_of(content["worked_on"]),
                        status=EntryStatus.LOGGED, created_at=now, updated_at=now, **content)
@@ -140,7 +142,7 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
     if content == entry.content():
         db.session.commit()
         return entry
-    _check(match, scheme, content, replacing=entry)
+    _check(match, scheme, content, entry_id=entry.id)
     before = entry.content()
     for name, value in content.items():
         setattr(entry, name, value)
