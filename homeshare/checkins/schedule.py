@@ -8,7 +8,7 @@ from typing import Any, Iterator, Mapping
 from homeshare.checkins.models import CheckInKind
 
 
-def _plus_months(day: date, months: int) -> date:
+def plus_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
     for last in (31, 30, 29, 28):
@@ -36,10 +36,10 @@ def planned(start: date, trial_end: date, cadence: Mapping[str, Any], until: dat
     last = months[-1] if months else 0
     while True:
         next_month = last + cadence["review_every_months"]
-        if _plus_months(start, next_month) > until:
+        if plus_months(start, next_month) > until:
             break
         months.append(next_month)
         last = next_month
     for month in months:
-        if _plus_months(start, month) <= until:
-            yield CheckInKind.REVIEW, _plus_months(start, month)
+        if plus_months(start, month) <= until:
+            yield CheckInKind.REVIEW, plus_months(start, month)

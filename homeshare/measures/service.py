@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from homeshare.accounts.models import Account, Role
 from homeshare.agreements.models import AgreementVersion
 from homeshare.checkins.models import CheckIn, CheckInAnswer
-from homeshare.checkins.schedule import _plus_months as plus_months
+from homeshare.checkins.schedule import plus_months
 from homeshare.common.clock import local_today
 from homeshare.concerns.models import Concern
 from homeshare.extensions import db
