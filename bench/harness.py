@@ -72,3 +72,33 @@ def summary(times: list[float]) -> str:
     ordered = sorted(times)
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
     return f"median {statistics.median(ordered):7.1f} ms   p90 {p90:7.1f} ms   ({len(ordered)} runs)"
+
+
+def login(client, email: str, password: str) -> dict[str, str]:
+    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).json
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+def scheme_with_coordinator(slug: str):
+    """A scheme and its coordinator, ``coordinator@<slug>.example.org`` / ``a long password``."""
+    from homeshare.accounts import service as accounts
+    from homeshare.schemes import service as schemes
+
+    scheme = schemes.create_scheme(slug=slug, name=slug.title())
+    accounts.create_coordinator(scheme=scheme, email=f"coordinator@{slug}.example.org", password="a long password")
+    return scheme
+
+
+def database_arguments(parser, default: str = "both") -> None:
+    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default=default)
+
+
+def databases(choice: str) -> list[str]:
+    """Print the run's heading and name the databases to run on."""
+    import logging
+    import platform
+    from datetime import datetime, timezone
+
+    logging.getLogger("homeshare").setLevel(logging.WARNING)
+    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}")
+    return ["sqlite", "postgresql"] if choice == "both" else [choice]

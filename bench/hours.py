@@ -8,8 +8,6 @@ aggregate SQL, on SQLite and PostgreSQL, through the HTTP API.
 from __future__ import annotations
 
 import argparse
-import logging
-import platform
 import random
 import tempfile
 import uuid
@@ -17,8 +15,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, fresh_database, summary, timed
-from bench.matching import _login, _scheme_with_coordinator
+from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
 from bench.population import seed_people
 from homeshare.agreements.models import AgreementVersion
 from homeshare.extensions import db
@@ -65,7 +62,7 @@ def run(kind: str, matches: int, runs: int) -> None:
         app = bench_app(url, instance)
         client = app.test_client()
         with app.app_context():
-            scheme = _scheme_with_coordinator("hours")
+            scheme = scheme_with_coordinator("hours")
             people = seed_people(scheme, householders=matches, sharers=matches, seed=3)
             match_ids = seed_matches(scheme, people, random.Random(5))
             scheme_id = scheme.id
@@ -74,7 +71,7 @@ def run(kind: str, matches: int, runs: int) -> None:
                 db.session.execute(sa.text("ANALYZE"))
                 db.session.commit()
             db.session.remove()
-        headers = _login(client, "coordinator@hours.example.org", "a long password")
+        headers = login(client, "coordinator@hours.example.org", "a long password")
         today = date.today()
         first = (week_start_of(today) - timedelta(weeks=WEEKS)).isoformat()
         csv_url = f"/api/v1/schemes/{scheme_id}/hours/weeks.csv?from={first}&to={today.isoformat()}"
@@ -94,13 +91,11 @@ def run(kind: str, matches: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    database_arguments(parser)
     parser.add_argument("--matches", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    logging.getLogger("homeshare").setLevel(logging.WARNING)
-    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}")
-    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    for kind in databases(args.database):
         run(kind, args.matches, args.runs)
 
 

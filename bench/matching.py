@@ -8,29 +8,15 @@ best pairing of a 1,000 x 1,000 pool, through the HTTP API on SQLite and Postgre
 from __future__ import annotations
 
 import argparse
-import logging
-import platform
 import resource
 import tempfile
 import tracemalloc
-from datetime import datetime, timezone
 
-from bench.harness import bench_app, fresh_database, summary, timed
+from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
 from bench.population import DISTRICTS_CSV, seed_people
-from homeshare.accounts import service as accounts
 from homeshare.extensions import db
-from homeshare.schemes import service as schemes
 
 
-def _login(client, email: str, password: str) -> dict[str, str]:
-    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": password}).json
-    return {"Authorization": f"Bearer {tokens['access_token']}"}
-
-
-def _scheme_with_coordinator(slug: str):
-    scheme = schemes.create_scheme(slug=slug, name=slug.title())
-    accounts.create_coordinator(scheme=scheme, email=f"coordinator@{slug}.example.org", password="a long password")
-    return scheme
 
 
 def run(kind: str, sharers: int, pool: int, runs: int) -> None:
@@ -38,11 +24,11 @@ def run(kind: str, sharers: int, pool: int, runs: int) -> None:
         app = bench_app(url, instance)
         client = app.test_client()
         with app.app_context():
-            scheme = _scheme_with_coordinator("ranking")
+            scheme = scheme_with_coordinator("ranking")
             people = seed_people(scheme, householders=1, sharers=sharers)
             householder_id = people["householder"][0]
             db.session.remove()
-        headers = _login(client, "coordinator@ranking.example.org", "a long password")
+        headers = login(client, "coordinator@ranking.example.org", "a long password")
         url_ = f"/api/v1/people/{householder_id}/candidates?per_page=20"
         first = client.get(url_, headers=headers)
         assert first.status_code == 200, first.json
@@ -51,11 +37,11 @@ def run(kind: str, sharers: int, pool: int, runs: int) -> None:
               f"{first.json['pagination']['total']} pass the hard filters")
 
         with app.app_context():
-            scheme = _scheme_with_coordinator("pool")
+            scheme = scheme_with_coordinator("pool")
             seed_people(scheme, householders=pool, sharers=pool, seed=11)
             scheme_id = scheme.id
             db.session.remove()
-        headers = _login(client, "coordinator@pool.example.org", "a long password")
+        headers = login(client, "coordinator@pool.example.org", "a long password")
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         tracemalloc.start()
         times = timed(lambda: client.get(f"/api/v1/schemes/{scheme_id}/pool-suggestion", headers=headers), 3)
@@ -70,15 +56,14 @@ def run(kind: str, sharers: int, pool: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    database_arguments(parser)
     parser.add_argument("--sharers", type=int, default=10_000)
     parser.add_argument("--pool", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
-    logging.getLogger("homeshare").setLevel(logging.WARNING)
-    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}, "
-          f"districts: {'shared/data' if DISTRICTS_CSV.exists() else 'synthetic'}")
-    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    kinds = databases(args.database)
+    print(f"# districts: {'shared/data' if DISTRICTS_CSV.exists() else 'synthetic'}")
+    for kind in kinds:
         run(kind, args.sharers, args.pool, args.runs)
 
 

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
-import platform
 import random
 import tempfile
 import uuid
@@ -15,8 +13,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, fresh_database, summary, timed
-from bench.matching import _login, _scheme_with_coordinator
+from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
 from bench.population import seed_people
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
@@ -93,7 +90,7 @@ def run(kind: str, people: int, runs: int) -> None:
         app = bench_app(url, instance)
         client = app.test_client()
         with app.app_context():
-            scheme = _scheme_with_coordinator("measures")
+            scheme = scheme_with_coordinator("measures")
             ids = seed_people(scheme, householders=people // 2, sharers=people // 2, seed=13)
             sizes = seed_history(scheme, ids, random.Random(17))
             scheme_id = scheme.id
@@ -101,7 +98,7 @@ def run(kind: str, people: int, runs: int) -> None:
                 db.session.execute(sa.text("ANALYZE"))
                 db.session.commit()
             db.session.remove()
-        headers = _login(client, "coordinator@measures.example.org", "a long password")
+        headers = login(client, "coordinator@measures.example.org", "a long password")
         today = date.today()
         url_ = (f"/api/v1/schemes/{scheme_id}/measures?from={(today - timedelta(days=365 * YEARS)).isoformat()}"
                 f"&to={today.isoformat()}")
@@ -113,13 +110,11 @@ def run(kind: str, people: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="both")
+    database_arguments(parser)
     parser.add_argument("--people", type=int, default=5_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    logging.getLogger("homeshare").setLevel(logging.WARNING)
-    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}")
-    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    for kind in databases(args.database):
         run(kind, args.people, args.runs)
 
 

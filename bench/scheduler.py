@@ -11,8 +11,6 @@ A tick creates them (notifications and their deliveries) and delivers them (``lo
 from __future__ import annotations
 
 import argparse
-import logging
-import platform
 import tempfile
 import threading
 import time
@@ -22,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, fresh_database
+from bench.harness import bench_app, database_arguments, databases, fresh_database
 from homeshare.accounts.models import Account, Role
 from homeshare.checkins.models import CheckIn, CheckInKind
 from homeshare.extensions import db
@@ -115,12 +113,10 @@ def run(kind: str, checkins: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database", choices=["sqlite", "postgresql", "both"], default="postgresql")
+    database_arguments(parser, default="postgresql")
     parser.add_argument("--checkins", type=int, default=50_000, help="due check-ins (two reminders each)")
     args = parser.parse_args()
-    logging.getLogger("homeshare").setLevel(logging.WARNING)
-    print(f"# {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, Python {platform.python_version()}")
-    for kind in (["sqlite", "postgresql"] if args.database == "both" else [args.database]):
+    for kind in databases(args.database):
         run(kind, args.checkins)
 
 
