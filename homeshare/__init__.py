@@ -43,9 +43,11 @@ def _json(value: Any) -> str:
 
 
 def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
-    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json}
+    # hide_parameters: database errors never carry the values of a statement (personal
+    # data) into messages and logs.
+    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json, "hide_parameters": True}
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        engine_options = {"connect_args": {"timeout": 15}, "json_serializer": _json}
+        engine_options = {"connect_args": {"timeout": 15}, "json_serializer": _json, "hide_parameters": True}
     return {
         "TESTING": settings["HOMESHARE_ENV"] == "testing",
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
@@ -118,9 +120,14 @@ def register_error_handlers(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
     from homeshare.common.requests import register_request_hooks as register
 
     register(app)
+    proxies = app.config["HOMESHARE_TRUSTED_PROXIES"]
+    if proxies:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_blueprints(app: Flask) -> None:

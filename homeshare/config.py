@@ -26,6 +26,14 @@ def _int(value: str) -> int:
     return int(value)
 
 
+def _limits(value: str) -> str:
+    """A flask-limiter limit string such as ``20 per minute; 200 per hour``."""
+    import limits
+
+    limits.parse_many(value)  # ValueError when malformed
+    return value
+
+
 def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
@@ -62,6 +70,22 @@ SETTINGS: tuple[Setting, ...] = (
             "argon2id memory per hash, in KiB (64 MiB: RFC 9106's second recommended option)."),
     Setting("HOMESHARE_PASSWORD_PARALLELISM", "HOMESHARE_PASSWORD_PARALLELISM", 4, _int,
             "argon2id lanes."),
+    Setting("HOMESHARE_RATELIMIT_STORAGE_URI", "HOMESHARE_RATELIMIT_STORAGE_URI", "memory://", str,
+            "Where sign-in and registration attempts are counted: `memory://` (one process) or "
+            "`redis://host:6379/0` (shared by every process; needed with more than one)."),
+    Setting("HOMESHARE_LOGIN_RATE_LIMIT", "HOMESHARE_LOGIN_RATE_LIMIT", "20 per minute; 200 per hour", _limits,
+            "Sign-in attempts allowed per client address."),
+    Setting("HOMESHARE_REGISTER_RATE_LIMIT", "HOMESHARE_REGISTER_RATE_LIMIT", "10 per hour", _limits,
+            "Registrations allowed per client address."),
+    Setting("HOMESHARE_ACCOUNT_RATE_LIMIT", "HOMESHARE_ACCOUNT_RATE_LIMIT", "10 per minute", _limits,
+            "Sign-in attempts, and registrations, allowed per email."),
+    Setting("HOMESHARE_LOCKOUT_FAILURES", "HOMESHARE_LOCKOUT_FAILURES", 5, _int,
+            "Failed sign-ins for one email that lock its sign-in ..."),
+    Setting("HOMESHARE_LOCKOUT_MINUTES", "HOMESHARE_LOCKOUT_MINUTES", 15, _int,
+            "... when they fall within this many minutes; sign-in opens again once the oldest is this old."),
+    Setting("HOMESHARE_TRUSTED_PROXIES", "HOMESHARE_TRUSTED_PROXIES", 0, _int,
+            "Number of reverse proxies in front of the app whose `X-Forwarded-For` / `X-Forwarded-Proto` "
+            "are trusted to give the client's address (0: use the connection's address)."),
     Setting("HOMESHARE_SMTP_URL", "HOMESHARE_SMTP_URL", None, str,
             "`smtp://[user:password@]host:port` to send notifications by email (off when unset)."),
     Setting("HOMESHARE_MAIL_FROM", "HOMESHARE_MAIL_FROM", "Homeshare <no-reply@homeshare.invalid>", str,

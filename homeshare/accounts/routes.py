@@ -36,7 +36,7 @@ class Register(MethodView):
     @auth.arguments(RegisterSchema)
     @auth.response(201, AccountSchema, description="The account was created.")
     @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True)
-    @documents_errors(409)
+    @documents_errors(409, 429)
     def post(self, data):
         """Register as a householder or a sharer of a scheme
 
@@ -53,11 +53,13 @@ class Register(MethodView):
 class Login(MethodView):
     @auth.arguments(LoginSchema)
     @auth.response(200, TokenPairSchema)
-    @documents_errors(401)
+    @documents_errors(401, 429)
     def post(self, data):
         """Sign in with email and password
 
-        Starts a session: an access token (minutes) and a refresh token (days).
+        Starts a session: an access token (minutes) and a refresh token (days). Attempts
+        are limited per client address and per email (429 with `Retry-After`), and after
+        repeated failures sign-in for that email is locked for a while.
         """
         return service.log_in(email=data["email"], password=data["password"])
 

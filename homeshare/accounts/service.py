@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
-from homeshare.accounts import passwords
+from homeshare.accounts import passwords, throttling
 from homeshare.accounts.emails import normalise_email
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, AuthSession, Role
 from homeshare.accounts.tokens import issue_tokens
@@ -140,10 +140,13 @@ def _start_session(account: Account) -> dict[str, Any]:
 def log_in(*, email: str, password: str) -> dict[str, Any]:
     """Tokens for a new session. Unknown email, wrong password and a deactivated account
     all get the same answer after the same work, so the answer reveals nothing."""
+    throttling.ensure_not_locked_out(email)
     account = find_by_email(email)
     valid = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not valid or not account.is_active:
+        throttling.record_failure(email)
         raise Unauthorized(INVALID_CREDENTIALS, kind="invalid-credentials")
+    throttling.clear_failures(email)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = passwords.hash_password(password)
     account.last_login_at = utcnow()
@@ -234,4 +237,5 @@ def reset_access(account: Account) -> str:
     account.password_changed_at = utcnow()
     _revoke_sessions(AuthSession.account_id == account.id, "access-reset")
     db.session.commit()
+    throttling.clear_failures(account.email)
     return temporary

@@ -1,0 +1,141 @@
+"""Throttling sign-in and registration, and locking sign-in after repeated failures.
+
+flask-limiter counts requests in the storage named by ``HOMESHARE_RATELIMIT_STORAGE_URI``:
+the process's memory by default (enough for one process), Redis when several processes
+must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
+
+- **throttles**, by flask-limiter on the views: attempts per client address, and per
+  account (the email in the body, whether or not such an account exists);
+- **lockout**: after ``HOMESHARE_LOCKOUT_FAILURES`` failed sign-ins for one email within
+  ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for that email is refused, even with the right
+  password, until the oldest failure is that old. A successful sign-in or an access
+  reset by a coordinator clears the failures.
+
+Both answer 429 in the error shape with ``Retry-After``. Emails never reach the storage:
+keys hold a keyed hash of them. When the storage does not answer, requests go through
+(with an error in the log) rather than locking everyone out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import math
+import time
+
+import limits
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
+
+from homeshare.errors import ApiError
+
+log = logging.getLogger("homeshare.throttling")
+
+EXTENSION_KEY = "homeshare.limiter"
+LOCKOUT_NAMESPACE = "sign-in-failures"
+# The views throttled, with the setting holding their per-address limit.
+THROTTLED_VIEWS = {
+    "auth.Login": "HOMESHARE_LOGIN_RATE_LIMIT",
+    "auth.Register": "HOMESHARE_REGISTER_RATE_LIMIT",
+}
+
+
+class TooManyAttempts(ApiError):
+    status = 429
+    kind = "sign-in-locked"
+
+    def __init__(self, retry_after: int):
+        super().__init__(
+            "Too many failed sign-ins for this email. Wait before trying again, "
+            "or ask your coordinator to reset your access.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def client_address() -> str:
+    """The client's address (made trustworthy behind proxies by ``HOMESHARE_TRUSTED_PROXIES``)."""
+    return request.remote_addr or "unknown"
+
+
+def _email_in_body() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return _account_key(email if isinstance(email, str) else "")
+
+
+def _account_key(email: str) -> str:
+    """A keyed hash of the normalised email: counts per account without storing emails."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(secret, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    return "account:" + digest[:32]
+
+
+def init_throttling(app: Flask) -> None:
+    """Make the app's limiter and put its limits on the sign-in and registration views.
+
+    Call after the blueprints are registered. Each app has its own limiter (and so its
+    own storage connection), like its own ``Api``.
+    """
+    limiter = Limiter(
+        key_func=client_address,
+        app=app,
+        storage_uri=app.config["HOMESHARE_RATELIMIT_STORAGE_URI"],
+        strategy="moving-window",
+        key_prefix="homeshare",
+        headers_enabled=True,
+        swallow_errors=True,
+        enabled=app.config.get("RATELIMIT_ENABLED", True),
+    )
+    app.extensions[EXTENSION_KEY] = limiter
+    per_account = app.config["HOMESHARE_ACCOUNT_RATE_LIMIT"]
+    for endpoint, setting in THROTTLED_VIEWS.items():
+        view = app.view_functions[endpoint]
+        view = limiter.limit(app.config[setting], key_func=client_address)(view)
+        view = limiter.limit(per_account, key_func=_email_in_body, scope=endpoint)(view)
+        app.view_functions[endpoint] = view
+
+
+def _lockout() -> tuple[Limiter, limits.RateLimitItem]:
+    config = current_app.config
+    item = limits.RateLimitItemPerMinute(config["HOMESHARE_LOCKOUT_FAILURES"], config["HOMESHARE_LOCKOUT_MINUTES"])
+    return current_app.extensions[EXTENSION_KEY], item
+
+
+def _identifiers(email: str) -> tuple[str, str, str]:
+    return ("homeshare", LOCKOUT_NAMESPACE, _account_key(email))
+
+
+def ensure_not_locked_out(email: str) -> None:
+    """Refuse (429) a sign-in for an email that failed too often lately."""
+    limiter, item = _lockout()
+    if not limiter.enabled:
+        return
+    try:
+        if limiter.limiter.test(item, *_identifiers(email)):
+            return
+        stats = limiter.limiter.get_window_stats(item, *_identifiers(email))
+    except Exception:  # the storage is down: do not lock everyone out
+        log.exception("rate-limit storage unavailable; sign-in lockout not checked")
+        return
+    raise TooManyAttempts(retry_after=max(1, math.ceil(stats.reset_time - time.time())))
+
+
+def record_failure(email: str) -> None:
+    limiter, item = _lockout()
+    if not limiter.enabled:
+        return
+    try:
+        limiter.limiter.hit(item, *_identifiers(email))
+    except Exception:
+        log.exception("rate-limit storage unavailable; failed sign-in not counted")
+
+
+def clear_failures(email: str) -> None:
+    limiter, item = _lockout()
+    if not limiter.enabled:
+        return
+    try:
+        limiter.limiter.clear(item, *_identifiers(email))
+    except Exception:
+        log.exception("rate-limit storage unavailable; sign-in failures not cleared")
