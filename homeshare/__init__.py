@@ -33,6 +33,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_blueprints(app)
+    register_throttling(app)
     register_commands(app)
     return app
 
@@ -151,6 +152,12 @@ def register_blueprints(app: Flask) -> None:
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
                       notifications, concerns, audit, privacy, console, measures):
         api.register_blueprint(blueprint)
+
+
+def register_throttling(app: Flask) -> None:
+    from homeshare.accounts.throttling import init_throttling
+
+    init_throttling(app)
 
 
 def register_commands(app: Flask) -> None:

@@ -98,6 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Wait before the first retry; each later retry waits twice as long."),
     Setting("HOMESHARE_LOG_LEVEL", "HOMESHARE_LOG_LEVEL", "INFO", str,
             "Python log level of the `homeshare` loggers."),
+    Setting("HOMESHARE_LOG_FORMAT", "HOMESHARE_LOG_FORMAT", None, str,
+            "`json` (one object a line, for log collectors) or `text`. Default: `json` in production, "
+            "`text` otherwise."),
     Setting("HOMESHARE_INSTANCE_PATH", "HOMESHARE_INSTANCE_PATH", None, str,
             "Folder for the SQLite database and generated secret. Default: `instance/` in the project."),
 )
@@ -138,6 +141,11 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'homeshare.db'}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
 
+    log_format = config.get("HOMESHARE_LOG_FORMAT") or ("json" if env == "production" else "text")
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"HOMESHARE_LOG_FORMAT must be json or text, not {log_format!r}")
+    config["HOMESHARE_LOG_FORMAT"] = log_format
+
     secret = config.get("SECRET_KEY")
     if env == "production":
         if not secret or len(secret) < MIN_SECRET_LENGTH:
@@ -146,6 +154,11 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
                 f"{MIN_SECRET_LENGTH} characters (for example: python -c "
                 "'import secrets; print(secrets.token_urlsafe(48))')"
             )
+        if _looks_weak(secret):
+            raise ConfigError(
+                "HOMESHARE_SECRET_KEY looks like a placeholder, not a random secret: generate one "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("HOMESHARE_ENV=production needs HOMESHARE_DATABASE_URL (PostgreSQL)")
     elif not secret:
@@ -153,6 +166,17 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     elif len(secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"HOMESHARE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
     return config
+
+
+PLACEHOLDER_WORDS = ("change", "secret", "password", "example", "default", "homeshare")
+MIN_DISTINCT_SECRET_CHARACTERS = 10
+
+
+def _looks_weak(secret: str) -> bool:
+    """A placeholder or a repeated pattern rather than a random key (random keys of 32 or
+    more characters, hexadecimal included, have far more than 10 different characters)."""
+    lowered = secret.lower()
+    return len(set(secret)) < MIN_DISTINCT_SECRET_CHARACTERS or any(word in lowered for word in PLACEHOLDER_WORDS)
 
 
 def _local_secret(instance_path: Path) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import stat
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 from homeshare import create_app
 from homeshare.config import SETTINGS, ConfigError, load_config
+
+REAL_SECRET = secrets.token_urlsafe(48)
 
 
 def test_environment_variables_are_read():
@@ -48,6 +51,9 @@ def test_embedded_default_generates_and_keeps_a_private_secret(tmp_path, monkeyp
     [
         ({"SECRET_KEY": None}, "HOMESHARE_SECRET_KEY"),
         ({"SECRET_KEY": "too-short"}, "HOMESHARE_SECRET_KEY"),
+        ({"SECRET_KEY": "s" * 48}, "placeholder"),
+        ({"SECRET_KEY": "change-me-change-me-change-me-change-me"}, "placeholder"),
+        ({"SECRET_KEY": "my-homeshare-production-" + secrets.token_hex(8)}, "placeholder"),
         ({"SQLALCHEMY_DATABASE_URI": None}, "HOMESHARE_DATABASE_URL"),
     ],
 )
@@ -55,7 +61,7 @@ def test_production_refuses_to_start_without_real_settings(tmp_path, overrides, 
     config = {
         "HOMESHARE_ENV": "production",
         "HOMESHARE_INSTANCE_PATH": str(tmp_path),
-        "SECRET_KEY": "s" * 48,
+        "SECRET_KEY": REAL_SECRET,
         "SQLALCHEMY_DATABASE_URI": "postgresql://u@db/homeshare",
     }
     config.update(overrides)
@@ -67,7 +73,7 @@ def test_production_refuses_to_start_without_real_settings(tmp_path, overrides, 
 def test_production_starts_with_real_settings(tmp_path):
     app = create_app({
         "HOMESHARE_ENV": "production", "HOMESHARE_INSTANCE_PATH": str(tmp_path),
-        "SECRET_KEY": "s" * 48, "SQLALCHEMY_DATABASE_URI": "postgresql://u@db/homeshare",
+        "SECRET_KEY": REAL_SECRET, "SQLALCHEMY_DATABASE_URI": "postgresql://u@db/homeshare",
     })
     assert app.config["TESTING"] is False
 

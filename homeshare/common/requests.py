@@ -1,13 +1,14 @@
-"""Per-request plumbing: request ids, JSON-only bodies, access log lines."""
+"""Per-request plumbing: request ids, JSON-only bodies, security headers, access log lines."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
 import uuid
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 
 from homeshare.errors import problem_response
 
@@ -16,6 +17,24 @@ _CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 access_log = logging.getLogger("homeshare.access")
+
+# The API answers JSON that no browser should render, frame or run: nothing may load.
+API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# The interactive docs page loads Swagger UI from its CDN (OPENAPI_SWAGGER_UI_URL).
+DOCS_CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; img-src data: https://cdn.jsdelivr.net; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Resource-Policy": "same-site",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+}
+# Production runs behind HTTPS only; browsers remember to use it for a year.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
 def _assign_request_id() -> None:
@@ -42,18 +61,28 @@ def _finish(response: Response) -> Response:
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    _add_security_headers(response)
     started = g.get("request_started")
     if started is not None:
+        duration_ms = round((time.perf_counter() - started) * 1000, 1)
         access_log.info(
-            "%s %s %s %.1fms",
-            request.method,
-            request.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
+            "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms,
+            extra={"method": request.method, "path": request.path, "status": response.status_code,
+                   "duration_ms": duration_ms},
         )
     return response
+
+
+def _add_security_headers(response: Response) -> None:
+    headers = response.headers
+    headers.setdefault("Cache-Control", "no-store")
+    for name, value in SECURITY_HEADERS.items():
+        headers.setdefault(name, value)
+    config = current_app.config
+    docs = request.path == f"{config['OPENAPI_URL_PREFIX']}/{config['OPENAPI_SWAGGER_UI_PATH']}"
+    headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if docs else API_CONTENT_SECURITY_POLICY)
+    if config["HOMESHARE_ENV"] == "production":
+        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
 
 
 def register_request_hooks(app: Flask) -> None:
@@ -73,14 +102,45 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log collectors: time, level, logger, request id and
+    message, the access log's fields, and the traceback of an error."""
+
+    ACCESS_FIELDS = ("method", "path", "status", "duration_ms")
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
+            "level": record.levelname,
+            "logger": record.name,
+            "request_id": getattr(record, "request_id", "-"),
+            "message": record.getMessage(),
+        }
+        for field in self.ACCESS_FIELDS:
+            if hasattr(record, field):
+                entry[field] = getattr(record, field)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+
+
+def log_formatter(kind: str) -> logging.Formatter:
+    if kind == "json":
+        formatter: logging.Formatter = JsonFormatter()
+        formatter.converter = time.gmtime
+        return formatter
+    return logging.Formatter(TEXT_FORMAT)
+
+
 def configure_logging(app: Flask) -> None:
     logger = logging.getLogger("homeshare")
     logger.setLevel(app.config["HOMESHARE_LOG_LEVEL"].upper())
     if not any(getattr(h, "_homeshare", False) for h in logger.handlers):
         handler = logging.StreamHandler()
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
-        )
+        handler.setFormatter(log_formatter(app.config["HOMESHARE_LOG_FORMAT"]))
         handler.addFilter(RequestIdFilter())
         handler._homeshare = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
