@@ -1,0 +1,45 @@
+"""gunicorn settings for production: ``gunicorn wsgi:app`` (read from this file by default).
+
+Environment: ``HOMESHARE_BIND`` (default ``0.0.0.0:8000``), ``WEB_CONCURRENCY`` (worker
+processes; default one per CPU core) and ``HOMESHARE_THREADS`` (threads per worker,
+default 4). The app's own settings are the ``HOMESHARE_*`` variables in the README.
+"""
+
+import os
+
+bind = os.environ.get("HOMESHARE_BIND", "0.0.0.0:8000")
+# Requests spend most of their time waiting on PostgreSQL; threads let a worker serve
+# others meanwhile, and one process per core uses every core despite the interpreter lock.
+workers = int(os.environ.get("WEB_CONCURRENCY") or os.cpu_count() or 2)
+worker_class = "gthread"
+threads = int(os.environ.get("HOMESHARE_THREADS", "4"))
+
+# Load the app once in the master so that workers share its memory, then give each
+# worker its own database connections (a connection must never cross a fork).
+preload_app = True
+
+# A stuck worker is replaced; SIGTERM lets requests in flight finish first.
+timeout = 30
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then, so that slow growth of memory cannot accumulate.
+max_requests = 10000
+max_requests_jitter = 1000
+
+# The app writes its own access lines (with request ids, without query strings, which
+# could hold personal data), so gunicorn's own access log stays off.
+accesslog = None
+errorlog = "-"
+
+# Refuse oversized request lines and headers early (the app limits bodies itself).
+limit_request_line = 4094
+limit_request_fields = 60
+limit_request_field_size = 8190
+
+
+def post_fork(server, worker):
+    import wsgi
+    from homeshare.extensions import db
+
+    with wsgi.app.app_context():
+        db.engine.dispose(close=False)
