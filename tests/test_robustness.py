@@ -289,3 +289,53 @@ def test_identical_answers_devices_and_entries_arriving_together(app, client, ma
                                                   json={"worked_on": "2027-03-30", "minutes": 720,
                                                         "task": "cooking"}).status_code, 4)
     assert entries[201] == 1 and entries[201] + entries[200] == 4
+
+
+def test_a_retrying_phone_s_burst_of_the_same_write_leaves_one_effect(app, client, make, clock):
+    """Accepting a proposal, answering a check-in, accepting the agreement and logging
+    hours, each sent six times at once by a phone that retries: every copy succeeds and
+    one effect is stored."""
+    from datetime import datetime, timezone
+
+    clock.set(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme())
+    desk.to_proposed()
+    accepts = burst(lambda: app.test_client().post(
+        f"/api/v1/matches/{desk.match_id}/response", headers=desk.householder.headers,
+        json={"decision": "accept"}).status_code)
+    assert set(accepts) == {200}
+    events = [e["action"] for e in desk.detail()["events"]]
+    assert events.count("accept") == 1, events
+
+    desk.respond(desk.sharer)
+    desk.ok("introduction", body={"meeting_at": "2027-02-21T14:00:00+00:00", "place": "Library"})
+    desk.ok("trial", body={"start_on": "2027-02-22"})
+    clock.set(datetime(2027, 2, 26, 12, 0, tzinfo=timezone.utc))
+    checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+    low = {"wellbeing": 2, "match_going": 4, "help_happening": True, "comments": "Feeling low."}
+    answers = burst(lambda: app.test_client().put(
+        f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,
+        json=low).status_code)
+    assert set(answers) == {200}
+    stored = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
+    assert [a["side"] for a in stored["answers"]] == ["sharer"]
+    alerts = [n for n in client.get("/api/v1/me/notifications", headers=desk.coordinator.headers).json["items"]
+              if n["kind"] == "checkin_alert"]
+    assert len(alerts) == 1
+
+    desk.agree({**TERMS, "start_on": "2027-02-22", "trial_ends_on": "2027-03-22"})
+    for session in (desk.householder, desk.sharer):
+        accepted = burst(lambda: app.test_client().post(
+            f"/api/v1/matches/{desk.match_id}/agreement/acceptance", headers=session.headers,
+            json={"version": 1}).status_code)
+        assert set(accepted) == {200}
+    trail = client.get(f"/api/v1/schemes/{desk.scheme.id}/audit", headers=desk.coordinator.headers,
+                       query_string={"action": "agreement.version_accepted"}).json
+    assert sorted(e["after"]["side"] for e in trail["items"]) == ["householder", "sharer"]
+    entry = str(uuid.uuid4())
+    logged = burst(lambda: app.test_client().put(
+        f"/api/v1/matches/{desk.match_id}/hours/{entry}", headers=desk.sharer.headers,
+        json={"worked_on": "2027-02-25", "minutes": 90, "task": "cooking"}).status_code)
+    assert logged[201] == 1 and logged[201] + logged[200] == 6
+    hours = client.get(f"/api/v1/matches/{desk.match_id}/hours", headers=desk.coordinator.headers).json
+    assert [item["id"] for item in hours["items"]] == [entry]

@@ -115,9 +115,16 @@ def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement
         )
     column = f"{side}_accepted_at"
     if getattr(current, column) is None:
-        setattr(current, column, utcnow())
-        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_accepted",
-                     target_type="match", target_id=match.id, after={"version": number, "side": side})
+        # Conditional, so that the same acceptance arriving twice at once is recorded once.
+        accepted = db.session.execute(
+            sa.update(AgreementVersion)
+            .where(AgreementVersion.id == current.id, getattr(AgreementVersion, column).is_(None))
+            .values({column: utcnow()})
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if accepted:
+            audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_accepted",
+                         target_type="match", target_id=match.id, after={"version": number, "side": side})
         db.session.commit()
     return agreement
 

@@ -114,10 +114,18 @@ def _scheme_of_target(session, view_args) -> uuid.UUID | None:
     return None
 
 
+def _forget_rolled_back_events(session, previous_transaction) -> None:
+    """A rollback took this request's audit event with it: a retried write records its own."""
+    if has_request_context() and previous_transaction.parent is None:
+        g.pop("audit_written", None)
+
+
 def register_audit_hooks() -> None:
     """Audit every committed write a coordinator or admin makes (once per request)."""
     if not sa.event.contains(Session, "before_commit", _audit_staff_write):
         sa.event.listen(Session, "before_commit", _audit_staff_write)
+    if not sa.event.contains(Session, "after_soft_rollback", _forget_rolled_back_events):
+        sa.event.listen(Session, "after_soft_rollback", _forget_rolled_back_events)
 
 
 def trail(*, scheme_id: uuid.UUID, actor_id=None, action=None, target_type=None, target_id=None,

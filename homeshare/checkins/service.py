@@ -96,7 +96,17 @@ def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values:
     for name, value in values.items():
         setattr(record, name, value)
     record.answered_at = utcnow()
-    db.session.add(record)
+    try:
+        db.session.add(record)
+        _alert_if_worrying(scheme, match, checkin, side, record)
+        db.session.commit()
+    except IntegrityError:  # this side's answer arrived twice at once: apply it to the stored one
+        db.session.rollback()
+        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values)
+    return record
+
+
+def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str, record: CheckInAnswer) -> None:
     low = scheme.effective_settings["checkin_low_score"]
     if record.wellbeing <= low or record.match_going <= low or record.something_wrong:
         worries = [f"scored wellbeing {record.wellbeing} and the match {record.match_going} out of 5"]
@@ -109,12 +119,6 @@ def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values:
             dedupe_key=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
                        f"{record.something_wrong}:{coordinator}",
         ) for coordinator in coordinators_of(match.scheme_id))
-    try:
-        db.session.commit()
-    except IntegrityError:  # this side's answer arrived twice at once: apply it to the stored one
-        db.session.rollback()
-        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values)
-    return record
 
 
 def record_contact(*, actor: Account, match: Match, checkin: CheckIn, kind: str, at: datetime, notes: str | None) -> CheckIn:

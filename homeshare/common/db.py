@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import enum
+import functools
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,3 +65,33 @@ def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
 
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=list(unique))
+
+
+def retry_on_concurrent_change(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a view again, up to twice, when its write lost a race on a version column.
+
+    For commands that carry no precondition of the client's (no ``If-Match``): the view
+    reads the record afresh and re-applies the command to what is there now, so a repeat
+    of a step that just landed finds it done (and answers as for a repeat), and a step
+    that does not fit any more gets its proper answer. Writes guarded by the client's
+    ``If-Match`` must not use this: there, losing the race is the answer (409).
+    """
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from homeshare.extensions import db
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for attempt in range(CONCURRENT_CHANGE_ATTEMPTS):
+            try:
+                return view(*args, **kwargs)
+            except StaleDataError:
+                db.session.rollback()
+                if attempt == CONCURRENT_CHANGE_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+CONCURRENT_CHANGE_ATTEMPTS = 3

@@ -15,6 +15,7 @@ from homeshare.accounts.service import get_account
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
+from homeshare.common.db import retry_on_concurrent_change
 from homeshare.matching.access import match_for
 from homeshare.matching.schemas import (
     EndSchema,
@@ -130,6 +131,7 @@ class MatchResponse(MethodView):
     @blp.arguments(ResponseSchema)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, data, match_id: uuid.UUID):
         """Accept or decline a proposed match (its householder or sharer)"""
         match, _ = match_for(match_id, "householder", "sharer")
@@ -145,6 +147,7 @@ class MatchIntroduction(MethodView):
     @blp.arguments(IntroductionSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, data, match_id: uuid.UUID):
         """Record the introduction meeting, once both sides have accepted"""
         match, _ = match_for(match_id, "coordinator")
@@ -159,6 +162,7 @@ class MatchTrial(MethodView):
     @blp.arguments(TrialSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, data, match_id: uuid.UUID):
         """Start the trial; it lasts the scheme's trial length"""
         match, _ = match_for(match_id, "coordinator")
@@ -172,6 +176,7 @@ class MatchActivation(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, match_id: uuid.UUID):
         """Confirm the trial went well: the match becomes active
 
@@ -188,6 +193,7 @@ class MatchEnding(MethodView):
     @blp.arguments(EndSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, data, match_id: uuid.UUID):
         """End a match in its trial or once active: who ended it, why, the notice and the last day"""
         match, _ = match_for(match_id, "coordinator")
@@ -202,6 +208,7 @@ class MatchWithdrawal(MethodView):
     @blp.arguments(WithdrawSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
+    @retry_on_concurrent_change
     def post(self, data, match_id: uuid.UUID):
         """Withdraw a proposal or an introduction"""
         match, _ = match_for(match_id, "coordinator")
