@@ -4,6 +4,11 @@
 still live, and (when roles are given) one of those roles. Object checks are plain
 functions that raise ``NotFound`` for anything outside the caller's reach, so the API
 never confirms that another scheme's records exist.
+
+``requires`` also runs the object check of every object the path names (``scheme_id``,
+``account_id``, ``person_id``, ``match_id``, ``concern_id``) before the view reads the
+request's body or query string: a caller outside their reach gets 404 whatever they send,
+never a validation error about a request they may not make at all.
 """
 
 from __future__ import annotations
@@ -16,8 +21,10 @@ from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
 from homeshare.audit.service import staff_write
+from homeshare.concerns.models import Concern
 from homeshare.errors import Forbidden, NotFound
-from homeshare.extensions import documents_bearer_auth, documents_errors
+from homeshare.extensions import db, documents_bearer_auth, documents_errors
+from homeshare.matching.models import Match
 
 
 STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
@@ -35,6 +42,7 @@ def requires(*roles: Role, refresh: bool = False):
             verify_jwt_in_request(refresh=refresh)
             if roles and current_user.role not in roles:
                 raise Forbidden("Your role does not allow this.")
+            ensure_path_reach(current_user, kwargs)
             if current_user.role in STAFF_ROLES:
                 staff_write(current_user)
             return current_app.ensure_sync(func)(*args, **kwargs)
@@ -95,3 +103,23 @@ def ensure_match_reach(account: Account, match) -> str:
         if side is not None:
             return side
     raise NotFound("No such match.")
+
+
+def ensure_concern_reach(account: Account, concern) -> None:
+    """Concerns are worked on by the coordinators of their scheme."""
+    if concern is None or account.role is not Role.COORDINATOR or concern.scheme_id != account.scheme_id:
+        raise NotFound("No such concern.")
+
+
+def ensure_path_reach(account: Account, view_args: dict) -> None:
+    """Run the object check of each object named in the path (see the module's docstring)."""
+    checks = {
+        "scheme_id": lambda value: ensure_scheme_staff(account, value),
+        "account_id": lambda value: ensure_account_staff(account, db.session.get(Account, value)),
+        "person_id": lambda value: ensure_person_coordinated_by(account, db.session.get(Account, value)),
+        "match_id": lambda value: ensure_match_reach(account, db.session.get(Match, value)),
+        "concern_id": lambda value: ensure_concern_reach(account, db.session.get(Concern, value)),
+    }
+    for name, value in view_args.items():
+        if name in checks:
+            checks[name](value)

@@ -8,11 +8,12 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from homeshare.accounts.access import ensure_concern_reach
 from homeshare.accounts.models import Account, Role
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Severity
-from homeshare.errors import Conflict, NotFound, ValidationFailed
+from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import Match
 from homeshare.notifications.service import Message, coordinators_of, notify
@@ -72,8 +73,7 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
 def concern_for_coordinator(actor: Account, concern_id: uuid.UUID) -> Concern:
     concern = db.session.scalars(sa.select(Concern).where(Concern.id == concern_id)
                                  .options(selectinload(Concern.notes))).first()
-    if concern is None or concern.scheme_id != actor.scheme_id:
-        raise NotFound("No such concern.")
+    ensure_concern_reach(actor, concern)
     return concern
 
 

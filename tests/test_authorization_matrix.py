@@ -1,0 +1,546 @@
+"""Who may call every operation of the API: a matrix written by hand, checked through HTTP.
+
+Every operation of the committed ``openapi.yaml`` has an entry in ``MATRIX`` saying, for
+each kind of caller, what must happen: allowed, 401, 403, 404 (or 422 where the caller
+names, in the body, a match that is not theirs). A new operation without an entry fails
+``test_every_operation_has_an_entry``, and so does an entry for an operation that is gone.
+
+The product model (README, "The API in brief"):
+- anonymous callers get 401 except on the public operations;
+- a role that may never do something gets 403 ("Your role does not allow this");
+- a caller whose role may do it, but on a thing outside their reach (another scheme's
+  coordinator, a householder or sharer of the scheme with no part in the match, someone
+  else's notification or device) gets 404, as if it did not exist;
+- denied callers send a valid request, so that the answer is about permission, and it
+  leaves every stored row as it was; allowed callers get past authorisation (2xx, or
+  409 where the step legitimately happened already).
+
+One world is built per database (see ``world``); the cells run reads first and the
+destructive operations (ending the match, erasure, logout, password change) last.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from homeshare.extensions import db
+from homeshare.notifications.service import Message, notify
+from tests import factories
+from tests.helpers import assert_problem
+from tests.matchdesk import TERMS, Desk
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+
+# Callers -----------------------------------------------------------------------------------------
+
+ANONYMOUS = "anonymous"
+HOUSEHOLDER = "householder"  # the match's householder
+SHARER = "sharer"  # the match's sharer
+OTHER_HOUSEHOLDER = "other_householder"  # a householder of the same scheme, not in the match
+OTHER_SHARER = "other_sharer"  # a sharer of the same scheme, not in the match
+OUTSIDE_COORDINATOR = "outside_coordinator"  # a coordinator of another scheme
+COORDINATOR = "coordinator"  # a coordinator of the match's scheme
+ADMIN = "admin"
+
+PARTIES = (HOUSEHOLDER, SHARER)
+OUTSIDERS = (OTHER_HOUSEHOLDER, OTHER_SHARER)
+MEMBERS = PARTIES + OUTSIDERS  # householders and sharers
+STAFF = (COORDINATOR, ADMIN)
+ANYONE_SIGNED_IN = MEMBERS + (OUTSIDE_COORDINATOR,) + STAFF
+CALLERS = (ANONYMOUS,) + ANYONE_SIGNED_IN
+
+ALLOWED = "allowed"
+
+
+def public() -> dict[str, Any]:
+    """Anyone, signed in or not."""
+    return dict.fromkeys(CALLERS, ALLOWED)
+
+
+def only(allowed, *, hidden=(), unreachable=()) -> dict[str, Any]:
+    """``allowed`` may; ``hidden`` get 404 (outside their reach); ``unreachable`` get 422 (the
+    match they name in the body is not theirs); every other signed-in caller gets 403 and
+    anonymous callers 401."""
+    allowed, hidden, unreachable = _names(allowed), _names(hidden), _names(unreachable)
+    assert not (set(allowed) & set(hidden) or set(allowed) & set(unreachable) or set(hidden) & set(unreachable))
+    outcome: dict[str, Any] = {ANONYMOUS: 401}
+    for caller in ANYONE_SIGNED_IN:
+        outcome[caller] = (ALLOWED if caller in allowed else 404 if caller in hidden
+                           else 422 if caller in unreachable else 403)
+    return outcome
+
+
+def _names(group) -> tuple[str, ...]:
+    return (group,) if isinstance(group, str) else tuple(group)
+
+
+# The matrix --------------------------------------------------------------------------------------
+# Path parameters name these things of the world: {match_id} the match (active, agreement
+# accepted); {person_id} its householder (the sharer is "the other party"); {entry_id} one
+# of the sharer's hours entries; {checkin_id} one of the match's check-ins; {concern_id} a
+# concern the householder raised about the match; {scheme_id} the match's scheme;
+# {account_id} another householder of the scheme; {notification_id} one of the
+# householder's notifications; {device_id} one of the sharer's phones.
+
+MATRIX: dict[str, dict[str, Any]] = {
+    # Health and reference data
+    "GET /healthz": public(),
+    "GET /readyz": public(),
+    "GET /api/v1/tasks": public(),
+
+    # Sign-up, sign-in, tokens
+    "POST /api/v1/auth/register": public(),
+    "POST /api/v1/auth/login": public(),
+    "POST /api/v1/auth/refresh": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/auth/logout": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/auth/password": only(ANYONE_SIGNED_IN),
+
+    # Your own account and data
+    "GET /api/v1/me": only(ANYONE_SIGNED_IN),
+    "DELETE /api/v1/me": only(MEMBERS),
+    "GET /api/v1/me/export": only(MEMBERS),
+    "GET /api/v1/me/profile": only(MEMBERS),
+    "PATCH /api/v1/me/profile": only(MEMBERS),
+    "GET /api/v1/me/vetting": only(MEMBERS),
+    "GET /api/v1/me/matches": only(MEMBERS),
+    "GET /api/v1/me/matches/{match_id}": only(PARTIES, hidden=OUTSIDERS),
+    "GET /api/v1/me/matches/{match_id}/checkins": only(PARTIES, hidden=OUTSIDERS),
+    "GET /api/v1/me/concerns": only(MEMBERS + (OUTSIDE_COORDINATOR, COORDINATOR)),
+    "GET /api/v1/me/notifications": only(ANYONE_SIGNED_IN),
+    "GET /api/v1/me/notifications/unread-count": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/me/notifications/{notification_id}/read": only(
+        HOUSEHOLDER, hidden=set(ANYONE_SIGNED_IN) - {HOUSEHOLDER}),
+    "POST /api/v1/me/devices": only(ANYONE_SIGNED_IN),
+    "DELETE /api/v1/me/devices/{device_id}": only(SHARER, hidden=set(ANYONE_SIGNED_IN) - {SHARER}),
+
+    # Schemes and their accounts
+    "GET /api/v1/schemes": only(ADMIN),
+    "POST /api/v1/schemes": only(ADMIN),
+    "GET /api/v1/schemes/{scheme_id}": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/schemes/{scheme_id}": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/accounts": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/schemes/{scheme_id}/coordinators": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/audit": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/accounts/{account_id}/access-reset": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/accounts/{account_id}/deactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/accounts/{account_id}/reactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+
+    # Quality measures
+    "GET /api/v1/measures": only(ADMIN),
+    "GET /api/v1/schemes/{scheme_id}/measures": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/measures.csv": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+
+    # The coordinators' console (coordinators of the scheme)
+    "GET /api/v1/schemes/{scheme_id}/dashboard": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/people": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/matches": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/schemes/{scheme_id}/matches": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/pool-suggestion": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/checkins": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/concerns": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/hours/disputed": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/hours/shortfalls": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/hours/weeks.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/exports/people.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/exports/matches.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/exports/checkins.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # People: profiles, vetting, candidates, erasure (the scheme's coordinators)
+    "GET /api/v1/people/{person_id}/profile": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/people/{person_id}/profile": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/people/{person_id}/vetting": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/people/{person_id}/vetting/{kind}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/people/{person_id}/candidates": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "DELETE /api/v1/people/{person_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # A match's steps: coordinators run them, its two people answer the proposal
+    "GET /api/v1/matches/{match_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/response": only(PARTIES, hidden=OUTSIDERS),
+    "POST /api/v1/matches/{match_id}/introduction": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/trial": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/activation": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/withdrawal": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/ending": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # The agreement: coordinators set the terms, both sides accept, all three read it
+    "GET /api/v1/matches/{match_id}/agreement": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "PUT /api/v1/matches/{match_id}/agreement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/agreement/acceptance": only(PARTIES, hidden=OUTSIDERS),
+
+    # Hours: the sharer logs, the householder confirms or disputes, coordinators correct
+    "GET /api/v1/matches/{match_id}/hours": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "GET /api/v1/matches/{match_id}/hours/weeks": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "GET /api/v1/matches/{match_id}/hours.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/matches/{match_id}/hours/{entry_id}": only(SHARER, hidden=OTHER_SHARER),
+    "PATCH /api/v1/matches/{match_id}/hours/{entry_id}": only(
+        (SHARER, COORDINATOR), hidden=(OTHER_SHARER, OUTSIDE_COORDINATOR)),
+    "DELETE /api/v1/matches/{match_id}/hours/{entry_id}": only(
+        (SHARER, COORDINATOR), hidden=(OTHER_SHARER, OUTSIDE_COORDINATOR)),
+    "POST /api/v1/matches/{match_id}/hours/confirmation": only(HOUSEHOLDER, hidden=OTHER_HOUSEHOLDER),
+    "POST /api/v1/matches/{match_id}/hours/{entry_id}/dispute": only(HOUSEHOLDER, hidden=OTHER_HOUSEHOLDER),
+
+    # Check-ins: coordinators plan and record contacts, each side answers and sees its own
+    "GET /api/v1/matches/{match_id}/checkins": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/checkins": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/matches/{match_id}/checkins/{checkin_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/checkins/{checkin_id}/contact": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": only(PARTIES, hidden=OUTSIDERS),
+
+    # Concerns: anyone in the match or its coordinator raises one; coordinators work on it
+    "POST /api/v1/concerns": only(PARTIES + (COORDINATOR,), unreachable=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "GET /api/v1/concerns/{concern_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/concerns/{concern_id}/acknowledgement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/concerns/{concern_id}/notes": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/concerns/{concern_id}/resolution": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+}
+
+# Operations that change what later cells rely on run last, in this order.
+LAST = (
+    "POST /api/v1/matches/{match_id}/ending",
+    "DELETE /api/v1/people/{person_id}",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/password",
+    "DELETE /api/v1/me",
+)
+
+
+@functools.cache
+def spec_operations() -> dict[str, dict]:
+    """Each operation of the committed openapi.yaml, by "METHOD /path"."""
+    spec = yaml.safe_load(SPEC_PATH.read_text())
+    return {
+        f"{method.upper()} {path}": operation
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+        if method in {"get", "put", "post", "patch", "delete"}
+    }
+
+
+# Operations that read a body or a query string: denied callers also send an invalid one.
+READS_INPUT = {
+    name for name, operation in spec_operations().items()
+    if "requestBody" in operation or any(p.get("in") == "query" for p in operation.get("parameters", []))
+}
+
+
+def test_every_operation_has_an_entry():
+    operations = set(spec_operations())
+    missing = sorted(operations - set(MATRIX))
+    gone = sorted(set(MATRIX) - operations)
+    assert not missing, f"operations without an entry in MATRIX (say who may call them): {missing}"
+    assert not gone, f"MATRIX entries for operations that no longer exist: {gone}"
+    assert set(REQUESTS) <= set(MATRIX), sorted(set(REQUESTS) - set(MATRIX))
+    for operation, outcomes in MATRIX.items():
+        assert set(outcomes) == set(CALLERS), operation
+
+
+# The world ---------------------------------------------------------------------------------------
+
+TODAY = date.today()
+TRIAL_START = TODAY - timedelta(days=TODAY.weekday() + 49)  # a Monday, seven weeks ago
+AGREED = {**TERMS, "start_on": TRIAL_START.isoformat(),
+          "trial_ends_on": (TRIAL_START + timedelta(days=28)).isoformat()}
+NEW_PASSWORD = "another horse battery"
+
+
+def worked(days_after_start: int) -> str:
+    return (TRIAL_START + timedelta(days=days_after_start)).isoformat()
+
+
+@dataclass
+class World:
+    app: Any
+    client: Any
+    make: factories.Factories
+    sessions: dict[str, factories.Session]
+    ids: dict[str, str]
+    people: dict[str, factories.Person] = field(default_factory=dict)
+    snapshot: dict[str, str] | None = None
+
+    def session(self, caller: str) -> factories.Session | None:
+        return None if caller == ANONYMOUS else self.sessions[caller]
+
+    def headers(self, caller: str) -> dict[str, str]:
+        session = self.session(caller)
+        return dict(session.headers) if session else {}
+
+
+@pytest.fixture(autouse=True)
+def _clean_state():
+    """Replaces the suite's per-test emptying: the world lives for the module (see ``world``)."""
+    yield
+
+
+def _empty_every_table(app) -> None:
+    app.config.pop("HOMESHARE_CLOCK", None)
+    with app.app_context():
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="module")
+def world(app):
+    _empty_every_table(app)
+    try:
+        yield _build_world(app)
+    finally:
+        _empty_every_table(app)
+
+
+def _ok(response, *statuses):
+    assert response.status_code in (statuses or (200, 201)), response.get_data(as_text=True)
+    return response.json
+
+
+def _build_world(app) -> World:
+    make, client = factories.Factories(app), app.test_client()
+    scheme, elsewhere = make.scheme(), make.scheme()
+    desk = Desk(client, make, scheme)
+    desk.to_active(start_on=TRIAL_START.isoformat(), terms=AGREED)
+    match = desk.match_id
+
+    people = {
+        HOUSEHOLDER: desk.householder_person, SHARER: desk.sharer_person,
+        OTHER_HOUSEHOLDER: make.householder(scheme), OTHER_SHARER: make.sharer(scheme),
+        OUTSIDE_COORDINATOR: make.coordinator(elsewhere), COORDINATOR: desk.coordinator.person, ADMIN: make.admin(),
+    }
+    sessions = {HOUSEHOLDER: desk.householder, SHARER: desk.sharer, COORDINATOR: desk.coordinator}
+    for caller in (OTHER_HOUSEHOLDER, OTHER_SHARER, OUTSIDE_COORDINATOR, ADMIN):
+        sessions[caller] = make.login(client, people[caller])
+
+    ids = {"match_id": match, "person_id": desk.householder_person.id, "scheme_id": scheme.id,
+           "scheme_slug": scheme.slug, "kind": "identity"}
+    # The sharer's hours: one to change, one to delete, one to dispute, one to confirm, one still to log.
+    for number, name in enumerate(("entry_id", "entry_to_delete", "entry_to_dispute", "entry_to_confirm"), 1):
+        ids[name] = str(uuid.uuid4())
+        _ok(client.put(f"/api/v1/matches/{match}/hours/{ids[name]}", headers=desk.sharer.headers,
+                       json={"worked_on": worked(number), "minutes": 60, "task": "companionship"}), 201)
+    ids["entry_to_log"] = str(uuid.uuid4())
+
+    checkins = _ok(client.get(f"/api/v1/matches/{match}/checkins", headers=desk.coordinator.headers))
+    ids["checkin_id"] = checkins["items"][0]["id"]
+    concern = _ok(client.post("/api/v1/concerns", headers=desk.householder.headers, json={
+        "match_id": match, "category": "home", "severity": "low", "description": "The stair rail is loose."}), 201)
+    ids["concern_id"] = concern["id"]
+    device = _ok(client.post("/api/v1/me/devices", headers=desk.sharer.headers,
+                             json={"platform": "android", "token": "sharer-phone-token-0001"}), 201)
+    ids["device_id"] = device["id"]
+    with app.app_context():
+        notify([Message(account_id=uuid.UUID(desk.householder_person.id), kind="checkin_due",
+                        title="A check-in is due", body="Tell us how things are going.",
+                        dedupe_key="authz-matrix:householder")])
+        db.session.commit()
+        db.session.remove()
+    inbox = _ok(client.get("/api/v1/me/notifications", headers=desk.householder.headers))
+    ids["notification_id"] = inbox["items"][0]["id"]
+
+    # People no caller is: one to deactivate, reset and erase; a cleared pair to propose.
+    ids["account_id"] = make.householder(scheme).id
+    ids["spare_householder"] = make.ready("householder", scheme).id
+    ids["spare_sharer"] = make.ready("sharer", scheme).id
+    return World(app=app, client=client, make=make, sessions=sessions, ids=ids, people=people)
+
+
+# The requests ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    """What a caller sends for one operation, and what else an allowed caller may get."""
+
+    json: Any = None
+    query: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    params: dict[str, str] = field(default_factory=dict)
+    tolerate: tuple[int, ...] = ()  # besides 2xx, for allowed callers: the step already happened
+    after: Callable[[World, str, Any], None] | None = None  # on success: keep the world's sessions usable
+
+
+def _etag_for(world: World, caller: str) -> dict[str, str]:
+    """The caller's own profile ETag (members), or a plausible one (everyone else)."""
+    if caller in MEMBERS:
+        response = world.client.get("/api/v1/me/profile", headers=world.headers(caller))
+        return {"If-Match": response.headers["ETag"]}
+    return {"If-Match": '"1"'}
+
+
+def _person_etag(world: World, _caller: str) -> dict[str, str]:
+    response = world.client.get(f"/api/v1/people/{world.ids['person_id']}/profile",
+                                headers=world.headers(COORDINATOR))
+    return {"If-Match": response.headers["ETag"]}
+
+
+def _fresh_session(world: World, caller: str) -> dict[str, str]:
+    if caller == ANONYMOUS:
+        return {}
+    return world.make.login(world.client, world.people[caller]).headers
+
+
+def _refresh_headers(world: World, caller: str) -> dict[str, str]:
+    return {} if caller == ANONYMOUS else world.sessions[caller].refresh_headers
+
+
+def _keep_tokens(world: World, caller: str, response) -> None:
+    world.sessions[caller] = factories.Session(tokens=response.json, person=world.people[caller])
+
+
+def _keep_password(world: World, caller: str, response) -> None:
+    world.people[caller].password = NEW_PASSWORD
+    _keep_tokens(world, caller, response)
+
+
+PERIOD = {"from": (TODAY - timedelta(days=90)).isoformat(), "to": TODAY.isoformat()}
+
+REQUESTS: dict[str, Callable[[World, str], Call]] = {
+    "POST /api/v1/auth/register": lambda w, c: Call(json={
+        "scheme": w.ids["scheme_slug"], "email": "newcomer@example.org", "password": factories.PASSWORD,
+        "role": "sharer"}),
+    "POST /api/v1/auth/login": lambda w, c: Call(json={
+        "email": w.people[c if c != ANONYMOUS else OTHER_SHARER].email,
+        "password": w.people[c if c != ANONYMOUS else OTHER_SHARER].password}),
+    "POST /api/v1/auth/refresh": lambda w, c: Call(headers=_refresh_headers(w, c), after=_keep_tokens),
+    "POST /api/v1/auth/logout": lambda w, c: Call(headers=_fresh_session(w, c)),
+    "POST /api/v1/auth/password": lambda w, c: Call(
+        json={"current_password": factories.PASSWORD, "new_password": NEW_PASSWORD}, after=_keep_password),
+    "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
+    "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
+    "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),
+    "PATCH /api/v1/schemes/{scheme_id}": lambda w, c: Call(json={"name": "Homeshare Leeds"}),
+    "POST /api/v1/schemes/{scheme_id}/coordinators": lambda w, c: Call(
+        json={"email": "second.coordinator@example.org", "password": factories.PASSWORD}),
+    "GET /api/v1/schemes/{scheme_id}/audit": lambda w, c: Call(query={"action": "match.propose"}),
+    "POST /api/v1/accounts/{account_id}/deactivate": lambda w, c: Call(json={"reason": "Moved away."}),
+    "GET /api/v1/measures": lambda w, c: Call(query=PERIOD),
+    "GET /api/v1/schemes/{scheme_id}/measures": lambda w, c: Call(query=PERIOD),
+    "GET /api/v1/schemes/{scheme_id}/measures.csv": lambda w, c: Call(query=PERIOD),
+    "GET /api/v1/schemes/{scheme_id}/checkins": lambda w, c: Call(query={"needs": "overdue"}),
+    "GET /api/v1/schemes/{scheme_id}/hours/weeks.csv": lambda w, c: Call(query=PERIOD),
+    "POST /api/v1/schemes/{scheme_id}/matches": lambda w, c: Call(json={
+        "householder_id": w.ids["spare_householder"], "sharer_id": w.ids["spare_sharer"]}),
+    "PATCH /api/v1/people/{person_id}/profile": lambda w, c: Call(
+        json={"bio": "Retired nurse; loves chess."}, headers=_person_etag(w, c)),
+    "PUT /api/v1/people/{person_id}/vetting/{kind}": lambda w, c: Call(json={"status": "passed"}),
+    "DELETE /api/v1/people/{person_id}": lambda w, c: Call(params={"person_id": w.ids["account_id"]}),
+    "POST /api/v1/matches/{match_id}/response": lambda w, c: Call(
+        json={"decision": "accept", "share_contact_details": True}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/introduction": lambda w, c: Call(
+        json={"meeting_at": "2026-12-01T14:00:00+00:00", "place": "Headingley library"}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/trial": lambda w, c: Call(
+        json={"start_on": TRIAL_START.isoformat()}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/withdrawal": lambda w, c: Call(
+        json={"reason": "The householder went into hospital."}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/ending": lambda w, c: Call(json={
+        "ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 30,
+        "end_on": TODAY.isoformat()}),
+    "PUT /api/v1/matches/{match_id}/agreement": lambda w, c: Call(json=AGREED),
+    "POST /api/v1/matches/{match_id}/agreement/acceptance": lambda w, c: Call(json={"version": 1}),
+    "PUT /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(
+        json={"worked_on": worked(5), "minutes": 90, "task": "cooking"},
+        params={"entry_id": w.ids["entry_to_log"]}),
+    "PATCH /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(json={"minutes": 75}),
+    "DELETE /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(
+        params={"entry_id": w.ids["entry_to_delete"]}),
+    "POST /api/v1/matches/{match_id}/hours/confirmation": lambda w, c: Call(
+        json={"entry_ids": [w.ids["entry_to_confirm"]]}),
+    "POST /api/v1/matches/{match_id}/hours/{entry_id}/dispute": lambda w, c: Call(
+        json={"reason": "I was away that day."}, params={"entry_id": w.ids["entry_to_dispute"]}),
+    "POST /api/v1/matches/{match_id}/checkins": lambda w, c: Call(
+        json={"kind": "checkin", "due_on": (TODAY + timedelta(days=3)).isoformat()}),
+    "PATCH /api/v1/matches/{match_id}/checkins/{checkin_id}": lambda w, c: Call(
+        json={"due_on": (TODAY + timedelta(days=2)).isoformat()}),
+    "POST /api/v1/matches/{match_id}/checkins/{checkin_id}/contact": lambda w, c: Call(
+        json={"kind": "call", "at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
+              "notes": "All well."}),
+    "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": lambda w, c: Call(
+        json={"wellbeing": 4, "match_going": 4, "help_happening": True}),
+    "POST /api/v1/concerns": lambda w, c: Call(json={
+        "match_id": w.ids["match_id"], "category": "hours", "severity": "low",
+        "description": "The hours have been creeping up."}),
+    "POST /api/v1/concerns/{concern_id}/notes": lambda w, c: Call(json={"body": "Phoned the householder."}),
+    "POST /api/v1/concerns/{concern_id}/resolution": lambda w, c: Call(json={"outcome": "The rail was fixed."}),
+}
+
+
+# The cells ---------------------------------------------------------------------------------------
+
+
+def _order(operation: str) -> tuple:
+    if operation in LAST:
+        return (2, LAST.index(operation))
+    return (0 if operation.startswith("GET ") else 1, operation)
+
+
+def _cells() -> list:
+    cells = []
+    for operation in sorted(MATRIX, key=_order):
+        outcomes = MATRIX[operation]
+        # Denied callers first, while the world is as built; then the allowed ones.
+        for caller in sorted(CALLERS, key=lambda c: outcomes[c] == ALLOWED):
+            cells.append(pytest.param(operation, caller, id=f"{operation} | {caller}"))
+    return cells
+
+
+def _url(operation: str, world: World, call: Call) -> str:
+    path = operation.split(" ", 1)[1]
+    return path.format(**{**world.ids, **call.params})
+
+
+def fingerprint(app) -> dict[str, str]:
+    """A digest of every row of every table (on PostgreSQL in one statement)."""
+    tables = db.metadata.sorted_tables
+    with app.app_context():
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                return dict(connection.execute(sa.text(" UNION ALL ".join(
+                    f"SELECT '{table.name}', md5(coalesce(string_agg(r::text, '|' ORDER BY r::text), '')) "
+                    f'FROM "{table.name}" r' for table in tables))).all())
+            return {table.name: hashlib.sha256(repr(connection.exec_driver_sql(
+                f'SELECT * FROM "{table.name}" ORDER BY rowid').fetchall()).encode()).hexdigest()
+                for table in tables}
+
+
+@pytest.mark.parametrize(("operation", "caller"), _cells())
+def test_who_may_call(world, operation, caller):
+    expected = MATRIX[operation][caller]
+    call = REQUESTS.get(operation, lambda w, c: Call())(world, caller)
+    method, url = operation.split(" ", 1)[0], _url(operation, world, call)
+    headers = {**world.headers(caller), **call.headers}
+    # The digest left by the last denied cell still holds unless something ran since.
+    before, world.snapshot = world.snapshot, None
+    if expected == ALLOWED:
+        response = world.client.open(url, method=method, headers=headers, json=call.json, query_string=call.query)
+        status = response.status_code
+        assert 200 <= status < 300 or status in call.tolerate, (
+            f"{caller} should be allowed to {operation}: {status} {response.get_data(as_text=True)[:500]}")
+        if call.after and 200 <= status < 300:
+            call.after(world, caller, response)
+        return
+
+    before = before or fingerprint(world.app)
+    if operation in READS_INPUT:
+        # The answer is about permission whatever is sent: an invalid body or query string too.
+        invalid = ({"query_string": {"unknown": "1"}} if method == "GET"
+                   else {"json": {"unknown": 1}, "query_string": call.query})
+        assert_problem(world.client.open(url, method=method, headers=headers, **invalid), expected)
+    assert_problem(world.client.open(url, method=method, headers=headers, json=call.json,
+                                     query_string=call.query), expected)
+    after = fingerprint(world.app)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert not changed, f"{caller} was refused {operation} but these tables changed: {changed}"
+    world.snapshot = after
