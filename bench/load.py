@@ -306,11 +306,19 @@ def endpoints(seeded: dict) -> tuple[list[Endpoint], Endpoint]:
 
 
 def production_app(url: str, secret: str, instance: str):
-    """The service as the gunicorn workers build it, in this process."""
+    """The service as the gunicorn workers build it, in this process; its log lines are
+    formatted as in production, then dropped."""
+    import logging
+
     from homeshare import create_app
 
-    return create_app({"HOMESHARE_ENV": "production", "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
-                       "HOMESHARE_INSTANCE_PATH": instance})
+    app = create_app({"HOMESHARE_ENV": "production", "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
+                      "HOMESHARE_INSTANCE_PATH": instance})
+    logger = logging.getLogger("homeshare")
+    logger.propagate = False
+    for handler in logger.handlers:
+        handler.setStream(open(os.devnull, "w"))
+    return app
 
 
 def send(client, line: str):
@@ -348,16 +356,10 @@ def count_statements(app, every: list[Endpoint]) -> dict[str, float]:
 
 def profile(app, endpoint: Endpoint, requests: int) -> None:
     """Where one endpoint's time goes: ``requests`` of its requests in process, under pyinstrument."""
-    import logging
-
     try:
         from pyinstrument import Profiler
     except ImportError:
         raise SystemExit("--profile needs pyinstrument: .venv/bin/pip install -e '.[bench]'") from None
-    logger = logging.getLogger("homeshare")  # log lines are formatted as in production, then dropped
-    logger.propagate = False
-    for handler in logger.handlers:
-        handler.setStream(open(os.devnull, "w"))
     client = app.test_client()
     for line in endpoint.lines[:20]:
         send(client, line)
