@@ -56,7 +56,7 @@ from bench.population import DISTRICTS_CSV, seed_people
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 LUA = Path(__file__).resolve().parent / "wrk" / "requests.lua"
-WORKERS, THREADS = 2, 4
+WORKERS, THREADS = 2, 4  # the defaults; --workers and --threads to compare others
 CONNECTIONS = 16
 LOGIN_CONNECTIONS = 4
 PASSWORD = "benchmark password"
@@ -385,13 +385,14 @@ def free_port() -> int:
 class Server:
     """A gunicorn master serving ``target``, with its workers."""
 
-    def __init__(self, target: str, env: dict[str, str], log: Path):
+    def __init__(self, target: str, env: dict[str, str], log: Path, workers: int, threads: int):
+        self.workers_wanted = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(WORKERS), "--threads", str(THREADS),
-             "--worker-class", "gthread", "--bind", f"127.0.0.1:{self.port}", target],
+            [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
+             "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{self.port}", target],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, path: str) -> None:
@@ -401,7 +402,7 @@ class Server:
                 raise SystemExit(f"gunicorn stopped: see {self.log.name}")
             try:
                 with urllib.request.urlopen(self.url + path, timeout=2) as response:
-                    if response.status == 200 and len(self.workers()) == WORKERS:
+                    if response.status == 200 and len(self.workers()) == self.workers_wanted:
                         return
             except OSError:
                 pass
@@ -470,6 +471,8 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=5_000, help="householders and sharers, half each")
     parser.add_argument("--duration", type=int, default=10, help="seconds of each phase (full speed, fixed rate)")
     parser.add_argument("--only", help="measure only the endpoints whose name contains this")
+    parser.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers (default: one per core)")
+    parser.add_argument("--threads", type=int, default=THREADS, help="threads per worker (1: sync workers)")
     parser.add_argument("--profile", metavar="NAME", help="instead of the load: profile the endpoint whose name "
                         "contains NAME in process with pyinstrument (needs the bench extra)")
     parser.add_argument("--profile-requests", type=int, default=500)
@@ -512,8 +515,8 @@ def main() -> None:
         for name in ("HOMESHARE_PASSWORD_TIME_COST", "HOMESHARE_PASSWORD_MEMORY_KIB", "HOMESHARE_PASSWORD_PARALLELISM",
                      "HOMESHARE_LOG_LEVEL"):
             env.pop(name, None)
-        service = Server("wsgi:app", env, folder / "service.log")
-        bare = Server("bench.bare:app", env, folder / "bare.log")
+        service = Server("wsgi:app", env, folder / "service.log", args.workers, args.threads)
+        bare = Server("bench.bare:app", env, folder / "bare.log", args.workers, args.threads)
         try:
             service.wait("/healthz")
             bare.wait("/bare")
@@ -521,6 +524,9 @@ def main() -> None:
             results = {}
             ceiling = [measure(bare.url, bare_file, args.duration)]
             print(f"bare Flask: {ceiling[0]['max']['rate']:.0f} requests/s", flush=True)
+            one_read = measure(bare.url, write_requests(folder, "bare account", ["GET\t/bare/account\t\t"]),
+                               args.duration)
+            print(f"bare Flask and one PostgreSQL read: {one_read['max']['rate']:.0f} requests/s", flush=True)
             for endpoint in measured:
                 results[endpoint.name] = measure(service.url, write_requests(folder, endpoint.name, endpoint.lines),
                                                  args.duration)
@@ -538,18 +544,19 @@ def main() -> None:
             bare.stop()
         errors_in_log = sum(1 for line in (folder / "service.log").read_text().splitlines()
                             if " ERROR " in line or "Traceback" in line)
-    report(heading, args, seeded["sizes"], server_version, measured, results, ceiling, statements, login,
+    report(heading, args, seeded["sizes"], server_version, measured, results, ceiling, one_read, statements, login,
            signing_in, memory_before_login, memory_after, load, errors_in_log, time.monotonic() - started)
 
 
-def report(heading, args, sizes, server_version, measured, results, ceiling, statements, login, signing_in,
-           memory_before_login, memory_after, load, errors_in_log, elapsed) -> None:
+def report(heading, args, sizes, server_version, measured, results, ceiling, one_read, statements, login,
+           signing_in, memory_before_login, memory_after, load, errors_in_log, elapsed) -> None:
     top = statistics.mean(c["max"]["rate"] for c in ceiling)
     print()
     print(f"{heading}, PostgreSQL {server_version}, load average {load[0]:.2f} / {load[1]:.2f} / {load[2]:.2f} "
           f"(1 / 5 / 15 min) at the end, {elapsed / 60:.1f} min in all")
     print(f"`.venv/bin/python -m bench.load --people {args.people} --duration {args.duration:g}`; gunicorn "
-          f"{WORKERS} workers x {THREADS} threads (gthread); wrk -t2 -c{CONNECTIONS}; fixed rate = half the "
+          f"{args.workers} workers x {args.threads} threads ({'gthread' if args.threads > 1 else 'sync'}); "
+          f"wrk -t2 -c{CONNECTIONS}; fixed rate = half the "
           f"endpoint's maximum, open loop")
     print(f"seeded: {sizes}")
     print()
@@ -557,7 +564,8 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, sta
           "| errors | SQL statements |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     rows = [("bare Flask (ceiling)", "", {"max": {"rate": top, "errors": sum(c["max"]["errors"] for c in ceiling)},
-             "steady": ceiling[0]["steady"]}, None)]
+             "steady": ceiling[0]["steady"]}, None),
+            ("bare Flask and one PostgreSQL read (reference)", "", one_read, 1)]
     rows += [(e.name, e.kind, results[e.name], statements[e.name]) for e in measured]
     for name, kind, result, count in rows:
         most, steady = result["max"], result["steady"]
@@ -572,6 +580,11 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, sta
               f"{steady['rate']:,.0f}/s{p99_mark} | {errors} | {'' if count is None else f'{count:g}'} |")
     print()
     print(f"bare Flask: {ceiling[0]['max']['rate']:,.0f} requests/s first, {ceiling[1]['max']['rate']:,.0f} last")
+    for name, _, result, _ in rows:
+        steady = result["steady"]
+        if steady["schedule_lag_ms"] > 100:
+            print(f"note: the fixed-rate generator fell {steady['schedule_lag_ms']:.0f} ms behind its schedule for "
+                  f"{name} (it reached {steady['reached_rate']:,.0f}/s); those latencies include its own delay")
     hasher = production_hasher()
     most, steady = signing_in["max"], signing_in["steady"]
     print(f"sign-in (argon2id, time_cost {hasher.time_cost}, memory {hasher.memory_cost} KiB, parallelism "
