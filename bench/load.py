@@ -1,12 +1,16 @@
 """Load under gunicorn: the service as production runs it, driven by wrk, against a bare Flask ceiling.
 
     apt-get install -y wrk                         # the load generator (Debian's package)
-    .venv/bin/python -m bench.load                 # about 6 minutes; --duration N seconds a phase
+    .venv/bin/python -m bench.load                 # about 5 minutes; --duration N seconds a phase
+    .venv/bin/python -m bench.load --profile "GET /me"   # pyinstrument, in process (the bench extra)
+
+Also: ``--people``, ``--only NAME``, ``--workers`` and ``--threads`` (other gunicorn settings).
 
 1. Seeds one scheme on a throw-away PostgreSQL schema: thousands of cleared householders
    and sharers on UK postcode districts, matches in every state, a year of hours entries
    and check-ins (answered, unanswered, overdue, worrying), inboxes, concerns, and signed-in
-   sessions whose access tokens the requests carry.
+   sessions whose access tokens the requests carry (made as a sign-in makes them, without
+   paying argon2 for each).
 2. Serves the service (``gunicorn wsgi:app``, ``HOMESHARE_ENV=production``, PostgreSQL, a
    real secret, production argon2 parameters) and a bare Flask app (``bench.bare:app``)
    with the same gunicorn settings: 2 workers (one per core: the work is Python, which runs
@@ -16,9 +20,11 @@
    connections) gives the most requests per second; then ``bench.openloop`` sends requests
    on a fixed schedule at half that rate and gives p50 and p99 latency counted from when
    each request was due. The bare ceiling is measured first and again last; throughput is
-   given as a share of their mean.
+   given as a share of their mean. The bare app also answers after one primary-key read over
+   plain psycopg: the least a database-backed endpoint pays, for reference.
 4. SQL statements per request are counted in process (the test client against the same
-   database, a ``before_cursor_execute`` listener, the same requests); worker memory is read
+   database, a ``before_cursor_execute`` listener, the same requests; the pool's ping, BEGIN
+   and ROLLBACK are not statements there); worker memory is read
    from ``/proc/<pid>/status`` (VmHWM, the peak, and VmRSS) of each gunicorn worker.
 5. Sign-in (argon2id at production cost) is measured on its own, last, since each hash
    takes tens of MiB and milliseconds by design.
@@ -354,7 +360,7 @@ def count_statements(app, every: list[Endpoint]) -> dict[str, float]:
     return counts
 
 
-def profile(app, endpoint: Endpoint, requests: int) -> None:
+def profile(app, endpoint: Endpoint, requests: int, show_all: bool) -> None:
     """Where one endpoint's time goes: ``requests`` of its requests in process, under pyinstrument."""
     try:
         from pyinstrument import Profiler
@@ -370,7 +376,7 @@ def profile(app, endpoint: Endpoint, requests: int) -> None:
             send(client, endpoint.lines[n % len(endpoint.lines)])
     elapsed = time.perf_counter() - started
     print(f"{endpoint.name}: {requests} requests in process, {elapsed / requests * 1000:.2f} ms each")
-    print(profiler.output_text(unicode=True, color=False, show_all=bool(os.environ.get("PROFILE_ALL"))))
+    print(profiler.output_text(unicode=True, color=False, show_all=show_all))
 
 
 # --- servers and load --------------------------------------------------------------------
@@ -476,6 +482,7 @@ def main() -> None:
     parser.add_argument("--profile", metavar="NAME", help="instead of the load: profile the endpoint whose name "
                         "contains NAME in process with pyinstrument (needs the bench extra)")
     parser.add_argument("--profile-requests", type=int, default=500)
+    parser.add_argument("--profile-all", action="store_true", help="show the libraries' frames too")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench.load needs wrk, the HTTP load generator: apt-get install -y wrk "
@@ -505,7 +512,7 @@ def main() -> None:
             chosen = [e for e in measured + [login] if args.profile in e.name]
             if not chosen:
                 raise SystemExit(f"no endpoint's name contains {args.profile!r}")
-            profile(app, chosen[0], args.profile_requests)
+            profile(app, chosen[0], args.profile_requests, args.profile_all)
             return
         statements = count_statements(app, measured + [login])
         print("SQL statements per request:", statements, flush=True)
