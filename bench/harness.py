@@ -40,11 +40,13 @@ def fresh_database(kind: str):
             connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 
-def bench_app(url: str, instance: str):
+def bench_app(url: str, instance: str, **overrides):
+    """The app on ``url``, migrated, with cheap password hashes (``overrides`` change any setting)."""
     app = create_app({
         "HOMESHARE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": url, "HOMESHARE_INSTANCE_PATH": instance,
         "SECRET_KEY": "benchmark-secret-key-benchmark-secret-key", "HOMESHARE_LOG_LEVEL": "WARNING",
         "HOMESHARE_PASSWORD_TIME_COST": 1, "HOMESHARE_PASSWORD_MEMORY_KIB": 8, "HOMESHARE_PASSWORD_PARALLELISM": 1,
+        **overrides,
     })
     with app.app_context():
         upgrade()

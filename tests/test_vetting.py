@@ -139,6 +139,9 @@ def test_status_is_derived_from_every_combination_that_matters(client, make, sha
     listed = client.get(f"/api/v1/schemes/{sharer_desk.person.scheme_id}/people?vetting_status={expected}",
                         headers=sharer_desk.session.headers).json
     assert [item["person_id"] for item in listed["items"]] == [sharer_desk.person.id]
+    board = client.get(f"/api/v1/schemes/{sharer_desk.person.scheme_id}/dashboard",
+                       headers=sharer_desk.session.headers).json
+    assert board["applicants_by_vetting_status"] == {expected: 1}  # counted in one grouped pass
     assert make.login(client, sharer_desk.person) and client.get(
         "/api/v1/me/vetting", headers=make.login(client, sharer_desk.person).headers).json["status"] == expected
 

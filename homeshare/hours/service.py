@@ -339,15 +339,20 @@ def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: da
     """A match's weeks, newest first, with the shortfall flag: a fixed number of queries."""
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
     agreed = Agreed(_versions_by_match([match.id])[match.id], scheme.timezone)
-    flagged, short_weeks = _shortfall(match, agreed, today, settings)
     span = _span(match, today)
     if span is None:
+        flagged, short_weeks = _shortfall(match, agreed, today, settings)
         return Summary(Page([], page, per_page, 0), flagged, short_weeks)
     lo = max(span[0], week_start_of(first)) if first else span[0]
     hi = min(span[1], week_start_of(last)) if last else span[1]
     mondays = [hi - timedelta(weeks=n) for n in range(((hi - lo).days // 7) + 1)] if hi >= lo else []
     shown = mondays[(page - 1) * per_page: page * per_page]
-    sums = _sums([match.id], shown[-1], shown[0]) if shown else {}
+    # One statement sums the weeks shown and the completed weeks the shortfall flag looks at.
+    last_completed = week_start_of(today) - timedelta(weeks=1)
+    bounds = [last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1), last_completed, *shown[-1:],
+              *shown[:1]]
+    sums = _sums([match.id], min(bounds), max(bounds))
+    flagged, short_weeks = _shortfall(match, agreed, today, settings, sums)
     weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in shown]
     return Summary(Page(weeks, page, per_page, len(mondays)), flagged, short_weeks)
 

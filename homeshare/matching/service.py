@@ -11,7 +11,6 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sqlalchemy as sa
-from scipy.optimize import linear_sum_assignment
 from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account, Role
@@ -193,6 +192,9 @@ def suggest_pool(scheme: Scheme) -> PoolSuggestion:
     weight = np.where(evaluation.feasible, evaluation.score, 0.0)
     pairs: list[Suggestion] = []
     if weight.size:
+        # Imported here: SciPy adds about 37 MB to every API process, and only this asks for it.
+        from scipy.optimize import linear_sum_assignment
+
         rows, columns = linear_sum_assignment(weight, maximize=True)
         chosen = [(int(i), int(j)) for i, j in zip(rows, columns) if evaluation.feasible[i, j] and weight[i, j] > 0]
         _shown((householders, [i for i, _ in chosen]), (sharers, [j for _, j in chosen]))

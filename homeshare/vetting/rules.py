@@ -58,12 +58,35 @@ def _is_required(checklists: Mapping[Role, tuple[CheckKind, ...]]) -> sa.ColumnE
     ))
 
 
+def _status(counts: Mapping[str, sa.ColumnElement[int]], by_role: Mapping[Role, tuple[CheckKind, ...]]
+            ) -> sa.ColumnElement[str]:
+    """The overall status of an ``Account`` from the counts of its required checks in each case."""
+    needed = sa.case(
+        *((Account.role == role, len(kinds)) for role, kinds in by_role.items()), else_=0
+    )
+    return sa.case(
+        (counts["failed"] > 0, VettingStatus.REJECTED.value),
+        (counts["lapsed"] > 0, VettingStatus.EXPIRED.value),
+        (counts["valid"] >= needed, VettingStatus.CLEARED.value),
+        (counts["started"] > 0, VettingStatus.IN_PROGRESS.value),
+        else_=VettingStatus.NOT_STARTED.value,
+    )
+
+
+def _counted(today: date) -> dict[str, sa.ColumnElement[bool]]:
+    lapsed = check_lapsed(today)
+    return {
+        "failed": VettingCheck.status == CheckStatus.FAILED,
+        "lapsed": lapsed,
+        "valid": sa.and_(VettingCheck.status.in_(_DONE), sa.not_(lapsed)),
+        "started": VettingCheck.status != CheckStatus.NOT_STARTED,
+    }
+
+
 def vetting_status_expression(settings: Mapping[str, Any], today: date) -> sa.ColumnElement[str]:
     """The overall vetting status of ``Account`` rows of one scheme, as a SQL expression."""
     by_role = _checklists(settings)
     required = _is_required(by_role)
-    done = VettingCheck.status.in_(_DONE)
-    lapsed = check_lapsed(today)
 
     def count(condition: sa.ColumnElement[bool]) -> sa.ScalarSelect:
         return (
@@ -74,15 +97,22 @@ def vetting_status_expression(settings: Mapping[str, Any], today: date) -> sa.Co
             .scalar_subquery()
         )
 
-    needed = sa.case(
-        *((Account.role == role, len(kinds)) for role, kinds in by_role.items()), else_=0
-    )
-    return sa.case(
-        (count(VettingCheck.status == CheckStatus.FAILED) > 0, VettingStatus.REJECTED.value),
-        (count(lapsed) > 0, VettingStatus.EXPIRED.value),
-        (count(sa.and_(done, sa.not_(lapsed))) >= needed, VettingStatus.CLEARED.value),
-        (count(VettingCheck.status != CheckStatus.NOT_STARTED) > 0, VettingStatus.IN_PROGRESS.value),
-        else_=VettingStatus.NOT_STARTED.value,
+    return _status({name: count(condition) for name, condition in _counted(today).items()}, by_role)
+
+
+def vetting_statuses(settings: Mapping[str, Any], today: date) -> sa.Select:
+    """``account_id`` and ``status`` of accounts (add the filters), in one grouped pass over
+    their checks: the same status as ``vetting_status_expression``, for counting whole
+    schemes, where one set of correlated counts per person would cost far more."""
+    by_role = _checklists(settings)
+    required = _is_required(by_role)
+    counts = {name: sa.func.count(VettingCheck.id).filter(sa.and_(required, condition))
+              for name, condition in _counted(today).items()}
+    return (
+        sa.select(Account.id.label("account_id"), _status(counts, by_role).label("status"))
+        .select_from(Account)
+        .outerjoin(VettingCheck, VettingCheck.account_id == Account.id)
+        .group_by(Account.id, Account.role)
     )
 
 
