@@ -38,8 +38,12 @@ limit_request_field_size = 8190
 
 
 def post_fork(server, worker):
-    import wsgi
+    import sys
+
+    service = sys.modules.get("wsgi")  # the app this file serves, preloaded in the master
+    if service is None:
+        return
     from homeshare.extensions import db
 
-    with wsgi.app.app_context():
+    with service.app.app_context():
         db.engine.dispose(close=False)

@@ -397,7 +397,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log.open("w")
         self.process = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(workers), "--threads", str(threads),
+            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"),
+             "--workers", str(workers), "--threads", str(threads),
              "--worker-class", "gthread" if threads > 1 else "sync", "--bind", f"127.0.0.1:{self.port}", target],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 

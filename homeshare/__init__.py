@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,7 +47,7 @@ def _json(value: Any) -> str:
 def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
     # hide_parameters: database errors never carry the values of a statement (personal
     # data) into messages and logs.
-    engine_options: dict[str, Any] = {"pool_pre_ping": True, "json_serializer": _json, "hide_parameters": True}
+    engine_options: dict[str, Any] = {"json_serializer": _json, "hide_parameters": True}
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         engine_options = {"connect_args": {"timeout": 15}, "json_serializer": _json, "hide_parameters": True}
     return {
@@ -91,6 +92,8 @@ def register_extensions(app: Flask) -> None:
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
         elif db.engine.dialect.name == "postgresql":
             sa.event.listen(db.engine, "connect", _postgresql_settings)
+            sa.event.listen(db.engine, "checkin", _idle_from_now)
+            sa.event.listen(db.engine, "checkout", _ping_if_idle)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     configure_jwt(app)
     app.extensions["homeshare.api"] = Api(app)
@@ -118,6 +121,32 @@ def _postgresql_settings(dbapi_connection, _record) -> None:
     dbapi_connection.autocommit = True
     dbapi_connection.execute("SET jit = off")
     dbapi_connection.autocommit = autocommit
+
+
+# A pooled connection idle this long is checked before use (a server restart, a network
+# drop or an idle timeout may have ended it meanwhile); busier ones are used straight away.
+IDLE_PING_SECONDS = 10.0
+
+
+def _idle_from_now(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """``pool_pre_ping``, for idle connections only: a ping on every checkout cost each
+    request three round trips (BEGIN, SELECT 1 and ROLLBACK). A connection that fails the
+    ping is replaced by a new one (the pool retries on ``DisconnectionError``); one that dies
+    while in use fails its request with 503 and makes the pool replace every connection."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # one round trip, no transaction
+        dbapi_connection.execute("SELECT 1")
+        dbapi_connection.autocommit = autocommit
+    except Exception as error:  # the driver's error: the connection is gone
+        raise sa.exc.DisconnectionError(str(error)) from error
 
 
 def register_audit(app: Flask) -> None:

@@ -273,3 +273,19 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_the_phone_gets_each_once
     assert sorted(gateway.to_phone) == sorted(str(row.id) for row in push)
     repeats = [key for key, times in Counter(gateway.requests).items() if times > 1]
     assert set(repeats) <= set(handed_over)
+
+
+def test_connections_idle_through_a_database_restart_are_replaced_unnoticed(gated, monkeypatch):
+    import homeshare
+
+    application, gate = gated
+    make = factories.Factories(application)
+    person = make.householder(make.scheme())
+    client = application.test_client()
+    session = make.login(client, person)
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    gate.cut()  # the server restarts while the pool's connections sit idle ...
+    gate.open()
+    monkeypatch.setattr(homeshare, "IDLE_PING_SECONDS", 0.0)  # ... for longer than the idle limit
+    for _ in range(3):
+        assert client.get("/api/v1/me", headers=session.headers).status_code == 200
