@@ -6,7 +6,7 @@ from marshmallow import validate
 from homeshare.accounts.models import Role
 from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.places.service import normalise_postcode
-from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS
+from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, TASK_CODE_LIST
 
 _PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
 
@@ -34,9 +34,16 @@ def _words(max_items: int, max_length: int = 40, **kwargs) -> ma.fields.List:
                           validate=validate.Length(max=max_items), **kwargs)
 
 
+def task_code(description: str = "A code from GET /api/v1/tasks.", **kwargs) -> ma.fields.String:
+    """A task code. The description lists the codes; the services check them, so that personal
+    care is refused with the reason rather than as merely unknown."""
+    return ma.fields.String(validate=validate.Length(min=1, max=40),
+                            metadata={"description": description, "enum": list(TASK_CODE_LIST)}, **kwargs)
+
+
 def _tasks(**kwargs) -> ma.fields.List:
     return ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=40)),
+        task_code(),
         validate=validate.Length(max=20),
         metadata={"description": "Codes from GET /api/v1/tasks. Personal care is refused."},
         **kwargs,
