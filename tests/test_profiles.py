@@ -145,6 +145,8 @@ def test_task_vocabulary_is_published_without_personal_care(client):
     ({"daily_rhythm": "sometimes"}, "daily_rhythm"),
     ({"interests": ["x" * 41]}, "interests"),
     ({"photo_url": "http://insecure.example.org/a.jpg"}, "photo_url"),
+    ({"photo_url": ""}, "photo_url"),
+    ({"postcode": "LS6\t1AA"}, "postcode"),
     ({"householder": {"hours_wanted_per_week": 0}}, "householder"),
     ({"householder": {"nights_at_home_per_week": 8}}, "householder"),
     ({"date_of_birth": "1950-02-30"}, "date_of_birth"),

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
@@ -11,12 +13,22 @@ from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, T
 _PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
 
 
+# An https address of a picture: a host name with a dot, then printable characters only.
+PHOTO_URL = r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:[0-9]{1,5})?([/?#][!-~]*)?$"
+
+# A UK postcode as people type it: either case, spaces anywhere (the API description says so).
+POSTCODE_INPUT = r"^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$"
+
+
 class Postcode(ma.fields.String):
     """A UK postcode, stored in its canonical spelling (``SW1A 1AA``)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "metadata": {"pattern": POSTCODE_INPUT, **(kwargs.get("metadata") or {})}})
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
-        postcode = normalise_postcode(raw)
+        postcode = normalise_postcode(raw) if re.fullmatch(POSTCODE_INPUT, raw) else None
         if postcode is None:
             raise ma.ValidationError("Not a UK postcode, such as SW1A 1AA.")
         return postcode
@@ -104,7 +116,11 @@ class ProfileFieldsSchema(Schema):
         ma.fields.String(validate=validate.OneOf(GENDERS)), validate=validate.Length(max=len(GENDERS)),
         metadata={"description": "Genders acceptable in the other person; empty for no preference."},
     )
-    photo_url = ma.fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
+    photo_url = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(min=1, max=500), validate.Regexp(PHOTO_URL, error="Not an https URL.")],
+        metadata={"format": "uri", "pattern": PHOTO_URL},
+    )
 
 
 class ProfileUpdateSchema(ProfileFieldsSchema):
