@@ -19,18 +19,43 @@ class Schema(ma.Schema):
         ordered = True
 
 
+# Python's whitespace (what str.strip() drops), spelt so that JSON Schema reads the same set.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{_SPACE}]"
+
+
 def bounded_string(max_length: int, *, min_length: int = 1, validate_also=None, **kwargs) -> ma.fields.String:
     """A string with explicit bounds; leading and trailing spaces are never significant."""
     validators = [validate.Length(min=min_length, max=max_length)]
     if validate_also is not None:
         validators.append(validate_also)
-    return TrimmedString(validate=validators, **kwargs)
+    # A pattern of its own (validate_also) says what the text must hold instead.
+    not_blank = min_length >= 1 and validate_also is None
+    return TrimmedString(validate=validators, sent_max_length=max_length, not_blank=not_blank, **kwargs)
 
 
 class TrimmedString(ma.fields.String):
+    """Text without its leading and trailing spaces.
+
+    Its bounds hold for the text as sent as well as for what is kept, and text that must not
+    be empty must hold something besides spaces: the description says so with a pattern, so
+    that what it allows is what is accepted.
+    """
+
+    def __init__(self, *, sent_max_length: int | None = None, not_blank: bool = False, **kwargs):
+        if not_blank:
+            kwargs["metadata"] = {"pattern": NOT_BLANK, **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+        self.sent_max_length = sent_max_length
+
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result.strip()
+        if self.sent_max_length is not None and len(result) > self.sent_max_length:
+            raise ma.ValidationError(f"Longer than maximum length {self.sent_max_length}.")
+        return self.tidy(result)
+
+    def tidy(self, text: str) -> str:
+        return text.strip()
 
 
 class StrictInteger(ma.fields.Integer):

@@ -6,7 +6,9 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.accounts.models import Role
-from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
+from homeshare.common.schemas import (
+    BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, TrimmedString, bounded_string,
+)
 from homeshare.places.service import normalise_postcode
 from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, TASK_CODE_LIST
 
@@ -34,15 +36,16 @@ class Postcode(ma.fields.String):
         return postcode
 
 
-class Word(ma.fields.String):
+class Word(TrimmedString):
     """A short free-text item (an interest, a language) with its spaces tidied."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        return " ".join(super()._deserialize(value, attr, data, **kwargs).split())
+    def tidy(self, text: str) -> str:
+        return " ".join(text.split())
 
 
 def _words(max_items: int, max_length: int = 40, **kwargs) -> ma.fields.List:
-    return ma.fields.List(Word(validate=validate.Length(min=1, max=max_length)),
+    return ma.fields.List(Word(validate=validate.Length(min=1, max=max_length), sent_max_length=max_length,
+                               not_blank=True),
                           validate=validate.Length(max=max_items), **kwargs)
 
 
