@@ -66,7 +66,8 @@ def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
             "info": {
                 "description": (
                     "The API that Homeshare schemes, their coordinators and the people they "
-                    "match use. Every error is problem details (RFC 9457)."
+                    "match use. Every error is problem details (RFC 9457). Text in requests may not "
+                    "hold NUL characters (400, since no database can store them)."
                 )
             },
             "components": {

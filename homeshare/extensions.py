@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import http
 from copy import deepcopy
+from functools import wraps
 
 import flask_smorest
+from flask import request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
@@ -110,7 +112,38 @@ def _storable(data) -> bool:
 
 
 class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, holding requests to what the description says of their body.
+
+    A JSON body documented as required (flask-smorest's default) is refused when absent (422),
+    instead of being read as an empty object: a change sent without its body is a client's
+    mistake, never a change that succeeds doing nothing.
+    """
+
     ARGUMENTS_PARSER = StrictParser()
+
+    def arguments(self, schema, *, location="json", required=True, **kwargs):
+        decorator = super().arguments(schema, location=location, required=required, **kwargs)
+        if location != "json" or not required:
+            return decorator
+
+        def requiring_a_body(func):
+            view = decorator(func)
+
+            @wraps(view)
+            def wrapper(*args, **kwargs):
+                if not _has_body():
+                    from homeshare.errors import ValidationFailed
+
+                    raise ValidationFailed({"json": ["A JSON request body is required."]})
+                return view(*args, **kwargs)
+
+            return wrapper
+
+        return requiring_a_body
+
+
+def _has_body() -> bool:
+    return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
 
 
 BEARER_SECURITY = [{"bearerAuth": []}]

@@ -57,6 +57,18 @@ def test_body_that_is_not_an_object_is_422(client):
     assert problem["errors"]
 
 
+def test_a_change_sent_without_its_body_is_422_and_changes_nothing(client, make):
+    scheme = make.scheme(name="Homeshare Leeds")
+    coordinator = make.login(client, make.coordinator(scheme))
+    url = f"/api/v1/schemes/{scheme.id}"
+    problem = assert_problem(client.patch(url, headers=coordinator.headers), 422, "validation-error")
+    assert problem["errors"] == {"json": ["A JSON request body is required."]}
+    assert client.get(url, headers=coordinator.headers).json["name"] == "Homeshare Leeds"
+    # A body the description says is optional may still be left out.
+    person = make.householder(scheme)
+    assert client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers).status_code == 200
+
+
 def test_request_id_is_echoed_and_logged(client, caplog):
     caplog.set_level(logging.INFO, logger="homeshare")
     response = client.get("/api/v1/nowhere", headers={"X-Request-ID": "lb-1234567890"})

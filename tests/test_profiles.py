@@ -145,6 +145,11 @@ def test_task_vocabulary_is_published_without_personal_care(client):
     ({"daily_rhythm": "sometimes"}, "daily_rhythm"),
     ({"interests": ["x" * 41]}, "interests"),
     ({"photo_url": "http://insecure.example.org/a.jpg"}, "photo_url"),
+    ({"photo_url": ""}, "photo_url"),
+    ({"postcode": "LS6\t1AA"}, "postcode"),
+    ({"first_name": "   "}, "first_name"),
+    ({"first_name": "Ann" + " " * 100}, "first_name"),  # the bounds hold for the text as sent
+    ({"interests": ["\u3000"]}, "interests"),
     ({"householder": {"hours_wanted_per_week": 0}}, "householder"),
     ({"householder": {"nights_at_home_per_week": 8}}, "householder"),
     ({"date_of_birth": "1950-02-30"}, "date_of_birth"),

@@ -55,6 +55,11 @@ def test_emails_are_checked_as_they_are_stored(client, make):
     ("trial", {"start_on": "9999-12-31"}, "start_on"),
     ("introduction", {"meeting_at": "0001-01-01T00:30:00+01:00", "place": "Cafe"}, "meeting_at"),
     ("introduction", {"meeting_at": "9999-12-31T23:00:00-05:00", "place": "Cafe"}, "meeting_at"),
+    # Only the forms the description's patterns allow: YYYY-MM-DD, and RFC 3339 moments.
+    ("trial", {"start_on": "20270104"}, "start_on"),
+    ("trial", {"start_on": "2027-W01-1"}, "start_on"),
+    ("introduction", {"meeting_at": "2026-12-01T14:00+00:00", "place": "Cafe"}, "meeting_at"),
+    ("introduction", {"meeting_at": "2026-12-01 14:00:00+00:00", "place": "Cafe"}, "meeting_at"),
 ])
 def test_dates_out_of_any_plan_are_refused(client, make, action, body, field):
     desk = Desk(client, make, make.scheme())

@@ -4,6 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictInteger, bounded_string
+from homeshare.profiles.schemas import task_code
 
 TERMS = ("hours_per_week", "tasks", "monthly_contribution_pence", "start_on", "trial_ends_on",
          "notice_days", "house_rules", "householder_must_know", "sharer_must_know")
@@ -12,7 +13,7 @@ TERMS = ("hours_per_week", "tasks", "monthly_contribution_pence", "start_on", "t
 class AgreementTermsSchema(Schema):
     hours_per_week = StrictInteger(required=True, validate=validate.Range(min=1, max=40))
     tasks = ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=40)), required=True,
+        task_code(), required=True,
         validate=validate.Length(min=1, max=20),
         metadata={"description": "Codes from GET /api/v1/tasks. Personal care is refused."},
     )

@@ -6,6 +6,7 @@ ignored, so a typo in a client never looks like success. Strings are always boun
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import marshmallow as ma
@@ -18,18 +19,43 @@ class Schema(ma.Schema):
         ordered = True
 
 
+# Python's whitespace (what str.strip() drops), spelt so that JSON Schema reads the same set.
+_SPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{_SPACE}]"
+
+
 def bounded_string(max_length: int, *, min_length: int = 1, validate_also=None, **kwargs) -> ma.fields.String:
     """A string with explicit bounds; leading and trailing spaces are never significant."""
     validators = [validate.Length(min=min_length, max=max_length)]
     if validate_also is not None:
         validators.append(validate_also)
-    return TrimmedString(validate=validators, **kwargs)
+    # A pattern of its own (validate_also) says what the text must hold instead.
+    not_blank = min_length >= 1 and validate_also is None
+    return TrimmedString(validate=validators, sent_max_length=max_length, not_blank=not_blank, **kwargs)
 
 
 class TrimmedString(ma.fields.String):
+    """Text without its leading and trailing spaces.
+
+    Its bounds hold for the text as sent as well as for what is kept, and text that must not
+    be empty must hold something besides spaces: the description says so with a pattern, so
+    that what it allows is what is accepted.
+    """
+
+    def __init__(self, *, sent_max_length: int | None = None, not_blank: bool = False, **kwargs):
+        if not_blank:
+            kwargs["metadata"] = {"pattern": NOT_BLANK, **(kwargs.get("metadata") or {})}
+        super().__init__(**kwargs)
+        self.sent_max_length = sent_max_length
+
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
-        return result.strip()
+        if self.sent_max_length is not None and len(result) > self.sent_max_length:
+            raise ma.ValidationError(f"Longer than maximum length {self.sent_max_length}.")
+        return self.tidy(result)
+
+    def tidy(self, text: str) -> str:
+        return text.strip()
 
 
 class StrictInteger(ma.fields.Integer):
@@ -65,12 +91,31 @@ class StrictBoolean(ma.fields.Boolean):
 EARLIEST_DATE = date(1900, 1, 1)
 LATEST_DATE = date(2199, 12, 31)
 
+# The bounds written for the API description (JSON Schema has no minimum for dates), and
+# held to by the fields, so that what the description allows is what is accepted.
+_MONTH_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+DATE_PATTERN = r"^(19|20|21)[0-9]{2}" + _MONTH_DAY + "$"
+DATETIME_PATTERN = (
+    r"^(190[1-9]|19[1-9][0-9]|20[0-9]{2}|21[0-8][0-9]|219[0-8])" + _MONTH_DAY
+    + r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+
+
+def _with_pattern(pattern: str, kwargs: dict) -> dict:
+    return {**kwargs, "metadata": {"pattern": pattern, **(kwargs.get("metadata") or {})}}
+
 
 class BoundedDate(ma.fields.Date):
-    """A calendar date between 1900 and 2199: room for any birth date or plan, and for
-    arithmetic on it (a trial's end, an expiry) without leaving Python's calendar."""
+    """A calendar date between 1900 and 2199, written YYYY-MM-DD: room for any birth date or
+    plan, and for arithmetic on it (a trial's end, an expiry) without leaving Python's calendar."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**_with_pattern(DATE_PATTERN, kwargs))
 
     def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", value):
+            # Not the week dates or basic format Python also reads: only what the pattern says.
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         result = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST_DATE <= result <= LATEST_DATE:
             raise ma.ValidationError(f"Must be between {EARLIEST_DATE} and {LATEST_DATE}.")
@@ -78,10 +123,15 @@ class BoundedDate(ma.fields.Date):
 
 
 class BoundedDateTime(ma.fields.AwareDateTime):
-    """A moment with its UTC offset, between 1900 and 2199."""
+    """A moment with its UTC offset, between 1901 and 2198, written as RFC 3339 says."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**_with_pattern(DATETIME_PATTERN, kwargs))
 
     def _deserialize(self, value, attr, data, **kwargs):
         result = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST_DATE.year < result.year < LATEST_DATE.year:
             raise ma.ValidationError(f"Must be between {EARLIEST_DATE.year + 1} and {LATEST_DATE.year - 1}.")
+        if isinstance(value, str) and not re.match(DATETIME_PATTERN, value):
+            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         return result

@@ -6,20 +6,20 @@ from marshmallow import validate
 from homeshare.common.pagination import PageQuerySchema, PaginationSchema
 from homeshare.common.schemas import BoundedDate, Schema, StrictInteger, bounded_string
 from homeshare.hours.models import EntryStatus
+from homeshare.profiles.schemas import task_code
 
 
 class EntryContentSchema(Schema):
     worked_on = BoundedDate(required=True, metadata={"description": "The day, in the scheme's time zone."})
     minutes = StrictInteger(required=True, validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
-    task = ma.fields.String(required=True, validate=validate.Length(min=1, max=40),
-                            metadata={"description": "One of the agreement's tasks."})
+    task = task_code("One of the agreement's tasks (codes from GET /api/v1/tasks).", required=True)
     note = bounded_string(500, allow_none=True, load_default=None)
 
 
 class EntryChangeSchema(Schema):
     worked_on = BoundedDate()
     minutes = StrictInteger(validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
-    task = ma.fields.String(validate=validate.Length(min=1, max=40))
+    task = task_code("One of the agreement's tasks (codes from GET /api/v1/tasks).")
     note = bounded_string(500, allow_none=True)
 
 

@@ -1,42 +1,64 @@
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.accounts.models import Role
-from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
+from homeshare.common.schemas import (
+    BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, TrimmedString, bounded_string,
+)
 from homeshare.places.service import normalise_postcode
-from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS
+from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, TASK_CODE_LIST
 
 _PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
+
+
+# An https address of a picture: a host name with a dot, then printable characters only.
+PHOTO_URL = r"^https://[A-Za-z0-9.-]+\.[A-Za-z]{2,}(:[0-9]{1,5})?([/?#][!-~]*)?$"
+
+# A UK postcode as people type it: either case, spaces anywhere (the API description says so).
+POSTCODE_INPUT = r"^ *[A-Za-z] *([A-Za-z] *)?[0-9] *([A-Za-z0-9] *)?[0-9] *[A-Za-z] *[A-Za-z] *$"
 
 
 class Postcode(ma.fields.String):
     """A UK postcode, stored in its canonical spelling (``SW1A 1AA``)."""
 
+    def __init__(self, **kwargs):
+        super().__init__(**{**kwargs, "metadata": {"pattern": POSTCODE_INPUT, **(kwargs.get("metadata") or {})}})
+
     def _deserialize(self, value, attr, data, **kwargs):
         raw = super()._deserialize(value, attr, data, **kwargs)
-        postcode = normalise_postcode(raw)
+        postcode = normalise_postcode(raw) if re.fullmatch(POSTCODE_INPUT, raw) else None
         if postcode is None:
             raise ma.ValidationError("Not a UK postcode, such as SW1A 1AA.")
         return postcode
 
 
-class Word(ma.fields.String):
+class Word(TrimmedString):
     """A short free-text item (an interest, a language) with its spaces tidied."""
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        return " ".join(super()._deserialize(value, attr, data, **kwargs).split())
+    def tidy(self, text: str) -> str:
+        return " ".join(text.split())
 
 
 def _words(max_items: int, max_length: int = 40, **kwargs) -> ma.fields.List:
-    return ma.fields.List(Word(validate=validate.Length(min=1, max=max_length)),
+    return ma.fields.List(Word(validate=validate.Length(min=1, max=max_length), sent_max_length=max_length,
+                               not_blank=True),
                           validate=validate.Length(max=max_items), **kwargs)
+
+
+def task_code(description: str = "A code from GET /api/v1/tasks.", **kwargs) -> ma.fields.String:
+    """A task code. The description lists the codes; the services check them, so that personal
+    care is refused with the reason rather than as merely unknown."""
+    return ma.fields.String(validate=validate.Length(min=1, max=40),
+                            metadata={"description": description, "enum": list(TASK_CODE_LIST)}, **kwargs)
 
 
 def _tasks(**kwargs) -> ma.fields.List:
     return ma.fields.List(
-        ma.fields.String(validate=validate.Length(min=1, max=40)),
+        task_code(),
         validate=validate.Length(max=20),
         metadata={"description": "Codes from GET /api/v1/tasks. Personal care is refused."},
         **kwargs,
@@ -97,7 +119,11 @@ class ProfileFieldsSchema(Schema):
         ma.fields.String(validate=validate.OneOf(GENDERS)), validate=validate.Length(max=len(GENDERS)),
         metadata={"description": "Genders acceptable in the other person; empty for no preference."},
     )
-    photo_url = ma.fields.Url(allow_none=True, schemes={"https"}, validate=validate.Length(max=500))
+    photo_url = ma.fields.String(
+        allow_none=True,
+        validate=[validate.Length(min=1, max=500), validate.Regexp(PHOTO_URL, error="Not an https URL.")],
+        metadata={"format": "uri", "pattern": PHOTO_URL},
+    )
 
 
 class ProfileUpdateSchema(ProfileFieldsSchema):

@@ -31,6 +31,7 @@ TASKS: tuple[Task, ...] = (
     Task("overnight_presence", "Being at home overnight", "Sleeping at home, so nobody is alone at night."),
 )
 TASK_CODES = frozenset(task.code for task in TASKS)
+TASK_CODE_LIST = [task.code for task in TASKS]  # in the published order, for the API description
 
 PERSONAL_CARE = frozenset({
     "personal_care", "washing", "bathing", "showering", "dressing", "toileting",
