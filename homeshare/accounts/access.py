@@ -16,7 +16,7 @@ from __future__ import annotations
 import uuid
 from functools import wraps
 
-from flask import current_app
+from flask import current_app, g
 from flask_jwt_extended import current_user, verify_jwt_in_request
 
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
@@ -112,13 +112,22 @@ def ensure_concern_reach(account: Account, concern) -> None:
 
 
 def ensure_path_reach(account: Account, view_args: dict) -> None:
-    """Run the object check of each object named in the path (see the module's docstring)."""
+    """Run the object check of each object named in the path (see the module's docstring).
+
+    The objects loaded are kept for the request (``g.path_objects``): the session's
+    identity map holds objects weakly, and the view reads the same ones again.
+    """
+    def loaded(model, value):
+        found = db.session.get(model, value)
+        g.setdefault("path_objects", []).append(found)
+        return found
+
     checks = {
         "scheme_id": lambda value: ensure_scheme_staff(account, value),
-        "account_id": lambda value: ensure_account_staff(account, db.session.get(Account, value)),
-        "person_id": lambda value: ensure_person_coordinated_by(account, db.session.get(Account, value)),
-        "match_id": lambda value: ensure_match_reach(account, db.session.get(Match, value)),
-        "concern_id": lambda value: ensure_concern_reach(account, db.session.get(Concern, value)),
+        "account_id": lambda value: ensure_account_staff(account, loaded(Account, value)),
+        "person_id": lambda value: ensure_person_coordinated_by(account, loaded(Account, value)),
+        "match_id": lambda value: ensure_match_reach(account, loaded(Match, value)),
+        "concern_id": lambda value: ensure_concern_reach(account, loaded(Concern, value)),
     }
     for name, value in view_args.items():
         if name in checks:
