@@ -23,7 +23,7 @@ Also: ``--people``, ``--only NAME``, ``--workers`` and ``--threads`` (other guni
    given as a share of their mean. The bare app also answers after one primary-key read over
    plain psycopg: the least a database-backed endpoint pays, for reference.
 4. SQL statements per request are counted in process (the test client against the same
-   database, a ``before_cursor_execute`` listener, the same requests; the pool's ping, BEGIN
+   database, a ``before_cursor_execute`` listener, the same requests; BEGIN
    and ROLLBACK are not statements there); worker memory is read
    from ``/proc/<pid>/status`` (VmHWM, the peak, and VmRSS) of each gunicorn worker.
 5. Sign-in (argon2id at production cost) is measured on its own, last, since each hash
