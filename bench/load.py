@@ -70,6 +70,7 @@ SINGLE, LIST, WRITE = "single-object read", "list", "idempotent write"
 TARGETS = {SINGLE: 1 / 2, LIST: 1 / 3}
 P99_TARGET_MS = 50
 UNTHROTTLED = "1000000 per minute"
+REDIS_URL = os.environ.get("HOMESHARE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")  # production needs one
 MEMORY_TARGET_MB = 150
 
 
@@ -320,6 +321,7 @@ def production_app(url: str, secret: str, instance: str):
     from homeshare import create_app
 
     app = create_app({"HOMESHARE_ENV": "production", "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
+                      "HOMESHARE_RATELIMIT_STORAGE_URI": REDIS_URL,
                       "HOMESHARE_INSTANCE_PATH": instance})
     logger = logging.getLogger("homeshare")
     logger.propagate = False
@@ -522,6 +524,7 @@ def main() -> None:
 
         env = {**os.environ, "HOMESHARE_ENV": "production", "HOMESHARE_SECRET_KEY": secret,
                "HOMESHARE_DATABASE_URL": url, "HOMESHARE_INSTANCE_PATH": instance, "PYTHONUNBUFFERED": "1",
+               "HOMESHARE_RATELIMIT_STORAGE_URI": REDIS_URL,
                # Every request comes from one address: the sign-in throttles would answer 429.
                **{name: UNTHROTTLED for name in ("HOMESHARE_LOGIN_RATE_LIMIT", "HOMESHARE_ACCOUNT_RATE_LIMIT")}}
         for name in ("HOMESHARE_PASSWORD_TIME_COST", "HOMESHARE_PASSWORD_MEMORY_KIB", "HOMESHARE_PASSWORD_PARALLELISM",

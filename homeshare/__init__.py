@@ -91,7 +91,7 @@ def register_extensions(app: Flask) -> None:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             sa.event.listen(db.engine, "connect", _sqlite_pragmas)
-        elif db.engine.dialect.name == "postgresql":
+        elif db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg":
             sa.event.listen(db.engine, "connect", _postgresql_settings)
             sa.event.listen(db.engine, "checkin", _idle_from_now)
             sa.event.listen(db.engine, "checkout", _ping_if_idle)

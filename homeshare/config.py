@@ -72,7 +72,7 @@ SETTINGS: tuple[Setting, ...] = (
             "argon2id lanes."),
     Setting("HOMESHARE_RATELIMIT_STORAGE_URI", "HOMESHARE_RATELIMIT_STORAGE_URI", "memory://", str,
             "Where sign-in and registration attempts are counted: `memory://` (one process) or "
-            "`redis://host:6379/0` (shared by every process; needed with more than one)."),
+            "`redis://host:6379/0` (shared by every process; required in production)."),
     Setting("HOMESHARE_LOGIN_RATE_LIMIT", "HOMESHARE_LOGIN_RATE_LIMIT", "20 per minute; 200 per hour", _limits,
             "Sign-in attempts allowed per client address."),
     Setting("HOMESHARE_REGISTER_RATE_LIMIT", "HOMESHARE_REGISTER_RATE_LIMIT", "10 per hour", _limits,
@@ -161,6 +161,11 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
             )
         if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
             raise ConfigError("HOMESHARE_ENV=production needs HOMESHARE_DATABASE_URL (PostgreSQL)")
+        if config["HOMESHARE_RATELIMIT_STORAGE_URI"].startswith("memory://"):
+            raise ConfigError(
+                "HOMESHARE_ENV=production needs HOMESHARE_RATELIMIT_STORAGE_URI (Redis): counted in each "
+                "process's memory, sign-in limits and lockouts multiply by the number of workers"
+            )
     elif not secret:
         config["SECRET_KEY"] = _local_secret(instance_path)
     elif len(secret) < MIN_SECRET_LENGTH:

@@ -55,6 +55,7 @@ def test_embedded_default_generates_and_keeps_a_private_secret(tmp_path, monkeyp
         ({"SECRET_KEY": "change-me-change-me-change-me-change-me"}, "placeholder"),
         ({"SECRET_KEY": "my-homeshare-production-" + secrets.token_hex(8)}, "placeholder"),
         ({"SQLALCHEMY_DATABASE_URI": None}, "HOMESHARE_DATABASE_URL"),
+        ({"HOMESHARE_RATELIMIT_STORAGE_URI": "memory://"}, "HOMESHARE_RATELIMIT_STORAGE_URI"),
     ],
 )
 def test_production_refuses_to_start_without_real_settings(tmp_path, overrides, message):
@@ -63,6 +64,7 @@ def test_production_refuses_to_start_without_real_settings(tmp_path, overrides, 
         "HOMESHARE_INSTANCE_PATH": str(tmp_path),
         "SECRET_KEY": REAL_SECRET,
         "SQLALCHEMY_DATABASE_URI": "postgresql://u@db/homeshare",
+        "HOMESHARE_RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
     }
     config.update(overrides)
     with pytest.raises(ConfigError, match=message):
@@ -74,6 +76,7 @@ def test_production_starts_with_real_settings(tmp_path):
     app = create_app({
         "HOMESHARE_ENV": "production", "HOMESHARE_INSTANCE_PATH": str(tmp_path),
         "SECRET_KEY": REAL_SECRET, "SQLALCHEMY_DATABASE_URI": "postgresql://u@db/homeshare",
+        "HOMESHARE_RATELIMIT_STORAGE_URI": "redis://redis.internal:6379/0",
     })
     assert app.config["TESTING"] is False
 

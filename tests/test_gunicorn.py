@@ -41,6 +41,7 @@ def test_gunicorn_serves_the_app_with_the_project_settings(app, tmp_path):
         "HOMESHARE_DATABASE_URL": url, "HOMESHARE_SECRET_KEY": secrets.token_urlsafe(48),
         "HOMESHARE_INSTANCE_PATH": str(tmp_path), "HOMESHARE_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
+        "HOMESHARE_RATELIMIT_STORAGE_URI": os.environ.get("HOMESHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     }
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=PROJECT_ROOT, env=environment,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

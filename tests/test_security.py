@@ -37,6 +37,7 @@ def test_every_response_carries_the_security_headers(client):
 def test_production_asks_browsers_for_https_only(tmp_path):
     app = create_app({
         "HOMESHARE_ENV": "production", "HOMESHARE_INSTANCE_PATH": str(tmp_path),
+        "HOMESHARE_RATELIMIT_STORAGE_URI": "redis://redis.invalid:6379/0",
         "SECRET_KEY": secrets.token_urlsafe(48), "SQLALCHEMY_DATABASE_URI": "postgresql://u@db.invalid/homeshare",
     })
     response = app.test_client().get("/healthz")

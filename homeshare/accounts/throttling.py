@@ -28,11 +28,13 @@ import limits
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
+from homeshare.accounts.emails import normalise_email
 from homeshare.errors import ApiError
 
 log = logging.getLogger("homeshare.throttling")
 
 EXTENSION_KEY = "homeshare.limiter"
+STORAGE_TIMEOUTS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 LOCKOUT_NAMESPACE = "sign-in-failures"
 # The views throttled, with the setting holding their per-address limit.
 THROTTLED_VIEWS = {
@@ -67,7 +69,7 @@ def _email_in_body() -> str:
 def _account_key(email: str) -> str:
     """A keyed hash of the normalised email: counts per account without storing emails."""
     secret = current_app.config["SECRET_KEY"].encode()
-    digest = hmac.new(secret, email.strip().lower().encode(), hashlib.sha256).hexdigest()
+    digest = hmac.new(secret, normalise_email(email).encode(), hashlib.sha256).hexdigest()
     return "account:" + digest[:32]
 
 
@@ -82,6 +84,8 @@ def init_throttling(app: Flask) -> None:
         app=app,
         storage_uri=app.config["HOMESHARE_RATELIMIT_STORAGE_URI"],
         strategy="moving-window",
+        # A Redis that does not answer must not hold requests for the kernel's connect timeout.
+        storage_options=STORAGE_TIMEOUTS if app.config["HOMESHARE_RATELIMIT_STORAGE_URI"].startswith("redis") else {},
         key_prefix="homeshare",
         headers_enabled=True,
         swallow_errors=True,

@@ -85,7 +85,8 @@ def move_checkin(*, match: Match, checkin: CheckIn, due_on: date) -> CheckIn:
     return checkin_in(match, checkin.id)
 
 
-def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values: Mapping[str, Any]) -> CheckInAnswer:
+def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values: Mapping[str, Any],
+           retried: bool = False) -> CheckInAnswer:
     """Record (or replace) one side's answer. A low score or a raised flag alerts the
     scheme's coordinators at once, in the same transaction."""
     _open(match)
@@ -102,7 +103,9 @@ def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values:
         db.session.commit()
     except IntegrityError:  # this side's answer arrived twice at once: apply it to the stored one
         db.session.rollback()
-        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values)
+        if retried:
+            raise
+        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values, retried=True)
     return record
 
 

@@ -97,8 +97,17 @@ _MONTH_DAY = r"-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
 DATE_PATTERN = r"^(19|20|21)[0-9]{2}" + _MONTH_DAY + "$"
 DATETIME_PATTERN = (
     r"^(190[1-9]|19[1-9][0-9]|20[0-9]{2}|21[0-8][0-9]|219[0-8])" + _MONTH_DAY
-    + r"T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+    + r"[T ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,9})?)?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
 )
+
+
+class FullMatch(validate.Regexp):
+    """``validate.Regexp`` over the whole value: ``$`` alone also matches before a final newline."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
 
 
 def _with_pattern(pattern: str, kwargs: dict) -> dict:
@@ -113,7 +122,7 @@ class BoundedDate(ma.fields.Date):
         super().__init__(**_with_pattern(DATE_PATTERN, kwargs))
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and not re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", value):
+        if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             # Not the week dates or basic format Python also reads: only what the pattern says.
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         result = super()._deserialize(value, attr, data, **kwargs)
@@ -123,7 +132,8 @@ class BoundedDate(ma.fields.Date):
 
 
 class BoundedDateTime(ma.fields.AwareDateTime):
-    """A moment with its UTC offset, between 1901 and 2198, written as RFC 3339 says."""
+    """A moment with its UTC offset, between 1901 and 2198, written as RFC 3339 says (or as
+    ISO 8601 allows apps to: a space for the ``T``, no seconds, up to nanoseconds)."""
 
     def __init__(self, **kwargs):
         super().__init__(**_with_pattern(DATETIME_PATTERN, kwargs))
@@ -132,6 +142,6 @@ class BoundedDateTime(ma.fields.AwareDateTime):
         result = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST_DATE.year < result.year < LATEST_DATE.year:
             raise ma.ValidationError(f"Must be between {EARLIEST_DATE.year + 1} and {LATEST_DATE.year - 1}.")
-        if isinstance(value, str) and not re.match(DATETIME_PATTERN, value):
+        if isinstance(value, str) and not re.fullmatch(DATETIME_PATTERN, value):
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
         return result

@@ -7,12 +7,13 @@ from marshmallow import validate
 
 from homeshare.accounts.models import Role
 from homeshare.common.schemas import (
+    FullMatch,
     BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, TrimmedString, bounded_string,
 )
 from homeshare.places.service import normalise_postcode
 from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, TASK_CODE_LIST
 
-_PHONE = validate.Regexp(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
+_PHONE = FullMatch(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
 
 
 # An https address of a picture: a host name with a dot, then printable characters only.
@@ -121,7 +122,7 @@ class ProfileFieldsSchema(Schema):
     )
     photo_url = ma.fields.String(
         allow_none=True,
-        validate=[validate.Length(min=1, max=500), validate.Regexp(PHOTO_URL, error="Not an https URL.")],
+        validate=[validate.Length(min=1, max=500), FullMatch(PHOTO_URL, error="Not an https URL.")],
         metadata={"format": "uri", "pattern": PHOTO_URL},
     )
 

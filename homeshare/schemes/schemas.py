@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import Schema, bounded_string
+from homeshare.common.schemas import FullMatch, Schema, bounded_string
 from homeshare.schemes.models import DEFAULT_TIMEZONE
 from homeshare.schemes.settings import SchemeSettingsChangeSchema, SchemeSettingsSchema
 from homeshare.schemes.timezones import validate_timezone
@@ -35,7 +35,7 @@ class SchemeSummarySchema(Schema):
 class SchemeCreateSchema(Schema):
     slug = ma.fields.String(
         required=True,
-        validate=validate.Regexp(SLUG_PATTERN, error="Use 3 to 50 lowercase letters, digits and hyphens."),
+        validate=FullMatch(SLUG_PATTERN, error="Use 3 to 50 lowercase letters, digits and hyphens."),
     )
     name = bounded_string(200, required=True)
     timezone = ma.fields.String(load_default=DEFAULT_TIMEZONE, validate=validate_timezone)

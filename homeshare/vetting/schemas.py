@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, bounded_string
+from homeshare.common.schemas import FullMatch, BoundedDate, Schema, StrictBoolean, bounded_string
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingStatus
 
 
@@ -20,7 +20,7 @@ class CheckUpdateSchema(Schema):
         "description": "From this date the check no longer counts. Background checks default to "
                        "their issue date plus the scheme's renewal interval."})
     notes = _text(5000, metadata={"description": "Coordinators only; never shown to the person."})
-    certificate_number = _text(40, validate_also=validate.Regexp(r"^[A-Za-z0-9 -]{4,40}$"),
+    certificate_number = _text(40, validate_also=FullMatch(r"^[A-Za-z0-9 -]{4,40}$"),
                                metadata={"description": "Background checks only."})
     issued_on = BoundedDate(allow_none=True, metadata={"description": "Background checks only."})
     referee_name = _text(200, metadata={"description": "References only."})
