@@ -575,9 +575,9 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, one
           f"endpoint's maximum, open loop")
     print(f"seeded: {sizes}")
     print()
-    print("| endpoint | kind | requests/s (max) | share of bare Flask | target | p50 / p99 at half rate "
-          "| errors | SQL statements |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| endpoint | kind | requests/s (max) | share of bare Flask | share of the one-read reference | target "
+          "| p50 / p99 at half rate | errors | SQL statements |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     rows = [("bare Flask (ceiling)", "", {"max": {"rate": top, "errors": sum(c["max"]["errors"] for c in ceiling)},
              "steady": ceiling[0]["steady"]}, None),
             ("bare Flask and one PostgreSQL read (reference)", "", one_read, 1)]
@@ -590,7 +590,8 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, one
         p99 = steady["p99_ms"]
         p99_mark = "" if p99 < P99_TARGET_MS else " **over 50**"
         errors = most["errors"] + steady["errors"]
-        print(f"| {name} | {kind} | {most['rate']:,.0f} | {share:.2f}{verdict} | "
+        of_read = "" if result is rows[0][2] else f"{most['rate'] / one_read['max']['rate']:.2f}"
+        print(f"| {name} | {kind} | {most['rate']:,.0f} | {share:.2f}{verdict} | {of_read} | "
               f"{'' if target is None else f'{target:.2f}'} | {steady['p50_ms']:.1f} / {p99:.1f} ms at "
               f"{steady['rate']:,.0f}/s{p99_mark} | {errors} | {'' if count is None else f'{count:g}'} |")
     print()
