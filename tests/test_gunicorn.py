@@ -64,7 +64,10 @@ def test_gunicorn_serves_the_app_with_the_project_settings(app, tmp_path):
         assert headers["X-Frame-Options"] == "DENY" and headers["X-Request-ID"] == body["request_id"]
         if environment["HOMESHARE_ENV"] == "production":
             assert headers["Strict-Transport-Security"].startswith("max-age=")
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+        workers: list[str] = []
+        while len(workers) < 2 and time.monotonic() < deadline:  # the second may still be booting
+            workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()
+            time.sleep(0.1)
         assert len(workers) == 2
     finally:
         server.send_signal(signal.SIGTERM)  # a graceful stop
