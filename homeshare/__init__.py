@@ -114,14 +114,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _outside_a_transaction(dbapi_connection, statement: str) -> None:
+    """One round trip on an idle psycopg connection, without opening a transaction."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute(statement)
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
 def _postgresql_settings(dbapi_connection, _record) -> None:
     # PostgreSQL compiles a statement to machine code (JIT) on its estimated cost alone. The
     # service's statements are short, and compiling them took longer than running them: 240 of
     # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    dbapi_connection.execute("SET jit = off")
-    dbapi_connection.autocommit = autocommit
+    _outside_a_transaction(dbapi_connection, "SET jit = off")
 
 
 # A pooled connection idle this long is checked before use (a server restart, a network
@@ -142,10 +149,7 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
         return
     try:
-        autocommit = dbapi_connection.autocommit
-        dbapi_connection.autocommit = True  # one round trip, no transaction
-        dbapi_connection.execute("SELECT 1")
-        dbapi_connection.autocommit = autocommit
+        _outside_a_transaction(dbapi_connection, "SELECT 1")
     except Exception as error:  # the driver's error: the connection is gone
         raise sa.exc.DisconnectionError(str(error)) from error
 

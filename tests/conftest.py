@@ -118,9 +118,10 @@ def make_app(database_url: str, instance_path, **overrides):
     return create_app(config)
 
 
-@pytest.fixture(scope="session", params=DATABASES)
-def app(request, tmp_path_factory):
-    with empty_database(request.param, tmp_path_factory) as url:
+@contextmanager
+def migrated_app(kind: str, tmp_path_factory, prefix: str = "hs_test"):
+    """An app on a fresh database of ``kind``, migrated to the head."""
+    with empty_database(kind, tmp_path_factory, prefix) as url:
         application = make_app(url, tmp_path_factory.mktemp("instance"))
         with application.app_context():
             upgrade()
@@ -131,19 +132,29 @@ def app(request, tmp_path_factory):
             db.engine.dispose()
 
 
-@pytest.fixture(autouse=True)
-def _clean_state(request):
-    """Empty every table after each test that used the database; reset the clock."""
-    yield
-    if "app" not in request.fixturenames:
-        return
-    application = request.getfixturevalue("app")
+@pytest.fixture(scope="session", params=DATABASES)
+def app(request, tmp_path_factory):
+    with migrated_app(request.param, tmp_path_factory) as application:
+        yield application
+
+
+def empty_every_table(application) -> None:
+    """Back to an empty database, and the real clock."""
     application.config.pop("HOMESHARE_CLOCK", None)
     with application.app_context():
         db.session.remove()
         with db.engine.begin() as connection:
             for table in reversed(db.metadata.sorted_tables):
                 connection.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Empty every table after each test that used the database; reset the clock."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    empty_every_table(request.getfixturevalue("app"))
 
 
 @pytest.fixture

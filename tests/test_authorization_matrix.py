@@ -36,6 +36,7 @@ import yaml
 from homeshare.extensions import db
 from homeshare.notifications.service import Message, notify
 from tests import factories
+from tests.conftest import empty_every_table
 from tests.helpers import assert_problem
 from tests.matchdesk import TERMS, Desk
 
@@ -285,22 +286,13 @@ def _clean_state():
     yield
 
 
-def _empty_every_table(app) -> None:
-    app.config.pop("HOMESHARE_CLOCK", None)
-    with app.app_context():
-        db.session.remove()
-        with db.engine.begin() as connection:
-            for table in reversed(db.metadata.sorted_tables):
-                connection.execute(table.delete())
-
-
 @pytest.fixture(scope="module")
 def world(app):
-    _empty_every_table(app)
+    empty_every_table(app)
     try:
         yield _build_world(app)
     finally:
-        _empty_every_table(app)
+        empty_every_table(app)
 
 
 def _ok(response, *statuses):

@@ -114,13 +114,19 @@ def gated(app, tmp_path):
             db.engine.dispose()
 
 
-def test_requests_get_503_while_the_database_is_away_and_succeed_once_it_is_back(gated):
-    application, gate = gated
+def signed_in(application):
+    """A householder signed in through ``application``, whose ``GET /me`` answers."""
     make = factories.Factories(application)
     person = make.householder(make.scheme())
     client = application.test_client()
     session = make.login(client, person)
     assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    return client, person, session
+
+
+def test_requests_get_503_while_the_database_is_away_and_succeed_once_it_is_back(gated):
+    application, gate = gated
+    client, person, session = signed_in(application)
 
     gate.cut()
     for _ in range(3):
@@ -279,11 +285,7 @@ def test_connections_idle_through_a_database_restart_are_replaced_unnoticed(gate
     import homeshare
 
     application, gate = gated
-    make = factories.Factories(application)
-    person = make.householder(make.scheme())
-    client = application.test_client()
-    session = make.login(client, person)
-    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    client, person, session = signed_in(application)
     gate.cut()  # the server restarts while the pool's connections sit idle ...
     gate.open()
     monkeypatch.setattr(homeshare, "IDLE_PING_SECONDS", 0.0)  # ... for longer than the idle limit

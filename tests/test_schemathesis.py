@@ -45,7 +45,6 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from flask_migrate import upgrade
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.parameters import ParameterLocation
@@ -63,7 +62,7 @@ from schemathesis.specs.openapi.checks import (
 
 from homeshare.extensions import db
 from homeshare.notifications.service import Message, notify
-from tests.conftest import DATABASES, empty_database, make_app
+from tests.conftest import DATABASES, migrated_app
 from tests.matchdesk import TERMS, Desk
 
 OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
@@ -222,15 +221,8 @@ def _restore(app, rows) -> None:
 def app(request, tmp_path_factory):
     """The application on PostgreSQL, or on SQLite where PostgreSQL is not at hand (one database
     keeps the run short; the rest of the suite covers both)."""
-    with empty_database(request.param, tmp_path_factory, prefix="hs_fuzz") as url:
-        application = make_app(url, tmp_path_factory.mktemp("instance"))
-        with application.app_context():
-            upgrade()
-            db.session.remove()
+    with migrated_app(request.param, tmp_path_factory, prefix="hs_fuzz") as application:
         yield application
-        with application.app_context():
-            db.session.remove()
-            db.engine.dispose()
 
 
 _WORLDS: dict[int, World] = {}

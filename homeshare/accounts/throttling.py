@@ -100,46 +100,32 @@ def init_throttling(app: Flask) -> None:
         app.view_functions[endpoint] = view
 
 
-def _lockout() -> tuple[Limiter, limits.RateLimitItem]:
+def _lockout(operation: str, email: str, failing: str):
+    """Run ``operation`` of the limiter's strategy on this email's failures; None when
+    throttling is off or the storage does not answer (then sign-in goes on: ``failing``
+    says what was not done, in the log)."""
+    limiter = current_app.extensions[EXTENSION_KEY]
+    if not limiter.enabled:
+        return None
     config = current_app.config
     item = limits.RateLimitItemPerMinute(config["HOMESHARE_LOCKOUT_FAILURES"], config["HOMESHARE_LOCKOUT_MINUTES"])
-    return current_app.extensions[EXTENSION_KEY], item
-
-
-def _identifiers(email: str) -> tuple[str, str, str]:
-    return ("homeshare", LOCKOUT_NAMESPACE, _account_key(email))
+    try:
+        return getattr(limiter.limiter, operation)(item, "homeshare", LOCKOUT_NAMESPACE, _account_key(email))
+    except Exception:  # the storage is down: do not lock everyone out
+        log.exception("rate-limit storage unavailable; %s", failing)
+        return None
 
 
 def ensure_not_locked_out(email: str) -> None:
     """Refuse (429) a sign-in for an email that failed too often lately."""
-    limiter, item = _lockout()
-    if not limiter.enabled:
-        return
-    try:
-        if limiter.limiter.test(item, *_identifiers(email)):
-            return
-        stats = limiter.limiter.get_window_stats(item, *_identifiers(email))
-    except Exception:  # the storage is down: do not lock everyone out
-        log.exception("rate-limit storage unavailable; sign-in lockout not checked")
-        return
-    raise TooManyAttempts(retry_after=max(1, math.ceil(stats.reset_time - time.time())))
+    window = _lockout("get_window_stats", email, "sign-in lockout not checked")
+    if window is not None and window.remaining == 0:
+        raise TooManyAttempts(retry_after=max(1, math.ceil(window.reset_time - time.time())))
 
 
 def record_failure(email: str) -> None:
-    limiter, item = _lockout()
-    if not limiter.enabled:
-        return
-    try:
-        limiter.limiter.hit(item, *_identifiers(email))
-    except Exception:
-        log.exception("rate-limit storage unavailable; failed sign-in not counted")
+    _lockout("hit", email, "failed sign-in not counted")
 
 
 def clear_failures(email: str) -> None:
-    limiter, item = _lockout()
-    if not limiter.enabled:
-        return
-    try:
-        limiter.limiter.clear(item, *_identifiers(email))
-    except Exception:
-        log.exception("rate-limit storage unavailable; sign-in failures not cleared")
+    _lockout("clear", email, "sign-in failures not cleared")
