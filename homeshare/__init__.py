@@ -85,7 +85,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from homeshare.accounts.tokens import configure_jwt
-    from homeshare.extensions import Api, cors, db, migrate
+    from homeshare.extensions import READING_ENGINES, Api, cors, db, migrate
 
     db.init_app(app)
     with app.app_context():
@@ -95,6 +95,7 @@ def register_extensions(app: Flask) -> None:
             sa.event.listen(db.engine, "connect", _postgresql_settings)
             sa.event.listen(db.engine, "checkin", _idle_from_now)
             sa.event.listen(db.engine, "checkout", _ping_if_idle)
+            app.extensions[READING_ENGINES] = {db.engine: db.engine.execution_options(isolation_level="AUTOCOMMIT")}
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     configure_jwt(app)
     app.extensions["homeshare.api"] = Api(app)

@@ -13,12 +13,13 @@ from copy import deepcopy
 from functools import wraps
 
 import flask_smorest
-from flask import request
+from flask import current_app, has_request_context, request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from webargs.flaskparser import FlaskParser, abort
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -38,7 +39,31 @@ class Model(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Model)
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+READING_ENGINES = "homeshare.reading_engines"
+
+
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session, reading outside a transaction in GET and HEAD requests.
+
+    On PostgreSQL a transaction costs two round trips of its own (``BEGIN`` before the first
+    statement, ``ROLLBACK`` when the session closes): as much as the statements of a
+    one-row read. In READ COMMITTED, PostgreSQL's default and the service's, each
+    statement sees its own snapshot inside a transaction as outside one, so reads lose
+    nothing by running in autocommit. Requests that may change data keep their transaction.
+    A read that needs one (a server-side cursor, see ``homeshare.common.db.stream``) names
+    the engine itself. The reading engines (one per engine, sharing its pool) are made by
+    ``register_extensions`` for PostgreSQL; SQLite's driver opens no transaction for reads.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+        if bind is None and has_request_context() and request.method in SAFE_METHODS:
+            return current_app.extensions.get(READING_ENGINES, {}).get(chosen, chosen)
+        return chosen
+
+
+db = SQLAlchemy(model_class=Model, session_options={"class_": Session})
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()

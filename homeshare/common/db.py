@@ -67,6 +67,17 @@ def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
     return insert(model).on_conflict_do_nothing(index_elements=list(unique))
 
 
+def stream(statement: sa.Select) -> sa.Result:
+    """``statement``'s rows, fetched 500 at a time from a server-side cursor.
+
+    Such a cursor lives in a transaction, so this names the engine itself: GET requests
+    otherwise read outside one (see ``homeshare.extensions.Session``).
+    """
+    from homeshare.extensions import db
+
+    return db.session.execute(statement.execution_options(yield_per=500), bind_arguments={"bind": db.engine})
+
+
 def retry_on_concurrent_change(view: Callable[..., Any]) -> Callable[..., Any]:
     """Run a view again, up to twice, when its write lost a race on a version column.
 

@@ -11,6 +11,7 @@ from homeshare.accounts.models import Account, Role
 from homeshare.audit import service as audit
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.common.clock import local_today, utcnow
+from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.extensions import db
@@ -141,10 +142,6 @@ def record_export(actor: Account, scheme: Scheme, kind: str) -> None:
     db.session.commit()
 
 
-def _stream(statement: sa.Select) -> Iterator[Any]:
-    yield from db.session.execute(statement.execution_options(yield_per=500))
-
-
 def people_rows(scheme: Scheme) -> Iterator[tuple]:
     """The scheme's householders and sharers, without dates of birth, addresses, phones or vetting details."""
     today = local_today(scheme.timezone)
@@ -155,7 +152,7 @@ def people_rows(scheme: Scheme) -> Iterator[tuple]:
                  .join(Profile, Profile.account_id == Account.id)
                  .where(Account.scheme_id == scheme.id, Account.erased_at.is_(None))
                  .order_by(Account.created_at, Account.id))
-    for row in _stream(statement):
+    for row in stream(statement):
         district = row[7].split(" ", 1)[0] if row[7] else None
         yield (row[0], row[1].value, row[2], row[3], row[4], row[5], row[6], district, row[8], bool(row[9]), row[10])
 
@@ -165,7 +162,7 @@ def match_rows(scheme: Scheme) -> Iterator[tuple]:
                            Match.proposed_at, Match.trial_started_on, Match.trial_ends_on, Match.activated_at,
                            Match.ended_on, Match.ended_by, Match.notice_given_days)
                  .where(Match.scheme_id == scheme.id).order_by(Match.proposed_at, Match.id))
-    for row in _stream(statement):
+    for row in stream(statement):
         yield (*row[:3], row[3].value, *row[4:10], row[10].value if row[10] else None, row[11])
 
 
@@ -179,5 +176,5 @@ def checkin_rows(scheme: Scheme) -> Iterator[tuple]:
                  .outerjoin(CheckInAnswer, CheckInAnswer.checkin_id == CheckIn.id)
                  .where(Match.scheme_id == scheme.id, CheckIn.due_on <= local_today(scheme.timezone))
                  .order_by(CheckIn.due_on, CheckIn.id, CheckInAnswer.side))
-    for row in _stream(statement):
+    for row in stream(statement):
         yield (row[0], row[1], row[2].value, *row[3:])

@@ -16,6 +16,7 @@ from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today, utcnow
+from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -410,9 +411,8 @@ WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirm
 
 def entry_rows(match: Match) -> Iterator[tuple]:
     statement = (sa.select(HoursEntry).where(HoursEntry.match_id == match.id, HoursEntry.deleted_at.is_(None))
-                 .order_by(HoursEntry.worked_on, HoursEntry.created_at, HoursEntry.id)
-                 .execution_options(yield_per=500))
-    for entry in db.session.scalars(statement):
+                 .order_by(HoursEntry.worked_on, HoursEntry.created_at, HoursEntry.id))
+    for entry in stream(statement).scalars():
         yield (entry.id, entry.worked_on, entry.week_start, entry.minutes, entry.task, entry.status.value,
                entry.note, entry.dispute_reason, entry.confirmed_at, entry.created_at, entry.updated_at)
 

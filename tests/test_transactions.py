@@ -1,0 +1,78 @@
+"""Reads outside a transaction: on PostgreSQL, GET and HEAD requests run their statements in
+autocommit (no ``BEGIN`` and ``ROLLBACK`` round trips around them), while requests that may
+change data keep their transaction."""
+
+from __future__ import annotations
+
+import csv
+import io
+from contextlib import contextmanager
+
+import pytest
+import sqlalchemy as sa
+
+from homeshare.audit.models import AuditEvent
+from homeshare.extensions import db
+
+
+@pytest.fixture
+def postgresql(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("SQLite's driver opens no transaction for reads")
+
+
+@pytest.fixture
+def autocommit_of_statements(app):
+    """``with autocommit_of_statements() as seen:`` records, for each statement run inside,
+    whether its connection was in autocommit."""
+
+    @contextmanager
+    def recording():
+        seen: list[bool] = []
+
+        def record(connection, *_args):
+            seen.append(connection.connection.dbapi_connection.autocommit)
+
+        with app.app_context():
+            engine = db.engine
+        sa.event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", record)
+
+    return recording
+
+
+def test_reads_run_outside_a_transaction_and_changes_inside_one(client, make, postgresql, autocommit_of_statements):
+    session = make.login(client, make.householder(make.scheme()))
+    with autocommit_of_statements() as seen:
+        read = client.get("/api/v1/me/profile", headers=session.headers)
+    assert read.status_code == 200
+    assert seen and all(seen)
+
+    # The same pooled connection, given back in its transactional state.
+    with autocommit_of_statements() as seen:
+        changed = client.patch("/api/v1/me/profile", json={"bio": "Retired nurse."},
+                               headers={**session.headers, "If-Match": read.headers["ETag"]})
+    assert changed.status_code == 200, changed.json
+    assert seen and not any(seen)
+    assert client.get("/api/v1/me/profile", headers=session.headers).json["bio"] == "Retired nurse."
+
+
+def test_a_streamed_export_reads_in_a_transaction_and_records_its_audit_event(
+        app, client, make, postgresql, autocommit_of_statements):
+    scheme = make.scheme()
+    coordinator = make.login(client, make.coordinator(scheme))
+    for _ in range(3):
+        make.householder(scheme)
+    with autocommit_of_statements() as seen:
+        response = client.get(f"/api/v1/schemes/{scheme.id}/exports/people.csv", headers=coordinator.headers)
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert response.status_code == 200
+    assert len(rows) == 3
+    # The account lookup and the audit event in autocommit; the server-side cursor in a transaction.
+    assert True in seen and False in seen
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "export.people")) == 1
