@@ -17,7 +17,7 @@ import uuid
 from functools import wraps
 
 from flask import current_app, g
-from flask_jwt_extended import current_user, verify_jwt_in_request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
 
 from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
 from homeshare.audit.service import staff_write
@@ -40,11 +40,12 @@ def requires(*roles: Role, refresh: bool = False):
         @wraps(func)
         def wrapper(*args, **kwargs):
             verify_jwt_in_request(refresh=refresh)
-            if roles and current_user.role not in roles:
+            account = current_account()
+            if roles and account.role not in roles:
                 raise Forbidden("Your role does not allow this.")
-            ensure_path_reach(current_user, kwargs)
-            if current_user.role in STAFF_ROLES:
-                staff_write(current_user)
+            ensure_path_reach(account, kwargs)
+            if account.role in STAFF_ROLES:
+                staff_write(account)
             return current_app.ensure_sync(func)(*args, **kwargs)
 
         documents_bearer_auth(wrapper)
@@ -55,7 +56,9 @@ def requires(*roles: Role, refresh: bool = False):
 
 
 def current_account() -> Account:
-    return current_user
+    """The signed-in account itself (not a proxy to it, which would look it up again on
+    every attribute read: fifteen times to serialise an account)."""
+    return get_current_user()
 
 
 def ensure_scheme_staff(account: Account, scheme_id: uuid.UUID) -> None:
