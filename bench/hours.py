@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
+from bench.harness import (bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator,
+                           settle_tables, summary, timed)
 from bench.population import seed_people
 from homeshare.agreements.models import AgreementVersion
 from homeshare.extensions import db
@@ -67,9 +68,7 @@ def run(kind: str, matches: int, runs: int) -> None:
             match_ids = seed_matches(scheme, people, random.Random(5))
             scheme_id = scheme.id
             count = db.session.scalar(sa.select(sa.func.count()).select_from(HoursEntry))
-            if kind == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+            settle_tables()
             db.session.remove()
         headers = login(client, "coordinator@hours.example.org", "a long password")
         today = date.today()

@@ -56,7 +56,7 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, fresh_database, scheme_with_coordinator
+from bench.harness import bench_app, fresh_database, scheme_with_coordinator, settle_tables
 from bench.population import DISTRICTS_CSV, seed_people
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,6 +72,7 @@ P99_TARGET_MS = 50
 UNTHROTTLED = "1000000 per minute"
 REDIS_URL = os.environ.get("HOMESHARE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")  # production needs one
 MEMORY_TARGET_MB = 150
+QUIET_IDLE, QUIET_WAIT_SECONDS = 0.9, 30
 
 
 @dataclass
@@ -252,9 +253,7 @@ def seed(app, people: int, rng: random.Random) -> dict:
     production_hash = production_hasher().hash(PASSWORD)
     db.session.execute(sa.update(Account).where(Account.id.in_(login_accounts)).values(password_hash=production_hash))
     login_emails = db.session.scalars(sa.select(Account.email).where(Account.id.in_(login_accounts))).all()
-    db.session.commit()
-    db.session.execute(sa.text("ANALYZE"))
-    db.session.commit()
+    settle_tables()
 
     active_ids = [match_id for match_id, m in live.items() if m["state"] is MatchState.ACTIVE]
     return {
@@ -461,9 +460,33 @@ def open_loop(url: str, requests_file: Path, rate: float, seconds: float) -> dic
     return json.loads(line.removeprefix("OPENLOOP_JSON "))
 
 
+def _cpu_times() -> tuple[int, int]:
+    """(idle, total) jiffies of the machine, from /proc/stat."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields)
+
+
+def wait_until_quiet(most_seconds: float = QUIET_WAIT_SECONDS) -> bool:
+    """Wait until the machine's cores are at least ``QUIET_IDLE`` idle over half a second:
+    requests still queued from the last phase, and the database's background work, would
+    otherwise be measured with the next. False if that did not happen in ``most_seconds``."""
+    deadline = time.monotonic() + most_seconds
+    idle, total = _cpu_times()
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now_idle, now_total = _cpu_times()
+        if now_total > total and (now_idle - idle) / (now_total - total) >= QUIET_IDLE:
+            return True
+        idle, total = now_idle, now_total
+    return False
+
+
 def measure(url: str, requests_file: Path, seconds: float, connections: int = CONNECTIONS) -> dict:
+    if not wait_until_quiet():
+        print(f"note: the machine was still busy after {QUIET_WAIT_SECONDS} s; measuring anyway", flush=True)
     wrk(url, requests_file, 2, connections)  # warm-up: connections, caches, the first requests' imports
     most = wrk(url, requests_file, seconds, connections)
+    wait_until_quiet()
     steady = open_loop(url, requests_file, max(1.0, most["rate"] / 2), seconds)
     return {"max": most, "steady": steady}
 

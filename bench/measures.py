@@ -13,7 +13,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
+from bench.harness import (bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator,
+                           settle_tables, summary, timed)
 from bench.population import seed_people
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
@@ -94,9 +95,7 @@ def run(kind: str, people: int, runs: int) -> None:
             ids = seed_people(scheme, householders=people // 2, sharers=people // 2, seed=13)
             sizes = seed_history(scheme, ids, random.Random(17))
             scheme_id = scheme.id
-            if kind == "postgresql":
-                db.session.execute(sa.text("ANALYZE"))
-                db.session.commit()
+            settle_tables()
             db.session.remove()
         headers = login(client, "coordinator@measures.example.org", "a long password")
         today = date.today()

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from bench.harness import bench_app, database_arguments, databases, fresh_database
+from bench.harness import bench_app, database_arguments, databases, fresh_database, settle_tables
 from homeshare.accounts.models import Account, Role
 from homeshare.checkins.models import CheckIn, CheckInKind
 from homeshare.extensions import db
@@ -85,9 +85,7 @@ def run(kind: str, checkins: int) -> None:
             app = bench_app(url, instance)
             with app.app_context():
                 now = seed(checkins)
-                if kind == "postgresql":
-                    db.session.execute(sa.text("ANALYZE"))
-                    db.session.commit()
+                settle_tables()
                 db.session.remove()
             timings: list[tuple[float, float]] = []
             barrier = threading.Barrier(concurrent)
