@@ -264,7 +264,8 @@ class Agreed:
     """The agreed hours in force in any week: the newest version both sides had accepted
     by the week's end (or the first accepted version, for weeks before any acceptance)."""
 
-    def __init__(self, versions: Iterable[AgreementVersion], timezone: str):
+    def __init__(self, versions: Iterable[Any], timezone: str):
+        """``versions``: agreement versions, or rows of their numbers, hours and acceptances."""
         zone = ZoneInfo(timezone)
         accepted = [
             (max(v.householder_accepted_at, v.sharer_accepted_at).astimezone(zone).date(), v.number, v.hours_per_week)
@@ -279,18 +280,23 @@ class Agreed:
         return (in_force[-1] if in_force else self.accepted[0][2]) * 60
 
 
-def _versions_by_match(match_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[AgreementVersion]]:
-    found: dict[uuid.UUID, list[AgreementVersion]] = defaultdict(list)
-    if match_ids:
-        for version in db.session.scalars(sa.select(AgreementVersion).where(AgreementVersion.match_id.in_(match_ids))):
-            found[version.match_id].append(version)
+def agreed_versions(match_ids: Sequence[uuid.UUID] | sa.Select) -> dict[uuid.UUID, list[sa.Row]]:
+    """The accepted agreement versions of each match (``match_ids``: ids, or a select of them),
+    as rows holding what ``Agreed`` reads."""
+    found: dict[uuid.UUID, list[sa.Row]] = defaultdict(list)
+    statement = (sa.select(AgreementVersion.match_id, AgreementVersion.number, AgreementVersion.hours_per_week,
+                           AgreementVersion.householder_accepted_at, AgreementVersion.sharer_accepted_at)
+                 .where(AgreementVersion.match_id.in_(match_ids), AgreementVersion.householder_accepted_at.is_not(None),
+                        AgreementVersion.sharer_accepted_at.is_not(None)))
+    for version in db.session.execute(statement):
+        found[version.match_id].append(version)
     return found
 
 
-def _sums(match_ids: Sequence[uuid.UUID], first: date, last: date) -> dict[tuple[uuid.UUID, date], tuple[int, int, int]]:
-    """(logged, confirmed, disputed) minutes by match and week, in one aggregate query."""
-    if not match_ids:
-        return {}
+def _sums(match_ids: Sequence[uuid.UUID] | sa.Select, first: date,
+          last: date) -> dict[tuple[uuid.UUID, date], tuple[int, int, int]]:
+    """(logged, confirmed, disputed) minutes by match and week, in one aggregate query
+    (``match_ids``: ids, or a select of them)."""
 
     def minutes_when(status: EntryStatus):
         return sa.func.coalesce(sa.func.sum(sa.case((HoursEntry.status == status, HoursEntry.minutes), else_=0)), 0)
@@ -339,7 +345,7 @@ def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: da
                    page: int, per_page: int) -> Summary:
     """A match's weeks, newest first, with the shortfall flag: a fixed number of queries."""
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    agreed = Agreed(_versions_by_match([match.id])[match.id], scheme.timezone)
+    agreed = Agreed(agreed_versions([match.id])[match.id], scheme.timezone)
     span = _span(match, today)
     if span is None:
         flagged, short_weeks = _shortfall(match, agreed, today, settings)
@@ -376,23 +382,29 @@ def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str,
     return flagged, (weeks if flagged else [])
 
 
+# What the weekly sums and shortfall flags read of a match (an object or a row of these).
+MATCH_FIELDS = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.trial_started_on, Match.ended_on)
+
+
 @dataclass
 class FlaggedMatch:
-    match: Match
+    match: sa.Row  # of MATCH_FIELDS
     weeks: list[Week]
 
 
 def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[FlaggedMatch]:
-    """The scheme's live matches flagged for short hours, in three statements."""
+    """The scheme's live matches flagged for short hours, in three statements.
+
+    Matches and versions are read as rows of the fields the flags need: a scheme has
+    hundreds of live matches, and loading them as objects took most of the time.
+    """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    matches = db.session.scalars(
-        sa.select(Match).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
-        .order_by(Match.trial_started_on, Match.id)
-    ).all()
+    live = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
+    matches = db.session.execute(
+        sa.select(*MATCH_FIELDS).where(Match.id.in_(live)).order_by(Match.trial_started_on, Match.id)).all()
     last_completed = week_start_of(today) - timedelta(weeks=1)
     earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)
-    ids = [m.id for m in matches]
-    versions, sums = _versions_by_match(ids), _sums(ids, earliest, last_completed)
+    versions, sums = agreed_versions(live), _sums(live, earliest, last_completed)
     flagged = []
     for match in matches:
         is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
@@ -420,13 +432,11 @@ def entry_rows(match: Match) -> Iterator[tuple]:
 def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
     """Every week of every match of the scheme that overlaps [first, last]."""
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    matches = db.session.scalars(
-        sa.select(Match).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
-        .order_by(Match.trial_started_on, Match.id)
-    ).all()
-    ids = [m.id for m in matches]
+    started = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
+    matches = db.session.execute(
+        sa.select(*MATCH_FIELDS).where(Match.id.in_(started)).order_by(Match.trial_started_on, Match.id)).all()
     lo, hi = week_start_of(first), week_start_of(last)
-    versions, sums = _versions_by_match(ids), _sums(ids, lo, hi)
+    versions, sums = agreed_versions(started), _sums(started, lo, hi)
     for match in matches:
         span = _span(match, today)
         if span is None:

@@ -19,14 +19,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from homeshare.accounts.models import Account, Role
-from homeshare.agreements.models import AgreementVersion
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schedule import plus_months
 from homeshare.common.clock import local_today
 from homeshare.concerns.models import Concern
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
-from homeshare.hours.service import Agreed, week_start_of
+from homeshare.hours.service import Agreed, agreed_versions, week_start_of
 from homeshare.matching.models import LIVE_STATES, Match, MatchState
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckStatus, VettingCheck
@@ -227,9 +226,7 @@ def _hours(scheme: Scheme, started: dict, first: date, today: date) -> dict[str,
         .where(HoursEntry.match_id.in_(ids), HoursEntry.deleted_at.is_(None),
                HoursEntry.week_start >= week_start_of(first), HoursEntry.week_start <= last_week)
         .group_by(HoursEntry.match_id, HoursEntry.week_start))}
-    versions = defaultdict(list)
-    for version in db.session.scalars(sa.select(AgreementVersion).where(AgreementVersion.match_id.in_(ids))):
-        versions[version.match_id].append(version)
+    versions = agreed_versions(ids)
     weeks = met = 0
     for match_id, match in started.items():
         agreed = Agreed(versions[match_id], scheme.timezone)
