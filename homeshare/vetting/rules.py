@@ -105,13 +105,13 @@ def vetting_statuses(settings: Mapping[str, Any], today: date) -> sa.Select:
     their checks: the same status as ``vetting_status_expression``, for counting whole
     schemes, where one set of correlated counts per person would cost far more."""
     by_role = _checklists(settings)
-    required = _is_required(by_role)
-    counts = {name: sa.func.count(VettingCheck.id).filter(sa.and_(required, condition))
-              for name, condition in _counted(today).items()}
+    # Only required checks are joined, so each count tests its own case alone: testing
+    # "required" in each of the four counts instead took most of a scheme-wide count.
+    counts = {name: sa.func.count(VettingCheck.id).filter(condition) for name, condition in _counted(today).items()}
     return (
         sa.select(Account.id.label("account_id"), _status(counts, by_role).label("status"))
         .select_from(Account)
-        .outerjoin(VettingCheck, VettingCheck.account_id == Account.id)
+        .outerjoin(VettingCheck, sa.and_(VettingCheck.account_id == Account.id, _is_required(by_role)))
         .group_by(Account.id, Account.role)
     )
 
