@@ -53,8 +53,9 @@ CASELESS_FIELDS = frozenset({"interests", "languages"})
 
 
 def _free(account_id_column) -> sa.ColumnElement[bool]:
-    """In no live match, on either side. Two anti-joins, one per side, where PostgreSQL can
-    hash each; "householder or sharer" in one took one pair of index probes per person."""
+    """In no live match, on either side. One anti-join per side, each answered from that
+    side's unique index of live matches alone; "householder or sharer" in one made
+    PostgreSQL combine both indexes and read the match rows, for each person."""
     return sa.and_(*(
         sa.not_(sa.exists().where(side == account_id_column, Match.state.in_(LIVE_STATES)))
         for side in (Match.householder_id, Match.sharer_id)
