@@ -3,6 +3,7 @@
     apt-get install -y wrk                         # the load generator (Debian's package)
     .venv/bin/python -m bench.load                 # about 5 minutes; --duration N seconds a phase
     .venv/bin/python -m bench.load --profile "GET /me"   # pyinstrument, in process (the bench extra)
+    .venv/bin/python -m bench.load --cpu                 # CPU time a request, in process
 
 Also: ``--people``, ``--only NAME``, ``--workers`` and ``--threads`` (other gunicorn settings).
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import random
@@ -381,6 +383,30 @@ def profile(app, endpoint: Endpoint, requests: int, show_all: bool) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=show_all))
 
 
+def cpu_per_request(app, url: str, every: list[Endpoint], requests: int) -> None:
+    """CPU time of one request in process (this thread's, so waits on PostgreSQL do not count),
+    the best of three passes of up to ``requests``, for the endpoints and for the bare views."""
+    from bench import bare
+
+    os.environ["HOMESHARE_DATABASE_URL"] = url
+    clients = [(bare.app.test_client(), Endpoint("bare Flask", "", ["GET\t/bare\t\t"])),
+               (bare.app.test_client(), Endpoint("bare Flask and one PostgreSQL read", "", ["GET\t/bare/account\t\t"]))]
+    clients += [(app.test_client(), endpoint) for endpoint in every]
+    for client, endpoint in clients:
+        started = time.perf_counter()
+        for n in range(20):  # warm-up, and how many requests fit in about 3 s a pass
+            send(client, endpoint.lines[n % len(endpoint.lines)])
+        count = max(20, min(requests, int(3 / ((time.perf_counter() - started) / 20))))
+        best = math.inf
+        for _ in range(3):
+            started = time.thread_time()
+            for n in range(count):
+                send(client, endpoint.lines[n % len(endpoint.lines)])
+            best = min(best, (time.thread_time() - started) / count * 1000)
+        print(f"{endpoint.name}: {best:.2f} ms of CPU a request (in process, test client included; best of 3 x "
+              f"{count})", flush=True)
+
+
 # --- servers and load --------------------------------------------------------------------
 
 
@@ -510,6 +536,9 @@ def main() -> None:
     parser.add_argument("--profile", metavar="NAME", help="instead of the load: profile the endpoint whose name "
                         "contains NAME in process with pyinstrument (needs the bench extra)")
     parser.add_argument("--profile-requests", type=int, default=500)
+    parser.add_argument("--cpu", action="store_true", help="instead of the load: CPU time a request of each "
+                        "endpoint (and of the bare views) in process")
+    parser.add_argument("--cpu-requests", type=int, default=1000)
     parser.add_argument("--profile-all", action="store_true", help="show the libraries' frames too")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -536,6 +565,9 @@ def main() -> None:
         if args.only:
             measured = [e for e in measured if args.only in e.name]
         app = production_app(url, secret, instance)
+        if args.cpu:
+            cpu_per_request(app, url, measured, args.cpu_requests)
+            return
         if args.profile:
             chosen = [e for e in measured + [login] if args.profile in e.name]
             if not chosen:
