@@ -129,7 +129,9 @@ def _postgresql_settings(dbapi_connection, _record) -> None:
     # PostgreSQL compiles a statement to machine code (JIT) on its estimated cost alone. The
     # service's statements are short, and compiling them took longer than running them: 240 of
     # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
-    _outside_a_transaction(dbapi_connection, "SET jit = off")
+    # READ COMMITTED whatever the server's default: reads in GET requests run in autocommit,
+    # which is the same as a READ COMMITTED transaction only (see homeshare.extensions.Session).
+    _outside_a_transaction(dbapi_connection, "SET jit = off; SET default_transaction_isolation = 'read committed'")
 
 
 # A pooled connection idle this long is checked before use (a server restart, a network

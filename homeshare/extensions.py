@@ -54,6 +54,10 @@ class Session(FlaskSession):
     A read that needs one (a server-side cursor, see ``homeshare.common.db.stream``) names
     the engine itself. The reading engines (one per engine, sharing its pool) are made by
     ``register_extensions`` for PostgreSQL; SQLite's driver opens no transaction for reads.
+
+    Each request has its own application context, and so its own session. Code that pushes
+    one context around several requests (a test may) shares one session between them: there,
+    a GET reads on a connection of its own and does not see the context's uncommitted changes.
     """
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):

@@ -396,15 +396,18 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
     """The scheme's live matches flagged for short hours, in three statements.
 
     Matches and versions are read as rows of the fields the flags need: a scheme has
-    hundreds of live matches, and loading them as objects took most of the time.
+    hundreds of live matches, and loading them as objects took most of the time. Versions
+    and sums are read for the matches read first (by id: a match that ended in between must
+    not be judged without its hours).
     """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    live = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
     matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.id.in_(live)).order_by(Match.trial_started_on, Match.id)).all()
+        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
+        .order_by(Match.trial_started_on, Match.id)).all()
     last_completed = week_start_of(today) - timedelta(weeks=1)
     earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)
-    versions, sums = agreed_versions(live), _sums(live, earliest, last_completed)
+    ids = [match.id for match in matches]
+    versions, sums = agreed_versions(ids), _sums(ids, earliest, last_completed)
     flagged = []
     for match in matches:
         is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
@@ -434,7 +437,8 @@ def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
     started = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
     matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.id.in_(started)).order_by(Match.trial_started_on, Match.id)).all()
+        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
+        .order_by(Match.trial_started_on, Match.id)).all()
     lo, hi = week_start_of(first), week_start_of(last)
     versions, sums = agreed_versions(started), _sums(started, lo, hi)
     for match in matches:
