@@ -7,12 +7,14 @@ from __future__ import annotations
 import csv
 import io
 from contextlib import contextmanager
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
+from tests.conftest import make_app
 
 
 @pytest.fixture
@@ -76,3 +78,15 @@ def test_a_streamed_export_reads_in_a_transaction_and_records_its_audit_event(
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                                  .where(AuditEvent.action == "export.people")) == 1
+
+
+def test_the_service_reads_in_read_committed_whatever_the_servers_default(app, postgresql, tmp_path):
+    # Reads in autocommit see what a READ COMMITTED transaction would see, and no more.
+    stricter = make_app(app.config["SQLALCHEMY_DATABASE_URI"] + quote(" -cdefault_transaction_isolation=serializable"),
+                        tmp_path)
+    with stricter.app_context():
+        try:
+            assert db.session.scalar(sa.text("SHOW default_transaction_isolation")) == "read committed"
+        finally:
+            db.session.remove()
+            db.engine.dispose()
