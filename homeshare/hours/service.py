@@ -397,8 +397,9 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
 
     Matches and versions are read as rows of the fields the flags need: a scheme has
     hundreds of live matches, and loading them as objects took most of the time. Versions
-    and sums are read for the matches read first (by id: a match that ended in between must
-    not be judged without its hours).
+    and sums are read for every match of the scheme, selected by a subquery (cheaper than
+    hundreds of ids as parameters): a match read as live that ends in between is still
+    judged on its hours.
     """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
     matches = db.session.execute(
@@ -406,8 +407,8 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
         .order_by(Match.trial_started_on, Match.id)).all()
     last_completed = week_start_of(today) - timedelta(weeks=1)
     earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)
-    ids = [match.id for match in matches]
-    versions, sums = agreed_versions(ids), _sums(ids, earliest, last_completed)
+    of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
+    versions, sums = agreed_versions(of_scheme), _sums(of_scheme, earliest, last_completed)
     flagged = []
     for match in matches:
         is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
