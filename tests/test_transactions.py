@@ -80,13 +80,15 @@ def test_a_streamed_export_reads_in_a_transaction_and_records_its_audit_event(
                                  .where(AuditEvent.action == "export.people")) == 1
 
 
-def test_the_service_reads_in_read_committed_whatever_the_servers_default(app, postgresql, tmp_path):
-    # Reads in autocommit see what a READ COMMITTED transaction would see, and no more.
-    stricter = make_app(app.config["SQLALCHEMY_DATABASE_URI"] + quote(" -cdefault_transaction_isolation=serializable"),
-                        tmp_path)
-    with stricter.app_context():
+def test_the_service_sets_its_reading_rules_whatever_the_servers_defaults(app, postgresql, tmp_path):
+    # Reads in autocommit see what a READ COMMITTED transaction would see, and no more; and
+    # statements prepared by the driver are planned for their own parameters each time.
+    options = " -cdefault_transaction_isolation=serializable -cplan_cache_mode=auto"
+    elsewhere = make_app(app.config["SQLALCHEMY_DATABASE_URI"] + quote(options), tmp_path)
+    with elsewhere.app_context():
         try:
             assert db.session.scalar(sa.text("SHOW default_transaction_isolation")) == "read committed"
+            assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
         finally:
             db.session.remove()
             db.engine.dispose()
