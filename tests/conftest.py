@@ -170,6 +170,18 @@ def ctx(app):
         db.session.remove()
 
 
+@contextmanager
+def before_each_statement(application, record):
+    """Call ``record`` (a ``before_cursor_execute`` listener) for each statement run inside."""
+    with application.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as statements:`` records the SQL statements run inside."""
@@ -177,17 +189,8 @@ def count_queries(app):
     @contextmanager
     def counter():
         statements: list[str] = []
-
-        def record(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
+        with before_each_statement(app, lambda _conn, _cursor, statement, *_args: statements.append(statement)):
             yield statements
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
 
     return counter
 

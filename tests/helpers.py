@@ -1,6 +1,10 @@
-"""Assertions shared by the tests."""
+"""Assertions and stubs shared by the tests."""
 
 from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def assert_problem(response, status: int, kind: str | None = None) -> dict:
@@ -15,3 +19,35 @@ def assert_problem(response, status: int, kind: str | None = None) -> dict:
     if kind:
         assert body["type"] == f"urn:homeshare:problem:{kind}", body
     return body
+
+
+class PushGateway:
+    """A local push gateway: records each push (its Idempotency-Key and body) and answers
+    ``status``. ``arrived`` runs once a push is recorded, before it is answered."""
+
+    def __init__(self):
+        self.received: list[tuple[str, dict]] = []
+        self.status = 200
+        gateway = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                key = self.headers["Idempotency-Key"]
+                gateway.received.append((key, body))
+                gateway.arrived(key)
+                self.send_response(gateway.status)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def arrived(self, key: str) -> None:
+        pass
+
+    def close(self) -> None:
+        self.server.shutdown()

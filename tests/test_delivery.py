@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 import time
 import uuid
 from collections import Counter
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -19,34 +17,9 @@ from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
+from tests.helpers import PushGateway
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
-
-
-class Webhook:
-    """A local push gateway that records what it receives and answers ``status``."""
-
-    def __init__(self):
-        self.received: list[tuple[str, dict]] = []
-        self.status = 200
-        hook = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                hook.received.append((self.headers["Idempotency-Key"], body))
-                self.send_response(hook.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
 
 
 class Mailbox:
@@ -60,7 +33,7 @@ class Mailbox:
 
 @pytest.fixture
 def peers(app):
-    webhook, mailbox = Webhook(), Mailbox()
+    webhook, mailbox = PushGateway(), Mailbox()
     with socket.socket() as probe:  # a free port for the SMTP server
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

@@ -6,7 +6,6 @@ that the test opens and cuts like a network failure or a server restart would.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -16,8 +15,6 @@ import threading
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +27,7 @@ from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
 from tests import factories
 from tests.conftest import TEST_SECRET, make_app
-from tests.helpers import assert_problem
+from tests.helpers import PushGateway, assert_problem
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -181,41 +178,32 @@ def test_a_write_cut_off_midway_leaves_nothing_behind(app, gated):
     assert profiles == 1
 
 
-class Gateway:
+class Gateway(PushGateway):
     """A push gateway that, like real ones, sends each Idempotency-Key to the phone once.
 
     The ``hold_at``-th request is held open, so a scheduler can be killed mid-batch."""
 
     def __init__(self, hold_at: int):
-        self.requests: list[str] = []
+        self.hold_at = hold_at
         self.to_phone: list[str] = []
         self.holding = threading.Event()
         self.release = threading.Event()
-        gateway = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                key = self.headers["Idempotency-Key"]
-                gateway.requests.append(key)
-                if key not in gateway.to_phone:
-                    gateway.to_phone.append(key)
-                if len(gateway.requests) == hold_at:
-                    gateway.holding.set()
-                    gateway.release.wait(30)
-                self.send_response(200)
-                self.end_headers()
+    @property
+    def requests(self) -> list[str]:
+        return [key for key, _ in self.received]
 
-            def log_message(self, *args):
-                pass
+    def arrived(self, key: str) -> None:
+        if key not in self.to_phone:
+            self.to_phone.append(key)
+        if len(self.received) == self.hold_at:
+            self.holding.set()
+            self.release.wait(30)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
+    def close(self) -> None:
         self.release.set()
-        self.server.shutdown()
+        super().close()
 
 
 @contextmanager

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
-from tests.conftest import make_app
+from tests.conftest import before_each_statement, make_app
 
 
 @pytest.fixture
@@ -31,17 +31,9 @@ def autocommit_of_statements(app):
     @contextmanager
     def recording():
         seen: list[bool] = []
-
-        def record(connection, *_args):
-            seen.append(connection.connection.dbapi_connection.autocommit)
-
-        with app.app_context():
-            engine = db.engine
-        sa.event.listen(engine, "before_cursor_execute", record)
-        try:
+        with before_each_statement(app, lambda connection, *_args: seen.append(
+                connection.connection.dbapi_connection.autocommit)):
             yield seen
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", record)
 
     return recording
 
