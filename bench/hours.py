@@ -21,7 +21,7 @@ from bench.population import seed_people
 from homeshare.agreements.models import AgreementVersion
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
-from homeshare.hours.service import week_start_of
+from homeshare.hours.weeks import week_start_of
 from homeshare.matching.models import Match, MatchState
 
 WEEKS = 52

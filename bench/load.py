@@ -95,7 +95,7 @@ def seed(app, people: int, rng: random.Random) -> dict:
     from homeshare.concerns.models import Category, Concern, ConcernStatus, Severity
     from homeshare.extensions import db
     from homeshare.hours.models import EntryStatus, HoursEntry
-    from homeshare.hours.service import week_start_of
+    from homeshare.hours.weeks import week_start_of
     from homeshare.matching.models import EndedBy, Match, MatchState, Response
     from homeshare.notifications.models import Notification
     from homeshare.accounts import service as accounts

@@ -21,7 +21,7 @@ from homeshare.agreements.models import AgreementVersion
 from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
-from homeshare.hours.service import week_start_of
+from homeshare.hours.weeks import week_start_of
 from homeshare.matching.models import EndedBy, Match, MatchState
 
 YEARS = 3

@@ -15,7 +15,7 @@ from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.extensions import db
-from homeshare.hours.service import scheme_shortfalls
+from homeshare.hours.weeks import scheme_shortfalls
 from homeshare.matching.models import LIVE_STATES, Match, MatchState
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile

@@ -10,7 +10,7 @@ from homeshare.common.csvstream import csv_response
 from homeshare.console.service import record_export
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.hours import service
+from homeshare.hours import service, weeks
 from homeshare.hours.models import EntryStatus
 from homeshare.hours.schemas import (
     ConfirmationSchema,
@@ -119,7 +119,7 @@ class Weeks(MethodView):
     def get(self, query, match_id: uuid.UUID):
         """Weekly sums, Monday to Sunday in the scheme's time zone, newest first, with the shortfall flag"""
         match, _ = match_for(match_id, "coordinator", "householder", "sharer")
-        return service.weekly_summary(match=match, scheme=get_scheme(match.scheme_id), first=query.get("from_"),
+        return weeks.weekly_summary(match=match, scheme=get_scheme(match.scheme_id), first=query.get("from_"),
                                       last=query.get("to"), page=query["page"], per_page=query["per_page"])
 
 
@@ -145,8 +145,8 @@ class SchemeWeeksCsv(MethodView):
         """Download the weekly sums of every match of your scheme as CSV"""
         ensure_scheme_staff(current_account(), scheme_id)
         record_export(current_account(), get_scheme(scheme_id), "hours-weeks")
-        rows = service.week_rows(scheme=get_scheme(scheme_id), first=query["from_"], last=query["to"])
-        return csv_response(f"hours-weeks-{query['from_']}-{query['to']}.csv", service.WEEK_COLUMNS, rows)
+        rows = weeks.week_rows(scheme=get_scheme(scheme_id), first=query["from_"], last=query["to"])
+        return csv_response(f"hours-weeks-{query['from_']}-{query['to']}.csv", weeks.WEEK_COLUMNS, rows)
 
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/shortfalls")
@@ -158,7 +158,7 @@ class Shortfalls(MethodView):
     def get(self, query, scheme_id: uuid.UUID):
         """Your scheme's live matches below their agreed hours for the set number of weeks"""
         ensure_scheme_staff(current_account(), scheme_id)
-        return service.scheme_shortfalls(scheme=get_scheme(scheme_id), page=query["page"], per_page=query["per_page"])
+        return weeks.scheme_shortfalls(scheme=get_scheme(scheme_id), page=query["page"], per_page=query["per_page"])
 
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/disputed")

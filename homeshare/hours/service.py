@@ -1,13 +1,11 @@
-"""Hours rules and transactions: logging, confirming, correcting, weekly sums and shortfalls."""
+"""Hours rules and transactions: logging, confirming, correcting and exporting entries
+(weekly sums and shortfalls are ``homeshare.hours.weeks``)."""
 
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Any, Iterable, Iterator, Mapping, Sequence
-from zoneinfo import ZoneInfo
+from datetime import date
+from typing import Any, Iterator, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -21,16 +19,12 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
+from homeshare.hours.weeks import week_start_of
 from homeshare.matching.models import Match, MatchState
 from homeshare.schemes.models import Scheme
 
 LOGGABLE = (MatchState.TRIAL, MatchState.ACTIVE, MatchState.ENDED)
 MINUTES_IN_A_DAY = 24 * 60
-
-
-def week_start_of(day: date) -> date:
-    """The Monday of ``day``'s week (weeks run Monday to Sunday)."""
-    return day - timedelta(days=day.weekday())
 
 
 def get_entry(match: Match, entry_id: uuid.UUID) -> HoursEntry:
@@ -233,196 +227,10 @@ def list_entries(*, scope: sa.ColumnElement[bool], status: EntryStatus | None, f
     return paginate(statement, page=page, per_page=per_page)
 
 
-# Weekly sums and shortfalls ------------------------------------------------------------------------
-
-
-@dataclass
-class Week:
-    match_id: uuid.UUID
-    week_start: date
-    week_end: date
-    logged_minutes: int
-    confirmed_minutes: int
-    disputed_minutes: int
-    agreed_minutes: int | None
-    completed: bool
-    short: bool
-
-    @property
-    def counted_minutes(self) -> int:
-        """What counts towards the agreed hours: everything logged except disputed entries."""
-        return self.logged_minutes - self.disputed_minutes
-
-    @property
-    def shortfall_minutes(self) -> int | None:
-        if self.agreed_minutes is None:
-            return None
-        return max(self.agreed_minutes - self.counted_minutes, 0)
-
-
-class Agreed:
-    """The agreed hours in force in any week: the newest version both sides had accepted
-    by the week's end (or the first accepted version, for weeks before any acceptance)."""
-
-    def __init__(self, versions: Iterable[Any], timezone: str):
-        """``versions``: agreement versions, or rows of their numbers, hours and acceptances."""
-        zone = ZoneInfo(timezone)
-        accepted = [
-            (max(v.householder_accepted_at, v.sharer_accepted_at).astimezone(zone).date(), v.number, v.hours_per_week)
-            for v in versions if v.householder_accepted_at is not None and v.sharer_accepted_at is not None
-        ]
-        self.accepted = sorted(accepted)
-
-    def minutes_for(self, week_end: date) -> int | None:
-        if not self.accepted:
-            return None
-        in_force = [hours for day, _, hours in self.accepted if day <= week_end]
-        return (in_force[-1] if in_force else self.accepted[0][2]) * 60
-
-
-def agreed_versions(match_ids: Sequence[uuid.UUID] | sa.Select) -> dict[uuid.UUID, list[sa.Row]]:
-    """The accepted agreement versions of each match (``match_ids``: ids, or a select of them),
-    as rows holding what ``Agreed`` reads."""
-    found: dict[uuid.UUID, list[sa.Row]] = defaultdict(list)
-    statement = (sa.select(AgreementVersion.match_id, AgreementVersion.number, AgreementVersion.hours_per_week,
-                           AgreementVersion.householder_accepted_at, AgreementVersion.sharer_accepted_at)
-                 .where(AgreementVersion.match_id.in_(match_ids), AgreementVersion.householder_accepted_at.is_not(None),
-                        AgreementVersion.sharer_accepted_at.is_not(None)))
-    for version in db.session.execute(statement):
-        found[version.match_id].append(version)
-    return found
-
-
-def _sums(match_ids: Sequence[uuid.UUID] | sa.Select, first: date,
-          last: date) -> dict[tuple[uuid.UUID, date], tuple[int, int, int]]:
-    """(logged, confirmed, disputed) minutes by match and week, in one aggregate query
-    (``match_ids``: ids, or a select of them)."""
-
-    def minutes_when(status: EntryStatus):
-        return sa.func.coalesce(sa.func.sum(sa.case((HoursEntry.status == status, HoursEntry.minutes), else_=0)), 0)
-
-    statement = (
-        sa.select(HoursEntry.match_id, HoursEntry.week_start, sa.func.sum(HoursEntry.minutes),
-                  minutes_when(EntryStatus.CONFIRMED), minutes_when(EntryStatus.DISPUTED))
-        .where(HoursEntry.match_id.in_(match_ids), HoursEntry.deleted_at.is_(None),
-               HoursEntry.week_start >= first, HoursEntry.week_start <= last)
-        .group_by(HoursEntry.match_id, HoursEntry.week_start)
-    )
-    return {(row[0], row[1]): (int(row[2]), int(row[3]), int(row[4])) for row in db.session.execute(statement)}
-
-
-def _span(match: Match, today: date) -> tuple[date, date] | None:
-    """The Mondays of the first and last weeks of a match's logged life so far."""
-    if match.trial_started_on is None:
-        return None
-    end = min(today, match.ended_on) if match.ended_on else today
-    if end < match.trial_started_on:
-        return None
-    return week_start_of(match.trial_started_on), week_start_of(end)
-
-
-def _week(match: Match, monday: date, sums: Mapping, agreed: Agreed, today: date, share: int) -> Week:
-    logged, confirmed, disputed = sums.get((match.id, monday), (0, 0, 0))
-    sunday = monday + timedelta(days=6)
-    agreed_minutes = agreed.minutes_for(sunday)
-    completed = sunday < today
-    short = bool(completed and agreed_minutes and (logged - disputed) * 100 < agreed_minutes * share)
-    return Week(match.id, monday, sunday, logged, confirmed, disputed, agreed_minutes, completed, short)
-
-
-@dataclass
-class Summary:
-    weeks: Page[Week]
-    flagged: bool
-    short_weeks: list[Week]
-
-    @property
-    def shortfall(self) -> dict[str, Any]:
-        return {"flagged": self.flagged, "weeks": self.short_weeks}
-
-
-def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: date | None,
-                   page: int, per_page: int) -> Summary:
-    """A match's weeks, newest first, with the shortfall flag: a fixed number of queries."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    agreed = Agreed(agreed_versions([match.id])[match.id], scheme.timezone)
-    span = _span(match, today)
-    if span is None:
-        flagged, short_weeks = _shortfall(match, agreed, today, settings)
-        return Summary(Page([], page, per_page, 0), flagged, short_weeks)
-    lo = max(span[0], week_start_of(first)) if first else span[0]
-    hi = min(span[1], week_start_of(last)) if last else span[1]
-    mondays = [hi - timedelta(weeks=n) for n in range(((hi - lo).days // 7) + 1)] if hi >= lo else []
-    shown = mondays[(page - 1) * per_page: page * per_page]
-    # One statement sums the weeks shown and the completed weeks the shortfall flag looks at.
-    last_completed = week_start_of(today) - timedelta(weeks=1)
-    bounds = [last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1), last_completed, *shown[-1:],
-              *shown[:1]]
-    sums = _sums([match.id], min(bounds), max(bounds))
-    flagged, short_weeks = _shortfall(match, agreed, today, settings, sums)
-    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in shown]
-    return Summary(Page(weeks, page, per_page, len(mondays)), flagged, short_weeks)
-
-
-def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str, Any],
-               sums: Mapping | None = None) -> tuple[bool, list[Week]]:
-    """Whether the last N completed weeks of a live match were all short, and those weeks."""
-    span = _span(match, today)
-    weeks_needed = settings["hours_shortfall_weeks"]
-    if span is None or match.state not in (MatchState.TRIAL, MatchState.ACTIVE):
-        return False, []
-    last_completed = week_start_of(today) - timedelta(weeks=1)
-    mondays = [last_completed - timedelta(weeks=n) for n in range(weeks_needed)]
-    if mondays[-1] < span[0]:
-        return False, []
-    if sums is None:
-        sums = _sums([match.id], mondays[-1], mondays[0])
-    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in mondays]
-    flagged = all(week.short for week in weeks)
-    return flagged, (weeks if flagged else [])
-
-
-# What the weekly sums and shortfall flags read of a match (an object or a row of these).
-MATCH_FIELDS = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.trial_started_on, Match.ended_on)
-
-
-@dataclass
-class FlaggedMatch:
-    match: sa.Row  # of MATCH_FIELDS
-    weeks: list[Week]
-
-
-def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[FlaggedMatch]:
-    """The scheme's live matches flagged for short hours, in three statements.
-
-    Matches and versions are read as rows of the fields the flags need: a scheme has
-    hundreds of live matches, and loading them as objects took most of the time. Versions
-    and sums are read for every match of the scheme, selected by a subquery (cheaper than
-    hundreds of ids as parameters): a match read as live that ends in between is still
-    judged on its hours.
-    """
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
-        .order_by(Match.trial_started_on, Match.id)).all()
-    last_completed = week_start_of(today) - timedelta(weeks=1)
-    earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)
-    of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
-    versions, sums = agreed_versions(of_scheme), _sums(of_scheme, earliest, last_completed)
-    flagged = []
-    for match in matches:
-        is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
-        if is_short:
-            flagged.append(FlaggedMatch(match, weeks))
-    return Page(flagged[(page - 1) * per_page: page * per_page], page, per_page, len(flagged))
-
-
 # CSV exports --------------------------------------------------------------------------------------
 
 ENTRY_COLUMNS = ("entry_id", "worked_on", "week_start", "minutes", "task", "status", "note", "dispute_reason",
                  "confirmed_at", "created_at", "updated_at")
-WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirmed_minutes", "disputed_minutes",
-                "agreed_minutes", "shortfall_minutes", "completed", "short")
 
 
 def entry_rows(match: Match) -> Iterator[tuple]:
@@ -431,25 +239,3 @@ def entry_rows(match: Match) -> Iterator[tuple]:
     for entry in stream(statement).scalars():
         yield (entry.id, entry.worked_on, entry.week_start, entry.minutes, entry.task, entry.status.value,
                entry.note, entry.dispute_reason, entry.confirmed_at, entry.created_at, entry.updated_at)
-
-
-def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
-    """Every week of every match of the scheme that overlaps [first, last]."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    started = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
-    matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
-        .order_by(Match.trial_started_on, Match.id)).all()
-    lo, hi = week_start_of(first), week_start_of(last)
-    versions, sums = agreed_versions(started), _sums(started, lo, hi)
-    for match in matches:
-        span = _span(match, today)
-        if span is None:
-            continue
-        agreed = Agreed(versions[match.id], scheme.timezone)
-        monday = max(span[0], lo)
-        while monday <= min(span[1], hi):
-            week = _week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"])
-            yield (match.id, week.week_start, week.week_end, week.logged_minutes, week.confirmed_minutes,
-                   week.disputed_minutes, week.agreed_minutes, week.shortfall_minutes, week.completed, week.short)
-            monday += timedelta(weeks=1)

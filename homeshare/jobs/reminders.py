@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from homeshare.accounts.models import Account
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.extensions import db
-from homeshare.hours import service as hours
+from homeshare.hours import weeks as hours
 from homeshare.hours.models import HoursEntry
 from homeshare.matching.models import Match, MatchState
 from homeshare.notifications.service import Message, coordinators_of, notify

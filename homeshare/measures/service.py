@@ -25,7 +25,7 @@ from homeshare.common.clock import local_today
 from homeshare.concerns.models import Concern
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
-from homeshare.hours.service import Agreed, agreed_versions, week_start_of
+from homeshare.hours.weeks import Agreed, agreed_versions, week_start_of
 from homeshare.matching.models import LIVE_STATES, Match, MatchState
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckStatus, VettingCheck

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
 from homeshare.common.schemas import FullMatch, Schema, bounded_string
 from homeshare.schemes.models import DEFAULT_TIMEZONE

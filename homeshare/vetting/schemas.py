@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import marshmallow as ma
-from marshmallow import validate
 
 from homeshare.common.schemas import FullMatch, BoundedDate, Schema, StrictBoolean, bounded_string
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingStatus
