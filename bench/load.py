@@ -89,7 +89,8 @@ class Endpoint:
 
 def seed(app, people: int, rng: random.Random) -> dict:
     """The scheme, its people and their history; returns what the requests need."""
-    from homeshare.accounts.models import Account, AuthSession, Role
+    from homeshare.accounts.models import Account, AuthSession
+    from homeshare.common.roles import Role
     from homeshare.agreements.models import AgreementVersion
     from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
     from homeshare.concerns.models import Category, Concern, ConcernStatus, Severity

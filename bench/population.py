@@ -16,7 +16,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.accounts.passwords import hash_password
 from homeshare.extensions import db
 from homeshare.profiles.models import Profile

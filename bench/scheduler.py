@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from bench.harness import bench_app, database_arguments, databases, fresh_database, settle_tables
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.checkins.models import CheckIn, CheckInKind
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any, Mapping
 
-import sqlalchemy as sa
 from flask import Flask
 
 from homeshare.config import finalise, load_config
@@ -85,17 +83,11 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from homeshare.accounts.tokens import configure_jwt
-    from homeshare.extensions import READING_ENGINES, Api, cors, db, migrate
+    from homeshare.common.drivers import configure_engine
+    from homeshare.extensions import Api, cors, db, migrate
 
     db.init_app(app)
-    with app.app_context():
-        if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
-        elif db.engine.dialect.name == "postgresql" and db.engine.dialect.driver == "psycopg":
-            sa.event.listen(db.engine, "connect", _postgresql_settings)
-            sa.event.listen(db.engine, "checkin", _idle_from_now)
-            sa.event.listen(db.engine, "checkout", _ping_if_idle)
-            app.extensions[READING_ENGINES] = {db.engine: db.engine.execution_options(isolation_level="AUTOCOMMIT")}
+    configure_engine(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     configure_jwt(app)
     app.extensions["homeshare.api"] = Api(app)
@@ -107,61 +99,6 @@ def register_extensions(app: Flask) -> None:
     )
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=15000")
-    cursor.close()
-
-
-def _outside_a_transaction(dbapi_connection, statement: str) -> None:
-    """One round trip on an idle psycopg connection, without opening a transaction."""
-    autocommit = dbapi_connection.autocommit
-    dbapi_connection.autocommit = True
-    try:
-        dbapi_connection.execute(statement)
-    finally:
-        dbapi_connection.autocommit = autocommit
-
-
-def _postgresql_settings(dbapi_connection, _record) -> None:
-    # PostgreSQL compiles a statement to machine code (JIT) on its estimated cost alone. The
-    # service's statements are short, and compiling them took longer than running them: 240 of
-    # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
-    # READ COMMITTED whatever the server's default: reads in GET requests run in autocommit,
-    # which is the same as a READ COMMITTED transaction only (see homeshare.extensions.Session).
-    # psycopg prepares a statement run five times on a connection (a rollback drops them, so
-    # they last since reads stopped ending in one), and PostgreSQL may then plan it once for
-    # any parameters: the ranking's candidate query took 27 ms with that plan instead of 18.
-    # Each execution is planned for its own parameters, as before; the parse is still saved.
-    _outside_a_transaction(dbapi_connection, "SET jit = off; SET default_transaction_isolation = 'read committed'; "
-                                             "SET plan_cache_mode = force_custom_plan")
-
-
-# A pooled connection idle this long is checked before use (a server restart, a network
-# drop or an idle timeout may have ended it meanwhile); busier ones are used straight away.
-IDLE_PING_SECONDS = 10.0
-
-
-def _idle_from_now(_dbapi_connection, record) -> None:
-    record.info["idle_since"] = time.monotonic()
-
-
-def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
-    """``pool_pre_ping``, for idle connections only: a ping on every checkout cost each
-    request three round trips (BEGIN, SELECT 1 and ROLLBACK). A connection that fails the
-    ping is replaced by a new one (the pool retries on ``DisconnectionError``); one that dies
-    while in use fails its request with 503 and makes the pool replace every connection."""
-    idle_since = record.info.get("idle_since")
-    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
-        return
-    try:
-        _outside_a_transaction(dbapi_connection, "SELECT 1")
-    except Exception as error:  # the driver's error: the connection is gone
-        raise sa.exc.DisconnectionError(str(error)) from error
-
-
 def register_audit(app: Flask) -> None:
     from homeshare.audit.service import register_audit_hooks
 
@@ -169,7 +106,7 @@ def register_audit(app: Flask) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
-    from homeshare.errors import register_error_handlers as register
+    from homeshare.common.error_handlers import register_error_handlers as register
 
     register(app)
 

@@ -86,7 +86,7 @@ def create_admin(email, password):
 @homeshare_cli.command("seed-demo")
 def seed_demo():
     """Create the demo scheme and one account of each role (safe to run again)."""
-    from homeshare.accounts.models import Role
+    from homeshare.common.roles import Role
 
     if current_app.config["HOMESHARE_ENV"] == "production":
         raise click.ClickException("Demo accounts have well-known passwords: not in production.")

@@ -20,11 +20,11 @@ from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
-from webargs.flaskparser import FlaskParser, abort
+from webargs.flaskparser import FlaskParser
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-PROBLEM_CONTENT_TYPE = "application/problem+json"
+from homeshare.errors import PROBLEM_CONTENT_TYPE, MalformedJson, ProblemSchema, UnstorableText, ValidationFailed
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -76,19 +76,17 @@ cors = CORS()
 class Api(flask_smorest.Api):
     """flask-smorest's Api with problem-details errors.
 
-    Error handlers live in ``homeshare.errors`` (one shape for every error, including
-    the ones Flask, webargs and flask-jwt-extended raise); the Api only documents it.
+    Error handlers live in ``homeshare.common.error_handlers`` (one shape for every error,
+    including the ones Flask, webargs and flask-jwt-extended raise); the Api only documents it.
     """
 
     DEFAULT_ERROR_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
 
     def _register_error_handlers(self):
-        # homeshare.errors.register_error_handlers owns every handler.
+        # homeshare.common.error_handlers owns every handler.
         pass
 
     def _register_responses(self):
-        from homeshare.errors import ProblemSchema
-
         for status in http.HTTPStatus:
             response = {"description": status.phrase}
             if status >= 400:
@@ -116,8 +114,12 @@ class StrictParser(FlaskParser):
         except (ValueError, RecursionError) as error:  # JSONDecodeError is a ValueError
             self._handle_invalid_json_error(error, req)
         if not _storable(data):
-            abort(400, messages={"json": ["Unstorable text."]})
+            raise UnstorableText(
+                "The request body holds text that cannot be stored (a NUL character or an unpaired surrogate).")
         return data
+
+    def _handle_invalid_json_error(self, error, req, *args, **kwargs):
+        raise MalformedJson("The request body is not valid JSON.") from error
 
 
 def _storable(data) -> bool:
@@ -161,8 +163,6 @@ class Blueprint(flask_smorest.Blueprint):
             @wraps(view)
             def wrapper(*args, **kwargs):
                 if not _has_body():
-                    from homeshare.errors import ValidationFailed
-
                     raise ValidationFailed({"json": ["A JSON request body is required."]})
                 return view(*args, **kwargs)
 

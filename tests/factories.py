@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from homeshare.accounts import service as accounts
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.common.clock import local_today, utcnow
 from homeshare.profiles.models import Profile
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck

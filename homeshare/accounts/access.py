@@ -19,7 +19,8 @@ from functools import wraps
 from flask import current_app, g
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.audit.service import staff_write
 from homeshare.concerns.models import Concern
 from homeshare.errors import Forbidden, NotFound
@@ -88,7 +89,7 @@ def ensure_person_coordinated_by(account: Account, person: Account | None) -> Ac
     """
     if (
         person is not None
-        and person.role in SELF_REGISTERING_ROLES
+        and person.role in MEMBER_ROLES
         and account.role is Role.COORDINATOR
         and person.scheme_id == account.scheme_id
     ):

@@ -1,25 +1,15 @@
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from homeshare.common.roles import Role
 from homeshare.common.db import IdMixin, TimestampMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
-
-
-class Role(str, enum.Enum):
-    HOUSEHOLDER = "householder"
-    SHARER = "sharer"
-    COORDINATOR = "coordinator"
-    ADMIN = "admin"
-
-
-SELF_REGISTERING_ROLES = (Role.HOUSEHOLDER, Role.SHARER)
 
 
 class Account(IdMixin, TimestampMixin, db.Model):

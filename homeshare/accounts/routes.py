@@ -9,7 +9,7 @@ from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
 from homeshare.accounts.access import current_account, ensure_account_staff, ensure_scheme_staff, requires
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.accounts.schemas import (
     AccountListQuerySchema,
     AccountSchema,

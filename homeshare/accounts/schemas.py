@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
@@ -47,7 +47,7 @@ class RegisterSchema(Schema):
     )
     email = _email(required=True)
     password = _new_password(required=True)
-    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in SELF_REGISTERING_ROLES]))
+    role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in MEMBER_ROLES]))
 
 
 class LoginSchema(Schema):

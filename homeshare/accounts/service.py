@@ -13,7 +13,8 @@ from flask import current_app
 
 from homeshare.accounts import passwords, throttling
 from homeshare.accounts.emails import normalise_email
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Account, AuthSession, Role
+from homeshare.accounts.models import Account, AuthSession
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
@@ -57,7 +58,7 @@ def _create_account(
         password_changed_at=utcnow(),
     )
     db.session.add(account)
-    if role in SELF_REGISTERING_ROLES:
+    if role in MEMBER_ROLES:
         db.session.add(Profile(account=account))
     if commit:
         try:

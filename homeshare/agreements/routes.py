@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
 from homeshare.agreements import service
 from homeshare.agreements.schemas import AcceptanceSchema, AgreementSchema, AgreementTermsSchema
 from homeshare.extensions import Blueprint, documents_errors
@@ -16,7 +16,7 @@ blp = Blueprint("agreements", __name__, url_prefix="/api/v1", description="Homes
 
 @blp.route("/matches/<uuid:match_id>/agreement")
 class Agreement(MethodView):
-    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @requires(*EVERYONE_IN_A_MATCH)
     @blp.response(200, AgreementSchema)
     @documents_errors(404)
     def get(self, match_id: uuid.UUID):
@@ -43,7 +43,7 @@ class Agreement(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/agreement/acceptance")
 class Acceptance(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(AcceptanceSchema)
     @blp.response(200, AgreementSchema)
     @documents_errors(404, 409)

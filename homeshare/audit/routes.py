@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.audit import service
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.schemas import BoundedDateTime, Schema

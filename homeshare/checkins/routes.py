@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.checkins import service
 from homeshare.checkins.schemas import (
     AnswerSchema,
@@ -51,7 +51,7 @@ class CheckIns(MethodView):
 
 @blp.route("/me/matches/<uuid:match_id>/checkins")
 class OwnCheckIns(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnCheckInSchema))
     @documents_errors(404)
@@ -77,7 +77,7 @@ class CheckInDetail(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")
 class Answer(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(AnswerSchema)
     @blp.response(200, AnswerViewSchema)
     @documents_errors(404, 409)

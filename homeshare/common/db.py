@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import enum
-import functools
 import uuid
 from datetime import datetime, timezone
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from homeshare.common.clock import utcnow
+from homeshare.extensions import db
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -58,11 +60,6 @@ def string_enum(kind: type[enum.Enum], name: str) -> sa.Enum:
 
 def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
     """``INSERT ... ON CONFLICT (unique) DO NOTHING`` on PostgreSQL and SQLite alike."""
-    from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    from homeshare.extensions import db
-
     insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
     return insert(model).on_conflict_do_nothing(index_elements=list(unique))
 
@@ -73,36 +70,4 @@ def stream(statement: sa.Select) -> sa.Result:
     Such a cursor lives in a transaction, so this names the engine itself: GET requests
     otherwise read outside one (see ``homeshare.extensions.Session``).
     """
-    from homeshare.extensions import db
-
     return db.session.execute(statement.execution_options(yield_per=500), bind_arguments={"bind": db.engine})
-
-
-def retry_on_concurrent_change(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Run a view again, up to twice, when its write lost a race on a version column.
-
-    For commands that carry no precondition of the client's (no ``If-Match``): the view
-    reads the record afresh and re-applies the command to what is there now, so a repeat
-    of a step that just landed finds it done (and answers as for a repeat), and a step
-    that does not fit any more gets its proper answer. Writes guarded by the client's
-    ``If-Match`` must not use this: there, losing the race is the answer (409).
-    """
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from homeshare.extensions import db
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        for attempt in range(CONCURRENT_CHANGE_ATTEMPTS):
-            try:
-                return view(*args, **kwargs)
-            except StaleDataError:
-                db.session.rollback()
-                if attempt == CONCURRENT_CHANGE_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    return wrapper
-
-
-CONCURRENT_CHANGE_ATTEMPTS = 3

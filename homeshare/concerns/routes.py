@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.concerns import service
 from homeshare.concerns.schemas import (
@@ -25,7 +25,7 @@ blp = Blueprint("concerns", __name__, url_prefix="/api/v1", description="Concern
 
 @blp.route("/concerns")
 class RaiseConcern(MethodView):
-    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(RaiseSchema)
     @blp.response(201, OwnConcernSchema)
     def post(self, data):
@@ -35,7 +35,7 @@ class RaiseConcern(MethodView):
 
 @blp.route("/me/concerns")
 class OwnConcerns(MethodView):
-    @requires(Role.COORDINATOR, *SELF_REGISTERING_ROLES)
+    @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnConcernSchema))
     def get(self, query):

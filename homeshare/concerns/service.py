@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from homeshare.accounts.access import ensure_concern_reach
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Severity

@@ -7,7 +7,7 @@ from marshmallow import validate
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.common.csvstream import csv_response
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.schemas import Schema

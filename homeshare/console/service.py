@@ -7,7 +7,8 @@ from typing import Any, Iterator
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.audit import service as audit
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.common.clock import local_today, utcnow

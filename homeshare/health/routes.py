@@ -6,7 +6,8 @@ from flask.views import MethodView
 from sqlalchemy.exc import SQLAlchemyError
 
 from homeshare.common.schemas import Schema
-from homeshare.errors import DATABASE_RETRY_AFTER_SECONDS, problem_response
+from homeshare.common.error_handlers import DATABASE_RETRY_AFTER_SECONDS
+from homeshare.errors import problem_response
 from homeshare.extensions import Blueprint, db, documents_errors
 
 blp = Blueprint("health", __name__, url_prefix="", description="Probes for load balancers.")

@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
 from homeshare.common.csvstream import csv_response
 from homeshare.console.service import record_export
 from homeshare.common.pagination import PageQuerySchema, page_of
@@ -30,13 +30,12 @@ from homeshare.schemes.service import get_scheme
 
 blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hours: logging, confirming, weekly sums.")
 
-EVERYONE = (Role.COORDINATOR, *SELF_REGISTERING_ROLES)
 CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
 
 
 @blp.route("/matches/<uuid:match_id>/hours")
 class Entries(MethodView):
-    @requires(*EVERYONE)
+    @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(EntryQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))
     @documents_errors(404)
@@ -112,7 +111,7 @@ class Dispute(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours/weeks")
 class Weeks(MethodView):
-    @requires(*EVERYONE)
+    @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, WeeklySummarySchema)
     @documents_errors(404)

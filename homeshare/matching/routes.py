@@ -10,12 +10,12 @@ from homeshare.accounts.access import (
     ensure_scheme_staff,
     requires,
 )
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.service import get_account
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
-from homeshare.common.db import retry_on_concurrent_change
+from homeshare.common.views import retry_on_concurrent_change
 from homeshare.matching.access import match_for
 from homeshare.matching.schemas import (
     EndSchema,
@@ -95,7 +95,7 @@ class SchemeMatches(MethodView):
 
 @blp.route("/me/matches")
 class OwnMatches(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnMatchSchema))
     def get(self, query):
@@ -116,7 +116,7 @@ class MatchDetail(MethodView):
 
 @blp.route("/me/matches/<uuid:match_id>")
 class OwnMatch(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404)
     def get(self, match_id: uuid.UUID):
@@ -127,7 +127,7 @@ class OwnMatch(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/response")
 class MatchResponse(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(ResponseSchema)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.matching.models import EndedBy, MatchState, Response

@@ -13,7 +13,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.service import accepted_by_both
 from homeshare.audit import service as audit

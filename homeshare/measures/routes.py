@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.common.csvstream import csv_response
 from homeshare.common.schemas import BoundedDate, Schema
 from homeshare.extensions import Blueprint, documents_errors

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schedule import plus_months
 from homeshare.common.clock import local_today

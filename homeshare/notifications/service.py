@@ -22,7 +22,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.db import insert_ignoring_duplicates
 from homeshare.common.pagination import Page, paginate

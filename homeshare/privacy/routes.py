@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.service import get_account
 from homeshare.common.schemas import Schema
 from homeshare.extensions import Blueprint, documents_errors
@@ -30,7 +30,7 @@ class ExportSchema(Schema):
 
 @blp.route("/me/export")
 class Export(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.response(200, ExportSchema)
     def get(self):
         """Everything the service holds about you, as JSON"""
@@ -39,7 +39,7 @@ class Export(MethodView):
 
 @blp.route("/me")
 class CloseAccount(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.response(204)
     def delete(self):
         """Close your account and erase your personal data (see the retention rules)"""

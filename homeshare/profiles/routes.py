@@ -7,7 +7,7 @@ from flask.views import MethodView
 from marshmallow import validate
 
 from homeshare.accounts.access import current_account, ensure_person_coordinated_by, ensure_scheme_staff, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.service import get_account
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
@@ -21,7 +21,6 @@ from homeshare.vetting.models import VettingStatus
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Profiles of householders and sharers.")
 
-MEMBERS = SELF_REGISTERING_ROLES
 
 
 def _with_etag(profile):
@@ -41,13 +40,13 @@ class Tasks(MethodView):
 
 @blp.route("/me/profile")
 class OwnProfile(MethodView):
-    @requires(*MEMBERS)
+    @requires(*MEMBER_ROLES)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     def get(self):
         """Your profile, with what is still missing before vetting and matching"""
         return _with_etag(service.get_profile(current_account().id))
 
-    @requires(*MEMBERS)
+    @requires(*MEMBER_ROLES)
     @blp.arguments(ProfileUpdateSchema)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
@@ -86,7 +85,7 @@ class PersonProfile(MethodView):
 
 
 class PeopleQuerySchema(PageQuerySchema):
-    role = ma.fields.String(validate=validate.OneOf([role.value for role in MEMBERS]))
+    role = ma.fields.String(validate=validate.OneOf([role.value for role in MEMBER_ROLES]))
     vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
     expiring_within_days = ma.fields.Integer(
         validate=validate.Range(min=0, max=366),

@@ -5,7 +5,7 @@ import re
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.common.schemas import (
     FullMatch,
     BoundedDate, Schema, StrictBoolean, StrictFloat, StrictInteger, TrimmedString, bounded_string,

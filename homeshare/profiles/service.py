@@ -9,7 +9,8 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today
 from homeshare.common.pagination import Page, paginate

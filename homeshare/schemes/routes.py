@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
-from homeshare.accounts.models import Role
+from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.schemes import service

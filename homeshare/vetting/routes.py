@@ -5,7 +5,7 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
-from homeshare.accounts.models import SELF_REGISTERING_ROLES, Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.service import get_account
 from homeshare.errors import NotFound
 from homeshare.extensions import Blueprint, documents_errors
@@ -18,7 +18,7 @@ blp = Blueprint("vetting", __name__, url_prefix="/api/v1", description="Vetting 
 
 @blp.route("/me/vetting")
 class OwnVetting(MethodView):
-    @requires(*SELF_REGISTERING_ROLES)
+    @requires(*MEMBER_ROLES)
     @blp.response(200, OwnChecklistSchema)
     def get(self):
         """Your vetting progress: each check's status and what is still needed"""

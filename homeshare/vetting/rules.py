@@ -18,7 +18,8 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, Role
+from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
 
 _COMMON = (CheckKind.IDENTITY, CheckKind.REFERENCE_1, CheckKind.REFERENCE_2, CheckKind.INTERVIEW)

@@ -1,0 +1,83 @@
+"""Database driver tuning: what each connection is set to, and when an idle one is checked.
+
+``configure_engine`` is called once per application, after Flask-SQLAlchemy made the engine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import sqlalchemy as sa
+from flask import Flask
+
+from homeshare.extensions import READING_ENGINES, db
+
+
+def configure_engine(app: Flask) -> None:
+    """SQLite: foreign keys, WAL and a busy timeout. PostgreSQL (psycopg): the session
+    settings below, a ping for connections that sat idle, and an AUTOCOMMIT engine for
+    reads (see ``homeshare.extensions.Session``)."""
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        sa.event.listen(engine, "connect", _postgresql_settings)
+        sa.event.listen(engine, "checkin", _idle_from_now)
+        sa.event.listen(engine, "checkout", _ping_if_idle)
+        app.extensions[READING_ENGINES] = {engine: engine.execution_options(isolation_level="AUTOCOMMIT")}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()
+
+
+def _outside_a_transaction(dbapi_connection, statement: str) -> None:
+    """One round trip on an idle psycopg connection, without opening a transaction."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        dbapi_connection.execute(statement)
+    finally:
+        dbapi_connection.autocommit = autocommit
+
+
+def _postgresql_settings(dbapi_connection, _record) -> None:
+    # PostgreSQL compiles a statement to machine code (JIT) on its estimated cost alone. The
+    # service's statements are short, and compiling them took longer than running them: 240 of
+    # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
+    # READ COMMITTED whatever the server's default: reads in GET requests run in autocommit,
+    # which is the same as a READ COMMITTED transaction only (see homeshare.extensions.Session).
+    # psycopg prepares a statement run five times on a connection (a rollback drops them, so
+    # they last since reads stopped ending in one), and PostgreSQL may then plan it once for
+    # any parameters: the ranking's candidate query took 27 ms with that plan instead of 18.
+    # Each execution is planned for its own parameters, as before; the parse is still saved.
+    _outside_a_transaction(dbapi_connection, "SET jit = off; SET default_transaction_isolation = 'read committed'; "
+                                             "SET plan_cache_mode = force_custom_plan")
+
+
+# A pooled connection idle this long is checked before use (a server restart, a network
+# drop or an idle timeout may have ended it meanwhile); busier ones are used straight away.
+IDLE_PING_SECONDS = 10.0
+
+
+def _idle_from_now(_dbapi_connection, record) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
+    """``pool_pre_ping``, for idle connections only: a ping on every checkout cost each
+    request three round trips (BEGIN, SELECT 1 and ROLLBACK). A connection that fails the
+    ping is replaced by a new one (the pool retries on ``DisconnectionError``); one that dies
+    while in use fails its request with 503 and makes the pool replace every connection."""
+    idle_since = record.info.get("idle_since")
+    if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+        return
+    try:
+        _outside_a_transaction(dbapi_connection, "SELECT 1")
+    except Exception as error:  # the driver's error: the connection is gone
+        raise sa.exc.DisconnectionError(str(error)) from error
