@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     register_logging(app)
     register_extensions(app)
+    register_authorisation(app)
     register_audit(app)
     register_error_handlers(app)
     register_request_hooks(app)
@@ -97,6 +98,17 @@ def register_extensions(app: Flask) -> None:
         resources={r"/api/*": {"origins": origins}} if origins else {},
         expose_headers=["X-Request-ID", "ETag", "Retry-After"],
     )
+
+
+def register_authorisation(app: Flask) -> None:
+    """Tell the one authorisation gate how each object a path names is reached."""
+    from homeshare.accounts.access import ACCOUNT, PERSON
+    from homeshare.common.access import register_path_objects
+    from homeshare.concerns.access import CONCERN
+    from homeshare.matching.access import MATCH
+    from homeshare.schemes.access import SCHEME
+
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN)
 
 
 def register_audit(app: Flask) -> None:

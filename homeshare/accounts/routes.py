@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import uuid
 
 import marshmallow as ma
 from flask import g
@@ -8,7 +7,8 @@ from flask.views import MethodView
 from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
-from homeshare.accounts.access import current_account, ensure_account_staff, ensure_scheme_staff, requires
+from homeshare.accounts.models import Account
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role
 from homeshare.accounts.schemas import (
     AccountListQuerySchema,
@@ -21,9 +21,8 @@ from homeshare.accounts.schemas import (
 )
 from homeshare.common.pagination import page_of
 from homeshare.common.schemas import Schema, bounded_string
-from homeshare.errors import Conflict
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.schemes.service import get_scheme
+from homeshare.schemes.models import Scheme
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Registration, sign-in and tokens.")
 accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and their activation.")
@@ -123,11 +122,10 @@ class Coordinators(MethodView):
     @accounts.response(201, AccountSchema)
     @accounts.alt_response(200, schema=AccountSchema, description="The same request, repeated.", success=True)
     @documents_errors(404, 409)
-    def post(self, data, scheme_id: uuid.UUID):
+    def post(self, data, scheme: Scheme):
         """Create a coordinator of a scheme (its coordinators, or an admin)"""
-        ensure_scheme_staff(current_account(), scheme_id)
         result = service.create_coordinator(
-            scheme=get_scheme(scheme_id), email=data["email"], password=data["password"]
+            scheme=scheme, email=data["email"], password=data["password"]
         )
         return result.account, 201 if result.created else 200
 
@@ -138,24 +136,15 @@ class SchemeAccounts(MethodView):
     @accounts.arguments(AccountListQuerySchema, location="query")
     @accounts.response(200, page_of(AccountSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """List the accounts of a scheme (its coordinators, or an admin)"""
-        ensure_scheme_staff(current_account(), scheme_id)
         return service.list_accounts(
-            scheme_id=scheme_id,
+            scheme_id=scheme.id,
             role=query.get("role"),
             is_active=query.get("is_active"),
             page=query["page"],
             per_page=query["per_page"],
         )
-
-
-def _set_active(account_id: uuid.UUID, active: bool, reason: str | None = None):
-    caller = current_account()
-    target = ensure_account_staff(caller, service.get_account(account_id))
-    if target.id == caller.id:
-        raise Conflict("You cannot change the activation of your own account.", kind="own-account")
-    return service.set_active(target, active, reason)
 
 
 class DeactivationSchema(Schema):
@@ -169,9 +158,10 @@ class Deactivate(MethodView):
     @accounts.arguments(DeactivationSchema, required=False)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
-    def post(self, data, account_id: uuid.UUID):
+    def post(self, data, account: Account):
         """Deactivate an account: its tokens stop working at once"""
-        return _set_active(account_id, False, (data or {}).get("reason"))
+        return service.set_active(actor=current_account(), account=account, active=False,
+                                  reason=(data or {}).get("reason"))
 
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")
@@ -179,9 +169,9 @@ class Reactivate(MethodView):
     @requires(*STAFF)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
-    def post(self, account_id: uuid.UUID):
+    def post(self, account: Account):
         """Reactivate an account; its owner signs in again"""
-        return _set_active(account_id, True)
+        return service.set_active(actor=current_account(), account=account, active=True)
 
 
 class AccessResetSchema(Schema):
@@ -193,10 +183,6 @@ class AccessReset(MethodView):
     @requires(*STAFF)
     @accounts.response(200, AccessResetSchema)
     @documents_errors(404, 409)
-    def post(self, account_id: uuid.UUID):
+    def post(self, account: Account):
         """Reset a person's access: end their sessions and set a one-time temporary password"""
-        caller = current_account()
-        target = ensure_account_staff(caller, service.get_account(account_id))
-        if target.id == caller.id:
-            raise Conflict("Change your own password with POST /auth/password.", kind="own-account")
-        return {"temporary_password": service.reset_access(target)}
+        return {"temporary_password": service.reset_access(actor=current_account(), account=account)}

@@ -215,9 +215,11 @@ def change_password(*, account: Account, current_password: str, new_password: st
     return _start_session(account)
 
 
-def set_active(account: Account, active: bool, reason: str | None = None) -> Account:
+def set_active(*, actor: Account, account: Account, active: bool, reason: str | None = None) -> Account:
     """Deactivating ends every session of the account at once and records that the person
-    left (and why, if said); reactivating takes them back."""
+    left (and why, if said); reactivating takes them back. Nobody changes their own."""
+    if account.id == actor.id:
+        raise Conflict("You cannot change the activation of your own account.", kind="own-account")
     if account.is_active == active:
         return account
     account.is_active = active
@@ -230,9 +232,12 @@ def set_active(account: Account, active: bool, reason: str | None = None) -> Acc
     return account
 
 
-def reset_access(account: Account) -> str:
+def reset_access(*, actor: Account, account: Account) -> str:
     """End every session of the account and give it a one-time temporary password, which the
-    coordinator passes on; the person should change it (``POST /auth/password``) at once."""
+    coordinator passes on; the person should change it (``POST /auth/password``) at once.
+    Nobody resets their own: they change their password instead."""
+    if account.id == actor.id:
+        raise Conflict("Change your own password with POST /auth/password.", kind="own-account")
     temporary = secrets.token_urlsafe(12)
     account.password_hash = passwords.hash_password(temporary)
     account.password_changed_at = utcnow()

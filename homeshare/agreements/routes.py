@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-import uuid
-
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, requires
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
 from homeshare.agreements import service
 from homeshare.agreements.schemas import AcceptanceSchema, AgreementSchema, AgreementTermsSchema
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.matching.access import match_for
+from homeshare.matching.models import Match
 
 blp = Blueprint("agreements", __name__, url_prefix="/api/v1", description="Homeshare agreements.")
 
@@ -19,9 +17,8 @@ class Agreement(MethodView):
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.response(200, AgreementSchema)
     @documents_errors(404)
-    def get(self, match_id: uuid.UUID):
+    def get(self, match: Match):
         """The agreement: its current version, the accepted baseline, and every version"""
-        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
         return service.agreement_of(match)
 
     @requires(Role.COORDINATOR)
@@ -30,13 +27,12 @@ class Agreement(MethodView):
     @blp.alt_response(200, schema=AgreementSchema, description="The terms are the current version's.",
                       success=True)
     @documents_errors(404, 409)
-    def put(self, terms, match_id: uuid.UUID):
+    def put(self, terms, match: Match):
         """Set the agreement's terms (coordinators)
 
         Terms that differ from the current version make a new version, which both sides
         must accept again; the same terms change nothing.
         """
-        match, _ = match_for(match_id, "coordinator")
         agreement, created = service.draft(actor=current_account(), match=match, terms=terms)
         return agreement, 201 if created else 200
 
@@ -47,10 +43,10 @@ class Acceptance(MethodView):
     @blp.arguments(AcceptanceSchema)
     @blp.response(200, AgreementSchema)
     @documents_errors(404, 409)
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Accept a version of the agreement (the householder or the sharer)
 
         Only the current version can be accepted; accepting again changes nothing.
         """
-        match, side = match_for(match_id, "householder", "sharer")
+        side = match.side_of(current_account().id)
         return service.accept(actor=current_account(), match=match, side=side, number=data["version"])

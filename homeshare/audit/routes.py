@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-import uuid
 
 import marshmallow as ma
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.common.access import requires
 from homeshare.common.roles import Role
 from homeshare.audit import service
+from homeshare.schemes.models import Scheme
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.schemas import BoundedDateTime, Schema
 from homeshare.extensions import Blueprint, documents_errors
@@ -42,10 +42,9 @@ class Trail(MethodView):
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, page_of(AuditEventSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """The scheme's audit trail, newest first, with filters (it is only ever added to)"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.trail(scheme_id=scheme_id, actor_id=query.get("actor_id"), action=query.get("action"),
+        return service.trail(scheme_id=scheme.id, actor_id=query.get("actor_id"), action=query.get("action"),
                              target_type=query.get("target_type"), target_id=query.get("target_id"),
                              first=query.get("from_"), last=query.get("to"), page=query["page"],
                              per_page=query["per_page"])

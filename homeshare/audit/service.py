@@ -7,13 +7,17 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 import sqlalchemy as sa
-from flask import g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from homeshare.audit.models import AuditEvent
 from homeshare.common.clock import utcnow
+from homeshare.common.db import AUDIT_CONTEXT, AuditContext
 from homeshare.common.pagination import Page, paginate
+from homeshare.extensions import Session as AppSession
 from homeshare.extensions import db
+
+# Session.info key: this transaction holds an event a service recorded.
+AUDIT_WRITTEN = "homeshare.audit_written"
 
 
 def _jsonable(value: Any) -> Any:
@@ -40,7 +44,8 @@ def record(
     personal: frozenset[str] = frozenset(),
 ) -> AuditEvent:
     """Add an audit event to the current transaction. For changes, only the fields that
-    changed are kept in ``before`` and ``after``.
+    changed are kept in ``before`` and ``after``. The request id comes from the session's
+    ``AuditContext`` when there is one.
 
     The trail is append-only, so it never holds personal data that a person may ask to have
     erased: fields named in ``personal`` are kept as ``"[personal data]"`` (the trail still
@@ -60,14 +65,27 @@ def record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        request_id=g.get("request_id") if has_request_context() else None,
+        request_id=_context(db.session).request_id,
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
     )
     db.session.add(event)
-    if has_request_context():
-        g.audit_written = True
+    db.session.info[AUDIT_WRITTEN] = True
     return event
+
+
+def record_export(*, actor_id: uuid.UUID, scheme_id: uuid.UUID, kind: str) -> None:
+    """Record, and commit, that someone downloaded one of the scheme's exports."""
+    record(actor_id=actor_id, scheme_id=scheme_id, action=f"export.{kind}", target_type="scheme",
+           target_id=scheme_id)
+    db.session.commit()
+
+
+_NO_CONTEXT = AuditContext(request_id=None)
+
+
+def _context(session: Session) -> AuditContext:
+    return session.info.get(AUDIT_CONTEXT, _NO_CONTEXT)
 
 
 PERSONAL_MARK = "[personal data]"
@@ -79,53 +97,32 @@ def _redacted(values: Mapping[str, Any] | None, personal: frozenset[str]) -> Map
     return {key: (PERSONAL_MARK if key in personal and value is not None else value) for key, value in values.items()}
 
 
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-def staff_write(actor) -> None:
-    """Mark this request as a coordinator's or admin's write: its commit will be audited
-    (unless the service recorded a more precise event with values before and after)."""
-    if request.method in WRITE_METHODS:
-        g.audit_actor = actor
-
-
-def _audit_staff_write(session) -> None:
-    if not has_request_context() or g.get("audit_written") or g.get("audit_actor") is None:
+def _audit_staff_write(session: Session) -> None:
+    """Before a coordinator's or admin's write commits, audit it (once per request), unless a
+    service recorded a more precise event with values before and after."""
+    context = _context(session)
+    if not context.staff_write or session.info.get(AUDIT_WRITTEN):
         return
-    actor = g.audit_actor
-    g.audit_written = True
-    view_args = request.view_args or {}
+    session.info[AUDIT_WRITTEN] = True
     session.add(AuditEvent(
-        occurred_at=utcnow(), actor_id=actor.id, scheme_id=actor.scheme_id or _scheme_of_target(session, view_args),
-        action=f"{request.method} {request.endpoint}"[:60], target_type="request",
-        target_id=",".join(str(v) for v in view_args.values())[:80] or "-",
-        request_id=g.get("request_id"),
+        occurred_at=utcnow(), actor_id=context.actor_id, scheme_id=context.scheme_id, action=context.action,
+        target_type="request", target_id=context.target_id, request_id=context.request_id,
     ))
 
 
-def _scheme_of_target(session, view_args) -> uuid.UUID | None:
-    """For an admin (who belongs to no scheme): the scheme the request was about."""
-    from homeshare.accounts.models import Account
-
-    if "scheme_id" in view_args:
-        return view_args["scheme_id"]
-    if "account_id" in view_args:
-        return session.scalar(sa.select(Account.scheme_id).where(Account.id == view_args["account_id"]))
-    return None
-
-
-def _forget_rolled_back_events(session, previous_transaction) -> None:
-    """A rollback took this request's audit event with it: a retried write records its own."""
-    if has_request_context() and previous_transaction.parent is None:
-        g.pop("audit_written", None)
+def _forget_rolled_back_events(session: Session, previous_transaction) -> None:
+    """A rollback took this transaction's audit event with it: a retried write records its own."""
+    if previous_transaction.parent is None:
+        session.info.pop(AUDIT_WRITTEN, None)
 
 
 def register_audit_hooks() -> None:
-    """Audit every committed write a coordinator or admin makes (once per request)."""
-    if not sa.event.contains(Session, "before_commit", _audit_staff_write):
-        sa.event.listen(Session, "before_commit", _audit_staff_write)
-    if not sa.event.contains(Session, "after_soft_rollback", _forget_rolled_back_events):
-        sa.event.listen(Session, "after_soft_rollback", _forget_rolled_back_events)
+    """Audit every committed write a coordinator or admin makes (once per request), on the
+    sessions the application makes (``homeshare.extensions.Session``)."""
+    if not sa.event.contains(AppSession, "before_commit", _audit_staff_write):
+        sa.event.listen(AppSession, "before_commit", _audit_staff_write)
+    if not sa.event.contains(AppSession, "after_soft_rollback", _forget_rolled_back_events):
+        sa.event.listen(AppSession, "after_soft_rollback", _forget_rolled_back_events)
 
 
 def trail(*, scheme_id: uuid.UUID, actor_id=None, action=None, target_type=None, target_id=None,

@@ -4,7 +4,7 @@ import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, requires
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.checkins import service
 from homeshare.checkins.schemas import (
@@ -18,7 +18,7 @@ from homeshare.checkins.schemas import (
 )
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.matching.access import match_for
+from homeshare.matching.models import Match
 
 blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-ins of matches.")
 
@@ -34,18 +34,16 @@ class CheckIns(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(CheckInSchema))
     @documents_errors(404)
-    def get(self, query, match_id: uuid.UUID):
+    def get(self, query, match: Match):
         """A match's check-ins, soonest first, with both answers (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
         return service.checkins_of(match, page=query["page"], per_page=query["per_page"])
 
     @requires(Role.COORDINATOR)
     @blp.arguments(NewCheckInSchema)
     @blp.response(201, CheckInSchema)
     @documents_errors(404, 409)
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Add a check-in to a live match (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
         return service.add_checkin(match=match, kind=data["kind"], due_on=data["due_on"]), 201
 
 
@@ -55,9 +53,9 @@ class OwnCheckIns(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnCheckInSchema))
     @documents_errors(404)
-    def get(self, query, match_id: uuid.UUID):
+    def get(self, query, match: Match):
         """Your check-ins in a match, soonest first, with your own answers"""
-        match, side = match_for(match_id, "householder", "sharer")
+        side = match.side_of(current_account().id)
         page = service.checkins_of(match, page=query["page"], per_page=query["per_page"])
         page.items = [_own(checkin, side) for checkin in page.items]
         return page
@@ -69,9 +67,8 @@ class CheckInDetail(MethodView):
     @blp.arguments(MoveCheckInSchema)
     @blp.response(200, CheckInSchema)
     @documents_errors(404, 409)
-    def patch(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+    def patch(self, data, match: Match, checkin_id: uuid.UUID):
         """Move a check-in to another day (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
         return service.move_checkin(match=match, checkin=service.checkin_in(match, checkin_id), due_on=data["due_on"])
 
 
@@ -81,9 +78,9 @@ class Answer(MethodView):
     @blp.arguments(AnswerSchema)
     @blp.response(200, AnswerViewSchema)
     @documents_errors(404, 409)
-    def put(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+    def put(self, data, match: Match, checkin_id: uuid.UUID):
         """Answer a check-in (or change your answer); worrying answers alert your coordinator at once"""
-        match, side = match_for(match_id, "householder", "sharer")
+        side = match.side_of(current_account().id)
         return service.answer(actor=current_account(), side=side, match=match,
                               checkin=service.checkin_in(match, checkin_id), values=data)
 
@@ -94,9 +91,8 @@ class Contact(MethodView):
     @blp.arguments(CoordinatorContactSchema)
     @blp.response(200, CheckInSchema)
     @documents_errors(404)
-    def post(self, data, match_id: uuid.UUID, checkin_id: uuid.UUID):
+    def post(self, data, match: Match, checkin_id: uuid.UUID):
         """Record your own call or visit for a check-in (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
         return service.record_contact(actor=current_account(), match=match,
                                       checkin=service.checkin_in(match, checkin_id), kind=data["kind"],
                                       at=data["at"], notes=data["notes"])

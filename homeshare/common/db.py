@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Sequence
 
@@ -71,3 +72,25 @@ def stream(statement: sa.Select) -> sa.Result:
     otherwise read outside one (see ``homeshare.extensions.Session``).
     """
     return db.session.execute(statement.execution_options(yield_per=500), bind_arguments={"bind": db.engine})
+
+
+AUDIT_CONTEXT = "homeshare.audit_context"
+"""Key of ``Session.info`` under which the route layer leaves the request's ``AuditContext``."""
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    """What the audit trail needs to know of the request a session's changes come from.
+
+    The authorisation gate puts it on the session it hands the services; the audit package
+    reads it from there, so that services and the trail never read the HTTP request (and run
+    the same without one). A ``staff_write`` is a coordinator's or admin's write: its commit is
+    audited as ``action`` on ``target_id`` unless a service recorded a more precise event.
+    """
+
+    request_id: str | None
+    staff_write: bool = False
+    actor_id: uuid.UUID | None = None
+    scheme_id: uuid.UUID | None = None
+    action: str = ""
+    target_id: str = "-"

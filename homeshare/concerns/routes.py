@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
+from homeshare.concerns.models import Concern
+from homeshare.schemes.models import Scheme
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.concerns import service
 from homeshare.concerns.schemas import (
@@ -49,10 +50,9 @@ class SchemeConcerns(MethodView):
     @blp.arguments(ConcernQuerySchema, location="query")
     @blp.response(200, page_of(ConcernSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Your scheme's concerns, urgent first"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.list_concerns(scheme_id=scheme_id, status=query.get("status"), severity=query.get("severity"),
+        return service.list_concerns(scheme_id=scheme.id, status=query.get("status"), severity=query.get("severity"),
                                      category=query.get("category"), page=query["page"], per_page=query["per_page"])
 
 
@@ -61,9 +61,9 @@ class ConcernDetail(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, ConcernDetailSchema)
     @documents_errors(404)
-    def get(self, concern_id: uuid.UUID):
+    def get(self, concern: Concern):
         """A concern with its internal notes (coordinators)"""
-        return service.concern_for_coordinator(current_account(), concern_id)
+        return concern
 
 
 @blp.route("/concerns/<uuid:concern_id>/acknowledgement")
@@ -71,9 +71,9 @@ class Acknowledge(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, ConcernSchema)
     @documents_errors(404, 409)
-    def post(self, concern_id: uuid.UUID):
+    def post(self, concern: Concern):
         """Acknowledge a concern"""
-        return service.acknowledge(concern=service.concern_for_coordinator(current_account(), concern_id))
+        return service.acknowledge(concern=concern)
 
 
 @blp.route("/concerns/<uuid:concern_id>/resolution")
@@ -82,9 +82,9 @@ class Resolve(MethodView):
     @blp.arguments(ResolveSchema)
     @blp.response(200, ConcernSchema)
     @documents_errors(404, 409)
-    def post(self, data, concern_id: uuid.UUID):
+    def post(self, data, concern: Concern):
         """Resolve a concern with its outcome (the person who raised it sees the outcome)"""
-        return service.resolve(concern=service.concern_for_coordinator(current_account(), concern_id),
+        return service.resolve(concern=concern,
                                outcome=data["outcome"])
 
 
@@ -94,8 +94,8 @@ class Notes(MethodView):
     @blp.arguments(NoteSchema)
     @blp.response(201, NoteViewSchema)
     @documents_errors(404)
-    def post(self, data, concern_id: uuid.UUID):
+    def post(self, data, concern: Concern):
         """Add an internal note (never shown to the person who raised it)"""
         actor = current_account()
-        return service.add_note(actor=actor, concern=service.concern_for_coordinator(actor, concern_id),
+        return service.add_note(actor=actor, concern=concern,
                                 body=data["body"]), 201

@@ -6,9 +6,7 @@ import uuid
 from typing import Any, Mapping
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
 
-from homeshare.accounts.access import ensure_concern_reach
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
@@ -68,13 +66,6 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
                        f"concern:{concern.id}:urgent:{coordinator}", {"concern_id": str(concern.id)})
                for coordinator in coordinators_of(actor.scheme_id))
     db.session.commit()
-    return concern
-
-
-def concern_for_coordinator(actor: Account, concern_id: uuid.UUID) -> Concern:
-    concern = db.session.scalars(sa.select(Concern).where(Concern.id == concern_id)
-                                 .options(selectinload(Concern.notes))).first()
-    ensure_concern_reach(actor, concern)
     return concern
 
 

@@ -1,19 +1,19 @@
 from __future__ import annotations
 
-import uuid
 
 import marshmallow as ma
 from marshmallow import validate
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.audit.service import record_export
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role
 from homeshare.common.csvstream import csv_response
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.schemas import Schema
 from homeshare.console import service
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.schemes.service import get_scheme
+from homeshare.schemes.models import Scheme
 
 blp = Blueprint("console", __name__, url_prefix="/api/v1/schemes", description="The coordinators' console.")
 
@@ -58,23 +58,18 @@ class AttentionQuerySchema(PageQuerySchema):
     needs = ma.fields.String(required=True, validate=validate.OneOf(["overdue", "low_score"]))
 
 
-def _scheme(scheme_id: uuid.UUID):
-    ensure_scheme_staff(current_account(), scheme_id)
-    return get_scheme(scheme_id)
-
-
 @blp.route("/<uuid:scheme_id>/dashboard")
 class Dashboard(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, DashboardSchema)
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """What needs you today: counts and the first items of each list
 
         Each list is also available on its own: people (by vetting status, expiring checks),
         matches (by state), check-ins needing attention, hours shortfalls, concerns.
         """
-        return service.dashboard(_scheme(scheme_id))
+        return service.dashboard(scheme)
 
 
 @blp.route("/<uuid:scheme_id>/checkins")
@@ -83,16 +78,15 @@ class Attention(MethodView):
     @blp.arguments(AttentionQuerySchema, location="query")
     @blp.response(200, page_of(AttentionItemSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Overdue check-ins, or worrying answers of the last 30 days, in your scheme"""
-        return service.checkins_needing_attention(scheme=_scheme(scheme_id), overdue=query["needs"] == "overdue",
+        return service.checkins_needing_attention(scheme=scheme, overdue=query["needs"] == "overdue",
                                                   low_score=query["needs"] == "low_score", page=query["page"],
                                                   per_page=query["per_page"])
 
 
-def _export(scheme_id: uuid.UUID, kind: str, header, rows):
-    scheme = _scheme(scheme_id)
-    service.record_export(current_account(), scheme, kind)
+def _export(scheme: Scheme, kind: str, header, rows):
+    record_export(actor_id=current_account().id, scheme_id=scheme.id, kind=kind)
     return csv_response(f"{scheme.slug}-{kind}.csv", header, rows(scheme))
 
 
@@ -101,9 +95,9 @@ class PeopleExport(MethodView):
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "People, without sensitive fields, as CSV.", **CSV}})
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """Download your scheme's people (no dates of birth, addresses, phones or vetting details)"""
-        return _export(scheme_id, "people", service.PEOPLE_COLUMNS, service.people_rows)
+        return _export(scheme, "people", service.PEOPLE_COLUMNS, service.people_rows)
 
 
 @blp.route("/<uuid:scheme_id>/exports/matches.csv")
@@ -111,9 +105,9 @@ class MatchesExport(MethodView):
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Matches as CSV.", **CSV}})
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """Download your scheme's matches"""
-        return _export(scheme_id, "matches", service.MATCH_COLUMNS, service.match_rows)
+        return _export(scheme, "matches", service.MATCH_COLUMNS, service.match_rows)
 
 
 @blp.route("/<uuid:scheme_id>/exports/checkins.csv")
@@ -121,6 +115,6 @@ class CheckinsExport(MethodView):
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Check-ins and their answers (no comments) as CSV.", **CSV}})
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """Download your scheme's check-ins and their scores"""
-        return _export(scheme_id, "checkins", service.CHECKIN_COLUMNS, service.checkin_rows)
+        return _export(scheme, "checkins", service.CHECKIN_COLUMNS, service.checkin_rows)

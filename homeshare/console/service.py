@@ -9,7 +9,6 @@ import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
-from homeshare.audit import service as audit
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import stream
@@ -136,11 +135,6 @@ MATCH_COLUMNS = ("match_id", "householder_id", "sharer_id", "state", "score", "p
 CHECKIN_COLUMNS = ("checkin_id", "match_id", "kind", "due_on", "escalated_at", "side", "wellbeing", "match_going",
                    "help_happening", "wants_call", "something_wrong", "answered_at", "contact_kind", "contact_at")
 
-
-def record_export(actor: Account, scheme: Scheme, kind: str) -> None:
-    audit.record(actor_id=actor.id, scheme_id=scheme.id, action=f"export.{kind}", target_type="scheme",
-                 target_id=scheme.id)
-    db.session.commit()
 
 
 def people_rows(scheme: Scheme) -> Iterator[tuple]:

@@ -4,10 +4,10 @@ import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.audit.service import record_export
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
 from homeshare.common.csvstream import csv_response
-from homeshare.console.service import record_export
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.hours import service, weeks
@@ -25,7 +25,8 @@ from homeshare.hours.schemas import (
     RangeQuerySchema,
     WeeklySummarySchema,
 )
-from homeshare.matching.access import match_for
+from homeshare.matching.models import Match
+from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import get_scheme
 
 blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hours: logging, confirming, weekly sums.")
@@ -39,9 +40,8 @@ class Entries(MethodView):
     @blp.arguments(EntryQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))
     @documents_errors(404)
-    def get(self, query, match_id: uuid.UUID):
+    def get(self, query, match: Match):
         """A match's hours entries, newest first (its two people and coordinators)"""
-        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
         return service.list_entries(scope=service.in_match(match), status=query.get("status"),
                                     first=query.get("from_"), last=query.get("to"),
                                     page=query["page"], per_page=query["per_page"])
@@ -54,13 +54,12 @@ class Entry(MethodView):
     @blp.response(201, EntrySchema, description="The entry was stored.")
     @blp.alt_response(200, schema=EntrySchema, description="The same entry again: nothing changed.", success=True)
     @documents_errors(404, 409)
-    def put(self, values, match_id: uuid.UUID, entry_id: uuid.UUID):
+    def put(self, values, match: Match, entry_id: uuid.UUID):
         """Log hours with an id the app chose (the match's sharer)
 
         Safe to repeat: the same entry again answers 200 with what is stored; the same id
         with different content is 409 (change an entry with PATCH).
         """
-        match, _ = match_for(match_id, "sharer")
         entry, created = service.put_entry(actor=current_account(), match=match, scheme=get_scheme(match.scheme_id),
                                            entry_id=entry_id, values=values)
         return entry, 201 if created else 200
@@ -69,18 +68,18 @@ class Entry(MethodView):
     @blp.arguments(EntryChangeSchema)
     @blp.response(200, EntrySchema)
     @documents_errors(404, 409)
-    def patch(self, changes, match_id: uuid.UUID, entry_id: uuid.UUID):
+    def patch(self, changes, match: Match, entry_id: uuid.UUID):
         """Change an entry: the sharer until it is confirmed, a coordinator always (audited)"""
-        match, side = match_for(match_id, "sharer", "coordinator")
+        side = match.side_of(current_account().id) or "coordinator"
         return service.edit_entry(actor=current_account(), side=side, match=match, scheme=get_scheme(match.scheme_id),
                                   entry=service.get_entry(match, entry_id), changes=changes)
 
     @requires(Role.SHARER, Role.COORDINATOR)
     @blp.response(204)
     @documents_errors(404, 409)
-    def delete(self, match_id: uuid.UUID, entry_id: uuid.UUID):
+    def delete(self, match: Match, entry_id: uuid.UUID):
         """Delete an entry: the sharer until it is confirmed, a coordinator always (audited)"""
-        match, side = match_for(match_id, "sharer", "coordinator")
+        side = match.side_of(current_account().id) or "coordinator"
         service.delete_entry(actor=current_account(), side=side, match=match, entry_id=entry_id)
 
 
@@ -90,9 +89,8 @@ class Confirmation(MethodView):
     @blp.arguments(ConfirmationSchema)
     @blp.response(200, ConfirmedSchema)
     @documents_errors(404)
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Confirm entries, by id or a whole week (the match's householder)"""
-        match, _ = match_for(match_id, "householder")
         entries = service.confirm(match=match, entry_ids=data.get("entry_ids"), week_of=data.get("week_of"))
         return {"confirmed": entries}
 
@@ -103,9 +101,8 @@ class Dispute(MethodView):
     @blp.arguments(DisputeSchema)
     @blp.response(200, EntrySchema)
     @documents_errors(404, 409)
-    def post(self, data, match_id: uuid.UUID, entry_id: uuid.UUID):
+    def post(self, data, match: Match, entry_id: uuid.UUID):
         """Dispute an entry, saying why (the match's householder); the coordinator sees it"""
-        match, _ = match_for(match_id, "householder")
         return service.dispute(match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
 
 
@@ -115,9 +112,8 @@ class Weeks(MethodView):
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, WeeklySummarySchema)
     @documents_errors(404)
-    def get(self, query, match_id: uuid.UUID):
+    def get(self, query, match: Match):
         """Weekly sums, Monday to Sunday in the scheme's time zone, newest first, with the shortfall flag"""
-        match, _ = match_for(match_id, "coordinator", "householder", "sharer")
         return weeks.weekly_summary(match=match, scheme=get_scheme(match.scheme_id), first=query.get("from_"),
                                       last=query.get("to"), page=query["page"], per_page=query["per_page"])
 
@@ -127,10 +123,9 @@ class EntriesCsv(MethodView):
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "The match's entries as CSV.", **CSV}})
     @documents_errors(404)
-    def get(self, match_id: uuid.UUID):
+    def get(self, match: Match):
         """Download a match's hours entries as CSV (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
-        record_export(current_account(), get_scheme(match.scheme_id), "hours-entries")
+        record_export(actor_id=current_account().id, scheme_id=match.scheme_id, kind="hours-entries")
         return csv_response(f"hours-{match.id}.csv", service.ENTRY_COLUMNS, service.entry_rows(match))
 
 
@@ -140,11 +135,10 @@ class SchemeWeeksCsv(MethodView):
     @blp.arguments(CsvRangeQuerySchema, location="query")
     @blp.doc(responses={"200": {"description": "Every match's weeks in the range, as CSV.", **CSV}})
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Download the weekly sums of every match of your scheme as CSV"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        record_export(current_account(), get_scheme(scheme_id), "hours-weeks")
-        rows = weeks.week_rows(scheme=get_scheme(scheme_id), first=query["from_"], last=query["to"])
+        record_export(actor_id=current_account().id, scheme_id=scheme.id, kind="hours-weeks")
+        rows = weeks.week_rows(scheme=scheme, first=query["from_"], last=query["to"])
         return csv_response(f"hours-weeks-{query['from_']}-{query['to']}.csv", weeks.WEEK_COLUMNS, rows)
 
 
@@ -154,10 +148,9 @@ class Shortfalls(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(FlaggedMatchSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Your scheme's live matches below their agreed hours for the set number of weeks"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return weeks.scheme_shortfalls(scheme=get_scheme(scheme_id), page=query["page"], per_page=query["per_page"])
+        return weeks.scheme_shortfalls(scheme=scheme, page=query["page"], per_page=query["per_page"])
 
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/disputed")
@@ -166,9 +159,8 @@ class Disputed(MethodView):
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Disputed entries across your scheme, newest first"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.list_entries(scope=service.in_scheme(scheme_id), status=EntryStatus.DISPUTED,
+        return service.list_entries(scope=service.in_scheme(scheme.id), status=EntryStatus.DISPUTED,
                                     first=query.get("from_"),
                                     last=query.get("to"), page=query["page"], per_page=query["per_page"])

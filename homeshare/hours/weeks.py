@@ -220,11 +220,17 @@ WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirm
 
 
 def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
-    """Every week of every match of the scheme that overlaps [first, last]."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    started = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
+    """Every week of every match of the scheme that overlaps [first, last], read as the rows
+    are streamed (what they need of ``scheme`` is read now, while it is bound to the request)."""
+    return _week_rows(scheme.id, scheme.timezone, scheme.effective_settings, first, last)
+
+
+def _week_rows(scheme_id: uuid.UUID, timezone: str, settings: Mapping[str, Any], first: date,
+               last: date) -> Iterator[tuple]:
+    today = local_today(timezone)
+    started = sa.select(Match.id).where(Match.scheme_id == scheme_id, Match.trial_started_on.is_not(None))
     matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None))
+        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme_id, Match.trial_started_on.is_not(None))
         .order_by(Match.trial_started_on, Match.id)).all()
     lo, hi = week_start_of(first), week_start_of(last)
     versions, sums = agreed_versions(started), _sums(started, lo, hi)
@@ -232,7 +238,7 @@ def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
         span = _span(match, today)
         if span is None:
             continue
-        agreed = Agreed(versions[match.id], scheme.timezone)
+        agreed = Agreed(versions[match.id], timezone)
         monday = max(span[0], lo)
         while monday <= min(span[1], hi):
             week = _week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"])

@@ -1,22 +1,27 @@
-"""Who may reach a match, and as what."""
+"""Who reaches a match: the coordinators of its scheme, and its two people."""
 
 from __future__ import annotations
 
 import uuid
 
-from homeshare.accounts.access import current_account, ensure_match_reach
-from homeshare.errors import Forbidden
+from homeshare.common.access import PathObject
+from homeshare.common.roles import Role
+from homeshare.errors import NotFound
+from homeshare.extensions import db
 from homeshare.matching.models import Match
-from homeshare.matching.service import get_match
 
 
-def match_for(match_id: uuid.UUID, *sides: str) -> tuple[Match, str]:
-    """The match and the caller's part in it (``coordinator``, ``householder`` or ``sharer``).
+def reach_match(account, match_id: uuid.UUID) -> Match:
+    """The match, for a coordinator of its scheme or one of its two people; NotFound for
+    anyone else. What each may do with it is the role the view requires: a coordinator acts
+    as the scheme, a householder or a sharer as their side."""
+    match = db.session.get(Match, match_id)
+    if match is not None:
+        if account.role is Role.COORDINATOR and match.scheme_id == account.scheme_id:
+            return match
+        if match.side_of(account.id) is not None:
+            return match
+    raise NotFound("No such match.")
 
-    Outside the match: NotFound. In it, but in a part not among ``sides``: Forbidden.
-    """
-    match = get_match(match_id)
-    reach = ensure_match_reach(current_account(), match)
-    if reach not in sides:
-        raise Forbidden("Your part in this match does not allow this.")
-    return match, reach
+
+MATCH = PathObject("match_id", "match", reach_match)

@@ -1,22 +1,14 @@
 from __future__ import annotations
 
-import uuid
-
 from flask.views import MethodView
 
-from homeshare.accounts.access import (
-    current_account,
-    ensure_person_coordinated_by,
-    ensure_scheme_staff,
-    requires,
-)
+from homeshare.accounts.models import Account
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.accounts.service import get_account
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
 from homeshare.common.views import retry_on_concurrent_change
-from homeshare.matching.access import match_for
 from homeshare.matching.schemas import (
     EndSchema,
     IntroductionSchema,
@@ -31,7 +23,8 @@ from homeshare.matching.schemas import (
     TrialSchema,
     WithdrawSchema,
 )
-from homeshare.schemes.service import get_scheme
+from homeshare.matching.models import Match
+from homeshare.schemes.models import Scheme
 
 blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Candidates, pool suggestions and matches.")
 
@@ -42,13 +35,12 @@ class Candidates(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(SuggestionSchema))
     @documents_errors(404)
-    def get(self, query, person_id: uuid.UUID):
+    def get(self, query, person: Account):
         """Rank the candidates for a householder or a sharer, best first, with reasons
 
         Only cleared people of the other role who are in no live match and pass every
         hard filter are listed.
         """
-        person = ensure_person_coordinated_by(current_account(), get_account(person_id))
         return service.rank_candidates(person, page=query["page"], per_page=query["per_page"])
 
 
@@ -57,14 +49,13 @@ class PoolSuggestion(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, PoolSuggestionSchema)
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """The best one-to-one pairing of everyone waiting in your scheme
 
         Maximises the total compatibility over pairs that pass the hard filters. Nothing
         is committed: propose the pairs you agree with.
         """
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.suggest_pool(get_scheme(scheme_id))
+        return service.suggest_pool(scheme)
 
 
 @blp.route("/schemes/<uuid:scheme_id>/matches")
@@ -73,10 +64,9 @@ class SchemeMatches(MethodView):
     @blp.arguments(MatchListQuerySchema, location="query")
     @blp.response(200, page_of(MatchSchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """The matches of your scheme, newest first"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.list_matches(scheme=get_scheme(scheme_id), state=query.get("state"),
+        return service.list_matches(scheme=scheme, state=query.get("state"),
                                     page=query["page"], per_page=query["per_page"])
 
     @requires(Role.COORDINATOR)
@@ -84,11 +74,9 @@ class SchemeMatches(MethodView):
     @blp.response(201, MatchDetailSchema)
     @blp.alt_response(200, schema=MatchDetailSchema, description="The same proposal, still open.", success=True)
     @documents_errors(404, 409)
-    def post(self, data, scheme_id: uuid.UUID):
+    def post(self, data, scheme: Scheme):
         """Propose a match between a cleared householder and a cleared sharer"""
-        account = current_account()
-        ensure_scheme_staff(account, scheme_id)
-        match, created = service.propose(actor=account, scheme=get_scheme(scheme_id),
+        match, created = service.propose(actor=current_account(), scheme=scheme,
                                          householder_id=data["householder_id"], sharer_id=data["sharer_id"])
         return match, 201 if created else 200
 
@@ -108,9 +96,8 @@ class MatchDetail(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404)
-    def get(self, match_id: uuid.UUID):
+    def get(self, match: Match):
         """A match in full, with every step of its history (coordinators)"""
-        match, _ = match_for(match_id, "coordinator")
         return match
 
 
@@ -119,9 +106,8 @@ class OwnMatch(MethodView):
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404)
-    def get(self, match_id: uuid.UUID):
+    def get(self, match: Match):
         """One of your matches, with what you may see of the other person"""
-        match, _ = match_for(match_id, "householder", "sharer")
         return service.party_views(current_account(), [match])[0]
 
 
@@ -132,9 +118,8 @@ class MatchResponse(MethodView):
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Accept or decline a proposed match (its householder or sharer)"""
-        match, _ = match_for(match_id, "householder", "sharer")
         account = current_account()
         service.respond(actor=account, match=match, accept=data["decision"] == "accept",
                         reason=data["reason"], share_contact=data["share_contact_details"])
@@ -148,9 +133,8 @@ class MatchIntroduction(MethodView):
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Record the introduction meeting, once both sides have accepted"""
-        match, _ = match_for(match_id, "coordinator")
         service.arrange_introduction(actor=current_account(), match=match, meeting_at=data["meeting_at"],
                                      place=data["place"])
         return match
@@ -163,11 +147,10 @@ class MatchTrial(MethodView):
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Start the trial; it lasts the scheme's trial length"""
-        match, _ = match_for(match_id, "coordinator")
         service.start_trial(actor=current_account(), match=match, start_on=data["start_on"],
-                            scheme=get_scheme(match.scheme_id))
+                            scheme=service.get_scheme_of(match))
         return match
 
 
@@ -177,12 +160,11 @@ class MatchActivation(MethodView):
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, match_id: uuid.UUID):
+    def post(self, match: Match):
         """Confirm the trial went well: the match becomes active
 
         Both sides must have accepted the current version of the agreement.
         """
-        match, _ = match_for(match_id, "coordinator")
         service.activate(actor=current_account(), match=match)
         return match
 
@@ -194,9 +176,8 @@ class MatchEnding(MethodView):
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """End a match in its trial or once active: who ended it, why, the notice and the last day"""
-        match, _ = match_for(match_id, "coordinator")
         service.end(actor=current_account(), match=match, ended_by=data["ended_by"], reason=data["reason"],
                     notice_given_days=data["notice_given_days"], end_on=data["end_on"])
         return match
@@ -209,8 +190,7 @@ class MatchWithdrawal(MethodView):
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
-    def post(self, data, match_id: uuid.UUID):
+    def post(self, data, match: Match):
         """Withdraw a proposal or an introduction"""
-        match, _ = match_for(match_id, "coordinator")
         service.withdraw(actor=current_account(), match=match, reason=data["reason"])
         return match

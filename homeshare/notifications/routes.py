@@ -4,7 +4,7 @@ import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, requires
+from homeshare.common.access import current_account, requires
 from homeshare.common.pagination import page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.notifications import service

@@ -1,13 +1,12 @@
 from __future__ import annotations
 
-import uuid
 
 import marshmallow as ma
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
+from homeshare.accounts.models import Account
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.accounts.service import get_account
 from homeshare.common.schemas import Schema
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.privacy import service
@@ -52,7 +51,7 @@ class ErasePerson(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(204)
     @documents_errors(404)
-    def delete(self, person_id: uuid.UUID):
+    def delete(self, person: Account):
         """Erase a person's account and personal data, at their request (coordinators)"""
         actor = current_account()
-        service.erase(actor=actor, account=ensure_person_coordinated_by(actor, get_account(person_id)))
+        service.erase(actor=actor, account=person)

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-import uuid
 
 import marshmallow as ma
 from flask.views import MethodView
 from marshmallow import validate
 
-from homeshare.accounts.access import current_account, ensure_person_coordinated_by, ensure_scheme_staff, requires
+from homeshare.accounts.models import Account
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.accounts.service import get_account
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
 from homeshare.common.schemas import Schema
@@ -16,7 +15,7 @@ from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles import service
 from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
 from homeshare.profiles.vocabulary import TASKS
-from homeshare.schemes.service import get_scheme
+from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import VettingStatus
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Profiles of householders and sharers.")
@@ -66,9 +65,8 @@ class PersonProfile(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404)
-    def get(self, person_id: uuid.UUID):
+    def get(self, person: Account):
         """A person's profile (their scheme's coordinators)"""
-        person = ensure_person_coordinated_by(current_account(), get_account(person_id))
         return _with_etag(service.get_profile(person.id))
 
     @requires(Role.COORDINATOR)
@@ -76,10 +74,9 @@ class PersonProfile(MethodView):
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404, 412, 428)
-    def patch(self, changes, person_id: uuid.UUID):
+    def patch(self, changes, person: Account):
         """Correct a person's profile (their scheme's coordinators; audited)"""
         account = current_account()
-        person = ensure_person_coordinated_by(account, get_account(person_id))
         profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes)
         return _with_etag(profile)
 
@@ -116,11 +113,10 @@ class People(MethodView):
     @blp.arguments(PeopleQuerySchema, location="query")
     @blp.response(200, page_of(PersonSummarySchema))
     @documents_errors(404)
-    def get(self, query, scheme_id: uuid.UUID):
+    def get(self, query, scheme: Scheme):
         """Householders and sharers of your scheme, with vetting status and profile completeness"""
-        ensure_scheme_staff(current_account(), scheme_id)
         return service.list_people(
-            scheme=get_scheme(scheme_id),
+            scheme=scheme,
             role=Role(query["role"]) if "role" in query else None,
             vetting_status=query["vetting_status"].value if "vetting_status" in query else None,
             expiring_within_days=query.get("expiring_within_days"),

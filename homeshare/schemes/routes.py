@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_scheme_staff, requires
+from homeshare.common.access import requires
 from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.schemes import service
+from homeshare.schemes.models import Scheme
 from homeshare.schemes.schemas import SchemeCreateSchema, SchemeSchema, SchemeUpdateSchema
 
 blp = Blueprint("schemes", __name__, url_prefix="/api/v1/schemes", description="Homeshare schemes and their settings.")
@@ -40,16 +40,14 @@ class SchemeDetail(MethodView):
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.response(200, SchemeSchema)
     @documents_errors(404)
-    def get(self, scheme_id: uuid.UUID):
+    def get(self, scheme: Scheme):
         """A scheme and its settings (its coordinators, or an admin)"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.get_scheme(scheme_id)
+        return scheme
 
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(SchemeUpdateSchema)
     @blp.response(200, SchemeSchema)
     @documents_errors(404)
-    def patch(self, data, scheme_id: uuid.UUID):
+    def patch(self, data, scheme: Scheme):
         """Change a scheme's name, time zone or settings (its coordinators, or an admin)"""
-        ensure_scheme_staff(current_account(), scheme_id)
-        return service.update_scheme(service.get_scheme(scheme_id), data)
+        return service.update_scheme(scheme, data)

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
-import uuid
 
 from flask.views import MethodView
 
-from homeshare.accounts.access import current_account, ensure_person_coordinated_by, requires
+from homeshare.accounts.models import Account
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.accounts.service import get_account
 from homeshare.errors import NotFound
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.vetting import service
@@ -30,10 +29,10 @@ class PersonVetting(MethodView):
     @requires(Role.COORDINATOR)
     @blp.response(200, ChecklistSchema)
     @documents_errors(404)
-    def get(self, person_id: uuid.UUID):
+    def get(self, person: Account):
         """A person's checklist in full (their scheme's coordinators)"""
         actor = current_account()
-        return service.checklist_for_coordinator(actor, ensure_person_coordinated_by(actor, get_account(person_id)))
+        return service.checklist_for_coordinator(actor, person)
 
 
 @blp.route(
@@ -46,13 +45,12 @@ class PersonCheck(MethodView):
     @blp.arguments(CheckUpdateSchema)
     @blp.response(200, ChecklistSchema)
     @documents_errors(404)
-    def put(self, values, person_id: uuid.UUID, kind: str):
+    def put(self, values, person: Account, kind: str):
         """Record a check (their scheme's coordinators; audited)
 
         The body is the check's whole record; repeating it changes nothing.
         """
         account = current_account()
-        person = ensure_person_coordinated_by(account, get_account(person_id))
         try:
             check_kind = CheckKind(kind)
         except ValueError:

@@ -1,0 +1,112 @@
+"""The one authorisation gate: ``requires``.
+
+Every view that needs a signed-in caller is wrapped by ``requires(*roles)``. In this order:
+
+1. the token: a valid access token (or refresh token, with ``refresh=True``) whose session and
+   account are still live (flask-jwt-extended's loaders in ``homeshare.accounts.tokens``);
+2. the role: one of ``roles`` when any are given (403 otherwise);
+3. the path: every object the path names (``scheme_id``, ``account_id``, ``person_id``,
+   ``match_id``, ``concern_id``) is loaded and checked once, before the request's body or query
+   string is read, and handed to the view in place of its id (``match`` for ``match_id``). A caller
+   outside their reach gets 404 whatever they send, so the API never confirms that another
+   scheme's records exist;
+4. the audit context: the request id, and for a coordinator's or admin's write what it is about,
+   go on the database session the services use (``homeshare.common.db.AUDIT_CONTEXT``), so that
+   auditing needs nothing from the request.
+
+Each domain says how its objects are reached with a ``PathObject`` (``<domain>/access.py``); the
+app factory hands them all to the gate (``register_path_objects``). Views do no checks of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
+
+from homeshare.common.db import AUDIT_CONTEXT, AuditContext
+from homeshare.common.roles import STAFF_ROLES, Role
+from homeshare.errors import Forbidden
+from homeshare.extensions import db, documents_bearer_auth, documents_errors
+
+PATH_OBJECTS = "homeshare.path_objects"
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(frozen=True)
+class PathObject:
+    """How an object named in a path is reached.
+
+    ``reach(account, id)`` returns the object when ``account`` may reach it and raises
+    ``NotFound`` otherwise (also when there is no such object). The view receives it as
+    ``argument``. ``scheme_of(object)`` is the scheme it belongs to, for the audit trail.
+    """
+
+    parameter: str
+    argument: str
+    reach: Callable[[Any, Any], Any]
+    scheme_of: Callable[[Any], Any] = lambda found: found.scheme_id
+
+
+def register_path_objects(app: Flask, *objects: PathObject) -> None:
+    app.extensions[PATH_OBJECTS] = {found.parameter: found for found in objects}
+
+
+def requires(*roles: Role, refresh: bool = False):
+    """Guard a view (see the module's docstring). With ``refresh=True`` the view takes a
+    refresh token instead of an access token."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapper(*args, **kwargs):
+            verify_jwt_in_request(refresh=refresh)
+            account = current_account()
+            if roles and account.role not in roles:
+                raise Forbidden("Your role does not allow this.")
+            kwargs, reached = _reach_path_objects(account, kwargs)
+            _set_audit_context(account, reached)
+            return current_app.ensure_sync(func)(*args, **kwargs)
+
+        documents_bearer_auth(wrapper)
+        documents_errors(*((401, 403) if roles else (401,)))(wrapper)
+        return wrapper
+
+    return decorator
+
+
+def current_account():
+    """The signed-in account itself (not a proxy to it, which would look it up again on
+    every attribute read: fifteen times to serialise an account)."""
+    return get_current_user()
+
+
+def _reach_path_objects(account, view_args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The view's arguments, with each path object in place of its id; and the schemes of those."""
+    objects = current_app.extensions[PATH_OBJECTS]
+    arguments: dict[str, Any] = {}
+    schemes: list[Any] = []
+    for name, value in view_args.items():
+        path_object = objects.get(name)
+        if path_object is None:
+            arguments[name] = value
+        else:
+            arguments[path_object.argument] = found = path_object.reach(account, value)
+            schemes.append(path_object.scheme_of(found))
+    return arguments, schemes
+
+
+def _set_audit_context(account, schemes: list[Any]) -> None:
+    staff_write = account.role in STAFF_ROLES and request.method in WRITE_METHODS
+    # An admin belongs to no scheme: the audit trail files the write under the one it is about.
+    scheme_id = account.scheme_id or next((scheme for scheme in schemes if scheme is not None), None)
+    db.session.info[AUDIT_CONTEXT] = AuditContext(
+        request_id=g.get("request_id"),
+        staff_write=staff_write,
+        actor_id=account.id,
+        scheme_id=scheme_id,
+        action=f"{request.method} {request.endpoint}"[:60],
+        target_id=",".join(str(value) for value in (request.view_args or {}).values())[:80] or "-",
+    )
