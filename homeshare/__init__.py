@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_extensions(app)
     register_authorisation(app)
+    register_events()
     register_audit(app)
     register_error_handlers(app)
     register_request_hooks(app)
@@ -109,6 +110,21 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.schemes.access import SCHEME
 
     register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN)
+
+
+def register_events() -> None:
+    """Connect the packages above to what happens in the packages below them (blinker
+    signals; connecting the same receiver twice is a no-op)."""
+    from homeshare.accounts.events import account_created
+    from homeshare.agreements.service import refuse_activation_unless_accepted, versions_to_accept
+    from homeshare.checkins.service import ensure_schedule
+    from homeshare.matching.events import activating, party_steps, trial_started
+    from homeshare.profiles.service import start_profile
+
+    account_created.connect(start_profile)
+    trial_started.connect(ensure_schedule)
+    activating.connect(refuse_activation_unless_accepted)
+    party_steps.connect(versions_to_accept)
 
 
 def register_audit(app: Flask) -> None:

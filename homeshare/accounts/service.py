@@ -13,14 +13,14 @@ from flask import current_app
 
 from homeshare.accounts import passwords, throttling
 from homeshare.accounts.emails import normalise_email
+from homeshare.accounts.events import account_created
 from homeshare.accounts.models import Account, AuthSession
-from homeshare.common.roles import MEMBER_ROLES, Role
+from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, Unauthorized, ValidationFailed
 from homeshare.extensions import db
-from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
 
@@ -58,8 +58,7 @@ def _create_account(
         password_changed_at=utcnow(),
     )
     db.session.add(account)
-    if role in MEMBER_ROLES:
-        db.session.add(Profile(account=account))
+    account_created.send(account)
     if commit:
         try:
             db.session.commit()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+import uuid
+from typing import Any, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -15,10 +16,9 @@ from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
-from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.matching.models import ACQUAINTED_STATES, OPEN_STATES, Match, refusal
 from homeshare.profiles.vocabulary import check_tasks
 
-DRAFTABLE = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
 
 
 @dataclass
@@ -68,7 +68,7 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
 
     Returns the agreement and whether a version was created.
     """
-    if match.state not in DRAFTABLE:
+    if match.state not in ACQUAINTED_STATES:
         raise Conflict(
             f"An agreement is drafted once the match reaches its introduction; this match is {match.state.value}.",
             kind="agreement-not-open",
@@ -102,7 +102,7 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
 
 def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement:
     """Record that one side accepts version ``number``, which must be the current one."""
-    if match.state not in LIVE_STATES:
+    if match.state not in OPEN_STATES:
         raise Conflict(f"This match is {match.state.value}; its agreement can no longer be accepted.",
                        kind="agreement-not-open")
     agreement = agreement_of(match)
@@ -132,3 +132,31 @@ def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement
 def accepted_by_both(match: Match) -> bool:
     current = agreement_of(match).current
     return current is not None and current.accepted_by_both
+
+
+# What matching asks of agreements (homeshare.matching.events) ----------------------------------
+
+
+def refuse_activation_unless_accepted(match: Match) -> None:
+    """``activating``: a match becomes active only once both sides accepted the current version."""
+    if not accepted_by_both(match):
+        raise Conflict("Both sides must accept the current version of the agreement first.",
+                       kind="agreement-not-accepted", extensions=refusal(match.state, "activate"))
+
+
+def versions_to_accept(account: Account, *, matches: Sequence[Match]) -> dict[uuid.UUID, str]:
+    """``party_steps``: where the newest version of a match's agreement waits on ``account``
+    (its householder or sharer), in one statement for all ``matches``."""
+    ids = [match.id for match in matches]
+    newest = (
+        sa.select(AgreementVersion.match_id, sa.func.max(AgreementVersion.number).label("number"))
+        .where(AgreementVersion.match_id.in_(ids)).group_by(AgreementVersion.match_id).subquery()
+    )
+    versions = db.session.scalars(
+        sa.select(AgreementVersion).join(newest, sa.and_(newest.c.match_id == AgreementVersion.match_id,
+                                                         newest.c.number == AgreementVersion.number)))
+    sides = {match.id: match.side_of(account.id) for match in matches}
+    return {
+        version.match_id: f"Read and accept version {version.number} of the agreement."
+        for version in versions if getattr(version, f"{sides[version.match_id]}_accepted_at") is None
+    }

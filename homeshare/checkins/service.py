@@ -18,18 +18,18 @@ from homeshare.common.db import insert_ignoring_duplicates
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound
 from homeshare.extensions import db
-from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
 from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.schemes.models import Scheme
 
 HORIZON = timedelta(days=365)
-SCHEDULED_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
 
 
 def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) -> int:
     """Add the match's planned check-ins up to a year ahead that are not there yet; the
-    caller commits. Safe to repeat: planned dates are unique per match and kind."""
-    if match.trial_started_on is None or match.state not in SCHEDULED_STATES:
+    caller commits. Safe to repeat: planned dates are unique per match and kind. Called when a
+    trial starts (``homeshare.matching.events.trial_started``) and by the daily job."""
+    if match.trial_started_on is None or match.state not in SHARING_STATES:
         return 0
     today = today or local_today(scheme.timezone)
     now = utcnow()
@@ -45,7 +45,7 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
 def ensure_schedules() -> None:
     """Extend every live match's schedule (run by the scheduler; commits)."""
     schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme))}
-    for match in db.session.scalars(sa.select(Match).where(Match.state.in_(SCHEDULED_STATES))):
+    for match in db.session.scalars(sa.select(Match).where(Match.state.in_(SHARING_STATES))):
         ensure_schedule(match, schemes[match.scheme_id])
     db.session.commit()
 
@@ -65,7 +65,7 @@ def checkins_of(match: Match, *, page: int, per_page: int) -> Page[CheckIn]:
 
 
 def _open(match: Match) -> None:
-    if match.state not in LIVE_STATES:
+    if match.state not in OPEN_STATES:
         raise Conflict(f"This match is {match.state.value}; its check-ins are closed.", kind="match-closed")
 
 

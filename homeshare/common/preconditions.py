@@ -8,8 +8,6 @@ writers that both passed the header check cannot both win.
 
 from __future__ import annotations
 
-from flask import request
-
 from homeshare.errors import STALE_DETAIL, ApiError
 
 
@@ -38,9 +36,8 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
-def require_if_match(current_version: int) -> None:
-    """Raise unless the request's If-Match names ``current_version``."""
-    header = request.headers.get("If-Match")
+def require_if_match(current_version: int, header: str | None) -> None:
+    """Raise unless ``header`` (the value of a request's If-Match) names ``current_version``."""
     if not header:
         raise PreconditionRequired("Send If-Match with the ETag of the version you read.")
     candidates = {value.strip() for value in header.split(",")}

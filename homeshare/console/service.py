@@ -16,7 +16,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.extensions import db
 from homeshare.hours.weeks import scheme_shortfalls
-from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.matching.models import OPEN_STATES, Match, MatchState
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
@@ -43,7 +43,7 @@ def _overdue_checkins(scheme: Scheme) -> sa.Select:
     both = sa.select(sa.func.count()).where(CheckInAnswer.checkin_id == CheckIn.id).scalar_subquery()
     return (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.due_on, CheckIn.escalated_at)
             .join(Match, Match.id == CheckIn.match_id)
-            .where(Match.scheme_id == scheme.id, Match.state.in_(LIVE_STATES), CheckIn.escalated_at.is_not(None),
+            .where(Match.scheme_id == scheme.id, Match.state.in_(OPEN_STATES), CheckIn.escalated_at.is_not(None),
                    both < 2))
 
 

@@ -20,10 +20,11 @@ from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
 from homeshare.hours.weeks import week_start_of
-from homeshare.matching.models import Match, MatchState
+from homeshare.matching.models import SHARING_STATES, Match, MatchState
 from homeshare.schemes.models import Scheme
 
-LOGGABLE = (MatchState.TRIAL, MatchState.ACTIVE, MatchState.ENDED)
+# Hours are logged while the sharer lives there, and after the end for the weeks before it.
+LOGGABLE = (*SHARING_STATES, MatchState.ENDED)
 MINUTES_IN_A_DAY = 24 * 60
 
 

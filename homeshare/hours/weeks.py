@@ -23,7 +23,7 @@ from homeshare.common.clock import local_today
 from homeshare.common.pagination import Page
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
-from homeshare.matching.models import Match, MatchState
+from homeshare.matching.models import SHARING_STATES, Match
 from homeshare.schemes.models import Scheme
 
 
@@ -166,7 +166,7 @@ def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str,
     """Whether the last N completed weeks of a live match were all short, and those weeks."""
     span = _span(match, today)
     weeks_needed = settings["hours_shortfall_weeks"]
-    if span is None or match.state not in (MatchState.TRIAL, MatchState.ACTIVE):
+    if span is None or match.state not in SHARING_STATES:
         return False, []
     last_completed = week_start_of(today) - timedelta(weeks=1)
     mondays = [last_completed - timedelta(weeks=n) for n in range(weeks_needed)]
@@ -200,7 +200,7 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
     """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
     matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.state.in_((MatchState.TRIAL, MatchState.ACTIVE)))
+        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES))
         .order_by(Match.trial_started_on, Match.id)).all()
     last_completed = week_start_of(today) - timedelta(weeks=1)
     earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)

@@ -23,8 +23,44 @@ class MatchState(str, enum.Enum):
     WITHDRAWN = "withdrawn"
 
 
-LIVE_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
-_LIVE_SQL = "state IN ('proposed', 'introduction', 'trial', 'active')"
+OPEN_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+"""The match still holds its two people: nobody is in more than one open match (partial
+unique indexes hold that), and nobody in one is offered as a candidate."""
+
+ACQUAINTED_STATES = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+"""Both said yes and were introduced: the agreement can be drafted, contact details shared,
+and each side has next steps."""
+
+SHARING_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
+"""The sharer lives in the householder's home: check-ins are scheduled and due, and the agreed
+hours are owed and watched for shortfalls."""
+
+_OPEN_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in OPEN_STATES) + ")"
+
+# The state machine: for each state, the actions allowed from it and the state each leads to.
+TRANSITIONS: dict[MatchState, dict[str, MatchState]] = {
+    MatchState.PROPOSED: {"accept": MatchState.PROPOSED, "decline": MatchState.DECLINED,
+                          "introduce": MatchState.INTRODUCTION, "withdraw": MatchState.WITHDRAWN},
+    MatchState.INTRODUCTION: {"start_trial": MatchState.TRIAL, "withdraw": MatchState.WITHDRAWN},
+    MatchState.TRIAL: {"activate": MatchState.ACTIVE, "end": MatchState.ENDED},
+    MatchState.ACTIVE: {"end": MatchState.ENDED},
+    MatchState.ENDED: {},
+    MatchState.DECLINED: {},
+    MatchState.WITHDRAWN: {},
+}
+PARTY_ACTIONS = frozenset({"accept", "decline"})
+"""The actions the householder and the sharer take; coordinators take the others."""
+
+
+def allowed_actions(state: MatchState) -> list[str]:
+    return list(TRANSITIONS[state])
+
+
+def refusal(state: MatchState, action: str) -> dict[str, object]:
+    """The members of a 409 that refuses a coordinator's ``action`` on a match in ``state`` for
+    a condition not met: the state, and what the coordinator may do instead."""
+    others = [name for name in TRANSITIONS[state] if name != action and name not in PARTY_ACTIONS]
+    return {"state": state.value, "allowed_transitions": others}
 
 
 class Response(str, enum.Enum):
@@ -50,9 +86,9 @@ class Match(IdMixin, db.Model):
     __tablename__ = "match"
     __table_args__ = (
         sa.Index("uq_match_live_householder", "householder_id", unique=True,
-                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
+                 sqlite_where=sa.text(_OPEN_SQL), postgresql_where=sa.text(_OPEN_SQL)),
         sa.Index("uq_match_live_sharer", "sharer_id", unique=True,
-                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
+                 sqlite_where=sa.text(_OPEN_SQL), postgresql_where=sa.text(_OPEN_SQL)),
         sa.CheckConstraint("householder_id <> sharer_id", name="two_people"),
     )
 

@@ -7,7 +7,7 @@ from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
 from homeshare.matching.models import EndedBy, MatchState, Response
-from homeshare.matching.service import allowed_actions
+from homeshare.matching.models import allowed_actions
 
 
 class ProposalSchema(Schema):
@@ -114,7 +114,7 @@ class MatchSchema(Schema):
     closed_at = ma.fields.AwareDateTime(allow_none=True)
 
     def _allowed(self, match):
-        return allowed_actions(match)
+        return allowed_actions(match.state)
 
 
 class MatchDetailSchema(MatchSchema):

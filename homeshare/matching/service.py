@@ -15,16 +15,17 @@ from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
-from homeshare.agreements.models import AgreementVersion
-from homeshare.agreements.service import accepted_by_both
 from homeshare.audit import service as audit
-from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching import scoring
-from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState, Response
+from homeshare.matching.events import activating, party_steps, trial_started
+from homeshare.matching.models import (
+    ACQUAINTED_STATES, OPEN_STATES, TRANSITIONS, EndedBy, Match, MatchEvent, MatchState, Response, allowed_actions,
+    refusal,
+)
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
@@ -58,7 +59,7 @@ def _free(account_id_column) -> sa.ColumnElement[bool]:
     side's unique index of live matches alone; "householder or sharer" in one made
     PostgreSQL combine both indexes and read the match rows, for each person."""
     return sa.and_(*(
-        sa.not_(sa.exists().where(side == account_id_column, Match.state.in_(LIVE_STATES)))
+        sa.not_(sa.exists().where(side == account_id_column, Match.state.in_(OPEN_STATES)))
         for side in (Match.householder_id, Match.sharer_id)
     ))
 
@@ -215,23 +216,6 @@ def suggest_pool(scheme: Scheme) -> PoolSuggestion:
 
 # The lifecycle ---------------------------------------------------------------------------------
 
-# For each state, the actions allowed from it and the state each leads to.
-TRANSITIONS: dict[MatchState, dict[str, MatchState]] = {
-    MatchState.PROPOSED: {"accept": MatchState.PROPOSED, "decline": MatchState.DECLINED,
-                          "introduce": MatchState.INTRODUCTION, "withdraw": MatchState.WITHDRAWN},
-    MatchState.INTRODUCTION: {"start_trial": MatchState.TRIAL, "withdraw": MatchState.WITHDRAWN},
-    MatchState.TRIAL: {"activate": MatchState.ACTIVE, "end": MatchState.ENDED},
-    MatchState.ACTIVE: {"end": MatchState.ENDED},
-    MatchState.ENDED: {},
-    MatchState.DECLINED: {},
-    MatchState.WITHDRAWN: {},
-}
-
-
-def allowed_actions(match: Match) -> list[str]:
-    return list(TRANSITIONS[match.state])
-
-
 def _transition(match: Match, action: str, actor: Account, details: Mapping[str, Any] | None = None) -> None:
     """Move ``match`` by ``action`` (or raise 409 naming what is allowed) and record the step."""
     targets = TRANSITIONS[match.state]
@@ -266,7 +250,7 @@ def _still_eligible(match: Match, scheme: Scheme) -> None:
         if not person.is_active or not _is_cleared(person, scheme):
             raise Conflict(f"The {side} is no longer active and cleared; the match cannot move on.",
                            kind="person-not-cleared",
-                           extensions={"state": match.state.value, "allowed_transitions": allowed_actions(match)})
+                           extensions={"state": match.state.value, "allowed_transitions": allowed_actions(match.state)})
 
 
 def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer_id: uuid.UUID) -> tuple[Match, bool]:
@@ -349,7 +333,7 @@ def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, 
         match.householder_response is Response.ACCEPTED and match.sharer_response is Response.ACCEPTED
     ):
         raise Conflict("Both sides must accept the proposal before their introduction.", kind="awaiting-acceptance",
-                       extensions={"state": match.state.value, "allowed_transitions": ["withdraw"]})
+                       extensions=refusal(match.state, "introduce"))
     _still_eligible(match, get_scheme_of(match))
     _transition(match, "introduce", actor, {"meeting_at": meeting_at, "place": place})
     match.introduction_at, match.introduction_place = meeting_at, place
@@ -366,7 +350,7 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
     match.trial_started_on = start_on
     match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
     db.session.flush()
-    ensure_schedule(match, scheme)
+    trial_started.send(match, scheme=scheme)
     db.session.commit()
     return match
 
@@ -374,11 +358,8 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
 def activate(*, actor: Account, match: Match) -> Match:
     if match.state is MatchState.ACTIVE:
         return match
-    if match.state is MatchState.TRIAL and not accepted_by_both(match):
-        raise Conflict("Both sides must accept the current version of the agreement first.",
-                       kind="agreement-not-accepted",
-                       extensions={"state": match.state.value, "allowed_transitions": ["end"]})
     if match.state is MatchState.TRIAL:
+        activating.send(match)
         _still_eligible(match, get_scheme_of(match))
     _transition(match, "activate", actor)
     match.activated_at = utcnow()
@@ -433,7 +414,7 @@ def list_matches(*, scheme: Scheme, state: MatchState | None, page: int, per_pag
 
 def matches_of(account: Account, *, page: int, per_page: int) -> Page[dict[str, Any]]:
     """Someone's own matches as they see them: the live one first, then the past, newest first."""
-    live_first = sa.case((Match.state.in_(LIVE_STATES), 0), else_=1)
+    live_first = sa.case((Match.state.in_(OPEN_STATES), 0), else_=1)
     statement = (
         sa.select(Match).where(sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id))
         .order_by(live_first, Match.proposed_at.desc(), Match.id)
@@ -444,9 +425,6 @@ def matches_of(account: Account, *, page: int, per_page: int) -> Page[dict[str, 
 
 
 # What each side sees --------------------------------------------------------------------------
-
-CONTACT_FROM = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
-
 
 def _district(postcode: str | None) -> str | None:
     return postcode.split(" ", 1)[0] if postcode else None
@@ -467,13 +445,15 @@ def _other_party(match: Match, profile: Profile) -> dict[str, Any]:
         "hours_per_week": profile.hours_wanted_per_week if householder else profile.hours_offered_per_week,
         "contact": None,
     }
-    if match.state in CONTACT_FROM and match.householder_shares_contact and match.sharer_shares_contact:
+    if match.state in ACQUAINTED_STATES and match.householder_shares_contact and match.sharer_shares_contact:
         view["contact"] = {"first_name": profile.first_name, "last_name": profile.last_name,
                            "phone": profile.phone, "email": profile.account.email}
     return view
 
 
-def _next_step(match: Match, side: str, current_version: Any) -> str | None:
+def _next_step(match: Match, side: str, waiting: str | None) -> str | None:
+    """What the person on ``side`` is expected to do next; ``waiting``: what something that
+    hangs off the match asks of them (see ``party_steps``)."""
     other = "sharer" if side == "householder" else "householder"
     if match.state is MatchState.PROPOSED:
         if getattr(match, f"{side}_response") is None:
@@ -481,9 +461,9 @@ def _next_step(match: Match, side: str, current_version: Any) -> str | None:
         if getattr(match, f"{other}_response") is None:
             return f"Wait for the {other} to answer."
         return "Wait for your coordinator to arrange the introduction."
-    if match.state in (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE):
-        if current_version is not None and getattr(current_version, f"{side}_accepted_at") is None:
-            return f"Read and accept version {current_version.number} of the agreement."
+    if match.state in ACQUAINTED_STATES:
+        if waiting is not None:
+            return waiting
         if match.state is MatchState.INTRODUCTION:
             return "Meet at the introduction, then wait for your coordinator to start the trial."
         if match.state is MatchState.TRIAL:
@@ -497,21 +477,16 @@ def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, An
     profiles = {
         p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
     } if matches else {}
-    newest = (
-        sa.select(AgreementVersion.match_id, sa.func.max(AgreementVersion.number).label("number"))
-        .where(AgreementVersion.match_id.in_(others)).group_by(AgreementVersion.match_id).subquery()
-    )
-    versions = {
-        v.match_id: v for v in db.session.scalars(
-            sa.select(AgreementVersion).join(newest, sa.and_(newest.c.match_id == AgreementVersion.match_id,
-                                                             newest.c.number == AgreementVersion.number)))
-    } if matches else {}
+    waiting: dict[uuid.UUID, str] = {}
+    if matches:
+        for _receiver, steps in party_steps.send(account, matches=matches):
+            waiting.update(steps)
     views = []
     for match in matches:
         side = match.side_of(account.id)
         views.append({
             "match": match, "side": side, "your_response": getattr(match, f"{side}_response"),
             "other_party": _other_party(match, profiles[others[match.id]]),
-            "next_step": _next_step(match, side, versions.get(match.id)),
+            "next_step": _next_step(match, side, waiting.get(match.id)),
         })
     return views

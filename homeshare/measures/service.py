@@ -27,7 +27,7 @@ from homeshare.concerns.models import Concern
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.weeks import Agreed, agreed_versions, week_start_of
-from homeshare.matching.models import LIVE_STATES, Match, MatchState
+from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckStatus, VettingCheck
 from homeshare.vetting.rules import required_checks, vetting_status_expression
@@ -76,7 +76,7 @@ def _people(scheme: Scheme, today: date) -> list[Person]:
                   sa.type_coerce(complete, sa.Boolean),
                   sa.select(sa.func.min(Match.proposed_at)).where(mine).correlate(Account).scalar_subquery(),
                   sa.select(sa.func.min(Match.trial_started_on)).where(mine).correlate(Account).scalar_subquery(),
-                  sa.exists().where(mine, Match.state.in_(LIVE_STATES)).correlate(Account),
+                  sa.exists().where(mine, Match.state.in_(OPEN_STATES)).correlate(Account),
                   vetting_status_expression(settings, today))
         .where(Account.scheme_id == scheme.id, Account.role.in_(ROLES))
     ).all()
@@ -171,7 +171,7 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
             "share_lasted_over_6_months": _share(len(lasted), len(ended)),
             "average_length_days": round(statistics.mean(lengths), 1) if lengths else None,
             "median_length_days": _median(lengths),
-            "live_now": sum(1 for m in matches if m.state in (MatchState.TRIAL, MatchState.ACTIVE)),
+            "live_now": sum(1 for m in matches if m.state in SHARING_STATES),
             "ended_by": dict(Counter(m.ended_by.value for m in ended if m.ended_by)),
         },
         "leaving": _by_role([p for p in people if in_period(p.left_on)], _leavers),

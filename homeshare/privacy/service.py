@@ -24,7 +24,7 @@ from homeshare.concerns.schemas import OwnConcernSchema
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
-from homeshare.matching.models import LIVE_STATES, EndedBy, Match, MatchEvent, MatchState
+from homeshare.matching.models import OPEN_STATES, EndedBy, Match, MatchEvent, MatchState
 from homeshare.matching.schemas import OwnMatchSchema
 from homeshare.matching.service import party_views
 from homeshare.notifications.models import Device, Notification
@@ -78,7 +78,7 @@ def _close_matches(account: Account, now) -> None:
     withdrawn, trials and active matches end that day, as ended by that person's side."""
     for match in db.session.scalars(sa.select(Match).where(
             sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id),
-            Match.state.in_(LIVE_STATES))):
+            Match.state.in_(OPEN_STATES))):
         before = match.state
         if match.state in (MatchState.PROPOSED, MatchState.INTRODUCTION):
             match.state = MatchState.WITHDRAWN

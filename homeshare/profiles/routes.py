@@ -2,6 +2,7 @@ from __future__ import annotations
 
 
 import marshmallow as ma
+from flask import request
 from flask.views import MethodView
 from marshmallow import validate
 
@@ -56,7 +57,8 @@ class OwnProfile(MethodView):
         Only the fields sent change; null clears a field.
         """
         account = current_account()
-        profile = service.update_profile(actor=account, profile=service.get_profile(account.id), changes=changes)
+        profile = service.update_profile(actor=account, profile=service.get_profile(account.id), changes=changes,
+                                         if_match=request.headers.get("If-Match"))
         return _with_etag(profile)
 
 
@@ -77,7 +79,8 @@ class PersonProfile(MethodView):
     def patch(self, changes, person: Account):
         """Correct a person's profile (their scheme's coordinators; audited)"""
         account = current_account()
-        profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes)
+        profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes,
+                                         if_match=request.headers.get("If-Match"))
         return _with_etag(profile)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
-from homeshare.common.roles import Role
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today
 from homeshare.common.pagination import Page, paginate
@@ -129,9 +129,15 @@ def snapshot(profile: Profile) -> dict[str, Any]:
     return {field: getattr(profile, field) for field in AUDITED_FIELDS}
 
 
-def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, Any]) -> Profile:
-    """Apply a partial change, if the request's If-Match names the current version."""
-    require_if_match(profile.version)
+def start_profile(account: Account) -> None:
+    """A householder or sharer gets an empty profile with their account (``account_created``)."""
+    if account.role in MEMBER_ROLES:
+        db.session.add(Profile(account=account))
+
+
+def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, Any], if_match: str | None) -> Profile:
+    """Apply a partial change, if ``if_match`` (the request's If-Match) names the current version."""
+    require_if_match(profile.version, if_match)
     flat = _validated_changes(profile, changes)
     before = snapshot(profile)
     for field, value in flat.items():

@@ -1,0 +1,25 @@
+"""What happens in a match's life, for the packages that hang off a match (blinker signals).
+
+Matching sits below agreements and check-ins: it tells them through these signals instead of
+calling them. Receivers run in the sender's transaction, before it commits, and may refuse a
+step by raising an ``ApiError``; the app factory connects them.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+events = Namespace()
+
+trial_started = events.signal("trial-started", doc="""\
+Sent with the ``Match`` whose trial just started, and ``scheme=`` its ``Scheme``.""")
+
+activating = events.signal("activating", doc="""\
+Sent with a ``Match`` in its trial that a coordinator is making active. A receiver that
+finds a condition unmet raises ``Conflict`` (with the match's ``state`` and
+``allowed_transitions``), and the match stays in its trial.""")
+
+party_steps = events.signal("party-steps", doc="""\
+Sent with the ``Account`` of a householder or sharer and ``matches=`` the matches they are
+shown. A receiver returns ``{match_id: text}`` for matches where something that hangs off
+the match waits on that person (an agreement to accept); one statement for all the matches.""")
