@@ -27,8 +27,10 @@ demo: install
 	$(BIN)/flask homeshare seed-demo
 	$(BIN)/flask homeshare serve --host $(HOST) --port $(PORT)
 
-## Every test, on SQLite and (when it answers, or always under CI=true) PostgreSQL.
+## The import contracts (docs/architecture.md), then every test, on SQLite and (when it
+## answers, or always under CI=true) PostgreSQL.
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 ## Regenerate openapi.yaml from the code.
