@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 import sqlalchemy as sa
 
-from homeshare.checkins.service import ensure_schedules
+from homeshare.checkins.jobs import ensure_schedules
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.vetting.models import CheckKind, VettingCheck

@@ -42,14 +42,6 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
     return db.session.connection().execute(statement, rows).rowcount if rows else 0
 
 
-def ensure_schedules() -> None:
-    """Extend every live match's schedule (run by the scheduler; commits)."""
-    schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme))}
-    for match in db.session.scalars(sa.select(Match).where(Match.state.in_(SHARING_STATES))):
-        ensure_schedule(match, schemes[match.scheme_id])
-    db.session.commit()
-
-
 def checkin_in(match: Match, checkin_id: uuid.UUID) -> CheckIn:
     checkin = db.session.scalars(sa.select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.match_id == match.id)
                                  .options(selectinload(CheckIn.answers))).first()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
@@ -20,3 +20,8 @@ def utcnow() -> datetime:
 def local_today(timezone_name: str) -> date:
     """Today's date where the scheme is (its IANA time zone)."""
     return utcnow().astimezone(ZoneInfo(timezone_name)).date()
+
+
+def local_moment(day: date, hour: int, timezone_name: str) -> datetime:
+    """``hour`` o'clock on ``day`` where the scheme is, as an instant (right across clock changes)."""
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo(timezone_name))

@@ -15,17 +15,16 @@ from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.extensions import db
-from homeshare.hours.weeks import scheme_shortfalls
-from homeshare.matching.models import OPEN_STATES, Match, MatchState
+from homeshare.hours.weeks import flagged_matches
+from homeshare.matching.models import OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import CheckStatus, VettingCheck
+from homeshare.vetting.models import VettingCheck
 from homeshare.vetting.rules import vetting_status_expression, vetting_statuses
+from homeshare.vetting.service import expiring_checks
 
 FIRST_ITEMS = 5
-EXPIRY_DAYS = 30
-TRIAL_ENDING_DAYS = 14
 LOW_SCORE_DAYS = 30
 
 
@@ -66,11 +65,7 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
         Account.is_active.is_(True)).subquery()
     applicants = dict(db.session.execute(
         sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
-    expiring = (sa.select(VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
-                .join(Account, Account.id == VettingCheck.account_id)
-                .where(Account.scheme_id == scheme.id, Account.is_active.is_(True),
-                       VettingCheck.status.in_((CheckStatus.PASSED, CheckStatus.WAIVED)),
-                       VettingCheck.expires_on > today, VettingCheck.expires_on <= today + timedelta(days=EXPIRY_DAYS)))
+    expiring = expiring_checks(scheme.id, today)
     match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
 
     def match_item(row):
@@ -80,7 +75,7 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     in_scheme = Match.scheme_id == scheme.id
     awaiting = sa.select(*match).where(in_scheme, Match.state == MatchState.PROPOSED, sa.or_(
         Match.householder_response.is_(None), Match.sharer_response.is_(None)))
-    shortfalls = scheme_shortfalls(scheme=scheme, page=1, per_page=FIRST_ITEMS)
+    shortfalls = flagged_matches(scheme)
     open_concerns = sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at).where(
         Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
     by_severity = dict(db.session.execute(
@@ -91,20 +86,20 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     return {
         "applicants_by_vetting_status": {key: int(value) for key, value in applicants.items()},
         "checks_expiring": _section(expiring, [VettingCheck.expires_on], lambda r: {
-            "person_id": str(r[0]), "check": r[1].value, "expires_on": _iso(r[2])}),
+            "person_id": str(r[1]), "check": r[2].value, "expires_on": _iso(r[3])}),
         "proposals_awaiting_answer": _section(awaiting, [Match.proposed_at], match_item),
         "introductions": _section(sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
                                   [Match.proposed_at], match_item),
         "trials_ending": _section(sa.select(*match).where(
             in_scheme, Match.state == MatchState.TRIAL,
-            Match.trial_ends_on <= today + timedelta(days=TRIAL_ENDING_DAYS)), [Match.trial_ends_on], match_item),
+            Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on], match_item),
         "overdue_checkins": _section(_overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
         "low_checkin_scores": _section(_low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
             "something_wrong": r[5], "answered_at": _iso(r[6])}),
-        "hours_shortfalls": {"count": shortfalls.total, "items": [
-            {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls.items]},
+        "hours_shortfalls": {"count": len(shortfalls), "items": [
+            {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls[:FIRST_ITEMS]]},
         "open_concerns": {
             "by_severity": {severity.value: int(count) for severity, count in by_severity.items()},
             **_section(open_concerns, [severity_first, Concern.created_at.desc()], lambda r: {

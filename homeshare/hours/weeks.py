@@ -190,7 +190,14 @@ class FlaggedMatch:
 
 
 def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[FlaggedMatch]:
-    """The scheme's live matches flagged for short hours, in three statements.
+    """One page of ``flagged_matches``."""
+    flagged = flagged_matches(scheme)
+    return Page(flagged[(page - 1) * per_page: page * per_page], page, per_page, len(flagged))
+
+
+def flagged_matches(scheme: Scheme) -> list[FlaggedMatch]:
+    """Every match of the scheme whose sharer lives in the home and whose hours are flagged
+    short, in three statements.
 
     Matches and versions are read as rows of the fields the flags need: a scheme has
     hundreds of live matches, and loading them as objects took most of the time. Versions
@@ -211,7 +218,7 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
         is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
         if is_short:
             flagged.append(FlaggedMatch(match, weeks))
-    return Page(flagged[(page - 1) * per_page: page * per_page], page, per_page, len(flagged))
+    return flagged
 
 
 

@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from homeshare.checkins.service import ensure_schedules
+from homeshare.checkins.jobs import ensure_schedules
 from homeshare.common.clock import utcnow
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
@@ -18,7 +18,8 @@ log = logging.getLogger("homeshare.jobs")
 
 
 def tick(app: Flask) -> dict[str, int]:
-    """One pass of everything: schedules, reminders, deliveries. What ``flask homeshare tick`` runs."""
+    """One pass of reminders, then of deliveries (``flask homeshare tick`` extends the
+    check-in schedules first)."""
     return {"reminders": reminders(app), "delivered": deliveries(app)}
 
 

@@ -35,6 +35,10 @@ SHARING_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
 """The sharer lives in the householder's home: check-ins are scheduled and due, and the agreed
 hours are owed and watched for shortfalls."""
 
+TRIAL_REVIEW_NOTICE_DAYS = 7
+"""A trial ending within this many days is due for its review: coordinators are reminded, and
+the dashboard lists it."""
+
 _OPEN_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in OPEN_STATES) + ")"
 
 # The state machine: for each state, the actions allowed from it and the state each leads to.

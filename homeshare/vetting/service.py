@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Mapping
 
 import sqlalchemy as sa
@@ -24,6 +24,9 @@ RECORDED_FIELDS = (
 )
 BACKGROUND_ONLY = ("certificate_number", "issued_on")
 # Kept out of the append-only audit trail: the trail says they changed, not what they say.
+EXPIRY_WARNING_DAYS = 30
+"""A valid check expiring within this many days is shown to coordinators and reminded of."""
+
 PERSONAL_FIELDS = frozenset({"certificate_number", "notes", "waived_reason", "referee_name", "referee_relationship",
                              "referee_contact"})
 REFERENCE_ONLY = ("referee_name", "referee_relationship", "referee_contact", "reference_received",
@@ -183,3 +186,14 @@ def _recorded(person: Account, kind: CheckKind) -> VettingCheck | None:
 
 def _audit_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: (value.value if isinstance(value, CheckStatus) else value) for name, value in values.items()}
+
+
+def expiring_checks(scheme_id: uuid.UUID, today: date) -> sa.Select:
+    """The valid checks of the scheme's active people that expire within ``EXPIRY_WARNING_DAYS``
+    after ``today``: rows of (check id, person id, kind, expiry date)."""
+    return (sa.select(VettingCheck.id, VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
+            .join(Account, Account.id == VettingCheck.account_id)
+            .where(Account.scheme_id == scheme_id, Account.is_active.is_(True),
+                   VettingCheck.status.in_((CheckStatus.PASSED, CheckStatus.WAIVED)),
+                   VettingCheck.expires_on > today,
+                   VettingCheck.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)))

@@ -1,0 +1,45 @@
+"""The hours' due work, run by the scheduler (``homeshare.jobs``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from homeshare.common.clock import local_moment
+from homeshare.extensions import db
+from homeshare.hours.models import HoursEntry
+from homeshare.hours.weeks import flagged_matches, week_start_of
+from homeshare.matching.models import SHARING_STATES, Match
+from homeshare.notifications.service import Message
+from homeshare.schemes.models import Scheme
+
+
+def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
+    """On Sundays, sharers who logged nothing this week; and, to the coordinators, matches
+    whose hours are flagged short."""
+    settings = scheme.effective_settings
+    local = now.astimezone(ZoneInfo(scheme.timezone))
+    monday = week_start_of(local.date())
+    messages: list[Message] = []
+    if local.weekday() == 6 and now >= local_moment(local.date(), settings["reminder_hour"], scheme.timezone):
+        logged_this_week = sa.exists().where(HoursEntry.match_id == Match.id, HoursEntry.week_start == monday,
+                                             HoursEntry.deleted_at.is_(None))
+        messages += [
+            Message(sharer_id, "hours_missing", "Log this week's hours",
+                    "You have not logged any hours this week. A minute now keeps the record fair to both of you.",
+                    f"hours:{match_id}:{monday}", {"match_id": str(match_id)})
+            for match_id, sharer_id in db.session.execute(
+                sa.select(Match.id, Match.sharer_id).where(
+                    Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES),
+                    Match.trial_started_on <= local.date(), sa.not_(logged_this_week)))
+        ]
+    for item in flagged_matches(scheme):
+        week = item.weeks[0].week_start
+        messages += [Message(coordinator, "hours_shortfall", "Hours have fallen short",
+                             f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
+                             f"shortfall:{item.match.id}:{week}:{coordinator}", {"match_id": str(item.match.id)})
+                     for coordinator in coordinators]
+    return messages

@@ -1,0 +1,27 @@
+"""The vetting's due work, run by the scheduler (``homeshare.jobs``)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from homeshare.extensions import db
+from homeshare.notifications.service import Message
+from homeshare.schemes.models import Scheme
+from homeshare.vetting.service import expiring_checks
+
+
+def expiring_check_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
+    """Valid checks that expire soon: the person and the coordinators, once per check and expiry."""
+    today = now.astimezone(ZoneInfo(scheme.timezone)).date()
+    messages: list[Message] = []
+    for check_id, account_id, kind, expires_on in db.session.execute(expiring_checks(scheme.id, today)):
+        label = kind.value.replace("_", " ")
+        data: dict[str, Any] = {"person_id": str(account_id), "check": kind.value, "expires_on": expires_on.isoformat()}
+        messages += [Message(recipient, "check_expiring", f"A {label} check expires soon",
+                             f"The {label} check expires on {expires_on.isoformat()}; it needs renewing to stay cleared.",
+                             f"expiry:{check_id}:{expires_on}:{recipient}", data)
+                     for recipient in (account_id, *coordinators)]
+    return messages
