@@ -1,15 +1,16 @@
 from __future__ import annotations
 
 
-import marshmallow as ma
 from flask import g
 from flask.views import MethodView
+
+from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema
 from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
-from homeshare.common.roles import Role
+from homeshare.common.roles import Role, STAFF_ROLES
 from homeshare.accounts.schemas import (
     AccountListQuerySchema,
     AccountSchema,
@@ -20,14 +21,12 @@ from homeshare.accounts.schemas import (
     TokenPairSchema,
 )
 from homeshare.common.pagination import page_of
-from homeshare.common.schemas import Schema, bounded_string
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.schemes.models import Scheme
 
 auth = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Registration, sign-in and tokens.")
 accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Accounts and their activation.")
 
-STAFF = (Role.COORDINATOR, Role.ADMIN)
 
 
 @auth.route("/register")
@@ -117,7 +116,7 @@ class Me(MethodView):
 
 @accounts.route("/schemes/<uuid:scheme_id>/coordinators")
 class Coordinators(MethodView):
-    @requires(*STAFF)
+    @requires(*STAFF_ROLES)
     @accounts.arguments(CoordinatorCreateSchema)
     @accounts.response(201, AccountSchema)
     @accounts.alt_response(200, schema=AccountSchema, description="The same request, repeated.", success=True)
@@ -132,7 +131,7 @@ class Coordinators(MethodView):
 
 @accounts.route("/schemes/<uuid:scheme_id>/accounts")
 class SchemeAccounts(MethodView):
-    @requires(*STAFF)
+    @requires(*STAFF_ROLES)
     @accounts.arguments(AccountListQuerySchema, location="query")
     @accounts.response(200, page_of(AccountSchema))
     @documents_errors(404)
@@ -147,14 +146,9 @@ class SchemeAccounts(MethodView):
         )
 
 
-class DeactivationSchema(Schema):
-    reason = bounded_string(200, allow_none=True, load_default=None, metadata={
-        "description": "Why the person is leaving, if known (counted in the scheme's measures)."})
-
-
 @accounts.route("/accounts/<uuid:account_id>/deactivate")
 class Deactivate(MethodView):
-    @requires(*STAFF)
+    @requires(*STAFF_ROLES)
     @accounts.arguments(DeactivationSchema, required=False)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
@@ -166,7 +160,7 @@ class Deactivate(MethodView):
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")
 class Reactivate(MethodView):
-    @requires(*STAFF)
+    @requires(*STAFF_ROLES)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):
@@ -174,13 +168,9 @@ class Reactivate(MethodView):
         return service.set_active(actor=current_account(), account=account, active=True)
 
 
-class AccessResetSchema(Schema):
-    temporary_password = ma.fields.String(metadata={"description": "Shown once; pass it on to the person."})
-
-
 @accounts.route("/accounts/<uuid:account_id>/access-reset")
 class AccessReset(MethodView):
-    @requires(*STAFF)
+    @requires(*STAFF_ROLES)
     @accounts.response(200, AccessResetSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):

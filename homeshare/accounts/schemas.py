@@ -8,6 +8,7 @@ from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
 from homeshare.schemes.schemas import SchemeSummarySchema
+from homeshare.common.schemas import bounded_string
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
@@ -91,3 +92,12 @@ class AccountSchema(Schema):
 class AccountListQuerySchema(PageQuerySchema):
     role = ma.fields.Enum(Role, by_value=True)
     is_active = ma.fields.Boolean()
+
+
+class DeactivationSchema(Schema):
+    reason = bounded_string(200, allow_none=True, load_default=None, metadata={
+        "description": "Why the person is leaving, if known (counted in the scheme's measures)."})
+
+
+class AccessResetSchema(Schema):
+    temporary_password = ma.fields.String(metadata={"description": "Shown once; pass it on to the person."})

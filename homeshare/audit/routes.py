@@ -1,39 +1,18 @@
 from __future__ import annotations
 
 
-import marshmallow as ma
 from flask.views import MethodView
+
+from homeshare.audit.schemas import AuditEventSchema, AuditQuerySchema
 
 from homeshare.common.access import requires
 from homeshare.common.roles import Role
 from homeshare.audit import service
 from homeshare.schemes.models import Scheme
-from homeshare.common.pagination import PageQuerySchema, page_of
-from homeshare.common.schemas import BoundedDateTime, Schema
+from homeshare.common.pagination import page_of
 from homeshare.extensions import Blueprint, documents_errors
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit trail.")
-
-
-class AuditQuerySchema(PageQuerySchema):
-    actor_id = ma.fields.UUID()
-    action = ma.fields.String()
-    target_type = ma.fields.String()
-    target_id = ma.fields.String()
-    from_ = BoundedDateTime(data_key="from")
-    to = BoundedDateTime()
-
-
-class AuditEventSchema(Schema):
-    id = ma.fields.UUID()
-    occurred_at = ma.fields.AwareDateTime()
-    actor_id = ma.fields.UUID(allow_none=True)
-    action = ma.fields.String()
-    target_type = ma.fields.String()
-    target_id = ma.fields.String()
-    request_id = ma.fields.String(allow_none=True)
-    before = ma.fields.Dict(allow_none=True)
-    after = ma.fields.Dict(allow_none=True)
 
 
 @blp.route("/schemes/<uuid:scheme_id>/audit")

@@ -10,6 +10,9 @@ from typing import Iterable, Sequence
 from flask import Response, stream_with_context
 
 
+CSV_CONTENT = {"content": {"text/csv": {"schema": {"type": "string"}}}}
+"""How the API description shows a CSV download's body: ``**CSV_CONTENT`` in a response's doc."""
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

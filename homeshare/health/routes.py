@@ -1,20 +1,16 @@
 from __future__ import annotations
 
-import marshmallow as ma
 import sqlalchemy as sa
 from flask.views import MethodView
+
+from homeshare.health.schemas import HealthSchema
 from sqlalchemy.exc import SQLAlchemyError
 
-from homeshare.common.schemas import Schema
 from homeshare.common.error_handlers import DATABASE_RETRY_AFTER_SECONDS
 from homeshare.errors import problem_response
 from homeshare.extensions import Blueprint, db, documents_errors
 
 blp = Blueprint("health", __name__, url_prefix="", description="Probes for load balancers.")
-
-
-class HealthSchema(Schema):
-    status = ma.fields.String(required=True, metadata={"example": "ok"})
 
 
 @blp.route("/healthz")

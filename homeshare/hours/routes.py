@@ -7,7 +7,7 @@ from flask.views import MethodView
 from homeshare.audit.service import record_export
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
-from homeshare.common.csvstream import csv_response
+from homeshare.common.csvstream import CSV_CONTENT, csv_response
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.hours import service, weeks
@@ -30,9 +30,6 @@ from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import get_scheme
 
 blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hours: logging, confirming, weekly sums.")
-
-CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
-
 
 @blp.route("/matches/<uuid:match_id>/hours")
 class Entries(MethodView):
@@ -121,7 +118,7 @@ class Weeks(MethodView):
 @blp.route("/matches/<uuid:match_id>/hours.csv")
 class EntriesCsv(MethodView):
     @requires(Role.COORDINATOR)
-    @blp.doc(responses={"200": {"description": "The match's entries as CSV.", **CSV}})
+    @blp.doc(responses={"200": {"description": "The match's entries as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, match: Match):
         """Download a match's hours entries as CSV (coordinators)"""
@@ -133,7 +130,7 @@ class EntriesCsv(MethodView):
 class SchemeWeeksCsv(MethodView):
     @requires(Role.COORDINATOR)
     @blp.arguments(CsvRangeQuerySchema, location="query")
-    @blp.doc(responses={"200": {"description": "Every match's weeks in the range, as CSV.", **CSV}})
+    @blp.doc(responses={"200": {"description": "Every match's weeks in the range, as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
         """Download the weekly sums of every match of your scheme as CSV"""

@@ -1,46 +1,19 @@
 from __future__ import annotations
 
 
-import marshmallow as ma
 from flask.views import MethodView
+
+from homeshare.measures.schemas import AllSchemesSchema, MeasuresSchema, PeriodSchema
 
 from homeshare.common.access import requires
 from homeshare.common.roles import Role
-from homeshare.common.csvstream import csv_response
-from homeshare.common.schemas import BoundedDate, Schema
+from homeshare.common.csvstream import CSV_CONTENT, csv_response
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.measures import service
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import list_schemes
 
 blp = Blueprint("measures", __name__, url_prefix="/api/v1", description="Scheme quality measures.")
-
-CSV = {"content": {"text/csv": {"schema": {"type": "string"}}}}
-
-
-class PeriodSchema(Schema):
-    from_ = BoundedDate(data_key="from", required=True, metadata={"description": "First day, in the scheme's time zone."})
-    to = BoundedDate(required=True, metadata={"description": "Last day (inclusive)."})
-
-    @ma.validates_schema
-    def _in_order(self, data, **kwargs):
-        if data["to"] < data["from_"]:
-            raise ma.ValidationError("Must not be before from.", "to")
-
-
-class MeasuresSchema(Schema):
-    scheme_id = ma.fields.String()
-    name = ma.fields.String()
-    from_ = ma.fields.String(data_key="from")
-    to = ma.fields.String()
-    registration = ma.fields.Dict()
-    matches = ma.fields.Dict()
-    leaving = ma.fields.Dict()
-    waiting = ma.fields.Dict()
-    checkins = ma.fields.Dict()
-    hours = ma.fields.Dict()
-    concerns = ma.fields.Dict()
-
 
 def _measures(scheme: Scheme, query) -> dict:
     return {"name": scheme.name, **service.compute(scheme, query["from_"], query["to"])}
@@ -65,17 +38,13 @@ class SchemeMeasures(MethodView):
 class SchemeMeasuresCsv(MethodView):
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(PeriodSchema, location="query")
-    @blp.doc(responses={"200": {"description": "The same measures, one per row, as CSV.", **CSV}})
+    @blp.doc(responses={"200": {"description": "The same measures, one per row, as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
         """The scheme's quality measures for a period, as CSV"""
         measures = _measures(scheme, query)
         return csv_response(f"measures-{query['from_']}-{query['to']}.csv", ("measure", "value"),
                             service.rows_for_csv(measures))
-
-
-class AllSchemesSchema(Schema):
-    schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
 
 
 @blp.route("/measures")

@@ -1,30 +1,17 @@
 from __future__ import annotations
 
 
-import marshmallow as ma
 from flask.views import MethodView
+
+from homeshare.privacy.schemas import ExportSchema
 
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.common.schemas import Schema
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.privacy import service
 
 blp = Blueprint("privacy", __name__, url_prefix="/api/v1", description="Your data: a copy, and erasure.")
-
-
-class ExportSchema(Schema):
-    account = ma.fields.Dict()
-    profile = ma.fields.Dict()
-    vetting = ma.fields.Dict()
-    matches = ma.fields.List(ma.fields.Dict())
-    agreements = ma.fields.List(ma.fields.Dict())
-    hours = ma.fields.List(ma.fields.Dict())
-    checkin_answers = ma.fields.List(ma.fields.Dict())
-    notifications = ma.fields.List(ma.fields.Dict())
-    devices = ma.fields.List(ma.fields.Dict())
-    concerns_raised = ma.fields.List(ma.fields.Dict())
 
 
 @blp.route("/me/export")

@@ -1,23 +1,21 @@
 from __future__ import annotations
 
 
-import marshmallow as ma
 from flask import request
 from flask.views import MethodView
-from marshmallow import validate
+
+from homeshare.profiles.schemas import PeopleQuerySchema, PersonSummarySchema
 
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
-from homeshare.common.pagination import PageQuerySchema, page_of
+from homeshare.common.pagination import page_of
 from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
-from homeshare.common.schemas import Schema
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles import service
 from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
 from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingStatus
 
 blp = Blueprint("profiles", __name__, url_prefix="/api/v1", description="Profiles of householders and sharers.")
 
@@ -82,32 +80,6 @@ class PersonProfile(MethodView):
         profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes,
                                          if_match=request.headers.get("If-Match"))
         return _with_etag(profile)
-
-
-class PeopleQuerySchema(PageQuerySchema):
-    role = ma.fields.String(validate=validate.OneOf([role.value for role in MEMBER_ROLES]))
-    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
-    expiring_within_days = ma.fields.Integer(
-        validate=validate.Range(min=0, max=366),
-        metadata={"description": "Only people with a valid check expiring within this many days."},
-    )
-    ready_for_vetting = ma.fields.Boolean()
-    ready_for_matching = ma.fields.Boolean()
-
-
-class PersonSummarySchema(Schema):
-    person_id = ma.fields.UUID(attribute="profile.account_id")
-    role = ma.fields.Enum(Role, by_value=True, attribute="profile.role")
-    email = ma.fields.String(attribute="profile.account.email")
-    is_active = ma.fields.Boolean(attribute="profile.account.is_active")
-    first_name = ma.fields.String(attribute="profile.first_name", allow_none=True)
-    last_name = ma.fields.String(attribute="profile.last_name", allow_none=True)
-    preferred_name = ma.fields.String(attribute="profile.preferred_name", allow_none=True)
-    postcode = ma.fields.String(attribute="profile.postcode", allow_none=True)
-    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
-    next_expiry_on = ma.fields.Date(allow_none=True, metadata={"description": "When a valid check next expires."})
-    ready_for_vetting = ma.fields.Boolean()
-    ready_for_matching = ma.fields.Boolean()
 
 
 @blp.route("/schemes/<uuid:scheme_id>/people")

@@ -12,6 +12,9 @@ from homeshare.common.schemas import (
 )
 from homeshare.places.service import normalise_postcode
 from homeshare.profiles.vocabulary import DAILY_RHYTHMS, GENDERS, OCCUPATIONS, TASK_CODE_LIST
+from homeshare.common.roles import MEMBER_ROLES
+from homeshare.common.pagination import PageQuerySchema
+from homeshare.vetting.models import VettingStatus
 
 _PHONE = FullMatch(r"^\+?[0-9 ()-]{6,20}$", error="Use digits, spaces, brackets, hyphens and a leading +.")
 
@@ -162,3 +165,29 @@ class TaskSchema(Schema):
     code = ma.fields.String(required=True)
     label = ma.fields.String(required=True)
     description = ma.fields.String(required=True)
+
+
+class PeopleQuerySchema(PageQuerySchema):
+    role = ma.fields.String(validate=validate.OneOf([role.value for role in MEMBER_ROLES]))
+    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
+    expiring_within_days = ma.fields.Integer(
+        validate=validate.Range(min=0, max=366),
+        metadata={"description": "Only people with a valid check expiring within this many days."},
+    )
+    ready_for_vetting = ma.fields.Boolean()
+    ready_for_matching = ma.fields.Boolean()
+
+
+class PersonSummarySchema(Schema):
+    person_id = ma.fields.UUID(attribute="profile.account_id")
+    role = ma.fields.Enum(Role, by_value=True, attribute="profile.role")
+    email = ma.fields.String(attribute="profile.account.email")
+    is_active = ma.fields.Boolean(attribute="profile.account.is_active")
+    first_name = ma.fields.String(attribute="profile.first_name", allow_none=True)
+    last_name = ma.fields.String(attribute="profile.last_name", allow_none=True)
+    preferred_name = ma.fields.String(attribute="profile.preferred_name", allow_none=True)
+    postcode = ma.fields.String(attribute="profile.postcode", allow_none=True)
+    vetting_status = ma.fields.Enum(VettingStatus, by_value=True)
+    next_expiry_on = ma.fields.Date(allow_none=True, metadata={"description": "When a valid check next expires."})
+    ready_for_vetting = ma.fields.Boolean()
+    ready_for_matching = ma.fields.Boolean()

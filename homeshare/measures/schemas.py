@@ -1,0 +1,35 @@
+"""Request and response bodies of the measures endpoints."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+
+from homeshare.common.schemas import BoundedDate, Schema
+
+
+class PeriodSchema(Schema):
+    from_ = BoundedDate(data_key="from", required=True, metadata={"description": "First day, in the scheme's time zone."})
+    to = BoundedDate(required=True, metadata={"description": "Last day (inclusive)."})
+
+    @ma.validates_schema
+    def _in_order(self, data, **kwargs):
+        if data["to"] < data["from_"]:
+            raise ma.ValidationError("Must not be before from.", "to")
+
+
+class MeasuresSchema(Schema):
+    scheme_id = ma.fields.String()
+    name = ma.fields.String()
+    from_ = ma.fields.String(data_key="from")
+    to = ma.fields.String()
+    registration = ma.fields.Dict()
+    matches = ma.fields.Dict()
+    leaving = ma.fields.Dict()
+    waiting = ma.fields.Dict()
+    checkins = ma.fields.Dict()
+    hours = ma.fields.Dict()
+    concerns = ma.fields.Dict()
+
+
+class AllSchemesSchema(Schema):
+    schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
