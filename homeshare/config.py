@@ -1,7 +1,8 @@
 """Settings from environment variables (``HOMESHARE_*``) with safe defaults.
 
-Every variable is listed in ``SETTINGS`` so that the README table, the code and the
-defaults cannot drift apart. ``load_config`` turns the environment into a Flask config
+Every variable is listed in ``SETTINGS``, and the README's table of them is made from it
+(``settings_table``; a test fails when the README's copy is stale), so that the table, the
+code and the defaults cannot drift apart. ``load_config`` turns the environment into a Flask config
 mapping; ``create_app(config)`` layers explicit overrides on top (tests use that).
 """
 
@@ -45,65 +46,88 @@ class Setting:
     default: Any
     parse: Callable[[str], Any]
     help: str
+    shown_default: str | None = None  # for a default computed at start-up
+
+    @property
+    def default_text(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        if self.default in (None, []):
+            return "none"
+        return f"`{self.default}`"
 
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("HOMESHARE_ENV", "HOMESHARE_ENV", "development", str,
-            "`development`, `production` or `testing`. Production refuses to start without a real secret key."),
+            "`development`, `production` or `testing`. Production refuses to start without a real secret "
+            "key and a PostgreSQL database."),
     Setting("HOMESHARE_DATABASE_URL", "SQLALCHEMY_DATABASE_URI", None, str,
-            "SQLAlchemy URL. Default: SQLite file `instance/homeshare.db`. "
-            "`postgresql://` URLs use psycopg 3."),
+            "SQLAlchemy URL. `postgresql://` URLs use psycopg 3.",
+            shown_default="`sqlite:///instance/homeshare.db`"),
     Setting("HOMESHARE_SECRET_KEY", "SECRET_KEY", None, str,
-            f"Signs tokens; at least {MIN_SECRET_LENGTH} characters. Outside production a random key "
-            "is generated once and kept in `instance/secret_key`."),
+            f"Signs tokens; at least {MIN_SECRET_LENGTH} characters. Outside production a random key is generated once and "
+            "kept in `instance/secret_key` (mode 0600).",
+            shown_default="generated"),
     Setting("HOMESHARE_ACCESS_TOKEN_MINUTES", "HOMESHARE_ACCESS_TOKEN_MINUTES", 15, _int,
             "Lifetime of an access token."),
     Setting("HOMESHARE_REFRESH_TOKEN_DAYS", "HOMESHARE_REFRESH_TOKEN_DAYS", 30, _int,
-            "Lifetime of a refresh token; each refresh issues a new one."),
+            "Lifetime of a refresh token; every refresh issues a new one."),
     Setting("HOMESHARE_CORS_ORIGINS", "HOMESHARE_CORS_ORIGINS", [], _list,
-            "Comma-separated origins allowed to call the API from a browser (none by default)."),
+            "Comma-separated browser origins allowed to call `/api/*`."),
     Setting("HOMESHARE_MAX_BODY_BYTES", "MAX_CONTENT_LENGTH", 256 * 1024, _int,
-            "Largest request body accepted; larger bodies get 413."),
+            "Largest request body accepted (413 above it)."),
     Setting("HOMESHARE_PASSWORD_TIME_COST", "HOMESHARE_PASSWORD_TIME_COST", 3, _int,
             "argon2id iterations."),
     Setting("HOMESHARE_PASSWORD_MEMORY_KIB", "HOMESHARE_PASSWORD_MEMORY_KIB", 65536, _int,
-            "argon2id memory per hash, in KiB (64 MiB: RFC 9106's second recommended option)."),
+            "argon2id memory per hash in KiB (64 MiB, RFC 9106's second recommended option)."),
     Setting("HOMESHARE_PASSWORD_PARALLELISM", "HOMESHARE_PASSWORD_PARALLELISM", 4, _int,
             "argon2id lanes."),
     Setting("HOMESHARE_RATELIMIT_STORAGE_URI", "HOMESHARE_RATELIMIT_STORAGE_URI", "memory://", str,
-            "Where sign-in and registration attempts are counted: `memory://` (one process) or "
-            "`redis://host:6379/0` (shared by every process; required in production)."),
+            "Where sign-in and registration attempts are counted: `memory://` counts in each process; "
+            "with more than one process (gunicorn workers, several machines) use Redis, "
+            "`redis://host:6379/0`, so they share the counts; production requires it."),
     Setting("HOMESHARE_LOGIN_RATE_LIMIT", "HOMESHARE_LOGIN_RATE_LIMIT", "20 per minute; 200 per hour", _limits,
             "Sign-in attempts allowed per client address."),
     Setting("HOMESHARE_REGISTER_RATE_LIMIT", "HOMESHARE_REGISTER_RATE_LIMIT", "10 per hour", _limits,
             "Registrations allowed per client address."),
     Setting("HOMESHARE_ACCOUNT_RATE_LIMIT", "HOMESHARE_ACCOUNT_RATE_LIMIT", "10 per minute", _limits,
-            "Sign-in attempts, and registrations, allowed per email."),
+            "Sign-in attempts, and registrations, allowed per email, from any address."),
     Setting("HOMESHARE_LOCKOUT_FAILURES", "HOMESHARE_LOCKOUT_FAILURES", 5, _int,
-            "Failed sign-ins for one email that lock its sign-in ..."),
+            "Failed sign-ins for one email that lock its sign-in (even with the right password) ..."),
     Setting("HOMESHARE_LOCKOUT_MINUTES", "HOMESHARE_LOCKOUT_MINUTES", 15, _int,
-            "... when they fall within this many minutes; sign-in opens again once the oldest is this old."),
+            "... when they fall within this many minutes; it opens again once the oldest failure is this "
+            "old, after a successful sign-in, or after a coordinator's access reset."),
     Setting("HOMESHARE_TRUSTED_PROXIES", "HOMESHARE_TRUSTED_PROXIES", 0, _int,
-            "Number of reverse proxies in front of the app whose `X-Forwarded-For` / `X-Forwarded-Proto` "
-            "are trusted to give the client's address (0: use the connection's address)."),
+            "Reverse proxies in front of the app whose `X-Forwarded-For` and `X-Forwarded-Proto` are "
+            "trusted for the client's address and scheme. Set it to the number of proxies (1 behind one "
+            "load balancer), or every client shares the proxy's address and its limits."),
     Setting("HOMESHARE_SMTP_URL", "HOMESHARE_SMTP_URL", None, str,
-            "`smtp://[user:password@]host:port` to send notifications by email (off when unset)."),
+            "`smtp://[user:password@]host:port`: send notifications by email too."),
     Setting("HOMESHARE_MAIL_FROM", "HOMESHARE_MAIL_FROM", "Homeshare <no-reply@homeshare.invalid>", str,
             "Sender of notification emails."),
     Setting("HOMESHARE_PUSH_WEBHOOK_URL", "HOMESHARE_PUSH_WEBHOOK_URL", None, str,
-            "Push gateway that receives notifications with device tokens by HTTP POST (off when unset)."),
+            "Push gateway: each notification is POSTed there as JSON with the person's device tokens."),
     Setting("HOMESHARE_DELIVERY_MAX_ATTEMPTS", "HOMESHARE_DELIVERY_MAX_ATTEMPTS", 6, _int,
             "Attempts before a delivery is given up (dead-lettered)."),
     Setting("HOMESHARE_DELIVERY_BACKOFF_SECONDS", "HOMESHARE_DELIVERY_BACKOFF_SECONDS", 60, _int,
-            "Wait before the first retry; each later retry waits twice as long."),
+            "Wait before the first retry; each later one waits twice as long."),
     Setting("HOMESHARE_LOG_LEVEL", "HOMESHARE_LOG_LEVEL", "INFO", str,
-            "Python log level of the `homeshare` loggers."),
+            "Level of the `homeshare` loggers."),
     Setting("HOMESHARE_LOG_FORMAT", "HOMESHARE_LOG_FORMAT", None, str,
-            "`json` (one object a line, for log collectors) or `text`. Default: `json` in production, "
-            "`text` otherwise."),
+            "`json`: one object a line (`time`, `level`, `logger`, `request_id`, `message`; the access "
+            "log adds `method`, `path`, `status`, `duration_ms`), for log collectors.",
+            shown_default="`json` in production, else `text`"),
     Setting("HOMESHARE_INSTANCE_PATH", "HOMESHARE_INSTANCE_PATH", None, str,
-            "Folder for the SQLite database and generated secret. Default: `instance/` in the project."),
+            "Folder of the SQLite database and the generated secret.",
+            shown_default="`instance/`"),
 )
+
+
+def settings_table() -> str:
+    """The Markdown table of every setting, as the README shows it."""
+    lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    lines += [f"| `{s.env}` | {s.default_text} | {s.help} |" for s in SETTINGS]
+    return "\n".join(lines) + "\n"
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> dict[str, Any]:

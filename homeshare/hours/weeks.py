@@ -144,9 +144,8 @@ def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: da
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
     agreed = Agreed(agreed_versions([match.id])[match.id], scheme.timezone)
     span = _span(match, today)
-    if span is None:
-        flagged, short_weeks = _shortfall(match, agreed, today, settings)
-        return Summary(Page([], page, per_page, 0), flagged, short_weeks)
+    if span is None:  # not started, or ended before it started: no weeks, nothing to flag
+        return Summary(Page([], page, per_page, 0), False, [])
     lo = max(span[0], week_start_of(first)) if first else span[0]
     hi = min(span[1], week_start_of(last)) if last else span[1]
     mondays = [hi - timedelta(weeks=n) for n in range(((hi - lo).days // 7) + 1)] if hi >= lo else []
@@ -162,8 +161,9 @@ def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: da
 
 
 def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str, Any],
-               sums: Mapping | None = None) -> tuple[bool, list[Week]]:
-    """Whether the last N completed weeks of a live match were all short, and those weeks."""
+               sums: Mapping) -> tuple[bool, list[Week]]:
+    """Whether the last N completed weeks of a match whose sharer lives in the home were all
+    short, and those weeks; ``sums`` must cover those weeks (see ``_sums``)."""
     span = _span(match, today)
     weeks_needed = settings["hours_shortfall_weeks"]
     if span is None or match.state not in SHARING_STATES:
@@ -172,8 +172,6 @@ def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str,
     mondays = [last_completed - timedelta(weeks=n) for n in range(weeks_needed)]
     if mondays[-1] < span[0]:
         return False, []
-    if sums is None:
-        sums = _sums([match.id], mondays[-1], mondays[0])
     weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in mondays]
     flagged = all(week.short for week in weeks)
     return flagged, (weeks if flagged else [])

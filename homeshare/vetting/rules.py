@@ -1,7 +1,11 @@
 """Which checks each person needs, and how their overall status follows from them.
 
-The overall status is derived, never stored, and one SQL expression defines it, so a
-single read, a filtered list and (later) matching all agree:
+The overall status is derived, never stored. One rule (``_status``) decides it from how many
+of a person's required checks are in each case, and every reader applies that rule: a
+correlated expression for one person or a page of people (``vetting_status_expression``), a
+grouped query for whole schemes (``vetting_statuses``), and the ``cleared`` branch alone for
+matching's candidate lists (``cleared_people``). So a single read, a filtered list, the
+dashboard and matching all agree:
 
 - ``rejected``: any required check failed;
 - ``expired``: otherwise, a required check passed or waived has reached its expiry date
