@@ -110,7 +110,7 @@ def make_app(database_url: str, instance_path, **overrides):
         "HOMESHARE_PASSWORD_TIME_COST": 1,
         "HOMESHARE_PASSWORD_MEMORY_KIB": 8,
         "HOMESHARE_PASSWORD_PARALLELISM": 1,
-        # The suite signs in hundreds of times from one address; tests/test_throttling.py
+        # The suite signs in hundreds of times from one address; tests/accounts/test_throttling.py
         # builds apps with throttling on.
         "RATELIMIT_ENABLED": False,
     }

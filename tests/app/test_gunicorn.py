@@ -12,9 +12,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
+from tests.helpers import PROJECT_ROOT
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _free_port() -> int:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from tests.helpers import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PROJECT_ROOT
 PACKAGE = ROOT / "homeshare"
 WIRING = {PACKAGE / "__init__.py", PACKAGE / "cli.py"}
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import secrets
 import stat
-from pathlib import Path
 
 import pytest
 
 from homeshare import create_app
 from homeshare.config import SETTINGS, ConfigError, load_config, settings_table
+from tests.helpers import PROJECT_ROOT
 
 REAL_SECRET = secrets.token_urlsafe(48)
 
@@ -101,6 +101,6 @@ def test_cors_allows_only_configured_origins(tmp_path):
 
 
 def test_readme_shows_the_settings_table_made_from_the_code():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (PROJECT_ROOT / "README.md").read_text()
     assert settings_table() in readme, "the README's settings table is stale: paste config.settings_table()"
     assert all(f"| `{setting.env}` |" in settings_table() for setting in SETTINGS)

@@ -26,7 +26,6 @@ import hashlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -37,10 +36,10 @@ from homeshare.extensions import db
 from homeshare.notifications.service import Message, notify
 from tests import factories
 from tests.conftest import empty_every_table
-from tests.helpers import assert_problem
+from tests.helpers import PROJECT_ROOT, assert_problem
 from tests.matchdesk import TERMS, Desk
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC_PATH = PROJECT_ROOT / "openapi.yaml"
 
 # Callers -----------------------------------------------------------------------------------------
 

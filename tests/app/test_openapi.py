@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import yaml
 from openapi_spec_validator import validate
 
 from homeshare.openapi import render_openapi_yaml
+from tests.helpers import PROJECT_ROOT
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC_PATH = PROJECT_ROOT / "openapi.yaml"
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),

@@ -15,7 +15,6 @@ import threading
 import uuid
 from collections import Counter
 from contextlib import contextmanager
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -25,11 +24,11 @@ from homeshare.extensions import db
 from homeshare.jobs import scheduler
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
+from homeshare.common import drivers
 from tests import factories
 from tests.conftest import TEST_SECRET, make_app
-from tests.helpers import PushGateway, assert_problem
+from tests.helpers import PROJECT_ROOT, PushGateway, assert_problem
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class Gate:
@@ -270,12 +269,10 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_the_phone_gets_each_once
 
 
 def test_connections_idle_through_a_database_restart_are_replaced_unnoticed(gated, monkeypatch):
-    import homeshare
-
     application, gate = gated
     client, person, session = signed_in(application)
     gate.cut()  # the server restarts while the pool's connections sit idle ...
     gate.open()
-    monkeypatch.setattr(homeshare, "IDLE_PING_SECONDS", 0.0)  # ... for longer than the idle limit
+    monkeypatch.setattr(drivers, "IDLE_PING_SECONDS", 0.0)  # ... for longer than the idle limit
     for _ in range(3):
         assert client.get("/api/v1/me", headers=session.headers).status_code == 200

@@ -28,7 +28,7 @@ nothing back from responses, so a run is repeatable.
 
 Longer campaigns (more examples, and the coverage phase's invalid cases too)::
 
-    HOMESHARE_FUZZ_EXAMPLES=200 HOMESHARE_FUZZ_REPORT=1 .venv/bin/python -m pytest -s tests/test_schemathesis.py
+    HOMESHARE_FUZZ_EXAMPLES=200 HOMESHARE_FUZZ_REPORT=1 .venv/bin/python -m pytest -s tests/app/test_schemathesis.py
 
 ``HOMESHARE_FUZZ_REPORT=1`` prints how often each operation answered each status.
 """
@@ -41,7 +41,6 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -64,8 +63,9 @@ from homeshare.extensions import db
 from homeshare.notifications.service import Message, notify
 from tests.conftest import DATABASES, migrated_app
 from tests.matchdesk import TERMS, Desk
+from tests.helpers import PROJECT_ROOT
 
-OPENAPI = Path(__file__).resolve().parent.parent / "openapi.yaml"
+OPENAPI = PROJECT_ROOT / "openapi.yaml"
 DEFAULT_EXAMPLES = 12
 EXAMPLES = int(os.environ.get("HOMESHARE_FUZZ_EXAMPLES", DEFAULT_EXAMPLES))
 CAMPAIGN = EXAMPLES > DEFAULT_EXAMPLES
@@ -81,7 +81,7 @@ VALID_BUT_REFUSED = ["2xx", "401", "403", "404", "409", "412", "422", "428"]
 CONFIG = schemathesis.Config.from_dict({
     # Text holding a NUL character is refused everywhere (400, as the API's description says,
     # since PostgreSQL cannot store one): JSON Schema could only say so field by field, so no
-    # generated text holds one. tests/test_robustness.py checks the refusal.
+    # generated text holds one. tests/common/test_robustness.py checks the refusal.
     "generation": {"mode": "all", "max-examples": EXAMPLES, "allow-x00": False, "deterministic": True},
     "checks": {"positive_data_acceptance": {"expected-statuses": VALID_BUT_REFUSED}},
     # The coverage phase's boundary cases: the valid ones always; the invalid ones (hundreds

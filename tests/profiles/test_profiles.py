@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
 from homeshare.profiles.vocabulary import PERSONAL_CARE
-from tests.helpers import assert_problem
+from tests.helpers import PROJECT_ROOT, assert_problem
 
 COMPLETE_COMMON = {
     "first_name": "Ada", "last_name": "Lovelace", "preferred_name": "Ada", "phone": "+44 7700 900123",
@@ -225,9 +225,8 @@ def test_a_bad_districts_file_changes_nothing(app, tmp_path):
 
 
 def test_the_shared_districts_file_loads_when_present(app):
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "uk-postcode-districts.csv"
+    path = PROJECT_ROOT.parent / "shared" / "data" / "uk-postcode-districts.csv"
     if not path.exists():
         pytest.skip("shared/data/uk-postcode-districts.csv is not beside the project")
     result = app.test_cli_runner().invoke(args=["homeshare", "load-districts", str(path)])
