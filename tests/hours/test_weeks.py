@@ -47,11 +47,12 @@ def scheme_row(make, **settings) -> Scheme:
 
 
 def new_match(make, scheme: Scheme, *, started: date | None = START, state=MatchState.ACTIVE,
-              ended_on: date | None = None, hours=((10, START - timedelta(days=7)),)) -> Match:
+              ended_on: date | None = None, hours=((10, START - timedelta(days=7)),),
+              match_id: uuid.UUID | None = None) -> Match:
     """A match of two new people; ``hours``: (hours per week, day both sides had accepted) per version."""
     slug = SimpleNamespace(id=str(scheme.id), slug=scheme.slug)
     householder, sharer = make.householder(slug), make.sharer(slug)
-    match = Match(scheme_id=scheme.id, householder_id=uuid.UUID(householder.id), sharer_id=uuid.UUID(sharer.id),
+    match = Match(id=match_id or uuid.uuid4(), scheme_id=scheme.id, householder_id=uuid.UUID(householder.id), sharer_id=uuid.UUID(sharer.id),
                   state=state, proposed_at=at(START - timedelta(days=30)), trial_started_on=started, ended_on=ended_on)
     db.session.add(match)
     db.session.flush()
@@ -174,7 +175,8 @@ def test_the_current_week_and_weeks_without_agreed_hours_are_never_short():
     match = fake_match()
     agreed = Agreed([version(1, 10, at(START), at(START))], "Europe/London")
     current = weeks._week(match, THIS_WEEK, {}, agreed, TODAY, 80)
-    assert (current.completed, current.short, current.logged_minutes) == (False, False, 0)
+    assert (current.completed, current.short) == (False, False)
+    assert (current.logged_minutes, current.confirmed_minutes, current.disputed_minutes) == (0, 0, 0)
     # The week ending today is not over yet either.
     ending_today = weeks._week(match, THIS_WEEK, {}, agreed, date(2027, 3, 14), 80)
     assert (ending_today.completed, ending_today.short) == (False, False)
@@ -475,3 +477,55 @@ def test_week_rows_stop_at_the_end_of_a_match(now, make):
     new_match(make, scheme, started=TODAY + timedelta(days=5), state=MatchState.TRIAL)
     rows = list(week_rows(scheme=scheme, first=START, last=TODAY))
     assert [(row[0], row[1]) for row in rows] == [(ended.id, START), (ended.id, date(2027, 2, 8))]
+
+
+def test_a_match_starting_later_has_no_weeks_yet(now, make):
+    scheme = scheme_row(make)
+    match = new_match(make, scheme, started=TODAY + timedelta(days=5), state=MatchState.TRIAL)
+    result = summary(match, scheme)
+    assert (result.weeks.items, result.weeks.total, result.flagged) == ([], 0, False)
+
+
+def test_weekly_summary_of_the_current_week_alone_still_flags_on_the_completed_weeks(now, make):
+    scheme = scheme_row(make)
+    fine_then_short = new_match(make, scheme)
+    log_week(fine_then_short, WEEK_BEFORE, 600)
+    log_week(fine_then_short, LAST_WEEK, 60)
+    shown = summary(fine_then_short, scheme, first=THIS_WEEK, last=TODAY)
+    assert [week.week_start for week in shown.weeks.items] == [THIS_WEEK]
+    assert (shown.flagged, shown.short_weeks) == (False, [])
+    short = new_match(make, scheme)
+    log_week(short, WEEK_BEFORE, 60)
+    log_week(short, LAST_WEEK, 60)
+    assert summary(short, scheme, first=THIS_WEEK, last=TODAY).flagged is True
+
+
+def test_shortfall_reads_every_week_it_judges(now, make):
+    scheme = scheme_row(make)
+    match = new_match(make, scheme)
+    log_week(match, WEEK_BEFORE - timedelta(weeks=1), 600)
+    three = resolved_settings({"hours_shortfall_weeks": 3})
+    assert weeks._shortfall(match, AGREED, TODAY, three) == (False, [])
+
+
+def test_the_rules_cost_a_fixed_number_of_statements(now, make, count_queries):
+    scheme, _ = shortfall_scheme(make)
+    match = new_match(make, scheme)
+    db.session.refresh(scheme)
+    db.session.refresh(match)
+    with count_queries() as statements:
+        summary(match, scheme, page=1, per_page=3)
+    assert len(statements) == 2  # agreed versions, sums
+    with count_queries() as statements:
+        assert scheme_shortfalls(scheme=scheme, page=1, per_page=20).total == 4  # the new match is short too
+    assert len(statements) == 3  # live matches, versions, sums
+
+
+def test_matches_starting_the_same_day_come_in_the_order_of_their_ids(now, make):
+    scheme = scheme_row(make)
+    high, low = uuid.UUID(int=2**127 + 5), uuid.UUID(int=2**127 + 1)
+    new_match(make, scheme, match_id=high)
+    new_match(make, scheme, match_id=low)
+    assert [item.match.id for item in scheme_shortfalls(scheme=scheme, page=1, per_page=5).items] == [low, high]
+    rows = list(week_rows(scheme=scheme, first=LAST_WEEK, last=LAST_WEEK))
+    assert [row[0] for row in rows] == [low, high]

@@ -457,3 +457,18 @@ def test_only_one_side_not_saying_is_a_warning():
     reasons = explain(*pair({"daily_rhythm": "early_riser", "quiet_home": True},
                             {"daily_rhythm": "night_owl", "quiet_home": False}), 1.0)[0]
     assert not any(reason.startswith("both") for reason in reasons)
+
+
+def test_antipodes_whose_rounding_passes_one_still_have_a_distance():
+    # At 12 degrees south and north, half a world apart, the haversine term rounds to just above 1.
+    assert scoring.haversine_km(-12.0, 0.0, 12.0, 180.0) == pytest.approx(math.pi * 6371.0088)
+
+
+def test_one_night_a_week_is_a_wish_for_overnight_presence():
+    warnings = explain(*pair({"nights_at_home_per_week": 1}, {"tasks_offered": ["companionship"]}), 1.0)[1]
+    assert warnings == ["householder wants someone home 1 nights a week; sharer does not offer overnight presence"]
+
+
+def test_pets_warning_needs_the_sharer_to_keep_pets():
+    assert explain(*pair({"accepts_pets": None}, {"has_pets": False}), 1.0)[1] == []
+    assert explain(*pair({"accepts_pets": None}, {"has_pets": None}), 1.0)[1] == []

@@ -55,8 +55,9 @@ def statuses(scheme, settings=OFF, today=TODAY) -> dict[str, str]:
     of_scheme = Account.scheme_id == uuid.UUID(scheme.id)
     one_by_one = {str(account_id): status for account_id, status in db.session.execute(
         sa.select(Account.id, vetting_status_expression(settings, today)).where(of_scheme))}
-    grouped = {str(account_id): status for account_id, status in db.session.execute(
-        vetting_statuses(settings, today).where(of_scheme))}
+    grouped_query = vetting_statuses(settings, today).where(of_scheme).subquery()
+    grouped = {str(row.account_id): row.status for row in db.session.execute(
+        sa.select(grouped_query.c.account_id, grouped_query.c.status))}
     assert one_by_one == grouped
     return one_by_one
 
