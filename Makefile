@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install run demo test openapi migration clean
+.PHONY: install run demo test mutation openapi migration clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,14 @@ test: install
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
+## Mutation testing of the dense rules (slow, not part of CI): scoring, vetting rules, weekly hours.
+## Settings in pyproject.toml [tool.mutmut]; SQLite only, for speed. Survivors: $(BIN)/mutmut show NAME
+mutation: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	rm -rf mutants  # a fresh run: mutmut's map of which tests reach which function goes stale
+	HOMESHARE_TEST_POSTGRES=off $(BIN)/mutmut run
+	$(BIN)/mutmut results
+
 ## Regenerate openapi.yaml from the code.
 openapi: install
 	$(BIN)/flask homeshare write-openapi openapi.yaml
@@ -42,4 +50,4 @@ migration: install
 	$(BIN)/flask db migrate -m "$(m)"
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) *.egg-info .pytest_cache mutants
