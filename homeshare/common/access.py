@@ -66,8 +66,8 @@ def requires(*roles: Role, refresh: bool = False):
             account = current_account()
             if roles and account.role not in roles:
                 raise Forbidden("Your role does not allow this.")
-            kwargs, reached = _reach_path_objects(account, kwargs)
-            _set_audit_context(account, reached)
+            kwargs, schemes = _reach_path_objects(account, kwargs)
+            _set_audit_context(account, schemes)
             return current_app.ensure_sync(func)(*args, **kwargs)
 
         documents_bearer_auth(wrapper)
