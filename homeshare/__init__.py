@@ -60,8 +60,8 @@ def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Swagger UI, served with its files from the service itself (homeshare.extensions.Api).
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         "API_SPEC_OPTIONS": {
             "info": {
                 "description": (

@@ -8,12 +8,17 @@ migrations are identical on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import hashlib
 import http
 from copy import deepcopy
 from functools import wraps
+from pathlib import Path
 
 import flask_smorest
-from flask import current_app, has_request_context, request
+import flask_swagger_ui
+from flask import (
+    abort, current_app, has_request_context, redirect, render_template_string, request, send_from_directory, url_for,
+)
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_migrate import Migrate
@@ -73,14 +78,59 @@ jwt = JWTManager()
 cors = CORS()
 
 
+# The interactive docs page: Swagger UI from the pinned flask-swagger-ui package (its dist/
+# folder is swagger-ui-dist, with Swagger UI's licence beside it), the page and its initializer
+# from docs_page/. All of it is served from the service's own origin, so the page works offline
+# and its Content-Security-Policy allows 'self' only (homeshare.common.requests).
+SWAGGER_UI_DIST = Path(flask_swagger_ui.__file__).resolve().parent / "dist"
+DOCS_PAGE = Path(__file__).resolve().parent / "docs_page"
+DOCS_PAGE_TEMPLATE = (DOCS_PAGE / "swagger_ui.html").read_text()
+DOCS_ASSETS = {
+    "swagger-ui-bundle.js": SWAGGER_UI_DIST,
+    "swagger-ui.css": SWAGGER_UI_DIST,
+    "favicon-32x32.png": SWAGGER_UI_DIST,
+    "swagger-initializer.js": DOCS_PAGE,
+}
+# The page names each file with ?v= and a digest of its content: a new version is a new URL,
+# so browsers may keep a file as long as they like.
+DOCS_ASSET_VERSIONS = {
+    name: hashlib.sha256((folder / name).read_bytes()).hexdigest()[:16] for name, folder in DOCS_ASSETS.items()
+}
+DOCS_ASSET_MAX_AGE = 365 * 24 * 3600
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with problem-details errors.
+    """flask-smorest's Api with problem-details errors and a self-contained docs page.
 
     Error handlers live in ``homeshare.common.error_handlers`` (one shape for every error,
     including the ones Flask, webargs and flask-jwt-extended raise); the Api only documents it.
+
+    flask-smorest's Swagger UI page loads its files from a CDN and starts them with an inline
+    script; this one serves them itself (at ``OPENAPI_SWAGGER_UI_PATH``, its files under
+    ``/assets/`` below it) and starts Swagger UI from one of those files, not an inline script.
     """
 
     DEFAULT_ERROR_CONTENT_TYPE = PROBLEM_CONTENT_TYPE
+
+    def _register_swagger_ui_rule(self, blueprint):
+        path = self.config.get("OPENAPI_SWAGGER_UI_PATH")
+        if path is None:
+            return
+        path = "/" + path.strip("/")
+        blueprint.add_url_rule(path, endpoint="openapi_swagger_ui", view_func=self._openapi_swagger_ui)
+        blueprint.add_url_rule(f"{path}/", endpoint="openapi_swagger_ui_slash", view_func=self._docs_redirect)
+        blueprint.add_url_rule(f"{path}/assets/<name>", endpoint="openapi_docs_asset", view_func=_docs_asset)
+
+    def _openapi_swagger_ui(self):
+        blueprint = self._make_doc_blueprint_name()
+        assets = {name: url_for(f"{blueprint}.openapi_docs_asset", name=name, v=digest)
+                  for name, digest in DOCS_ASSET_VERSIONS.items()}
+        return render_template_string(
+            DOCS_PAGE_TEMPLATE, title=self.spec.title, spec_url=url_for(f"{blueprint}.openapi_json"), assets=assets,
+        )
+
+    def _docs_redirect(self):
+        return redirect(url_for(f"{self._make_doc_blueprint_name()}.openapi_swagger_ui"), 308)
 
     def _register_error_handlers(self):
         # homeshare.common.error_handlers owns every handler.
@@ -96,6 +146,13 @@ class Api(flask_smorest.Api):
         response = {"description": "Any other error", "schema": ProblemSchema}
         prepare_response(response, self.spec, self.DEFAULT_ERROR_CONTENT_TYPE)
         self.spec.components.response("DEFAULT_ERROR", response, lazy=True)
+
+
+def _docs_asset(name: str):
+    folder = DOCS_ASSETS.get(name)
+    if folder is None:
+        abort(404)
+    return send_from_directory(folder, name, max_age=DOCS_ASSET_MAX_AGE)
 
 
 class StrictParser(FlaskParser):
