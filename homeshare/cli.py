@@ -111,23 +111,26 @@ def write_openapi(path: Path):
 
 
 @homeshare_cli.command("load-districts")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def load_districts(path: Path):
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_districts(path: Path | None):
     """Load postcode-district centres from a CSV (columns district,latitude,longitude).
 
-    Replaces the table in one transaction, then locates again everyone whose position
-    comes from their postcode.
+    Without PATH, loads the file that ships with the package (the migrations load it into
+    an empty database). Replaces the table in one transaction, then locates again everyone
+    whose position comes from their postcode.
     """
-    from homeshare.places.service import DistrictFileError
+    from homeshare.places.service import SHIPPED_DISTRICTS, DistrictFileError
     from homeshare.places.service import load_districts as load
     from homeshare.profiles.service import relocate_from_postcodes
 
+    source = path or SHIPPED_DISTRICTS
     try:
-        count = load(path)
+        count = load(source)
     except DistrictFileError as error:
         raise click.ClickException(str(error)) from None
     moved = relocate_from_postcodes()
-    click.echo(f"Loaded {count} postcode districts from {path}; located {moved} people from their postcode.")
+    where = source if path else f"the shipped file ({source})"
+    click.echo(f"Loaded {count} postcode districts from {where}; located {moved} people from their postcode.")
 
 
 @homeshare_cli.command("scheduler")
