@@ -28,8 +28,9 @@ demo: install
 	$(BIN)/flask homeshare serve --host $(HOST) --port $(PORT)
 
 ## The import contracts (docs/architecture.md), then every test, on SQLite and (when it
-## answers, or always under CI=true) PostgreSQL.
+## answers, or always under CI=true) PostgreSQL, whose test database is made if missing.
 test: install
+	$(BIN)/python -m tests.pg_database
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 

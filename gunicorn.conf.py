@@ -2,7 +2,7 @@
 
 Environment: ``HOMESHARE_BIND`` (default ``0.0.0.0:8000``), ``WEB_CONCURRENCY`` (worker
 processes; default one per CPU core) and ``HOMESHARE_THREADS`` (threads per worker,
-default 4). The app's own settings are the ``HOMESHARE_*`` variables in the README.
+default 4). The app's own settings are the ``HOMESHARE_*`` variables in docs/operations.md.
 """
 
 import os

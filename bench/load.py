@@ -561,7 +561,7 @@ def main() -> None:
             server_version = db.session.scalar(sa.text("SHOW server_version"))
             db.session.remove()
         print(f"seeded in {time.monotonic() - started:.0f} s: {seeded['sizes']}"
-              f" (districts from {DISTRICTS_CSV.name if DISTRICTS_CSV.exists() else 'a synthetic spread'})", flush=True)
+              f" (districts from {DISTRICTS_CSV.name})", flush=True)
         measured, login = endpoints(seeded)
         if args.only:
             measured = [e for e in measured if args.only in e.name]

@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     kinds = databases(args.database)
-    print(f"# districts: {'shared/data' if DISTRICTS_CSV.exists() else 'synthetic'}")
+    print(f"# districts: {DISTRICTS_CSV.name}")
     for kind in kinds:
         run(kind, args.sharers, args.pool, args.runs)
 

@@ -1,8 +1,7 @@
 """Realistic populations for benchmarks: cleared householders and sharers around a city.
 
-Positions come from the UK postcode-district centres in ``../shared/data`` when the file
-is there (districts within ``radius_km`` of the centre), otherwise from a uniform spread
-around it. Rows are written in bulk, with one password hash shared by every account.
+Positions come from the UK postcode-district centres shipped in the package (districts
+within ``radius_km`` of the centre), or from a uniform spread around a centre far from any. Rows are written in bulk, with one password hash shared by every account.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import math
 import random
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -20,13 +18,14 @@ from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.accounts.passwords import hash_password
 from homeshare.extensions import db
+from homeshare.places.service import SHIPPED_DISTRICTS
 from homeshare.profiles.models import Profile
 from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
 from homeshare.vetting.rules import required_checks
 
-DISTRICTS_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "uk-postcode-districts.csv"
+DISTRICTS_CSV = SHIPPED_DISTRICTS
 LEEDS = (53.8008, -1.5491)
 INTERESTS = ["gardening", "chess", "cooking", "music", "films", "walking", "reading", "football", "knitting",
              "history", "birdwatching", "crosswords", "baking", "cycling", "art", "theatre", "photography"]
@@ -37,12 +36,11 @@ TASK_CODES = [task.code for task in TASKS]
 def places(centre: tuple[float, float], radius_km: float, rng: random.Random) -> list[tuple[str, float, float]]:
     """(district, latitude, longitude) of the districts near ``centre``."""
     found = []
-    if DISTRICTS_CSV.exists():
-        with DISTRICTS_CSV.open() as handle:
-            for row in csv.DictReader(handle):
-                lat, lon = float(row["latitude"]), float(row["longitude"])
-                if _km(centre, (lat, lon)) <= radius_km:
-                    found.append((row["district"], lat, lon))
+    with DISTRICTS_CSV.open() as handle:
+        for row in csv.DictReader(handle):
+            lat, lon = float(row["latitude"]), float(row["longitude"])
+            if _km(centre, (lat, lon)) <= radius_km:
+                found.append((row["district"], lat, lon))
     if not found:
         for i in range(60):
             lat = centre[0] + rng.uniform(-0.25, 0.25)

@@ -9,6 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from homeshare import demo
 from homeshare.accounts import service as accounts
 from homeshare.errors import ApiError
 from homeshare.extensions import db
@@ -18,14 +19,12 @@ from homeshare.schemes.models import DEFAULT_TIMEZONE
 
 homeshare_cli = AppGroup("homeshare", help="Homeshare operator commands.")
 
-DEMO_SCHEME = {"slug": "demo", "name": "Demo Homeshare"}
-DEMO_PASSWORD = "homeshare-demo"
-DEMO_ACCOUNTS = (
-    ("coordinator@demo.homeshare.test", "coordinator"),
-    ("householder@demo.homeshare.test", "householder"),
-    ("sharer@demo.homeshare.test", "sharer"),
-)
-
+FIRST_STEPS = """No scheme yet. In another terminal, from this folder, make an admin, and a scheme with its
+first coordinator (each asks for a password):
+  .venv/bin/flask --app wsgi homeshare create-admin --email you@example.org
+  .venv/bin/flask --app wsgi homeshare create-scheme --slug leeds --name "Homeshare Leeds" \\
+      --coordinator-email lead@example.org
+or stop this and run `make demo` for a scheme with people, matches, hours and check-ins in it."""
 
 def _fail(error: ApiError) -> None:
     detail = error.detail
@@ -85,21 +84,16 @@ def create_admin(email, password):
 
 @homeshare_cli.command("seed-demo")
 def seed_demo():
-    """Create the demo scheme and one account of each role (safe to run again)."""
-    from homeshare.common.roles import Role
-
+    """Create a demo scheme worth looking at, and an account of each role (safe to run again)."""
     if current_app.config["HOMESHARE_ENV"] == "production":
         raise click.ClickException("Demo accounts have well-known passwords: not in production.")
-    scheme = schemes.find_by_slug(DEMO_SCHEME["slug"]) or schemes.create_scheme(**DEMO_SCHEME)
-    for email, role in DEMO_ACCOUNTS:
-        if accounts.find_by_email(email) is None:
-            if role == "coordinator":
-                accounts.create_coordinator(scheme=scheme, email=email, password=DEMO_PASSWORD)
-            else:
-                accounts.register(scheme_slug=scheme.slug, email=email, password=DEMO_PASSWORD, role=Role(role))
-    click.echo(f"Demo scheme '{scheme.slug}'. Sign in with POST /api/v1/auth/login as any of:")
-    for email, role in DEMO_ACCOUNTS:
-        click.echo(f"  {role:<12} {email}  password: {DEMO_PASSWORD}")
+    result = demo.seed(current_app._get_current_object())
+    told = ("15 people, vetting in several states, a match in every state, hours, check-ins and a concern"
+            if result["told"] else "already seeded: left as it was")
+    click.echo(f"Demo scheme '{demo.SCHEME['slug']}' ({result['scheme_id']}): {told}.")
+    click.echo(f"Sign in with POST /api/v1/auth/login, password {demo.DEMO_PASSWORD_NOTE}, as:")
+    for role, email in demo.SIGN_INS:
+        click.echo(f"  {role:<12} {email}")
 
 
 @homeshare_cli.command("write-openapi")
@@ -111,23 +105,26 @@ def write_openapi(path: Path):
 
 
 @homeshare_cli.command("load-districts")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def load_districts(path: Path):
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_districts(path: Path | None):
     """Load postcode-district centres from a CSV (columns district,latitude,longitude).
 
-    Replaces the table in one transaction, then locates again everyone whose position
-    comes from their postcode.
+    Without PATH, loads the file that ships with the package (the migrations load it into
+    an empty database). Replaces the table in one transaction, then locates again everyone
+    whose position comes from their postcode.
     """
-    from homeshare.places.service import DistrictFileError
+    from homeshare.places.service import SHIPPED_DISTRICTS, DistrictFileError
     from homeshare.places.service import load_districts as load
     from homeshare.profiles.service import relocate_from_postcodes
 
+    source = path or SHIPPED_DISTRICTS
     try:
-        count = load(path)
+        count = load(source)
     except DistrictFileError as error:
         raise click.ClickException(str(error)) from None
     moved = relocate_from_postcodes()
-    click.echo(f"Loaded {count} postcode districts from {path}; located {moved} people from their postcode.")
+    where = source if path else f"the shipped file ({source})"
+    click.echo(f"Loaded {count} postcode districts from {where}; located {moved} people from their postcode.")
 
 
 @homeshare_cli.command("scheduler")
@@ -167,6 +164,11 @@ def serve(host: str, port: int):
     scheduler.start()
     click.echo(f"Homeshare API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs), "
                "scheduler running.")
+    with app.app_context():
+        empty = schemes.list_schemes(page=1, per_page=1).total == 0
+        db.session.remove()
+    if empty:
+        click.echo(FIRST_STEPS)
     try:
         run_simple(host, port, app, threaded=True)
     finally:

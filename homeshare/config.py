@@ -1,7 +1,7 @@
 """Settings from environment variables (``HOMESHARE_*``) with safe defaults.
 
-Every variable is listed in ``SETTINGS``, and the README's table of them is made from it
-(``settings_table``; a test fails when the README's copy is stale), so that the table, the
+Every variable is listed in ``SETTINGS``, and the table of them in docs/operations.md is made
+from it (``settings_table``; a test fails when that copy is stale), so that the table, the
 code and the defaults cannot drift apart. ``load_config`` turns the environment into a Flask config
 mapping; ``create_app(config)`` layers explicit overrides on top (tests use that).
 """
@@ -124,7 +124,7 @@ SETTINGS: tuple[Setting, ...] = (
 
 
 def settings_table() -> str:
-    """The Markdown table of every setting, as the README shows it."""
+    """The Markdown table of every setting, as docs/operations.md shows it."""
     lines = ["| variable | default | meaning |", "| --- | --- | --- |"]
     lines += [f"| `{s.env}` | {s.default_text} | {s.help} |" for s in SETTINGS]
     return "\n".join(lines) + "\n"

@@ -1,9 +1,11 @@
 """Test fixtures: every test that takes ``app`` runs on SQLite and on PostgreSQL.
 
 PostgreSQL is found at ``HOMESHARE_TEST_DATABASE_URL`` (default: the local server,
-``postgresql://postgres@127.0.0.1:5432/test``). ``HOMESHARE_TEST_POSTGRES`` chooses what
-happens when it does not answer: ``auto`` (the default) runs SQLite only, ``require``
-(the default when ``CI=true``) fails the run, ``off`` never tries.
+``postgresql://postgres@127.0.0.1:5432/test``; made when the server answers and it is
+missing). ``HOMESHARE_TEST_POSTGRES`` chooses what happens when it cannot be used: ``auto``
+(the default) runs SQLite only and says so in the header and the summary, ``require`` (the
+default when ``CI=true``) stops the run with the reason, ``off`` never tries. See
+``tests/pg_database.py``.
 
 Each run works in its own PostgreSQL schema (dropped afterwards), builds the database
 with the migrations, and empties every table after each test.
@@ -26,60 +28,52 @@ from flask_migrate import upgrade
 from homeshare import create_app
 from homeshare.extensions import db
 from tests import factories
+from tests.pg_database import (
+    ensure_database,
+    not_used_message,
+    plain_libpq_url,
+    postgres_mode,
+    postgres_url,
+    required_message,
+)
 
-DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-hs256"
 
 
-def _postgres_url() -> str:
-    return os.environ.get("HOMESHARE_TEST_DATABASE_URL") or DEFAULT_POSTGRES_URL
+def _postgres_state() -> tuple[list[str], str | None]:
+    """The databases the tests run on, and why PostgreSQL is missing from them (None if not)."""
+    if postgres_mode() == "off":
+        return ["sqlite"], "HOMESHARE_TEST_POSTGRES=off"
+    problem, _done = ensure_database(postgres_url())
+    return (["sqlite", "postgresql"], None) if problem is None else (["sqlite"], problem)
 
 
-def _postgres_mode() -> str:
-    mode = os.environ.get("HOMESHARE_TEST_POSTGRES")
-    if mode:
-        return mode
-    return "require" if os.environ.get("CI", "").lower() == "true" else "auto"
+DATABASES, POSTGRES_PROBLEM = _postgres_state()
 
 
-def _plain_libpq_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def _postgres_answers(url: str) -> str | None:
-    """None when PostgreSQL answers, otherwise why not."""
-    try:
-        with psycopg.connect(_plain_libpq_url(url), connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return str(exc).strip() or exc.__class__.__name__
-    return None
-
-
-def _databases() -> list[str]:
-    mode = _postgres_mode()
-    if mode == "off":
-        return ["sqlite"]
-    problem = _postgres_answers(_postgres_url())
-    if problem is None:
-        return ["sqlite", "postgresql"]
-    if mode == "require":
-        pytest.exit(f"PostgreSQL is required (HOMESHARE_TEST_POSTGRES/CI) but does not answer: {problem}", 3)
-    return ["sqlite"]
-
-
-DATABASES = _databases()
+def pytest_configure(config):
+    # Here rather than at import, so that the run stops with the reason and no traceback.
+    if POSTGRES_PROBLEM and postgres_mode() == "require":
+        pytest.exit(required_message(POSTGRES_PROBLEM), returncode=3)
 
 
 def pytest_report_header(config):
-    return f"homeshare test databases: {', '.join(DATABASES)}"
+    header = [f"homeshare test databases: {', '.join(DATABASES)}"]
+    if POSTGRES_PROBLEM:
+        header.append(f"homeshare: {not_used_message(POSTGRES_PROBLEM)}")
+    return header
+
+
+def pytest_terminal_summary(terminalreporter):
+    if POSTGRES_PROBLEM:
+        terminalreporter.write_sep("=", f"homeshare: {not_used_message(POSTGRES_PROBLEM)}", yellow=True, bold=True)
 
 
 @contextmanager
 def postgres_schema(prefix: str):
     """A fresh, empty PostgreSQL schema; yields a SQLAlchemy URL whose search_path is it."""
     name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    base = _plain_libpq_url(_postgres_url())
+    base = plain_libpq_url(postgres_url())
     with psycopg.connect(base, autocommit=True) as connection:
         connection.execute(f'CREATE SCHEMA "{name}"')
     separator = "&" if "?" in base else "?"
@@ -120,12 +114,17 @@ def make_app(database_url: str, instance_path, **overrides):
 
 @contextmanager
 def migrated_app(kind: str, tmp_path_factory, prefix: str = "hs_test"):
-    """An app on a fresh database of ``kind``, migrated to the head."""
+    """An app on a fresh database of ``kind``, migrated to the head, every table empty.
+
+    The migrations fill the postcode districts (tests/app/test_migrations.py checks that);
+    the tests start from none, and load the districts they need.
+    """
     with empty_database(kind, tmp_path_factory, prefix) as url:
         application = make_app(url, tmp_path_factory.mktemp("instance"))
         with application.app_context():
             upgrade()
             db.session.remove()
+        empty_every_table(application)
         yield application
         with application.app_context():
             db.session.remove()

@@ -1,5 +1,5 @@
-"""Scheme quality measures, computed live and exactly. The README's "Quality measures"
-section defines each one; this module is their one implementation.
+"""Scheme quality measures, computed live and exactly. docs/api-guide.md, "Quality
+measures", defines each one; this module is their one implementation.
 
 Seven statements whatever the scheme's size: SQL gives one row per person (their
 milestones, grouped from checks and matches), per match, per due check-in, per answer,

@@ -15,6 +15,8 @@ from homeshare.places.models import PostcodeDistrict
 POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
 DISTRICT = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 CSV_COLUMNS = ("district", "latitude", "longitude")
+# The district centres that ship with the package (Open Government Licence: see data/README.md).
+SHIPPED_DISTRICTS = Path(__file__).resolve().parent / "data" / "uk-postcode-districts.csv"
 
 
 class DistrictFileError(ValueError):
@@ -36,8 +38,12 @@ def locate_district(district: str) -> tuple[float, float] | None:
     return (row.latitude, row.longitude) if row else None
 
 
-def load_districts(path: Path) -> int:
-    """Replace the districts table with the file's rows, all or nothing. Returns the count."""
+def read_districts(path: Path) -> list[dict[str, float | str]]:
+    """The rows of a districts CSV (columns district,latitude,longitude), checked.
+
+    Raises ``DistrictFileError`` naming the first bad line; a district listed twice keeps
+    its last position.
+    """
     rows: dict[str, dict[str, float | str]] = {}
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
@@ -52,8 +58,14 @@ def load_districts(path: Path) -> int:
             if not DISTRICT.match(district) or not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
                 raise DistrictFileError(f"{path}:{line}: {district!r} is not a district with a valid position")
             rows[district] = {"district": district, "latitude": latitude, "longitude": longitude}
+    return list(rows.values())
+
+
+def load_districts(path: Path) -> int:
+    """Replace the districts table with the file's rows, all or nothing. Returns the count."""
+    rows = read_districts(path)
     db.session.execute(sa.delete(PostcodeDistrict))
     if rows:
-        db.session.execute(sa.insert(PostcodeDistrict), list(rows.values()))
+        db.session.execute(sa.insert(PostcodeDistrict), rows)
     db.session.commit()
     return len(rows)

@@ -2,8 +2,8 @@
 
 Erasure closes the account and removes or blanks what is personal; records another
 person relies on keep only anonymised facts; safeguarding concerns are kept, detached
-from the person and marked. The README's "Retention" section states the rules; this
-module is their one implementation.
+from the person and marked. docs/api-guide.md, "Your data and how long it is kept", states
+the rules; this module is their one implementation.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ each kind of caller, what must happen: allowed, 401, 403, 404 (or 422 where the 
 names, in the body, a match that is not theirs). A new operation without an entry fails
 ``test_every_operation_has_an_entry``, and so does an entry for an operation that is gone.
 
-The product model (README, "The API in brief"):
+The product model (docs/api-guide.md, "Basics" and "The parts"):
 - anonymous callers get 401 except on the public operations;
 - a role that may never do something gets 403 ("Your role does not allow this");
 - a caller whose role may do it, but on a thing outside their reach (another scheme's

@@ -54,16 +54,80 @@ def test_create_admin(app, client):
     assert me["role"] == "admin" and me["scheme"] is None
 
 
-def test_seed_demo_is_repeatable_and_its_accounts_sign_in(app, client):
-    first, second = run(app, "seed-demo"), run(app, "seed-demo")
-    assert first.exit_code == 0 and second.exit_code == 0, first.output + second.output
-    assert "coordinator@demo.homeshare.test" in first.output
-    for role in ("coordinator", "householder", "sharer"):
-        login = client.post("/api/v1/auth/login",
-                            json={"email": f"{role}@demo.homeshare.test", "password": "homeshare-demo"})
-        assert login.status_code == 200
-    coordinator = client.post("/api/v1/auth/login",
-                              json={"email": "coordinator@demo.homeshare.test", "password": "homeshare-demo"}).json
-    headers = {"Authorization": f"Bearer {coordinator['access_token']}"}
+def _signed_in(client, email):
+    tokens = client.post("/api/v1/auth/login", json={"email": email, "password": "homeshare-demo"})
+    assert tokens.status_code == 200, email
+    return {"Authorization": f"Bearer {tokens.json['access_token']}"}
+
+
+def _demo_counts(client, headers, scheme_id, match_id):
+    def total(path):
+        return client.get(f"/api/v1/{path}", headers=headers).json["pagination"]["total"]
+    scheme = f"schemes/{scheme_id}"
+    return {"accounts": total(f"{scheme}/accounts"), "matches": total(f"{scheme}/matches"),
+            "concerns": total(f"{scheme}/concerns"), "disputed": total(f"{scheme}/hours/disputed"),
+            "hours": total(f"matches/{match_id}/hours"), "checkins": total(f"matches/{match_id}/checkins")}
+
+
+def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client):
+    assert run(app, "load-districts").exit_code == 0  # as the migrations do on a real database
+    first = run(app, "seed-demo")
+    assert first.exit_code == 0, first.output
+    assert "a match in every state" in first.output
+    for role in ("admin", "coordinator", "householder", "sharer"):
+        assert f"{role}@demo.homeshare.test" in first.output
+        _signed_in(client, f"{role}@demo.homeshare.test")
+    headers = _signed_in(client, "coordinator@demo.homeshare.test")
     scheme_id = client.get("/api/v1/me", headers=headers).json["scheme"]["id"]
-    assert client.get(f"/api/v1/schemes/{scheme_id}/accounts", headers=headers).json["pagination"]["total"] == 3
+    scheme = f"/api/v1/schemes/{scheme_id}"
+
+    people = client.get(f"{scheme}/people?per_page=100", headers=headers).json["items"]
+    members = [p for p in people if p["role"] != "coordinator"]
+    assert len(members) == 15 and {p["role"] for p in members} == {"householder", "sharer"}
+    assert {p["vetting_status"] for p in members} == {"cleared", "in_progress", "rejected", "expired"}
+    for person in members:
+        profile = client.get(f"/api/v1/people/{person['person_id']}/profile", headers=headers).json
+        assert profile["location_source"] == "postcode" and 53.6 < profile["latitude"] < 54.0, profile["postcode"]
+
+    states = {}
+    for state in ("proposed", "introduction", "trial", "active", "ended", "declined", "withdrawn"):
+        listed = client.get(f"{scheme}/matches?state={state}", headers=headers).json["items"]
+        assert len(listed) == 1, state
+        states[state] = listed[0]["id"]
+    for state in ("trial", "active"):
+        weeks = client.get(f"/api/v1/matches/{states[state]}/hours/weeks", headers=headers).json["items"]
+        assert len([w for w in weeks if w["logged_minutes"]]) >= 3, state
+        answered = [c for c in client.get(f"/api/v1/matches/{states[state]}/checkins?per_page=100",
+                                          headers=headers).json["items"] if c["answers"]]
+        assert len(answered) >= 2, state
+    assert client.get(f"{scheme}/hours/shortfalls", headers=headers).json["pagination"]["total"] == 1
+    concerns = client.get(f"{scheme}/concerns", headers=headers).json["items"]
+    assert [(c["category"], c["status"]) for c in concerns] == [("hours", "acknowledged")]
+    dashboard = client.get(f"{scheme}/dashboard", headers=headers)
+    assert dashboard.status_code == 200
+
+    before = _demo_counts(client, headers, scheme_id, states["active"])
+    second = run(app, "seed-demo")
+    assert second.exit_code == 0 and "already seeded" in second.output, second.output
+    assert _demo_counts(client, headers, scheme_id, states["active"]) == before
+    assert before["accounts"] == 16 and before["disputed"] == 2  # 15 people and the coordinator
+
+
+def test_seed_demo_refuses_production(app):
+    app.config["HOMESHARE_ENV"] = "production"
+    try:
+        result = run(app, "seed-demo")
+    finally:
+        app.config["HOMESHARE_ENV"] = "testing"
+    assert result.exit_code != 0 and "not in production" in result.output
+
+
+def test_serve_says_how_to_make_the_first_scheme_until_there_is_one(app, make, monkeypatch):
+    served = []
+    monkeypatch.setattr("werkzeug.serving.run_simple", lambda host, port, *_a, **_k: served.append((host, port)))
+    fresh = run(app, "serve", "--port", "8081")
+    assert fresh.exit_code == 0, fresh.output
+    assert served == [("127.0.0.1", 8081)] and "http://127.0.0.1:8081/api/v1" in fresh.output
+    assert "homeshare create-admin" in fresh.output and "homeshare create-scheme" in fresh.output
+    make.scheme()
+    assert "create-scheme" not in run(app, "serve").output

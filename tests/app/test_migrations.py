@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -9,6 +11,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from homeshare.extensions import db
+from homeshare.places.models import PostcodeDistrict
+from homeshare.places.service import SHIPPED_DISTRICTS, read_districts
+from homeshare.profiles.models import Profile
+from tests import factories
 from tests.conftest import DATABASES, empty_database, make_app
 
 
@@ -27,4 +33,39 @@ def test_upgrade_matches_models_and_downgrade_empties(kind, tmp_path_factory):
             with db.engine.connect() as connection:
                 tables = set(sa.inspect(connection).get_table_names())
             assert tables <= {"alembic_version"}
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_upgrade_ships_the_postcode_districts_and_places_people_by_them(kind, tmp_path_factory):
+    """A fresh install places people by postcode with no file to fetch (revision 0010)."""
+    with empty_database(kind, tmp_path_factory, prefix="hs_districts") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        make = factories.Factories(app)
+        with app.app_context():
+            upgrade(revision="0009")  # 0010 changes no table: the models are the schema here
+        scheme = make.scheme()
+        householder, placed_by_app = make.householder(scheme), make.sharer(scheme)
+        with app.app_context():
+            db.session.execute(sa.update(Profile).where(Profile.account_id == uuid.UUID(householder.id))
+                               .values(postcode="LS6 1AA"))
+            db.session.execute(sa.update(Profile).where(Profile.account_id == uuid.UUID(placed_by_app.id))
+                               .values(postcode="LS6 1AA", latitude=1.0, longitude=2.0, location_source="app"))
+            db.session.commit()
+            upgrade()
+            count = db.session.scalar(sa.select(sa.func.count()).select_from(PostcodeDistrict))
+            profiles = {str(p.account_id): p for p in db.session.scalars(sa.select(Profile))}
+            assert count == len(read_districts(SHIPPED_DISTRICTS)) > 2900
+            assert db.session.get(PostcodeDistrict, "SW1A").latitude == pytest.approx(51.50, abs=0.1)
+            located = profiles[householder.id]
+            assert (located.latitude, located.location_source, located.version) == (
+                pytest.approx(53.82, abs=0.05), "postcode", 2)
+            assert (profiles[placed_by_app.id].latitude, profiles[placed_by_app.id].location_source) == (1.0, "app")
+
+            downgrade(revision="0009")  # districts loaded since are the operator's: left alone
+            db.session.execute(sa.delete(PostcodeDistrict).where(PostcodeDistrict.district != "LS6"))
+            db.session.commit()
+            upgrade()  # a table that holds districts is not replaced
+            assert db.session.scalars(sa.select(PostcodeDistrict.district)).all() == ["LS6"]
+            db.session.remove()
             db.engine.dispose()

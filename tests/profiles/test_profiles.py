@@ -9,8 +9,9 @@ import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
+from homeshare.places.service import SHIPPED_DISTRICTS
 from homeshare.profiles.vocabulary import PERSONAL_CARE
-from tests.helpers import PROJECT_ROOT, assert_problem
+from tests.helpers import assert_problem
 
 COMPLETE_COMMON = {
     "first_name": "Ada", "last_name": "Lovelace", "preferred_name": "Ada", "phone": "+44 7700 900123",
@@ -224,18 +225,22 @@ def test_a_bad_districts_file_changes_nothing(app, tmp_path):
     assert rows == ["LS6"]
 
 
-def test_the_shared_districts_file_loads_when_present(app):
-
-    path = PROJECT_ROOT.parent / "shared" / "data" / "uk-postcode-districts.csv"
-    if not path.exists():
-        pytest.skip("shared/data/uk-postcode-districts.csv is not beside the project")
-    result = app.test_cli_runner().invoke(args=["homeshare", "load-districts", str(path)])
+def test_the_shipped_districts_file_loads_and_places_people(app, client, make, scheme):
+    assert SHIPPED_DISTRICTS.is_file()
+    session = make.login(client, make.householder(scheme))
+    edit(client, session, {"postcode": "SW1A 1AA"})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["homeshare", "load-districts"])
     assert result.exit_code == 0, result.output
+    assert "from the shipped file" in result.output and "located 1 people" in result.output
     with app.app_context():
         count = db.session.scalar(sa.text("SELECT count(*) FROM postcode_district"))
-        sw1a = db.session.execute(sa.text("SELECT latitude FROM postcode_district WHERE district = 'SW1A'")).scalar()
-    assert count > 2500
-    assert 51.4 < sw1a < 51.6
+    assert count > 2900
+    located = read(client, session).json
+    assert 51.4 < located["latitude"] < 51.6 and -0.2 < located["longitude"] < -0.1
+    assert located["location_source"] == "postcode"
+    again = runner.invoke(args=["homeshare", "load-districts", str(SHIPPED_DISTRICTS)])
+    assert again.exit_code == 0 and f"Loaded {count} postcode districts" in again.output
 
 
 def test_profiles_are_private_to_the_person_and_their_coordinators(client, make, scheme):
