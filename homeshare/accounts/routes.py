@@ -31,6 +31,7 @@ accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Ac
 
 @auth.route("/register")
 class Register(MethodView):
+    @auth.doc(operationId="register")
     @auth.arguments(RegisterSchema)
     @auth.response(201, AccountSchema, description="The account was created.")
     @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True)
@@ -49,6 +50,7 @@ class Register(MethodView):
 
 @auth.route("/login")
 class Login(MethodView):
+    @auth.doc(operationId="login")
     @auth.arguments(LoginSchema)
     @auth.response(200, TokenPairSchema)
     @documents_errors(401, 429)
@@ -64,6 +66,7 @@ class Login(MethodView):
 
 @auth.route("/refresh")
 class Refresh(MethodView):
+    @auth.doc(operationId="refreshTokens")
     @requires(refresh=True)
     @auth.response(200, TokenPairSchema)
     def post(self):
@@ -80,6 +83,7 @@ class Refresh(MethodView):
 
 @auth.route("/logout")
 class Logout(MethodView):
+    @auth.doc(operationId="logout")
     @requires()
     @auth.response(204)
     def post(self):
@@ -89,6 +93,7 @@ class Logout(MethodView):
 
 @auth.route("/password")
 class Password(MethodView):
+    @auth.doc(operationId="changePassword")
     @requires()
     @auth.arguments(PasswordChangeSchema)
     @auth.response(200, TokenPairSchema)
@@ -107,6 +112,7 @@ class Password(MethodView):
 
 @accounts.route("/me")
 class Me(MethodView):
+    @accounts.doc(operationId="getMe")
     @requires()
     @accounts.response(200, AccountSchema)
     def get(self):
@@ -116,6 +122,7 @@ class Me(MethodView):
 
 @accounts.route("/schemes/<uuid:scheme_id>/coordinators")
 class Coordinators(MethodView):
+    @accounts.doc(operationId="createCoordinator")
     @requires(*STAFF_ROLES)
     @accounts.arguments(CoordinatorCreateSchema)
     @accounts.response(201, AccountSchema)
@@ -131,6 +138,7 @@ class Coordinators(MethodView):
 
 @accounts.route("/schemes/<uuid:scheme_id>/accounts")
 class SchemeAccounts(MethodView):
+    @accounts.doc(operationId="listSchemeAccounts")
     @requires(*STAFF_ROLES)
     @accounts.arguments(AccountListQuerySchema, location="query")
     @accounts.response(200, page_of(AccountSchema))
@@ -148,6 +156,7 @@ class SchemeAccounts(MethodView):
 
 @accounts.route("/accounts/<uuid:account_id>/deactivate")
 class Deactivate(MethodView):
+    @accounts.doc(operationId="deactivateAccount")
     @requires(*STAFF_ROLES)
     @accounts.arguments(DeactivationSchema, required=False)
     @accounts.response(200, AccountSchema)
@@ -160,6 +169,7 @@ class Deactivate(MethodView):
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")
 class Reactivate(MethodView):
+    @accounts.doc(operationId="reactivateAccount")
     @requires(*STAFF_ROLES)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
@@ -170,6 +180,7 @@ class Reactivate(MethodView):
 
 @accounts.route("/accounts/<uuid:account_id>/access-reset")
 class AccessReset(MethodView):
+    @accounts.doc(operationId="resetAccountAccess")
     @requires(*STAFF_ROLES)
     @accounts.response(200, AccessResetSchema)
     @documents_errors(404, 409)

@@ -17,6 +17,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1", description="The audit 
 
 @blp.route("/schemes/<uuid:scheme_id>/audit")
 class Trail(MethodView):
+    @blp.doc(operationId="listAuditEvents")
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, page_of(AuditEventSchema))

@@ -30,6 +30,7 @@ def _own(checkin, side: str) -> dict:
 
 @blp.route("/matches/<uuid:match_id>/checkins")
 class CheckIns(MethodView):
+    @blp.doc(operationId="listMatchCheckins")
     @requires(Role.COORDINATOR)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(CheckInSchema))
@@ -38,6 +39,7 @@ class CheckIns(MethodView):
         """A match's check-ins, soonest first, with both answers (coordinators)"""
         return service.checkins_of(match, page=query["page"], per_page=query["per_page"])
 
+    @blp.doc(operationId="addCheckin")
     @requires(Role.COORDINATOR)
     @blp.arguments(NewCheckInSchema)
     @blp.response(201, CheckInSchema)
@@ -49,6 +51,7 @@ class CheckIns(MethodView):
 
 @blp.route("/me/matches/<uuid:match_id>/checkins")
 class OwnCheckIns(MethodView):
+    @blp.doc(operationId="listMyCheckins")
     @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnCheckInSchema))
@@ -63,6 +66,7 @@ class OwnCheckIns(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>")
 class CheckInDetail(MethodView):
+    @blp.doc(operationId="rescheduleCheckin")
     @requires(Role.COORDINATOR)
     @blp.arguments(MoveCheckInSchema)
     @blp.response(200, CheckInSchema)
@@ -74,6 +78,7 @@ class CheckInDetail(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")
 class Answer(MethodView):
+    @blp.doc(operationId="answerCheckin")
     @requires(*MEMBER_ROLES)
     @blp.arguments(AnswerSchema)
     @blp.response(200, AnswerViewSchema)
@@ -87,6 +92,7 @@ class Answer(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/contact")
 class Contact(MethodView):
+    @blp.doc(operationId="recordCheckinContact")
     @requires(Role.COORDINATOR)
     @blp.arguments(CoordinatorContactSchema)
     @blp.response(200, CheckInSchema)

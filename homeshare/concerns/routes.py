@@ -26,6 +26,7 @@ blp = Blueprint("concerns", __name__, url_prefix="/api/v1", description="Concern
 
 @blp.route("/concerns")
 class RaiseConcern(MethodView):
+    @blp.doc(operationId="raiseConcern")
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(RaiseSchema)
     @blp.response(201, OwnConcernSchema)
@@ -36,6 +37,7 @@ class RaiseConcern(MethodView):
 
 @blp.route("/me/concerns")
 class OwnConcerns(MethodView):
+    @blp.doc(operationId="listMyConcerns")
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnConcernSchema))
@@ -46,6 +48,7 @@ class OwnConcerns(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/concerns")
 class SchemeConcerns(MethodView):
+    @blp.doc(operationId="listSchemeConcerns")
     @requires(Role.COORDINATOR)
     @blp.arguments(ConcernQuerySchema, location="query")
     @blp.response(200, page_of(ConcernSchema))
@@ -58,6 +61,7 @@ class SchemeConcerns(MethodView):
 
 @blp.route("/concerns/<uuid:concern_id>")
 class ConcernDetail(MethodView):
+    @blp.doc(operationId="getConcern")
     @requires(Role.COORDINATOR)
     @blp.response(200, ConcernDetailSchema)
     @documents_errors(404)
@@ -68,6 +72,7 @@ class ConcernDetail(MethodView):
 
 @blp.route("/concerns/<uuid:concern_id>/acknowledgement")
 class Acknowledge(MethodView):
+    @blp.doc(operationId="acknowledgeConcern")
     @requires(Role.COORDINATOR)
     @blp.response(200, ConcernSchema)
     @documents_errors(404, 409)
@@ -78,6 +83,7 @@ class Acknowledge(MethodView):
 
 @blp.route("/concerns/<uuid:concern_id>/resolution")
 class Resolve(MethodView):
+    @blp.doc(operationId="resolveConcern")
     @requires(Role.COORDINATOR)
     @blp.arguments(ResolveSchema)
     @blp.response(200, ConcernSchema)
@@ -90,6 +96,7 @@ class Resolve(MethodView):
 
 @blp.route("/concerns/<uuid:concern_id>/notes")
 class Notes(MethodView):
+    @blp.doc(operationId="addConcernNote")
     @requires(Role.COORDINATOR)
     @blp.arguments(NoteSchema)
     @blp.response(201, NoteViewSchema)

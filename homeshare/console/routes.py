@@ -18,6 +18,7 @@ blp = Blueprint("console", __name__, url_prefix="/api/v1/schemes", description="
 
 @blp.route("/<uuid:scheme_id>/dashboard")
 class Dashboard(MethodView):
+    @blp.doc(operationId="getDashboard")
     @requires(Role.COORDINATOR)
     @blp.response(200, DashboardSchema)
     @documents_errors(404)
@@ -32,6 +33,7 @@ class Dashboard(MethodView):
 
 @blp.route("/<uuid:scheme_id>/checkins")
 class Attention(MethodView):
+    @blp.doc(operationId="listCheckinsNeedingAttention")
     @requires(Role.COORDINATOR)
     @blp.arguments(AttentionQuerySchema, location="query")
     @blp.response(200, page_of(AttentionItemSchema))
@@ -50,6 +52,7 @@ def _export(scheme: Scheme, kind: str, header, rows):
 
 @blp.route("/<uuid:scheme_id>/exports/people.csv")
 class PeopleExport(MethodView):
+    @blp.doc(operationId="exportPeopleCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "People, without sensitive fields, as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
@@ -60,6 +63,7 @@ class PeopleExport(MethodView):
 
 @blp.route("/<uuid:scheme_id>/exports/matches.csv")
 class MatchesExport(MethodView):
+    @blp.doc(operationId="exportMatchesCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Matches as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
@@ -70,6 +74,7 @@ class MatchesExport(MethodView):
 
 @blp.route("/<uuid:scheme_id>/exports/checkins.csv")
 class CheckinsExport(MethodView):
+    @blp.doc(operationId="exportCheckinsCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Check-ins and their answers (no comments) as CSV.", **CSV_CONTENT}})
     @documents_errors(404)

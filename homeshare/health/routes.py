@@ -15,6 +15,7 @@ blp = Blueprint("health", __name__, url_prefix="", description="Probes for load 
 
 @blp.route("/healthz")
 class Health(MethodView):
+    @blp.doc(operationId="checkLiveness")
     @blp.response(200, HealthSchema)
     def get(self):
         """The process is alive"""
@@ -23,6 +24,7 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
+    @blp.doc(operationId="checkReadiness")
     @blp.response(200, HealthSchema)
     @documents_errors(503)
     def get(self):

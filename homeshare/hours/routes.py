@@ -33,6 +33,7 @@ blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hou
 
 @blp.route("/matches/<uuid:match_id>/hours")
 class Entries(MethodView):
+    @blp.doc(operationId="listHoursEntries")
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(EntryQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))
@@ -46,6 +47,7 @@ class Entries(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>")
 class Entry(MethodView):
+    @blp.doc(operationId="logHours")
     @requires(Role.SHARER)
     @blp.arguments(EntryContentSchema)
     @blp.response(201, EntrySchema, description="The entry was stored.")
@@ -61,6 +63,7 @@ class Entry(MethodView):
                                            entry_id=entry_id, values=values)
         return entry, 201 if created else 200
 
+    @blp.doc(operationId="updateHoursEntry")
     @requires(Role.SHARER, Role.COORDINATOR)
     @blp.arguments(EntryChangeSchema)
     @blp.response(200, EntrySchema)
@@ -71,6 +74,7 @@ class Entry(MethodView):
         return service.edit_entry(actor=current_account(), side=side, match=match, scheme=get_scheme(match.scheme_id),
                                   entry=service.get_entry(match, entry_id), changes=changes)
 
+    @blp.doc(operationId="deleteHoursEntry")
     @requires(Role.SHARER, Role.COORDINATOR)
     @blp.response(204)
     @documents_errors(404, 409)
@@ -82,6 +86,7 @@ class Entry(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours/confirmation")
 class Confirmation(MethodView):
+    @blp.doc(operationId="confirmHours")
     @requires(Role.HOUSEHOLDER)
     @blp.arguments(ConfirmationSchema)
     @blp.response(200, ConfirmedSchema)
@@ -94,6 +99,7 @@ class Confirmation(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>/dispute")
 class Dispute(MethodView):
+    @blp.doc(operationId="disputeHoursEntry")
     @requires(Role.HOUSEHOLDER)
     @blp.arguments(DisputeSchema)
     @blp.response(200, EntrySchema)
@@ -105,6 +111,7 @@ class Dispute(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours/weeks")
 class Weeks(MethodView):
+    @blp.doc(operationId="listWeeklyHours")
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, WeeklySummarySchema)
@@ -117,6 +124,7 @@ class Weeks(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/hours.csv")
 class EntriesCsv(MethodView):
+    @blp.doc(operationId="exportHoursEntriesCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "The match's entries as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
@@ -128,6 +136,7 @@ class EntriesCsv(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/weeks.csv")
 class SchemeWeeksCsv(MethodView):
+    @blp.doc(operationId="exportWeeklyHoursCsv")
     @requires(Role.COORDINATOR)
     @blp.arguments(CsvRangeQuerySchema, location="query")
     @blp.doc(responses={"200": {"description": "Every match's weeks in the range, as CSV.", **CSV_CONTENT}})
@@ -141,6 +150,7 @@ class SchemeWeeksCsv(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/shortfalls")
 class Shortfalls(MethodView):
+    @blp.doc(operationId="listHoursShortfalls")
     @requires(Role.COORDINATOR)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(FlaggedMatchSchema))
@@ -152,6 +162,7 @@ class Shortfalls(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/hours/disputed")
 class Disputed(MethodView):
+    @blp.doc(operationId="listDisputedHours")
     @requires(Role.COORDINATOR)
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))

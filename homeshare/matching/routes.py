@@ -31,6 +31,7 @@ blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Candida
 
 @blp.route("/people/<uuid:person_id>/candidates")
 class Candidates(MethodView):
+    @blp.doc(operationId="listCandidates")
     @requires(Role.COORDINATOR)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(SuggestionSchema))
@@ -46,6 +47,7 @@ class Candidates(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/pool-suggestion")
 class PoolSuggestion(MethodView):
+    @blp.doc(operationId="suggestPoolPairing")
     @requires(Role.COORDINATOR)
     @blp.response(200, PoolSuggestionSchema)
     @documents_errors(404)
@@ -60,6 +62,7 @@ class PoolSuggestion(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/matches")
 class SchemeMatches(MethodView):
+    @blp.doc(operationId="listSchemeMatches")
     @requires(Role.COORDINATOR)
     @blp.arguments(MatchListQuerySchema, location="query")
     @blp.response(200, page_of(MatchSchema))
@@ -69,6 +72,7 @@ class SchemeMatches(MethodView):
         return service.list_matches(scheme=scheme, state=query.get("state"),
                                     page=query["page"], per_page=query["per_page"])
 
+    @blp.doc(operationId="proposeMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(ProposalSchema)
     @blp.response(201, MatchDetailSchema)
@@ -83,6 +87,7 @@ class SchemeMatches(MethodView):
 
 @blp.route("/me/matches")
 class OwnMatches(MethodView):
+    @blp.doc(operationId="listMyMatches")
     @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnMatchSchema))
@@ -93,6 +98,7 @@ class OwnMatches(MethodView):
 
 @blp.route("/matches/<uuid:match_id>")
 class MatchDetail(MethodView):
+    @blp.doc(operationId="getMatch")
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404)
@@ -103,6 +109,7 @@ class MatchDetail(MethodView):
 
 @blp.route("/me/matches/<uuid:match_id>")
 class OwnMatch(MethodView):
+    @blp.doc(operationId="getMyMatch")
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404)
@@ -113,6 +120,7 @@ class OwnMatch(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/response")
 class MatchResponse(MethodView):
+    @blp.doc(operationId="respondToMatch")
     @requires(*MEMBER_ROLES)
     @blp.arguments(ResponseSchema)
     @blp.response(200, OwnMatchSchema)
@@ -128,6 +136,7 @@ class MatchResponse(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/introduction")
 class MatchIntroduction(MethodView):
+    @blp.doc(operationId="recordIntroduction")
     @requires(Role.COORDINATOR)
     @blp.arguments(IntroductionSchema)
     @blp.response(200, MatchDetailSchema)
@@ -142,6 +151,7 @@ class MatchIntroduction(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/trial")
 class MatchTrial(MethodView):
+    @blp.doc(operationId="startTrial")
     @requires(Role.COORDINATOR)
     @blp.arguments(TrialSchema)
     @blp.response(200, MatchDetailSchema)
@@ -156,6 +166,7 @@ class MatchTrial(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/activation")
 class MatchActivation(MethodView):
+    @blp.doc(operationId="activateMatch")
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
@@ -171,6 +182,7 @@ class MatchActivation(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/ending")
 class MatchEnding(MethodView):
+    @blp.doc(operationId="endMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(EndSchema)
     @blp.response(200, MatchDetailSchema)
@@ -185,6 +197,7 @@ class MatchEnding(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/withdrawal")
 class MatchWithdrawal(MethodView):
+    @blp.doc(operationId="withdrawMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(WithdrawSchema)
     @blp.response(200, MatchDetailSchema)

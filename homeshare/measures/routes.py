@@ -25,6 +25,7 @@ def _renamed(measures: dict) -> dict:
 
 @blp.route("/schemes/<uuid:scheme_id>/measures")
 class SchemeMeasures(MethodView):
+    @blp.doc(operationId="getSchemeMeasures")
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(PeriodSchema, location="query")
     @blp.response(200, MeasuresSchema)
@@ -36,6 +37,7 @@ class SchemeMeasures(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/measures.csv")
 class SchemeMeasuresCsv(MethodView):
+    @blp.doc(operationId="exportSchemeMeasuresCsv")
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(PeriodSchema, location="query")
     @blp.doc(responses={"200": {"description": "The same measures, one per row, as CSV.", **CSV_CONTENT}})
@@ -49,6 +51,7 @@ class SchemeMeasuresCsv(MethodView):
 
 @blp.route("/measures")
 class AllMeasures(MethodView):
+    @blp.doc(operationId="compareSchemeMeasures")
     @requires(Role.ADMIN)
     @blp.arguments(PeriodSchema, location="query")
     @blp.response(200, AllSchemesSchema)

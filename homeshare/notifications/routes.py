@@ -15,6 +15,7 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me", description=
 
 @blp.route("/notifications")
 class Inbox(MethodView):
+    @blp.doc(operationId="listMyNotifications")
     @requires()
     @blp.arguments(InboxQuerySchema, location="query")
     @blp.response(200, page_of(NotificationSchema))
@@ -26,6 +27,7 @@ class Inbox(MethodView):
 
 @blp.route("/notifications/unread-count")
 class Unread(MethodView):
+    @blp.doc(operationId="countUnreadNotifications")
     @requires()
     @blp.response(200, UnreadCountSchema)
     def get(self):
@@ -35,6 +37,7 @@ class Unread(MethodView):
 
 @blp.route("/notifications/<uuid:notification_id>/read")
 class Read(MethodView):
+    @blp.doc(operationId="markNotificationRead")
     @requires()
     @blp.response(200, NotificationSchema)
     @documents_errors(404)
@@ -45,6 +48,7 @@ class Read(MethodView):
 
 @blp.route("/devices")
 class Devices(MethodView):
+    @blp.doc(operationId="registerDevice")
     @requires()
     @blp.arguments(DeviceSchema)
     @blp.response(201, DeviceSchema)
@@ -57,6 +61,7 @@ class Devices(MethodView):
 
 @blp.route("/devices/<uuid:device_id>")
 class DeviceDetail(MethodView):
+    @blp.doc(operationId="removeDevice")
     @requires()
     @blp.response(204)
     @documents_errors(404)

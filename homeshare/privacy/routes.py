@@ -16,6 +16,7 @@ blp = Blueprint("privacy", __name__, url_prefix="/api/v1", description="Your dat
 
 @blp.route("/me/export")
 class Export(MethodView):
+    @blp.doc(operationId="exportMyData")
     @requires(*MEMBER_ROLES)
     @blp.response(200, ExportSchema)
     def get(self):
@@ -25,6 +26,7 @@ class Export(MethodView):
 
 @blp.route("/me")
 class CloseAccount(MethodView):
+    @blp.doc(operationId="closeMyAccount")
     @requires(*MEMBER_ROLES)
     @blp.response(204)
     def delete(self):
@@ -35,6 +37,7 @@ class CloseAccount(MethodView):
 
 @blp.route("/people/<uuid:person_id>")
 class ErasePerson(MethodView):
+    @blp.doc(operationId="erasePerson")
     @requires(Role.COORDINATOR)
     @blp.response(204)
     @documents_errors(404)

@@ -27,6 +27,7 @@ def _with_etag(profile):
 
 @blp.route("/tasks")
 class Tasks(MethodView):
+    @blp.doc(operationId="listTasks")
     @blp.response(200, TaskSchema(many=True))
     def get(self):
         """The tasks a householder may ask for and a sharer may offer
@@ -38,12 +39,14 @@ class Tasks(MethodView):
 
 @blp.route("/me/profile")
 class OwnProfile(MethodView):
+    @blp.doc(operationId="getMyProfile")
     @requires(*MEMBER_ROLES)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     def get(self):
         """Your profile, with what is still missing before vetting and matching"""
         return _with_etag(service.get_profile(current_account().id))
 
+    @blp.doc(operationId="updateMyProfile")
     @requires(*MEMBER_ROLES)
     @blp.arguments(ProfileUpdateSchema)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
@@ -62,6 +65,7 @@ class OwnProfile(MethodView):
 
 @blp.route("/people/<uuid:person_id>/profile")
 class PersonProfile(MethodView):
+    @blp.doc(operationId="getPersonProfile")
     @requires(Role.COORDINATOR)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404)
@@ -69,6 +73,7 @@ class PersonProfile(MethodView):
         """A person's profile (their scheme's coordinators)"""
         return _with_etag(service.get_profile(person.id))
 
+    @blp.doc(operationId="updatePersonProfile")
     @requires(Role.COORDINATOR)
     @blp.arguments(ProfileUpdateSchema)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
@@ -84,6 +89,7 @@ class PersonProfile(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/people")
 class People(MethodView):
+    @blp.doc(operationId="listSchemePeople")
     @requires(Role.COORDINATOR)
     @blp.arguments(PeopleQuerySchema, location="query")
     @blp.response(200, page_of(PersonSummarySchema))

@@ -16,6 +16,7 @@ blp = Blueprint("schemes", __name__, url_prefix="/api/v1/schemes", description="
 
 @blp.route("")
 class Schemes(MethodView):
+    @blp.doc(operationId="listSchemes")
     @requires(Role.ADMIN)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(SchemeSchema))
@@ -23,6 +24,7 @@ class Schemes(MethodView):
         """List every scheme (admins)"""
         return service.list_schemes(page=query["page"], per_page=query["per_page"])
 
+    @blp.doc(operationId="createScheme")
     @requires(Role.ADMIN)
     @blp.arguments(SchemeCreateSchema)
     @blp.response(201, SchemeSchema)
@@ -37,6 +39,7 @@ class Schemes(MethodView):
 
 @blp.route("/<uuid:scheme_id>")
 class SchemeDetail(MethodView):
+    @blp.doc(operationId="getScheme")
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.response(200, SchemeSchema)
     @documents_errors(404)
@@ -44,6 +47,7 @@ class SchemeDetail(MethodView):
         """A scheme and its settings (its coordinators, or an admin)"""
         return scheme
 
+    @blp.doc(operationId="updateScheme")
     @requires(Role.COORDINATOR, Role.ADMIN)
     @blp.arguments(SchemeUpdateSchema)
     @blp.response(200, SchemeSchema)

@@ -17,6 +17,7 @@ blp = Blueprint("vetting", __name__, url_prefix="/api/v1", description="Vetting 
 
 @blp.route("/me/vetting")
 class OwnVetting(MethodView):
+    @blp.doc(operationId="getMyVetting")
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnChecklistSchema)
     def get(self):
@@ -26,6 +27,7 @@ class OwnVetting(MethodView):
 
 @blp.route("/people/<uuid:person_id>/vetting")
 class PersonVetting(MethodView):
+    @blp.doc(operationId="getPersonVetting")
     @requires(Role.COORDINATOR)
     @blp.response(200, ChecklistSchema)
     @documents_errors(404)
@@ -41,6 +43,7 @@ class PersonVetting(MethodView):
                  "schema": {"type": "string", "enum": [kind.value for kind in CheckKind]}}],
 )
 class PersonCheck(MethodView):
+    @blp.doc(operationId="recordVettingCheck")
     @requires(Role.COORDINATOR)
     @blp.arguments(CheckUpdateSchema)
     @blp.response(200, ChecklistSchema)
