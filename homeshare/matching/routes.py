@@ -18,7 +18,7 @@ from homeshare.matching.schemas import (
     OwnMatchSchema,
     PoolSuggestionSchema,
     ProposalSchema,
-    ResponseSchema,
+    MatchResponseSchema,
     SuggestionSchema,
     TrialSchema,
     WithdrawSchema,
@@ -122,7 +122,7 @@ class OwnMatch(MethodView):
 class MatchResponse(MethodView):
     @blp.doc(operationId="respondToMatch")
     @requires(*MEMBER_ROLES)
-    @blp.arguments(ResponseSchema)
+    @blp.arguments(MatchResponseSchema)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change

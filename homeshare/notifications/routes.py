@@ -8,7 +8,7 @@ from homeshare.common.access import current_account, requires
 from homeshare.common.pagination import page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.notifications import service
-from homeshare.notifications.schemas import DeviceSchema, InboxQuerySchema, NotificationSchema, UnreadCountSchema
+from homeshare.notifications.schemas import DeviceRegistrationSchema, DeviceSchema, InboxQuerySchema, NotificationSchema, UnreadCountSchema
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me", description="Your notifications and devices.")
 
@@ -50,7 +50,7 @@ class Read(MethodView):
 class Devices(MethodView):
     @blp.doc(operationId="registerDevice")
     @requires()
-    @blp.arguments(DeviceSchema)
+    @blp.arguments(DeviceRegistrationSchema)
     @blp.response(201, DeviceSchema)
     @blp.alt_response(200, schema=DeviceSchema, description="The token was already registered.", success=True)
     def post(self, data):
