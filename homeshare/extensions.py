@@ -86,9 +86,9 @@ ABSENT_WHEN = "Absent when "
 class ContractConverter(OpenAPIConverter):
     """apispec's field converter, writing fields as OpenAPI 3.0 client generators read them.
 
-    - A nullable nested object is ``allOf: [$ref]`` beside ``nullable: true`` (apispec writes
-      ``anyOf`` with an empty object, which generators turn into a union with an anonymous
-      type). No ``type`` beside them: openapi-python-client then drops the null.
+    - A nullable nested object is ``allOf: [$ref]`` beside ``type: object, nullable: true``
+      (apispec writes ``anyOf`` with an empty object, which generators turn into a union
+      with an anonymous type; ``nullable`` needs its ``type`` beside it in OpenAPI 3.0).
     - An enum says its ``type``; a nullable one also lists ``null`` among its values.
     - ``metadata={"absent_when": "..."}`` on a response field says when it is left out.
     """
@@ -101,7 +101,9 @@ class ContractConverter(OpenAPIConverter):
         if not field.allow_none:
             return {}
         if "$ref" in ret:
-            return {"nullable": True, "allOf": [{"$ref": ret.pop("$ref")}]}
+            return {"type": "object", "nullable": True, "allOf": [{"$ref": ret.pop("$ref")}]}
+        if "allOf" in ret:
+            return {"type": "object", "nullable": True}
         return {"nullable": True}
 
     def enum2type(self, field, ret) -> dict:

@@ -7,8 +7,12 @@ and tsc) run in ``make contract``.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 import yaml
@@ -47,3 +51,25 @@ def test_every_operation_has_a_unique_short_camel_case_id():
 def test_the_main_flows_keep_their_sdk_names(name, operation_id):
     method, path = name
     assert SPEC["paths"][path][method]["operationId"] == operation_id
+
+
+def test_openapi_python_client_generates_a_client_without_warnings(tmp_path):
+    """The Python client generator reads the description without a warning, and what it
+    writes holds no name that hides another (a schema called ``Response`` once shadowed the
+    client's own ``Response`` type)."""
+    tools = Path(sys.executable).parent
+    environment = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}"}
+    generated = tmp_path / "client"
+    result = subprocess.run(
+        [tools / "openapi-python-client", "generate", "--path", PROJECT_ROOT / "openapi.yaml",
+         "--output-path", generated, "--meta", "none"],
+        capture_output=True, text=True, env=environment, check=False,
+    )
+    said = [line for line in (result.stdout + result.stderr).splitlines()
+            if line.strip() and not line.startswith("Generating")]
+    assert result.returncode == 0 and said == [], "\n".join(said)
+    lint = subprocess.run(
+        [tools / "ruff", "check", "--isolated", "--select", "F", "--output-format", "concise", generated],
+        capture_output=True, text=True, env=environment, check=False,
+    )
+    assert lint.returncode == 0, lint.stdout + lint.stderr
