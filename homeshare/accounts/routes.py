@@ -87,7 +87,11 @@ class Logout(MethodView):
     @requires()
     @auth.response(204)
     def post(self):
-        """Sign out: end this session and every token of it"""
+        """Sign out: end this session and every token of it
+
+        Ends the session the access token belongs to: its access and refresh tokens stop
+        working. Other devices stay signed in.
+        """
         service.log_out(session_id=g.auth_session_id)
 
 
@@ -116,7 +120,10 @@ class Me(MethodView):
     @requires()
     @accounts.response(200, AccountSchema)
     def get(self):
-        """Your own account"""
+        """Your own account
+
+        The signed-in account: its id, email, role, scheme and when it last signed in.
+        """
         return current_account()
 
 
@@ -129,7 +136,11 @@ class Coordinators(MethodView):
     @accounts.alt_response(200, schema=AccountSchema, description="The same request, repeated.", success=True)
     @documents_errors(404, 409)
     def post(self, data, scheme: Scheme):
-        """Create a coordinator of a scheme (its coordinators, or an admin)"""
+        """Create a coordinator of a scheme (its coordinators, or an admin)
+
+        For the scheme's coordinators and admins. Repeating the same request returns the account
+        it made (200); any other use of a taken email is 409.
+        """
         result = service.create_coordinator(
             scheme=scheme, email=data["email"], password=data["password"]
         )
@@ -144,7 +155,11 @@ class SchemeAccounts(MethodView):
     @accounts.response(200, page_of(AccountSchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """List the accounts of a scheme (its coordinators, or an admin)"""
+        """List the accounts of a scheme (its coordinators, or an admin)
+
+        For the scheme's coordinators and admins, filtered by role and by whether the account is
+        active.
+        """
         return service.list_accounts(
             scheme_id=scheme.id,
             role=query.get("role"),
@@ -162,7 +177,11 @@ class Deactivate(MethodView):
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
     def post(self, data, account: Account):
-        """Deactivate an account: its tokens stop working at once"""
+        """Deactivate an account: its tokens stop working at once
+
+        The account's sessions end and its tokens are refused from the next request; its records
+        are kept. Audited.
+        """
         return service.set_active(actor=current_account(), account=account, active=False,
                                   reason=(data or {}).get("reason"))
 
@@ -174,7 +193,10 @@ class Reactivate(MethodView):
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):
-        """Reactivate an account; its owner signs in again"""
+        """Reactivate an account; its owner signs in again
+
+        Undoes a deactivation; the account's owner signs in again with their password. Audited.
+        """
         return service.set_active(actor=current_account(), account=account, active=True)
 
 
@@ -185,5 +207,10 @@ class AccessReset(MethodView):
     @accounts.response(200, AccessResetSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):
-        """Reset a person's access: end their sessions and set a one-time temporary password"""
+        """Reset a person's access: end their sessions and set a one-time temporary password
+
+        Ends every session of the account and gives it a temporary password, in this response
+        only, for the coordinator to pass on; the person should change it at once
+        (changePassword). A locked sign-in opens again. Nobody resets their own access (409).
+        """
         return {"temporary_password": service.reset_access(actor=current_account(), account=account)}

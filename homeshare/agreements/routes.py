@@ -19,7 +19,11 @@ class Agreement(MethodView):
     @blp.response(200, AgreementSchema)
     @documents_errors(404)
     def get(self, match: Match):
-        """The agreement: its current version, the accepted baseline, and every version"""
+        """The agreement: its current version, the accepted baseline, and every version
+
+        For the match's two people and its coordinators. The baseline is the newest version both
+        sides accepted; the current version may be newer and still waiting for acceptance.
+        """
         return service.agreement_of(match)
 
     @blp.doc(operationId="setAgreementTerms")

@@ -31,7 +31,12 @@ class RaiseConcern(MethodView):
     @blp.arguments(RaiseSchema)
     @blp.response(201, OwnConcernSchema)
     def post(self, data):
-        """Raise a concern about a match or a person; urgent ones alert every coordinator at once"""
+        """Raise a concern about a match or a person; urgent ones alert every coordinator at once
+
+        A householder or sharer raises it about their match, a coordinator about a match or a
+        person of their scheme. An urgent concern alerts every coordinator of the scheme at
+        once.
+        """
         return service.raise_concern(actor=current_account(), values=data), 201
 
 
@@ -42,7 +47,11 @@ class OwnConcerns(MethodView):
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnConcernSchema))
     def get(self, query):
-        """The concerns you raised: their status and outcome"""
+        """The concerns you raised: their status and outcome
+
+        What you raised, newest first, with the status and the outcome you are told. The
+        coordinators' internal notes are never shown.
+        """
         return service.raised_by(current_account(), page=query["page"], per_page=query["per_page"])
 
 
@@ -54,7 +63,10 @@ class SchemeConcerns(MethodView):
     @blp.response(200, page_of(ConcernSchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """Your scheme's concerns, urgent first"""
+        """Your scheme's concerns, urgent first
+
+        For the scheme's coordinators, filtered by status, category and severity.
+        """
         return service.list_concerns(scheme_id=scheme.id, status=query.get("status"), severity=query.get("severity"),
                                      category=query.get("category"), page=query["page"], per_page=query["per_page"])
 
@@ -66,7 +78,11 @@ class ConcernDetail(MethodView):
     @blp.response(200, ConcernDetailSchema)
     @documents_errors(404)
     def get(self, concern: Concern):
-        """A concern with its internal notes (coordinators)"""
+        """A concern with its internal notes (coordinators)
+
+        The concern as the scheme's coordinators see it: what was raised, by whom, its status
+        and every internal note.
+        """
         return concern
 
 
@@ -77,7 +93,10 @@ class Acknowledge(MethodView):
     @blp.response(200, ConcernSchema)
     @documents_errors(404, 409)
     def post(self, concern: Concern):
-        """Acknowledge a concern"""
+        """Acknowledge a concern
+
+        Says a coordinator has picked it up; the person who raised it sees the new status.
+        """
         return service.acknowledge(concern=concern)
 
 
@@ -89,7 +108,11 @@ class Resolve(MethodView):
     @blp.response(200, ConcernSchema)
     @documents_errors(404, 409)
     def post(self, data, concern: Concern):
-        """Resolve a concern with its outcome (the person who raised it sees the outcome)"""
+        """Resolve a concern with its outcome (the person who raised it sees the outcome)
+
+        Closes the concern; the outcome is what the person who raised it is told. Resolving it
+        again with the same outcome changes nothing; with another, 409.
+        """
         return service.resolve(concern=concern,
                                outcome=data["outcome"])
 
@@ -102,7 +125,11 @@ class Notes(MethodView):
     @blp.response(201, NoteViewSchema)
     @documents_errors(404)
     def post(self, data, concern: Concern):
-        """Add an internal note (never shown to the person who raised it)"""
+        """Add an internal note (never shown to the person who raised it)
+
+        Notes are for the scheme's coordinators only; the person who raised the concern never
+        sees them.
+        """
         actor = current_account()
         return service.add_note(actor=actor, concern=concern,
                                 body=data["body"]), 201

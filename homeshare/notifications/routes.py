@@ -20,7 +20,10 @@ class Inbox(MethodView):
     @blp.arguments(InboxQuerySchema, location="query")
     @blp.response(200, page_of(NotificationSchema))
     def get(self, query):
-        """Your notifications, newest first"""
+        """Your notifications, newest first
+
+        A page at a time; `unread=true` for the unread ones only.
+        """
         return service.inbox(current_account(), unread_only=query["unread"], page=query["page"],
                              per_page=query["per_page"])
 
@@ -31,7 +34,10 @@ class Unread(MethodView):
     @requires()
     @blp.response(200, UnreadCountSchema)
     def get(self):
-        """How many of your notifications are unread"""
+        """How many of your notifications are unread
+
+        A cheap count, for a badge on the app's icon.
+        """
         return {"unread": service.unread_count(current_account())}
 
 
@@ -42,7 +48,10 @@ class Read(MethodView):
     @blp.response(200, NotificationSchema)
     @documents_errors(404)
     def post(self, notification_id: uuid.UUID):
-        """Mark a notification read"""
+        """Mark a notification read
+
+        Marks one of your notifications read; marking it again changes nothing.
+        """
         return service.mark_read(current_account(), notification_id)
 
 
@@ -54,7 +63,11 @@ class Devices(MethodView):
     @blp.response(201, DeviceSchema)
     @blp.alt_response(200, schema=DeviceSchema, description="The token was already registered.", success=True)
     def post(self, data):
-        """Register this phone's push token"""
+        """Register this phone's push token
+
+        Registers a push token for the signed-in account; registering the same token again
+        returns the device it made (200).
+        """
         device, created = service.register_device(current_account(), platform=data["platform"], token=data["token"])
         return device, 201 if created else 200
 
@@ -66,5 +79,8 @@ class DeviceDetail(MethodView):
     @blp.response(204)
     @documents_errors(404)
     def delete(self, device_id: uuid.UUID):
-        """Stop pushing to a phone"""
+        """Stop pushing to a phone
+
+        Forgets the device's push token: notifications are no longer pushed to it.
+        """
         service.unregister_device(current_account(), device_id)

@@ -43,7 +43,11 @@ class OwnProfile(MethodView):
     @requires(*MEMBER_ROLES)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     def get(self):
-        """Your profile, with what is still missing before vetting and matching"""
+        """Your profile, with what is still missing before vetting and matching
+
+        Served with its ETag: send it back as If-Match to change the profile. Completeness lists
+        the fields still missing for vetting and for matching.
+        """
         return _with_etag(service.get_profile(current_account().id))
 
     @blp.doc(operationId="updateMyProfile")
@@ -70,7 +74,10 @@ class PersonProfile(MethodView):
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404)
     def get(self, person: Account):
-        """A person's profile (their scheme's coordinators)"""
+        """A person's profile (their scheme's coordinators)
+
+        For the person's scheme's coordinators, served with its ETag like your own.
+        """
         return _with_etag(service.get_profile(person.id))
 
     @blp.doc(operationId="updatePersonProfile")
@@ -80,7 +87,11 @@ class PersonProfile(MethodView):
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404, 412, 428)
     def patch(self, changes, person: Account):
-        """Correct a person's profile (their scheme's coordinators; audited)"""
+        """Correct a person's profile (their scheme's coordinators; audited)
+
+        A coordinator's correction, with the same rules as the person's own change: send If-
+        Match with the ETag you read. Audited.
+        """
         account = current_account()
         profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes,
                                          if_match=request.headers.get("If-Match"))
@@ -95,7 +106,11 @@ class People(MethodView):
     @blp.response(200, page_of(PersonSummarySchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """Householders and sharers of your scheme, with vetting status and profile completeness"""
+        """Householders and sharers of your scheme, with vetting status and profile completeness
+
+        For the scheme's coordinators, filtered by role, vetting status, checks about to expire
+        and profile completeness.
+        """
         return service.list_people(
             scheme=scheme,
             role=Role(query["role"]) if "role" in query else None,

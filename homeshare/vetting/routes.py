@@ -21,7 +21,11 @@ class OwnVetting(MethodView):
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnChecklistSchema)
     def get(self):
-        """Your vetting progress: each check's status and what is still needed"""
+        """Your vetting progress: each check's status and what is still needed
+
+        For a householder or a sharer: each check the scheme requires, its status and what is
+        still outstanding; less of each check than its coordinators see.
+        """
         return service.checklist(current_account())
 
 
@@ -32,7 +36,10 @@ class PersonVetting(MethodView):
     @blp.response(200, ChecklistSchema)
     @documents_errors(404)
     def get(self, person: Account):
-        """A person's checklist in full (their scheme's coordinators)"""
+        """A person's checklist in full (their scheme's coordinators)
+
+        For the person's scheme's coordinators: every check as recorded, with who recorded it and when.
+        """
         actor = current_account()
         return service.checklist_for_coordinator(actor, person)
 
