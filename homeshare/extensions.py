@@ -83,12 +83,19 @@ cors = CORS()
 ABSENT_WHEN = "Absent when "
 
 
+# The schema that holds null and nothing else, in OpenAPI 3.0 (which has no null type).
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
+
+
 class ContractConverter(OpenAPIConverter):
     """apispec's field converter, writing fields as OpenAPI 3.0 client generators read them.
 
-    - A nullable nested object is ``allOf: [$ref]`` beside ``type: object, nullable: true``
-      (apispec writes ``anyOf`` with an empty object, which generators turn into a union
-      with an anonymous type; ``nullable`` needs its ``type`` beside it in OpenAPI 3.0).
+    - A nullable nested object is ``anyOf: [$ref, NULL_ONLY]``: the object, or null. apispec
+      writes ``anyOf: [$ref, {type: object, nullable: true}]``, whose second branch allows any
+      object, so generators make an anonymous model of it. ``allOf: [$ref]`` beside
+      ``nullable: true`` does not do either: OpenAPI 3.0.3's ``nullable`` cannot lift the
+      referenced schema's ``type: object``, so Redocly refuses a null example of it and
+      openapi-python-client types it as never null.
     - An enum says its ``type``; a nullable one also lists ``null`` among its values.
     - ``metadata={"absent_when": "..."}`` on a response field says when it is left out.
     """
@@ -101,9 +108,9 @@ class ContractConverter(OpenAPIConverter):
         if not field.allow_none:
             return {}
         if "$ref" in ret:
-            return {"type": "object", "nullable": True, "allOf": [{"$ref": ret.pop("$ref")}]}
+            return {"anyOf": [{"$ref": ret.pop("$ref")}, dict(NULL_ONLY, enum=[None])]}
         if "allOf" in ret:
-            return {"type": "object", "nullable": True}
+            return {"anyOf": [*ret.pop("allOf"), dict(NULL_ONLY, enum=[None])]}
         return {"nullable": True}
 
     def enum2type(self, field, ret) -> dict:

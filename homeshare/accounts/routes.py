@@ -8,6 +8,9 @@ from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema
 from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
+from homeshare.accounts.examples import (
+    ACCOUNT, LOGIN_REQUEST, REGISTER_REQUEST, SIGNED_IN_ACCOUNT, TOKEN_PAIR,
+)
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role, STAFF_ROLES
@@ -32,9 +35,9 @@ accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Ac
 @auth.route("/register")
 class Register(MethodView):
     @auth.doc(operationId="register")
-    @auth.arguments(RegisterSchema)
-    @auth.response(201, AccountSchema, description="The account was created.")
-    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True)
+    @auth.arguments(RegisterSchema, example=REGISTER_REQUEST)
+    @auth.response(201, AccountSchema, description="The account was created.", example=ACCOUNT)
+    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True, example=ACCOUNT)
     @documents_errors(409, 429)
     def post(self, data):
         """Register as a householder or a sharer of a scheme
@@ -51,8 +54,8 @@ class Register(MethodView):
 @auth.route("/login")
 class Login(MethodView):
     @auth.doc(operationId="login")
-    @auth.arguments(LoginSchema)
-    @auth.response(200, TokenPairSchema)
+    @auth.arguments(LoginSchema, example=LOGIN_REQUEST)
+    @auth.response(200, TokenPairSchema, example=TOKEN_PAIR)
     @documents_errors(401, 429)
     def post(self, data):
         """Sign in with email and password
@@ -118,7 +121,7 @@ class Password(MethodView):
 class Me(MethodView):
     @accounts.doc(operationId="getMe")
     @requires()
-    @accounts.response(200, AccountSchema)
+    @accounts.response(200, AccountSchema, example=SIGNED_IN_ACCOUNT)
     def get(self):
         """Your own account
 

@@ -8,6 +8,7 @@ from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
+from homeshare.matching.examples import OWN_MATCH_PAGE
 from homeshare.common.views import retry_on_concurrent_change
 from homeshare.matching.schemas import (
     EndSchema,
@@ -97,7 +98,7 @@ class OwnMatches(MethodView):
     @blp.doc(operationId="listMyMatches")
     @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(OwnMatchSchema))
+    @blp.response(200, page_of(OwnMatchSchema), example=OWN_MATCH_PAGE)
     def get(self, query):
         """Your matches, the current one first, each with the next step expected of you
 

@@ -13,6 +13,7 @@ from homeshare.common.pagination import page_of
 from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles import service
+from homeshare.profiles.examples import PROFILE, PROFILE_CHANGE
 from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
 from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
@@ -41,7 +42,7 @@ class Tasks(MethodView):
 class OwnProfile(MethodView):
     @blp.doc(operationId="getMyProfile")
     @requires(*MEMBER_ROLES)
-    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER, example=PROFILE)
     def get(self):
         """Your profile, with what is still missing before vetting and matching
 
@@ -52,9 +53,9 @@ class OwnProfile(MethodView):
 
     @blp.doc(operationId="updateMyProfile")
     @requires(*MEMBER_ROLES)
-    @blp.arguments(ProfileUpdateSchema)
+    @blp.arguments(ProfileUpdateSchema, example=PROFILE_CHANGE)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER, example=PROFILE)
     @documents_errors(412, 428)
     def patch(self, changes):
         """Change your profile (send If-Match with the ETag you read)
