@@ -68,8 +68,11 @@ def _framework_defaults(settings: Mapping[str, Any]) -> dict[str, Any]:
                     "The API that Homeshare schemes, their coordinators and the people they "
                     "match use. Every error is problem details (RFC 9457). Text in requests may not "
                     "hold NUL characters (400, since no database can store them)."
-                )
+                ),
+                "license": {"name": "AGPL-3.0-or-later", "url": "https://www.gnu.org/licenses/agpl-3.0.html"},
             },
+            # Relative: the paths hold the /api/v1 prefix, and the probes sit at the root.
+            "servers": [{"url": "/", "description": "The service that serves this description."}],
             "components": {
                 "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
             },

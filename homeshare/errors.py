@@ -36,19 +36,23 @@ class ProblemSchema(ma.Schema):
     )
     title = ma.fields.String(required=True, metadata={"description": "Short summary of the kind of problem."})
     status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code."})
-    detail = ma.fields.String(metadata={"description": "What went wrong with this request, for people."})
+    detail = ma.fields.String(metadata={"description": "What went wrong with this request, for people.",
+                                        "absent_when": "the title says it all"})
     request_id = ma.fields.String(
         required=True, metadata={"description": "Identifier of the request, also in the server's logs."}
     )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
         values=ma.fields.Raw(),
-        metadata={"description": "Validation messages by field name (validation errors only)."},
+        metadata={"description": "Validation messages by field name.",
+                  "absent_when": "the problem is not a validation error"},
     )
-    state = ma.fields.String(metadata={"description": "For an illegal match transition: the match's state."})
+    state = ma.fields.String(metadata={"description": "For an illegal match transition: the match's state.",
+                                       "absent_when": "the problem is not an illegal match transition"})
     allowed_transitions = ma.fields.List(
         ma.fields.String(),
-        metadata={"description": "For an illegal match transition: what the match allows from its state."},
+        metadata={"description": "For an illegal match transition: what the match allows from its state.",
+                  "absent_when": "the problem is not an illegal match transition"},
     )
 
 

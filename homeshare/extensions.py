@@ -1,7 +1,8 @@
 """Extension objects and the project's base classes for the API layer.
 
 Subclass once here so that behaviour changes in one place: the ``Api`` documents
-every error as problem details, the ``Blueprint`` knows how to document the errors a
+every error as problem details and writes the description the way client generators
+read it best (``ContractPlugin``), the ``Blueprint`` knows how to document the errors a
 route can return, and ``db`` uses one naming convention for constraints so that
 migrations are identical on SQLite and PostgreSQL.
 """
@@ -10,12 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import http
+import re
 from copy import deepcopy
 from functools import wraps
 from pathlib import Path
 
 import flask_smorest
 import flask_swagger_ui
+from apispec import BasePlugin
+from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import (
     abort, current_app, has_request_context, redirect, render_template_string, request, send_from_directory, url_for,
 )
@@ -99,8 +104,117 @@ DOCS_ASSET_VERSIONS = {
 DOCS_ASSET_MAX_AGE = 365 * 24 * 3600
 
 
+# A response property that may be left out says when, in these words (``absent_when`` in a
+# field's metadata writes them); every other property of a response is always there.
+ABSENT_WHEN = "Absent when "
+
+
+# The schema that holds null and nothing else, in OpenAPI 3.0 (which has no null type).
+NULL_ONLY = {"type": "object", "nullable": True, "enum": [None]}
+
+
+class ContractConverter(OpenAPIConverter):
+    """apispec's field converter, writing fields as OpenAPI 3.0 client generators read them.
+
+    - A nullable nested object is ``anyOf: [$ref, NULL_ONLY]``: the object, or null. apispec
+      writes ``anyOf: [$ref, {type: object, nullable: true}]``, whose second branch allows any
+      object, so generators make an anonymous model of it. ``allOf: [$ref]`` beside
+      ``nullable: true`` does not do either: OpenAPI 3.0.3's ``nullable`` cannot lift the
+      referenced schema's ``type: object``, so Redocly refuses a null example of it and
+      openapi-python-client types it as never null.
+    - An enum says its ``type``; a nullable one also lists ``null`` among its values.
+    - ``metadata={"absent_when": "..."}`` on a response field says when it is left out.
+    """
+
+    def init_attribute_functions(self):
+        super().init_attribute_functions()
+        self.attribute_functions.extend([self.enum2type, self.absent2description])
+
+    def field2nullable(self, field, ret) -> dict:
+        if not field.allow_none:
+            return {}
+        if "$ref" in ret:
+            return {"anyOf": [{"$ref": ret.pop("$ref")}, dict(NULL_ONLY, enum=[None])]}
+        if "allOf" in ret:
+            return {"anyOf": [*ret.pop("allOf"), dict(NULL_ONLY, enum=[None])]}
+        return {"nullable": True}
+
+    def enum2type(self, field, ret) -> dict:
+        values = [value for value in ret.get("enum", ()) if value is not None]
+        if "type" in ret or not values:
+            return {}
+        for kind, python_types in (("boolean", {bool}), ("integer", {int}), ("string", {str})):
+            if {type(value) for value in values} <= python_types:
+                return {"type": kind}
+        return {}
+
+    def absent2description(self, field, ret) -> dict:
+        absent_when = field.metadata.get("absent_when")
+        if not absent_when:
+            return {}
+        described = ret.get("description", "")
+        return {"description": f"{described} {ABSENT_WHEN}{absent_when}.".strip()}
+
+
+class ContractMarshmallowPlugin(MarshmallowPlugin):
+    Converter = ContractConverter
+
+
+SUCCESS_STATUSES = re.compile(r"2[0-9][0-9]")
+COMPOSITIONS = ("allOf", "anyOf", "oneOf")
+
+
+class ContractPlugin(BasePlugin):
+    """What every operation says, decided once rather than route by route.
+
+    - An operation that no ``requires`` guards is public: ``security: []`` says so (guarded
+      ones say ``bearerAuth``, see ``documents_bearer_auth``).
+    - Response bodies are dumped from objects that carry every field, so every property of a
+      schema a success response reaches is ``required``, unless its field says when it is
+      absent (``ABSENT_WHEN``). A value that may be missing is ``nullable`` instead.
+
+    It runs after the marshmallow plugin has turned each operation's schemas into references.
+    """
+
+    def init_spec(self, spec):
+        super().init_spec(spec)
+        self.spec = spec
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            operation.setdefault("security", [])
+            for status, response in operation.get("responses", {}).items():
+                if SUCCESS_STATUSES.fullmatch(str(status)) and isinstance(response, dict):
+                    for media in response.get("content", {}).values():
+                        self._require_present(media.get("schema"), set())
+
+    def _require_present(self, schema, seen: set[str]) -> None:
+        if not isinstance(schema, dict):
+            return
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                self._require_present(self.spec.components.schemas.get(name), seen)
+            return
+        properties = schema.get("properties") or {}
+        declared = set(schema.get("required", ()))
+        required = [name for name, value in properties.items()
+                    if name in declared or ABSENT_WHEN not in value.get("description", "")]
+        if required:
+            schema["required"] = required
+        for value in properties.values():
+            self._require_present(value, seen)
+        for key in ("items", "additionalProperties"):
+            self._require_present(schema.get(key), seen)
+        for key in COMPOSITIONS:
+            for part in schema.get(key, ()):
+                self._require_present(part, seen)
+
+
 class Api(flask_smorest.Api):
-    """flask-smorest's Api with problem-details errors and a self-contained docs page.
+    """flask-smorest's Api with problem-details errors, a description for client generators
+    and a self-contained docs page.
 
     Error handlers live in ``homeshare.common.error_handlers`` (one shape for every error,
     including the ones Flask, webargs and flask-jwt-extended raise); the Api only documents it.
@@ -132,13 +246,23 @@ class Api(flask_smorest.Api):
     def _docs_redirect(self):
         return redirect(url_for(f"{self._make_doc_blueprint_name()}.openapi_swagger_ui"), 308)
 
+    def _init_spec(self, **kwargs):
+        kwargs.setdefault("marshmallow_plugin", ContractMarshmallowPlugin())
+        kwargs["extra_plugins"] = [*(kwargs.get("extra_plugins") or ()), ContractPlugin()]
+        super()._init_spec(**kwargs)
+
+    def _register_pagination_header(self):
+        # Lists carry their pagination in the body (homeshare.common.pagination), never in
+        # flask-smorest's header, whose schema would otherwise sit unused in the description.
+        pass
+
     def _register_error_handlers(self):
         # homeshare.common.error_handlers owns every handler.
         pass
 
     def _register_responses(self):
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response = {"description": RESPONSE_DESCRIPTIONS.get(status, status.phrase)}
             if status >= 400:
                 response["schema"] = ProblemSchema
             prepare_response(response, self.spec, self.DEFAULT_ERROR_CONTENT_TYPE)
@@ -153,6 +277,15 @@ def _docs_asset(name: str):
     if folder is None:
         abort(404)
     return send_from_directory(folder, name, max_age=DOCS_ASSET_MAX_AGE)
+
+
+RESPONSE_DESCRIPTIONS = {
+    http.HTTPStatus.BAD_REQUEST: (
+        "The body is not JSON that can be read (`urn:homeshare:problem:malformed-json`), or holds "
+        "text no database can store, a NUL character or an unpaired surrogate "
+        "(`urn:homeshare:problem:unstorable-text`)."
+    ),
+}
 
 
 class StrictParser(FlaskParser):
@@ -204,28 +337,34 @@ class Blueprint(flask_smorest.Blueprint):
 
     A JSON body documented as required (flask-smorest's default) is refused when absent (422),
     instead of being read as an empty object: a change sent without its body is a client's
-    mistake, never a change that succeeds doing nothing.
+    mistake, never a change that succeeds doing nothing. An operation that reads a JSON body
+    documents the 400 the parser gives for one it cannot read or store.
     """
 
     ARGUMENTS_PARSER = StrictParser()
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         decorator = super().arguments(schema, location=location, required=required, **kwargs)
-        if location != "json" or not required:
+        if location != "json":
             return decorator
 
-        def requiring_a_body(func):
+        def reading_a_body(func):
             view = decorator(func)
+            if required:
+                view = _requiring_a_body(view)
+            return documents_errors(400)(view)
 
-            @wraps(view)
-            def wrapper(*args, **kwargs):
-                if not _has_body():
-                    raise ValidationFailed({"json": ["A JSON request body is required."]})
-                return view(*args, **kwargs)
+        return reading_a_body
 
-            return wrapper
 
-        return requiring_a_body
+def _requiring_a_body(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not _has_body():
+            raise ValidationFailed({"json": ["A JSON request body is required."]})
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _has_body() -> bool:

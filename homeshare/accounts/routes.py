@@ -8,6 +8,9 @@ from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema
 from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
+from homeshare.accounts.examples import (
+    ACCOUNT, LOGIN_REQUEST, REGISTER_REQUEST, SIGNED_IN_ACCOUNT, TOKEN_PAIR,
+)
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role, STAFF_ROLES
@@ -31,9 +34,10 @@ accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Ac
 
 @auth.route("/register")
 class Register(MethodView):
-    @auth.arguments(RegisterSchema)
-    @auth.response(201, AccountSchema, description="The account was created.")
-    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True)
+    @auth.doc(operationId="register")
+    @auth.arguments(RegisterSchema, example=REGISTER_REQUEST)
+    @auth.response(201, AccountSchema, description="The account was created.", example=ACCOUNT)
+    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True, example=ACCOUNT)
     @documents_errors(409, 429)
     def post(self, data):
         """Register as a householder or a sharer of a scheme
@@ -49,8 +53,9 @@ class Register(MethodView):
 
 @auth.route("/login")
 class Login(MethodView):
-    @auth.arguments(LoginSchema)
-    @auth.response(200, TokenPairSchema)
+    @auth.doc(operationId="login")
+    @auth.arguments(LoginSchema, example=LOGIN_REQUEST)
+    @auth.response(200, TokenPairSchema, example=TOKEN_PAIR)
     @documents_errors(401, 429)
     def post(self, data):
         """Sign in with email and password
@@ -64,6 +69,7 @@ class Login(MethodView):
 
 @auth.route("/refresh")
 class Refresh(MethodView):
+    @auth.doc(operationId="refreshTokens")
     @requires(refresh=True)
     @auth.response(200, TokenPairSchema)
     def post(self):
@@ -80,15 +86,21 @@ class Refresh(MethodView):
 
 @auth.route("/logout")
 class Logout(MethodView):
+    @auth.doc(operationId="logout")
     @requires()
     @auth.response(204)
     def post(self):
-        """Sign out: end this session and every token of it"""
+        """Sign out: end this session and every token of it
+
+        Ends the session the access token belongs to: its access and refresh tokens stop
+        working. Other devices stay signed in.
+        """
         service.log_out(session_id=g.auth_session_id)
 
 
 @auth.route("/password")
 class Password(MethodView):
+    @auth.doc(operationId="changePassword")
     @requires()
     @auth.arguments(PasswordChangeSchema)
     @auth.response(200, TokenPairSchema)
@@ -107,22 +119,31 @@ class Password(MethodView):
 
 @accounts.route("/me")
 class Me(MethodView):
+    @accounts.doc(operationId="getMe")
     @requires()
-    @accounts.response(200, AccountSchema)
+    @accounts.response(200, AccountSchema, example=SIGNED_IN_ACCOUNT)
     def get(self):
-        """Your own account"""
+        """Your own account
+
+        The signed-in account: its id, email, role, scheme and when it last signed in.
+        """
         return current_account()
 
 
 @accounts.route("/schemes/<uuid:scheme_id>/coordinators")
 class Coordinators(MethodView):
+    @accounts.doc(operationId="createCoordinator")
     @requires(*STAFF_ROLES)
     @accounts.arguments(CoordinatorCreateSchema)
     @accounts.response(201, AccountSchema)
     @accounts.alt_response(200, schema=AccountSchema, description="The same request, repeated.", success=True)
     @documents_errors(404, 409)
     def post(self, data, scheme: Scheme):
-        """Create a coordinator of a scheme (its coordinators, or an admin)"""
+        """Create a coordinator of a scheme (its coordinators, or an admin)
+
+        For the scheme's coordinators and admins. Repeating the same request returns the account
+        it made (200); any other use of a taken email is 409.
+        """
         result = service.create_coordinator(
             scheme=scheme, email=data["email"], password=data["password"]
         )
@@ -131,12 +152,17 @@ class Coordinators(MethodView):
 
 @accounts.route("/schemes/<uuid:scheme_id>/accounts")
 class SchemeAccounts(MethodView):
+    @accounts.doc(operationId="listSchemeAccounts")
     @requires(*STAFF_ROLES)
     @accounts.arguments(AccountListQuerySchema, location="query")
     @accounts.response(200, page_of(AccountSchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """List the accounts of a scheme (its coordinators, or an admin)"""
+        """List the accounts of a scheme (its coordinators, or an admin)
+
+        For the scheme's coordinators and admins, filtered by role and by whether the account is
+        active.
+        """
         return service.list_accounts(
             scheme_id=scheme.id,
             role=query.get("role"),
@@ -148,31 +174,46 @@ class SchemeAccounts(MethodView):
 
 @accounts.route("/accounts/<uuid:account_id>/deactivate")
 class Deactivate(MethodView):
+    @accounts.doc(operationId="deactivateAccount")
     @requires(*STAFF_ROLES)
     @accounts.arguments(DeactivationSchema, required=False)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
     def post(self, data, account: Account):
-        """Deactivate an account: its tokens stop working at once"""
+        """Deactivate an account: its tokens stop working at once
+
+        The account's sessions end and its tokens are refused from the next request; its records
+        are kept. Audited.
+        """
         return service.set_active(actor=current_account(), account=account, active=False,
                                   reason=(data or {}).get("reason"))
 
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")
 class Reactivate(MethodView):
+    @accounts.doc(operationId="reactivateAccount")
     @requires(*STAFF_ROLES)
     @accounts.response(200, AccountSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):
-        """Reactivate an account; its owner signs in again"""
+        """Reactivate an account; its owner signs in again
+
+        Undoes a deactivation; the account's owner signs in again with their password. Audited.
+        """
         return service.set_active(actor=current_account(), account=account, active=True)
 
 
 @accounts.route("/accounts/<uuid:account_id>/access-reset")
 class AccessReset(MethodView):
+    @accounts.doc(operationId="resetAccountAccess")
     @requires(*STAFF_ROLES)
     @accounts.response(200, AccessResetSchema)
     @documents_errors(404, 409)
     def post(self, account: Account):
-        """Reset a person's access: end their sessions and set a one-time temporary password"""
+        """Reset a person's access: end their sessions and set a one-time temporary password
+
+        Ends every session of the account and gives it a temporary password, in this response
+        only, for the coordinator to pass on; the person should change it at once
+        (changePassword). A locked sign-in opens again. Nobody resets their own access (409).
+        """
         return {"temporary_password": service.reset_access(actor=current_account(), account=account)}

@@ -14,13 +14,19 @@ blp = Blueprint("agreements", __name__, url_prefix="/api/v1", description="Homes
 
 @blp.route("/matches/<uuid:match_id>/agreement")
 class Agreement(MethodView):
+    @blp.doc(operationId="getAgreement")
     @requires(*EVERYONE_IN_A_MATCH)
     @blp.response(200, AgreementSchema)
     @documents_errors(404)
     def get(self, match: Match):
-        """The agreement: its current version, the accepted baseline, and every version"""
+        """The agreement: its current version, the accepted baseline, and every version
+
+        For the match's two people and its coordinators. The baseline is the newest version both
+        sides accepted; the current version may be newer and still waiting for acceptance.
+        """
         return service.agreement_of(match)
 
+    @blp.doc(operationId="setAgreementTerms")
     @requires(Role.COORDINATOR)
     @blp.arguments(AgreementTermsSchema)
     @blp.response(201, AgreementSchema, description="A new version was made; both sides must accept it.")
@@ -39,6 +45,7 @@ class Agreement(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/agreement/acceptance")
 class Acceptance(MethodView):
+    @blp.doc(operationId="acceptAgreement")
     @requires(*MEMBER_ROLES)
     @blp.arguments(AcceptanceSchema)
     @blp.response(200, AgreementSchema)

@@ -30,31 +30,45 @@ def _own(checkin, side: str) -> dict:
 
 @blp.route("/matches/<uuid:match_id>/checkins")
 class CheckIns(MethodView):
+    @blp.doc(operationId="listMatchCheckins")
     @requires(Role.COORDINATOR)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(CheckInSchema))
     @documents_errors(404)
     def get(self, query, match: Match):
-        """A match's check-ins, soonest first, with both answers (coordinators)"""
+        """A match's check-ins, soonest first, with both answers (coordinators)
+
+        Every check-in planned or done for the match, each with the householder's and the
+        sharer's answers.
+        """
         return service.checkins_of(match, page=query["page"], per_page=query["per_page"])
 
+    @blp.doc(operationId="addCheckin")
     @requires(Role.COORDINATOR)
     @blp.arguments(NewCheckInSchema)
     @blp.response(201, CheckInSchema)
     @documents_errors(404, 409)
     def post(self, data, match: Match):
-        """Add a check-in to a live match (coordinators)"""
+        """Add a check-in to a live match (coordinators)
+
+        An extra check-in on top of the ones the scheme's cadence plans. 409 once the match's
+        check-ins are closed.
+        """
         return service.add_checkin(match=match, kind=data["kind"], due_on=data["due_on"]), 201
 
 
 @blp.route("/me/matches/<uuid:match_id>/checkins")
 class OwnCheckIns(MethodView):
+    @blp.doc(operationId="listMyCheckins")
     @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnCheckInSchema))
     @documents_errors(404)
     def get(self, query, match: Match):
-        """Your check-ins in a match, soonest first, with your own answers"""
+        """Your check-ins in a match, soonest first, with your own answers
+
+        The check-ins of one of your matches, with your own answers only.
+        """
         side = match.side_of(current_account().id)
         page = service.checkins_of(match, page=query["page"], per_page=query["per_page"])
         page.items = [_own(checkin, side) for checkin in page.items]
@@ -63,23 +77,32 @@ class OwnCheckIns(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>")
 class CheckInDetail(MethodView):
+    @blp.doc(operationId="rescheduleCheckin")
     @requires(Role.COORDINATOR)
     @blp.arguments(MoveCheckInSchema)
     @blp.response(200, CheckInSchema)
     @documents_errors(404, 409)
     def patch(self, data, match: Match, checkin_id: uuid.UUID):
-        """Move a check-in to another day (coordinators)"""
+        """Move a check-in to another day (coordinators)
+
+        Changes the day the check-in is due. 409 once the match's check-ins are closed.
+        """
         return service.move_checkin(match=match, checkin=service.checkin_in(match, checkin_id), due_on=data["due_on"])
 
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")
 class Answer(MethodView):
+    @blp.doc(operationId="answerCheckin")
     @requires(*MEMBER_ROLES)
     @blp.arguments(AnswerSchema)
     @blp.response(200, AnswerViewSchema)
     @documents_errors(404, 409)
     def put(self, data, match: Match, checkin_id: uuid.UUID):
-        """Answer a check-in (or change your answer); worrying answers alert your coordinator at once"""
+        """Answer a check-in (or change your answer); worrying answers alert your coordinator at once
+
+        The householder or the sharer answers for themselves; answering again replaces the
+        answer. A score at or below the scheme's threshold alerts its coordinators at once.
+        """
         side = match.side_of(current_account().id)
         return service.answer(actor=current_account(), side=side, match=match,
                               checkin=service.checkin_in(match, checkin_id), values=data)
@@ -87,12 +110,16 @@ class Answer(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/contact")
 class Contact(MethodView):
+    @blp.doc(operationId="recordCheckinContact")
     @requires(Role.COORDINATOR)
     @blp.arguments(CoordinatorContactSchema)
     @blp.response(200, CheckInSchema)
     @documents_errors(404)
     def post(self, data, match: Match, checkin_id: uuid.UUID):
-        """Record your own call or visit for a check-in (coordinators)"""
+        """Record your own call or visit for a check-in (coordinators)
+
+        A coordinator's own call or visit counts as the check-in done, with their note.
+        """
         return service.record_contact(actor=current_account(), match=match,
                                       checkin=service.checkin_in(match, checkin_id), kind=data["kind"],
                                       at=data["at"], notes=data["notes"])

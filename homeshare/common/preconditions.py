@@ -26,7 +26,7 @@ IF_MATCH_PARAMETER = {
     "in": "header",
     "name": "If-Match",
     "required": True,
-    "schema": {"type": "string"},
+    "schema": {"type": "string", "minLength": 1},
     "description": "The ETag of the version this change is based on.",
 }
 ETAG_HEADER = {"ETag": {"description": "The version of the resource.", "schema": {"type": "string"}}}

@@ -18,6 +18,7 @@ blp = Blueprint("console", __name__, url_prefix="/api/v1/schemes", description="
 
 @blp.route("/<uuid:scheme_id>/dashboard")
 class Dashboard(MethodView):
+    @blp.doc(operationId="getDashboard")
     @requires(Role.COORDINATOR)
     @blp.response(200, DashboardSchema)
     @documents_errors(404)
@@ -32,12 +33,17 @@ class Dashboard(MethodView):
 
 @blp.route("/<uuid:scheme_id>/checkins")
 class Attention(MethodView):
+    @blp.doc(operationId="listCheckinsNeedingAttention")
     @requires(Role.COORDINATOR)
     @blp.arguments(AttentionQuerySchema, location="query")
     @blp.response(200, page_of(AttentionItemSchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """Overdue check-ins, or worrying answers of the last 30 days, in your scheme"""
+        """Overdue check-ins, or worrying answers of the last 30 days, in your scheme
+
+        For the scheme's coordinators: `needs=overdue` for check-ins past their grace days,
+        `needs=low_score` for worrying answers of the last 30 days.
+        """
         return service.checkins_needing_attention(scheme=scheme, overdue=query["needs"] == "overdue",
                                                   low_score=query["needs"] == "low_score", page=query["page"],
                                                   per_page=query["per_page"])
@@ -50,29 +56,43 @@ def _export(scheme: Scheme, kind: str, header, rows):
 
 @blp.route("/<uuid:scheme_id>/exports/people.csv")
 class PeopleExport(MethodView):
+    @blp.doc(operationId="exportPeopleCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "People, without sensitive fields, as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, scheme: Scheme):
-        """Download your scheme's people (no dates of birth, addresses, phones or vetting details)"""
+        """Download your scheme's people (no dates of birth, addresses, phones or vetting details)
+
+        For the scheme's coordinators: one row per householder or sharer with their vetting
+        status. Leaves out what a list does not need.
+        """
         return _export(scheme, "people", service.PEOPLE_COLUMNS, service.people_rows)
 
 
 @blp.route("/<uuid:scheme_id>/exports/matches.csv")
 class MatchesExport(MethodView):
+    @blp.doc(operationId="exportMatchesCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Matches as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, scheme: Scheme):
-        """Download your scheme's matches"""
+        """Download your scheme's matches
+
+        For the scheme's coordinators: one row per match with its state and dates.
+        """
         return _export(scheme, "matches", service.MATCH_COLUMNS, service.match_rows)
 
 
 @blp.route("/<uuid:scheme_id>/exports/checkins.csv")
 class CheckinsExport(MethodView):
+    @blp.doc(operationId="exportCheckinsCsv")
     @requires(Role.COORDINATOR)
     @blp.doc(responses={"200": {"description": "Check-ins and their answers (no comments) as CSV.", **CSV_CONTENT}})
     @documents_errors(404)
     def get(self, scheme: Scheme):
-        """Download your scheme's check-ins and their scores"""
+        """Download your scheme's check-ins and their scores
+
+        For the scheme's coordinators: one row per check-in with its due day, state and the
+        scores of both answers.
+        """
         return _export(scheme, "checkins", service.CHECKIN_COLUMNS, service.checkin_rows)

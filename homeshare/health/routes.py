@@ -15,18 +15,28 @@ blp = Blueprint("health", __name__, url_prefix="", description="Probes for load 
 
 @blp.route("/healthz")
 class Health(MethodView):
+    @blp.doc(operationId="checkLiveness")
     @blp.response(200, HealthSchema)
     def get(self):
-        """The process is alive"""
+        """The process is alive
+
+        For the load balancer or the orchestrator: answers while the process runs, without
+        touching the database.
+        """
         return {"status": "ok"}
 
 
 @blp.route("/readyz")
 class Ready(MethodView):
+    @blp.doc(operationId="checkReadiness")
     @blp.response(200, HealthSchema)
     @documents_errors(503)
     def get(self):
-        """The process can serve requests: its database answers"""
+        """The process can serve requests: its database answers
+
+        For the load balancer or the orchestrator: 503 while the database does not answer, so
+        that no request is sent here.
+        """
         try:
             db.session.execute(sa.text("SELECT 1"))
         except SQLAlchemyError:

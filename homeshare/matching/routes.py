@@ -8,6 +8,7 @@ from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching import service
+from homeshare.matching.examples import OWN_MATCH_PAGE
 from homeshare.common.views import retry_on_concurrent_change
 from homeshare.matching.schemas import (
     EndSchema,
@@ -18,7 +19,7 @@ from homeshare.matching.schemas import (
     OwnMatchSchema,
     PoolSuggestionSchema,
     ProposalSchema,
-    ResponseSchema,
+    MatchResponseSchema,
     SuggestionSchema,
     TrialSchema,
     WithdrawSchema,
@@ -31,6 +32,7 @@ blp = Blueprint("matching", __name__, url_prefix="/api/v1", description="Candida
 
 @blp.route("/people/<uuid:person_id>/candidates")
 class Candidates(MethodView):
+    @blp.doc(operationId="listCandidates")
     @requires(Role.COORDINATOR)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(SuggestionSchema))
@@ -46,6 +48,7 @@ class Candidates(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/pool-suggestion")
 class PoolSuggestion(MethodView):
+    @blp.doc(operationId="suggestPoolPairing")
     @requires(Role.COORDINATOR)
     @blp.response(200, PoolSuggestionSchema)
     @documents_errors(404)
@@ -60,22 +63,31 @@ class PoolSuggestion(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/matches")
 class SchemeMatches(MethodView):
+    @blp.doc(operationId="listSchemeMatches")
     @requires(Role.COORDINATOR)
     @blp.arguments(MatchListQuerySchema, location="query")
     @blp.response(200, page_of(MatchSchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """The matches of your scheme, newest first"""
+        """The matches of your scheme, newest first
+
+        For the scheme's coordinators, filtered by state.
+        """
         return service.list_matches(scheme=scheme, state=query.get("state"),
                                     page=query["page"], per_page=query["per_page"])
 
+    @blp.doc(operationId="proposeMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(ProposalSchema)
     @blp.response(201, MatchDetailSchema)
     @blp.alt_response(200, schema=MatchDetailSchema, description="The same proposal, still open.", success=True)
     @documents_errors(404, 409)
     def post(self, data, scheme: Scheme):
-        """Propose a match between a cleared householder and a cleared sharer"""
+        """Propose a match between a cleared householder and a cleared sharer
+
+        For the scheme's coordinators: both people must be active, cleared by vetting and in no
+        other live match (409 otherwise).
+        """
         match, created = service.propose(actor=current_account(), scheme=scheme,
                                          householder_id=data["householder_id"], sharer_id=data["sharer_id"])
         return match, 201 if created else 200
@@ -83,43 +95,63 @@ class SchemeMatches(MethodView):
 
 @blp.route("/me/matches")
 class OwnMatches(MethodView):
+    @blp.doc(operationId="listMyMatches")
     @requires(*MEMBER_ROLES)
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(OwnMatchSchema))
+    @blp.response(200, page_of(OwnMatchSchema), example=OWN_MATCH_PAGE)
     def get(self, query):
-        """Your matches, the current one first, each with the next step expected of you"""
+        """Your matches, the current one first, each with the next step expected of you
+
+        For a householder or a sharer: every match they are or were in, the current one first,
+        each with the step that waits on them.
+        """
         return service.matches_of(current_account(), page=query["page"], per_page=query["per_page"])
 
 
 @blp.route("/matches/<uuid:match_id>")
 class MatchDetail(MethodView):
+    @blp.doc(operationId="getMatch")
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404)
     def get(self, match: Match):
-        """A match in full, with every step of its history (coordinators)"""
+        """A match in full, with every step of its history (coordinators)
+
+        The match with both people, its state, its terms and the history of every transition, as
+        its scheme's coordinators see it.
+        """
         return match
 
 
 @blp.route("/me/matches/<uuid:match_id>")
 class OwnMatch(MethodView):
+    @blp.doc(operationId="getMyMatch")
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404)
     def get(self, match: Match):
-        """One of your matches, with what you may see of the other person"""
+        """One of your matches, with what you may see of the other person
+
+        What you may see of the other person depends on the match's stage: contact details only
+        from the introduction on, and only when both agreed to share them.
+        """
         return service.party_views(current_account(), [match])[0]
 
 
 @blp.route("/matches/<uuid:match_id>/response")
 class MatchResponse(MethodView):
+    @blp.doc(operationId="respondToMatch")
     @requires(*MEMBER_ROLES)
-    @blp.arguments(ResponseSchema)
+    @blp.arguments(MatchResponseSchema)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """Accept or decline a proposed match (its householder or sharer)"""
+        """Accept or decline a proposed match (its householder or sharer)
+
+        The householder or the sharer of a proposed match accepts or declines it, and says
+        whether they agree to share contact details from the introduction on.
+        """
         account = current_account()
         service.respond(actor=account, match=match, accept=data["decision"] == "accept",
                         reason=data["reason"], share_contact=data["share_contact_details"])
@@ -128,13 +160,18 @@ class MatchResponse(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/introduction")
 class MatchIntroduction(MethodView):
+    @blp.doc(operationId="recordIntroduction")
     @requires(Role.COORDINATOR)
     @blp.arguments(IntroductionSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """Record the introduction meeting, once both sides have accepted"""
+        """Record the introduction meeting, once both sides have accepted
+
+        For the match's coordinators: when and where the two people met. 409 unless both have
+        accepted the proposal.
+        """
         service.arrange_introduction(actor=current_account(), match=match, meeting_at=data["meeting_at"],
                                      place=data["place"])
         return match
@@ -142,13 +179,18 @@ class MatchIntroduction(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/trial")
 class MatchTrial(MethodView):
+    @blp.doc(operationId="startTrial")
     @requires(Role.COORDINATOR)
     @blp.arguments(TrialSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """Start the trial; it lasts the scheme's trial length"""
+        """Start the trial; it lasts the scheme's trial length
+
+        For the match's coordinators, after the introduction: the check-ins are planned, and the
+        trial lasts the scheme's trial length.
+        """
         service.start_trial(actor=current_account(), match=match, start_on=data["start_on"],
                             scheme=service.get_scheme_of(match))
         return match
@@ -156,6 +198,7 @@ class MatchTrial(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/activation")
 class MatchActivation(MethodView):
+    @blp.doc(operationId="activateMatch")
     @requires(Role.COORDINATOR)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
@@ -171,13 +214,18 @@ class MatchActivation(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/ending")
 class MatchEnding(MethodView):
+    @blp.doc(operationId="endMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(EndSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """End a match in its trial or once active: who ended it, why, the notice and the last day"""
+        """End a match in its trial or once active: who ended it, why, the notice and the last day
+
+        For the match's coordinators. Records who ended it, why and the notice given; an ended
+        match no longer changes.
+        """
         service.end(actor=current_account(), match=match, ended_by=data["ended_by"], reason=data["reason"],
                     notice_given_days=data["notice_given_days"], end_on=data["end_on"])
         return match
@@ -185,12 +233,17 @@ class MatchEnding(MethodView):
 
 @blp.route("/matches/<uuid:match_id>/withdrawal")
 class MatchWithdrawal(MethodView):
+    @blp.doc(operationId="withdrawMatch")
     @requires(Role.COORDINATOR)
     @blp.arguments(WithdrawSchema)
     @blp.response(200, MatchDetailSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """Withdraw a proposal or an introduction"""
+        """Withdraw a proposal or an introduction
+
+        For the match's coordinators, before the trial starts: the match ends without being
+        tried.
+        """
         service.withdraw(actor=current_account(), match=match, reason=data["reason"])
         return match

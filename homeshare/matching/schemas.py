@@ -15,7 +15,7 @@ class ProposalSchema(Schema):
     sharer_id = ma.fields.UUID(required=True)
 
 
-class ResponseSchema(Schema):
+class MatchResponseSchema(Schema):
     decision = ma.fields.String(required=True, validate=validate.OneOf(["accept", "decline"]))
     reason = bounded_string(1000, allow_none=True, load_default=None,
                             metadata={"description": "Why, if declining (optional)."})

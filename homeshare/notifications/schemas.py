@@ -26,8 +26,11 @@ class UnreadCountSchema(Schema):
     unread = ma.fields.Integer()
 
 
-class DeviceSchema(Schema):
-    id = ma.fields.UUID(dump_only=True)
+class DeviceRegistrationSchema(Schema):
     platform = ma.fields.Enum(Platform, by_value=True, required=True)
     token = ma.fields.String(required=True, validate=validate.Length(min=8, max=400))
+
+
+class DeviceSchema(DeviceRegistrationSchema):
+    id = ma.fields.UUID(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)

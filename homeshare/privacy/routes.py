@@ -16,29 +16,44 @@ blp = Blueprint("privacy", __name__, url_prefix="/api/v1", description="Your dat
 
 @blp.route("/me/export")
 class Export(MethodView):
+    @blp.doc(operationId="exportMyData")
     @requires(*MEMBER_ROLES)
     @blp.response(200, ExportSchema)
     def get(self):
-        """Everything the service holds about you, as JSON"""
+        """Everything the service holds about you, as JSON
+
+        Your account, profile, vetting, matches, agreements, hours, check-in answers, concerns,
+        devices and notifications, as one JSON document (your right of access).
+        """
         return service.export(current_account())
 
 
 @blp.route("/me")
 class CloseAccount(MethodView):
+    @blp.doc(operationId="closeMyAccount")
     @requires(*MEMBER_ROLES)
     @blp.response(204)
     def delete(self):
-        """Close your account and erase your personal data (see the retention rules)"""
+        """Close your account and erase your personal data (see the retention rules)
+
+        Your account is closed at once and your personal data erased, but for what the retention
+        rules keep. Every session ends.
+        """
         account = current_account()
         service.erase(actor=account, account=account)
 
 
 @blp.route("/people/<uuid:person_id>")
 class ErasePerson(MethodView):
+    @blp.doc(operationId="erasePerson")
     @requires(Role.COORDINATOR)
     @blp.response(204)
     @documents_errors(404)
     def delete(self, person: Account):
-        """Erase a person's account and personal data, at their request (coordinators)"""
+        """Erase a person's account and personal data, at their request (coordinators)
+
+        For the person's scheme's coordinators, at the person's request: the account closes and
+        the personal data is erased, as when they close it themselves. Audited.
+        """
         actor = current_account()
         service.erase(actor=actor, account=person)

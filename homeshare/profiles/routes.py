@@ -13,6 +13,7 @@ from homeshare.common.pagination import page_of
 from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles import service
+from homeshare.profiles.examples import PROFILE, PROFILE_CHANGE
 from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
 from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
@@ -27,6 +28,7 @@ def _with_etag(profile):
 
 @blp.route("/tasks")
 class Tasks(MethodView):
+    @blp.doc(operationId="listTasks")
     @blp.response(200, TaskSchema(many=True))
     def get(self):
         """The tasks a householder may ask for and a sharer may offer
@@ -38,16 +40,22 @@ class Tasks(MethodView):
 
 @blp.route("/me/profile")
 class OwnProfile(MethodView):
+    @blp.doc(operationId="getMyProfile")
     @requires(*MEMBER_ROLES)
-    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER, example=PROFILE)
     def get(self):
-        """Your profile, with what is still missing before vetting and matching"""
+        """Your profile, with what is still missing before vetting and matching
+
+        Served with its ETag: send it back as If-Match to change the profile. Completeness lists
+        the fields still missing for vetting and for matching.
+        """
         return _with_etag(service.get_profile(current_account().id))
 
+    @blp.doc(operationId="updateMyProfile")
     @requires(*MEMBER_ROLES)
-    @blp.arguments(ProfileUpdateSchema)
+    @blp.arguments(ProfileUpdateSchema, example=PROFILE_CHANGE)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
-    @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
+    @blp.response(200, ProfileSchema, headers=ETAG_HEADER, example=PROFILE)
     @documents_errors(412, 428)
     def patch(self, changes):
         """Change your profile (send If-Match with the ETag you read)
@@ -62,20 +70,29 @@ class OwnProfile(MethodView):
 
 @blp.route("/people/<uuid:person_id>/profile")
 class PersonProfile(MethodView):
+    @blp.doc(operationId="getPersonProfile")
     @requires(Role.COORDINATOR)
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404)
     def get(self, person: Account):
-        """A person's profile (their scheme's coordinators)"""
+        """A person's profile (their scheme's coordinators)
+
+        For the person's scheme's coordinators, served with its ETag like your own.
+        """
         return _with_etag(service.get_profile(person.id))
 
+    @blp.doc(operationId="updatePersonProfile")
     @requires(Role.COORDINATOR)
     @blp.arguments(ProfileUpdateSchema)
     @blp.doc(parameters=[IF_MATCH_PARAMETER])
     @blp.response(200, ProfileSchema, headers=ETAG_HEADER)
     @documents_errors(404, 412, 428)
     def patch(self, changes, person: Account):
-        """Correct a person's profile (their scheme's coordinators; audited)"""
+        """Correct a person's profile (their scheme's coordinators; audited)
+
+        A coordinator's correction, with the same rules as the person's own change: send If-
+        Match with the ETag you read. Audited.
+        """
         account = current_account()
         profile = service.update_profile(actor=account, profile=service.get_profile(person.id), changes=changes,
                                          if_match=request.headers.get("If-Match"))
@@ -84,12 +101,17 @@ class PersonProfile(MethodView):
 
 @blp.route("/schemes/<uuid:scheme_id>/people")
 class People(MethodView):
+    @blp.doc(operationId="listSchemePeople")
     @requires(Role.COORDINATOR)
     @blp.arguments(PeopleQuerySchema, location="query")
     @blp.response(200, page_of(PersonSummarySchema))
     @documents_errors(404)
     def get(self, query, scheme: Scheme):
-        """Householders and sharers of your scheme, with vetting status and profile completeness"""
+        """Householders and sharers of your scheme, with vetting status and profile completeness
+
+        For the scheme's coordinators, filtered by role, vetting status, checks about to expire
+        and profile completeness.
+        """
         return service.list_people(
             scheme=scheme,
             role=Role(query["role"]) if "role" in query else None,

@@ -130,9 +130,18 @@ class ProfileFieldsSchema(Schema):
     )
 
 
+class HouseholderDetailsChangeSchema(HouseholderDetailsSchema):
+    """A householder's details in a change: only the fields sent change. (A class of its own,
+    so that the description's response schema can say every field is always there.)"""
+
+
+class SharerDetailsChangeSchema(SharerDetailsSchema):
+    """A sharer's details in a change: only the fields sent change."""
+
+
 class ProfileUpdateSchema(ProfileFieldsSchema):
-    householder = ma.fields.Nested(HouseholderDetailsSchema, metadata={"description": "Householders only."})
-    sharer = ma.fields.Nested(SharerDetailsSchema, metadata={"description": "Sharers only."})
+    householder = ma.fields.Nested(HouseholderDetailsChangeSchema, metadata={"description": "Householders only."})
+    sharer = ma.fields.Nested(SharerDetailsChangeSchema, metadata={"description": "Sharers only."})
 
 
 class CompletenessSchema(Schema):

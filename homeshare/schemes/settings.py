@@ -132,8 +132,24 @@ class SchemeSettingsSchema(Schema):
             raise ma.ValidationError("Must not be below min_sharer_age.", "max_sharer_age")
 
 
+class CheckinCadenceChangeSchema(CheckinCadenceSchema):
+    """The cadence a request sets; the values it leaves out keep theirs. (A class of its own,
+    so that the description's response schema can say every value is always there.)"""
+
+
+class MatchingWeightsChangeSchema(MatchingWeightsSchema):
+    """The weights a request sets; the ones it leaves out keep their values."""
+
+
 class SchemeSettingsChangeSchema(SchemeSettingsSchema):
     """The settings a request sets; the ones it leaves out keep their values."""
+
+    checkin_cadence = ma.fields.Nested(
+        CheckinCadenceChangeSchema, load_default=lambda: CheckinCadenceSchema().load({})
+    )
+    matching_weights = ma.fields.Nested(
+        MatchingWeightsChangeSchema, load_default=lambda: MatchingWeightsSchema().load({})
+    )
 
 
 NESTED_SETTINGS = ("checkin_cadence", "matching_weights")

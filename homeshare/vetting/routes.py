@@ -17,20 +17,29 @@ blp = Blueprint("vetting", __name__, url_prefix="/api/v1", description="Vetting 
 
 @blp.route("/me/vetting")
 class OwnVetting(MethodView):
+    @blp.doc(operationId="getMyVetting")
     @requires(*MEMBER_ROLES)
     @blp.response(200, OwnChecklistSchema)
     def get(self):
-        """Your vetting progress: each check's status and what is still needed"""
+        """Your vetting progress: each check's status and what is still needed
+
+        For a householder or a sharer: each check the scheme requires, its status and what is
+        still outstanding; less of each check than its coordinators see.
+        """
         return service.checklist(current_account())
 
 
 @blp.route("/people/<uuid:person_id>/vetting")
 class PersonVetting(MethodView):
+    @blp.doc(operationId="getPersonVetting")
     @requires(Role.COORDINATOR)
     @blp.response(200, ChecklistSchema)
     @documents_errors(404)
     def get(self, person: Account):
-        """A person's checklist in full (their scheme's coordinators)"""
+        """A person's checklist in full (their scheme's coordinators)
+
+        For the person's scheme's coordinators: every check as recorded, with who recorded it and when.
+        """
         actor = current_account()
         return service.checklist_for_coordinator(actor, person)
 
@@ -41,6 +50,7 @@ class PersonVetting(MethodView):
                  "schema": {"type": "string", "enum": [kind.value for kind in CheckKind]}}],
 )
 class PersonCheck(MethodView):
+    @blp.doc(operationId="recordVettingCheck")
     @requires(Role.COORDINATOR)
     @blp.arguments(CheckUpdateSchema)
     @blp.response(200, ChecklistSchema)
