@@ -63,6 +63,11 @@ def _same_terms(version: AgreementVersion, values: Mapping[str, Any]) -> bool:
     )
 
 
+FREE_TEXT = ("house_rules", "householder_must_know", "sharer_must_know")
+DRAFTED = audit.declare("agreement.version_drafted", plain=[name for name in TERMS if name not in FREE_TEXT])
+ACCEPTED = audit.declare("agreement.version_accepted", plain=("version", "side"))
+
+
 def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Agreement, bool]:
     """Make a new version from ``terms``; the same terms as the current version change nothing.
 
@@ -83,7 +88,7 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
         created_by_id=actor.id, created_at=utcnow(), **values,
     )
     db.session.add(version)
-    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_drafted",
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=DRAFTED,
                  target_type="match", target_id=match.id,
                  before={name: getattr(current, name) for name in TERMS} if current else None,
                  after=values)
@@ -123,7 +128,7 @@ def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement
             .execution_options(synchronize_session=False)
         ).rowcount
         if accepted:
-            audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="agreement.version_accepted",
+            audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=ACCEPTED,
                          target_type="match", target_id=match.id, after={"version": number, "side": side})
         db.session.commit()
     return agreement

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from homeshare.audit.models import AuditEvent
 from homeshare.common.clock import utcnow
 from homeshare.common.db import AUDIT_CONTEXT, AuditContext
+from homeshare.common.roles import Role
 from homeshare.common.pagination import Page, paginate
 from homeshare.extensions import Session as AppSession
 from homeshare.extensions import db
@@ -32,6 +33,22 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_PLAIN: dict[str, frozenset[str]] = {}
+
+
+def declare(action: str, *, plain: Iterable[str] = ()) -> str:
+    """Declare an action recorded with values before and after, and its ``plain`` fields: those
+    whose values hold nothing personal (codes, closed vocabularies, dates of a record's terms,
+    counts). Every other field's value is kept as ``"[personal data]"``. Returns ``action``."""
+    _PLAIN[action] = frozenset(plain)
+    return action
+
+
+def declared() -> dict[str, frozenset[str]]:
+    """Every action recorded with values, and its plain fields (for the tests that walk them)."""
+    return dict(_PLAIN)
+
+
 def record(
     *,
     actor_id: uuid.UUID | None,
@@ -41,23 +58,27 @@ def record(
     target_id: Any,
     before: Mapping[str, Any] | None = None,
     after: Mapping[str, Any] | None = None,
-    personal: frozenset[str] = frozenset(),
 ) -> AuditEvent:
     """Add an audit event to the current transaction. For changes, only the fields that
     changed are kept in ``before`` and ``after``. The request id comes from the session's
     ``AuditContext`` when there is one.
 
     The trail is append-only, so it never holds personal data that a person may ask to have
-    erased: fields named in ``personal`` are kept as ``"[personal data]"`` (the trail still
-    says who changed them and when). Ids are kept: they point at records that erasure
-    anonymises.
+    erased: personal is the default. An action with values must be ``declare``d, and only
+    its plain fields keep their values; every other value is kept as ``"[personal data]"``
+    (the trail still says who changed it and when). Ids are kept: they point at records that
+    erasure anonymises.
     """
+    if before is not None or after is not None:
+        if action not in _PLAIN:
+            raise LookupError(f"Declare the audited action {action!r} and its plain fields (audit.declare).")
+        plain = _PLAIN[action]
     if before is not None and after is not None:
         changed = {key for key in set(before) | set(after) if before.get(key) != after.get(key)}
         before = {key: before.get(key) for key in sorted(changed)}
         after = {key: after.get(key) for key in sorted(changed)}
-    before = _redacted(before, personal)
-    after = _redacted(after, personal)
+    before = _redacted(before, plain) if before is not None else None
+    after = _redacted(after, plain) if after is not None else None
     event = AuditEvent(
         occurred_at=utcnow(),
         actor_id=actor_id,
@@ -81,6 +102,29 @@ def record_export(*, actor_id: uuid.UUID, scheme_id: uuid.UUID, kind: str) -> No
     db.session.commit()
 
 
+# What the packages below the audit trail tell it (blinker signals, connected by the app factory).
+
+SCHEME_UPDATED = declare("scheme.updated", plain=("name", "timezone", "settings"))
+
+
+def record_scheme_updated(scheme: Any, *, actor_id: uuid.UUID | None, before: Mapping[str, Any],
+                          after: Mapping[str, Any]) -> None:
+    """``schemes.events.scheme_updated``: the scheme's name, time zone or settings changed."""
+    record(actor_id=actor_id, scheme_id=scheme.id, action=SCHEME_UPDATED, target_type="scheme",
+           target_id=scheme.id, before=before, after=after)
+
+
+def record_account_created(account: Any) -> None:
+    """``accounts.events.account_created``: a coordinator or admin who creates a coordinator
+    is recorded (householders and sharers register themselves; the command line makes admins)."""
+    context = _context(db.session)
+    if context.staff_write and account.role is Role.COORDINATOR:
+        if account.id is None:  # chosen by the application (IdMixin) at the flush: here a little early
+            account.id = uuid.uuid4()
+        record(actor_id=context.actor_id, scheme_id=context.scheme_id, action="coordinator.created",
+               target_type="account", target_id=account.id)
+
+
 _NO_CONTEXT = AuditContext(request_id=None)
 
 
@@ -91,10 +135,8 @@ def _context(session: Session) -> AuditContext:
 PERSONAL_MARK = "[personal data]"
 
 
-def _redacted(values: Mapping[str, Any] | None, personal: frozenset[str]) -> Mapping[str, Any] | None:
-    if values is None:
-        return None
-    return {key: (PERSONAL_MARK if key in personal and value is not None else value) for key, value in values.items()}
+def _redacted(values: Mapping[str, Any], plain: frozenset[str]) -> dict[str, Any]:
+    return {key: (value if key in plain or value is None else PERSONAL_MARK) for key, value in values.items()}
 
 
 def _audit_staff_write(session: Session) -> None:

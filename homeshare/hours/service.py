@@ -126,6 +126,11 @@ def _same_or_conflict(existing: HoursEntry, match: Match, content: Mapping[str, 
     raise Conflict(detail, kind="entry-id-reused")
 
 
+# The trail keeps when, how long and which task; a note is the sharer's words.
+CORRECTED = audit.declare("hours.entry_corrected", plain=("worked_on", "minutes", "task"))
+DELETED = audit.declare("hours.entry_deleted", plain=("worked_on", "minutes", "task"))
+
+
 def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry: HoursEntry,
                changes: Mapping[str, Any]) -> HoursEntry:
     """The sharer changes an unconfirmed entry; a coordinator corrects any entry (audited)."""
@@ -147,9 +152,8 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
     if side == "sharer" and entry.status is EntryStatus.DISPUTED:
         entry.status, entry.dispute_reason, entry.disputed_at = EntryStatus.LOGGED, None, None
     if side == "coordinator":
-        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="hours.entry_corrected",
-                     target_type="hours_entry", target_id=entry.id, before=before, after=entry.content(),
-                     personal=frozenset({"note"}))
+        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=CORRECTED,
+                     target_type="hours_entry", target_id=entry.id, before=before, after=entry.content())
     db.session.commit()
     return entry
 
@@ -167,9 +171,8 @@ def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID
                        kind="entry-confirmed")
     entry.deleted_at = utcnow()
     if side == "coordinator":
-        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action="hours.entry_deleted",
-                     target_type="hours_entry", target_id=entry.id, before=entry.content(), after=None,
-                     personal=frozenset({"note"}))
+        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=DELETED,
+                     target_type="hours_entry", target_id=entry.id, before=entry.content(), after=None)
     db.session.commit()
 
 

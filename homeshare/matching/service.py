@@ -301,6 +301,9 @@ def _open_proposal(householder_id: uuid.UUID, sharer_id: uuid.UUID) -> Match | N
     ).first()
 
 
+RESPONSES = tuple(audit.declare(f"match.{response.value}", plain=("side", "response")) for response in Response)
+
+
 def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
     """A side accepts or declines a proposal. Repeating the same answer changes nothing."""
     side = match.side_of(actor.id)

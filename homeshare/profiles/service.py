@@ -31,7 +31,7 @@ AUDITED_FIELDS = tuple(
     column.key for column in Profile.__table__.columns if column.key not in ("version", "created_at", "updated_at")
 )
 # What a profile says about a person is theirs: the trail records that it changed, not the values.
-PERSONAL_FIELDS = frozenset(AUDITED_FIELDS) - {"account_id", "location_source"}
+CORRECTED = audit.declare("profile.corrected", plain=("account_id", "location_source"))
 
 
 def get_profile(account_id: uuid.UUID) -> Profile:
@@ -145,9 +145,8 @@ def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, An
     _locate(profile, flat)
     if actor.id != profile.account_id:
         audit.record(
-            actor_id=actor.id, scheme_id=profile.account.scheme_id, action="profile.corrected",
+            actor_id=actor.id, scheme_id=profile.account.scheme_id, action=CORRECTED,
             target_type="profile", target_id=profile.account_id, before=before, after=snapshot(profile),
-            personal=PERSONAL_FIELDS,
         )
     db.session.commit()
     return profile

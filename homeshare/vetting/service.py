@@ -23,12 +23,14 @@ RECORDED_FIELDS = (
     "referee_name", "referee_relationship", "referee_contact", "reference_received", "reference_satisfactory",
 )
 BACKGROUND_ONLY = ("certificate_number", "issued_on")
-# Kept out of the append-only audit trail: the trail says they changed, not what they say.
 EXPIRY_WARNING_DAYS = 30
 """A valid check expiring within this many days is shown to coordinators and reminded of."""
 
+# Kept out of the append-only audit trail: the trail says they changed, not what they say.
 PERSONAL_FIELDS = frozenset({"certificate_number", "notes", "waived_reason", "referee_name", "referee_relationship",
                              "referee_contact"})
+RECORDED = audit.declare("vetting.check_recorded",
+                         plain=[name for name in RECORDED_FIELDS if name not in PERSONAL_FIELDS])
 REFERENCE_ONLY = ("referee_name", "referee_relationship", "referee_contact", "reference_received",
                   "reference_satisfactory")
 
@@ -160,11 +162,10 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
     check.recorded_by_id = actor.id
     check.recorded_at = utcnow()
     audit.record(
-        actor_id=actor.id, scheme_id=person.scheme_id, action="vetting.check_recorded",
+        actor_id=actor.id, scheme_id=person.scheme_id, action=RECORDED,
         target_type="vetting_check", target_id=f"{person.id}/{kind.value}",
         before=_audit_values(before) if before else None,
         after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
-        personal=PERSONAL_FIELDS,
     )
     try:
         db.session.commit()
