@@ -17,6 +17,7 @@ from homeshare.accounts.events import account_created
 from homeshare.accounts.models import Account, AuthSession
 from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
+from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, Unauthorized, ValidationFailed
@@ -214,6 +215,11 @@ def change_password(*, account: Account, current_password: str, new_password: st
     return _start_session(account)
 
 
+# Why someone left is a coordinator's words about them: the trail says that it was given.
+DEACTIVATED = audit.declare("account.deactivated", plain=("is_active",))
+REACTIVATED = audit.declare("account.reactivated", plain=("is_active",))
+
+
 def set_active(*, actor: Account, account: Account, active: bool, reason: str | None = None) -> Account:
     """Deactivating ends every session of the account at once and records that the person
     left (and why, if said); reactivating takes them back. Nobody changes their own."""
@@ -227,6 +233,9 @@ def set_active(*, actor: Account, account: Account, active: bool, reason: str | 
     else:
         account.left_at, account.left_reason = utcnow(), reason
         _revoke_sessions(AuthSession.account_id == account.id, "deactivated")
+    audit.record(actor_id=actor.id, scheme_id=account.scheme_id,
+                 action=REACTIVATED if active else DEACTIVATED, target_type="account", target_id=account.id,
+                 after={"is_active": active} if active else {"is_active": active, "left_reason": reason})
     db.session.commit()
     return account
 
@@ -241,6 +250,8 @@ def reset_access(*, actor: Account, account: Account) -> str:
     account.password_hash = passwords.hash_password(temporary)
     account.password_changed_at = utcnow()
     _revoke_sessions(AuthSession.account_id == account.id, "access-reset")
+    audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action="account.access_reset",
+                 target_type="account", target_id=account.id)
     db.session.commit()
     throttling.clear_failures(account.email)
     return temporary

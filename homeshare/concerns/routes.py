@@ -97,7 +97,7 @@ class Acknowledge(MethodView):
 
         Says a coordinator has picked it up; the person who raised it sees the new status.
         """
-        return service.acknowledge(concern=concern)
+        return service.acknowledge(actor=current_account(), concern=concern)
 
 
 @blp.route("/concerns/<uuid:concern_id>/resolution")
@@ -113,8 +113,7 @@ class Resolve(MethodView):
         Closes the concern; the outcome is what the person who raised it is told. Resolving it
         again with the same outcome changes nothing; with another, 409.
         """
-        return service.resolve(concern=concern,
-                               outcome=data["outcome"])
+        return service.resolve(actor=current_account(), concern=concern, outcome=data["outcome"])
 
 
 @blp.route("/concerns/<uuid:concern_id>/notes")

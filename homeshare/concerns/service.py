@@ -8,6 +8,7 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
+from homeshare.audit import service as audit
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
@@ -84,29 +85,46 @@ def raised_by(actor: Account, *, page: int, per_page: int) -> Page[Concern]:
     return paginate(statement, page=page, per_page=per_page)
 
 
-def acknowledge(*, concern: Concern) -> Concern:
+# The trail says what happened to a concern and who did it; the outcome and the notes are words
+# about people, kept in the concern itself (safeguarding records), never in the trail.
+ACKNOWLEDGED = audit.declare("concern.acknowledged", plain=("status",))
+RESOLVED = audit.declare("concern.resolved", plain=("status",))
+NOTE_ADDED = audit.declare("concern.note_added", plain=("note_id",))
+
+
+def _record(actor: Account, concern: Concern, action: str, before: dict[str, Any] | None,
+            after: dict[str, Any]) -> None:
+    audit.record(actor_id=actor.id, scheme_id=concern.scheme_id, action=action, target_type="concern",
+                 target_id=concern.id, before=before, after=after)
+
+
+def acknowledge(*, actor: Account, concern: Concern) -> Concern:
     if concern.status is ConcernStatus.RESOLVED:
         raise Conflict("This concern is resolved.", kind="concern-resolved")
     if concern.status is ConcernStatus.OPEN:
         concern.status, concern.acknowledged_at = ConcernStatus.ACKNOWLEDGED, utcnow()
+        _record(actor, concern, ACKNOWLEDGED, {"status": ConcernStatus.OPEN.value}, {"status": concern.status.value})
         db.session.commit()
     return concern
 
 
-def resolve(*, concern: Concern, outcome: str) -> Concern:
+def resolve(*, actor: Account, concern: Concern, outcome: str) -> Concern:
     if concern.status is ConcernStatus.RESOLVED:
         if concern.outcome == outcome:
             return concern
         raise Conflict("This concern is already resolved with another outcome.", kind="concern-resolved")
     now = utcnow()
+    before = {"status": concern.status.value, "outcome": concern.outcome}
     concern.acknowledged_at = concern.acknowledged_at or now
     concern.status, concern.outcome, concern.resolved_at = ConcernStatus.RESOLVED, outcome, now
+    _record(actor, concern, RESOLVED, before, {"status": concern.status.value, "outcome": outcome})
     db.session.commit()
     return concern
 
 
 def add_note(*, actor: Account, concern: Concern, body: str) -> ConcernNote:
-    note = ConcernNote(concern_id=concern.id, author_id=actor.id, body=body, created_at=utcnow())
+    note = ConcernNote(id=uuid.uuid4(), concern_id=concern.id, author_id=actor.id, body=body, created_at=utcnow())
     db.session.add(note)
+    _record(actor, concern, NOTE_ADDED, None, {"note_id": note.id})
     db.session.commit()
     return note

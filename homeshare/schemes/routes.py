@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from homeshare.common.access import requires
+from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
@@ -64,4 +64,4 @@ class SchemeDetail(MethodView):
         For its coordinators and admins. Only the fields sent change; settings left out keep
         their values. Audited.
         """
-        return service.update_scheme(scheme, data)
+        return service.update_scheme(scheme, data, actor_id=current_account().id)

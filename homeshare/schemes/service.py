@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
+from homeshare.schemes.events import scheme_updated
 from homeshare.schemes.models import DEFAULT_TIMEZONE, Scheme
 from homeshare.schemes.settings import merged_settings
 
@@ -51,12 +52,22 @@ def create_scheme(
     return scheme
 
 
-def update_scheme(scheme: Scheme, changes: Mapping[str, Any]) -> Scheme:
+def _described(scheme: Scheme) -> dict[str, Any]:
+    return {"name": scheme.name, "timezone": scheme.timezone, "settings": dict(scheme.settings or {})}
+
+
+def update_scheme(scheme: Scheme, changes: Mapping[str, Any], *, actor_id: uuid.UUID | None = None) -> Scheme:
+    """Change the name, time zone or settings; a change is told to ``scheme_updated``'s receivers."""
     changes = dict(changes)
+    before = _described(scheme)
     if "settings" in changes:
         scheme.settings = _settings(scheme.settings, changes.pop("settings"))
     for field in ("name", "timezone"):
         if field in changes:
             setattr(scheme, field, changes[field])
+    after = _described(scheme)
+    if after == before:
+        return scheme  # nothing changed, nothing to commit or record
+    scheme_updated.send(scheme, actor_id=actor_id, before=before, after=after)
     db.session.commit()
     return scheme

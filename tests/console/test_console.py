@@ -104,7 +104,7 @@ def test_coordinator_writes_and_sensitive_reads_are_in_the_trail(client, make, d
     client.get(f"/api/v1/people/{person.id}/vetting", headers=desk.coordinator.headers)
     client.get(f"/api/v1/schemes/{desk.scheme.id}/exports/people.csv", headers=desk.coordinator.headers).get_data()
     actions = [event["action"] for event in trail(client, desk)]
-    for expected in ("PATCH schemes.SchemeDetail", "POST accounts.Deactivate", "vetting.check_recorded",
+    for expected in ("scheme.updated", "account.deactivated", "vetting.check_recorded",
                      "vetting.read", "export.people", "agreement.version_drafted", "POST matching.MatchActivation",
                      "match.accepted", "agreement.version_accepted"):
         assert expected in actions, (expected, actions)

@@ -1,0 +1,124 @@
+"""Personal is the default in the audit trail: only fields an action declares plain keep their
+values. Every action recorded with values is walked through the API with words in every free
+text, and the trail is searched for them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from homeshare.audit import service as audit
+from homeshare.audit.models import AuditEvent
+from homeshare.extensions import db
+from tests.matchdesk import TERMS, Desk
+
+WORDS = {
+    "decline": "Grumbleton", "house_rules": "Larkspurrow", "householder_must_know": "Bramblecot",
+    "sharer_must_know": "Cindervale", "bio": "Quibblewick", "first_name": "Ermintrude", "note": "Snorkelby",
+    "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
+    "concern_note": "Gorsemoor", "left_reason": "Quarrendon",
+}
+
+
+def ok(response, status=200):
+    assert response.status_code == status, response.json
+    return response.json
+
+
+@pytest.fixture
+def desk(client, make, clock):
+    clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
+    return Desk(client, make, make.scheme())
+
+
+def walk_every_audited_action(client, make, desk: Desk) -> None:
+    coordinator = desk.coordinator
+    declined = Desk(client, make, desk.scheme)
+    declined.coordinator = coordinator
+    declined.propose()
+    declined.respond(declined.sharer, "decline", reason=WORDS["decline"])                     # match.declined
+    desk.to_trial(start_on="2027-03-01")                                                     # match.accepted
+    desk.agree({**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29",
+                **{name: WORDS[name] for name in ("house_rules", "householder_must_know", "sharer_must_know")}})
+    for session in (desk.householder, desk.sharer):                                          # agreement.version_*
+        assert desk.accept_agreement(session, 1).status_code == 200
+    url = f"/api/v1/people/{desk.householder_person.id}/profile"
+    etag = client.get(url, headers=coordinator.headers).headers["ETag"]
+    ok(client.patch(url, headers={**coordinator.headers, "If-Match": etag},                  # profile.corrected
+                    json={"bio": WORDS["bio"], "first_name": WORDS["first_name"],
+                          "householder": {"hours_wanted_per_week": 9}}))
+    entries = [str(uuid.uuid4()), str(uuid.uuid4())]
+    for entry in entries:
+        ok(client.put(f"/api/v1/matches/{desk.match_id}/hours/{entry}", headers=desk.sharer.headers,
+                      json={"worked_on": "2027-03-30", "minutes": 60, "task": "cooking", "note": WORDS["note"]}), 201)
+    ok(client.patch(f"/api/v1/matches/{desk.match_id}/hours/{entries[0]}", headers=coordinator.headers,
+                    json={"minutes": 90, "note": WORDS["corrected_note"]}))                  # hours.entry_corrected
+    assert client.delete(f"/api/v1/matches/{desk.match_id}/hours/{entries[1]}",
+                         headers=coordinator.headers).status_code == 204                     # hours.entry_deleted
+    ok(client.put(f"/api/v1/people/{desk.sharer_person.id}/vetting/reference_1",               # vetting.check_recorded
+                  headers=coordinator.headers, json={"status": "pending", "notes": WORDS["notes"],
+                                                     "referee_name": WORDS["referee_name"]}))
+    concern = ok(client.post("/api/v1/concerns", headers=desk.householder.headers, json={
+        "category": "money", "severity": "low", "match_id": desk.match_id, "description": "Worried."}), 201)
+    concern_url = f"/api/v1/concerns/{concern['id']}"
+    ok(client.post(f"{concern_url}/acknowledgement", headers=coordinator.headers))          # concern.acknowledged
+    ok(client.post(f"{concern_url}/notes", headers=coordinator.headers,                     # concern.note_added
+                   json={"body": WORDS["concern_note"]}), 201)
+    ok(client.post(f"{concern_url}/resolution", headers=coordinator.headers,                # concern.resolved
+                   json={"outcome": WORDS["outcome"]}))
+    ok(client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=coordinator.headers,      # scheme.updated
+                    json={"name": "Leeds Homeshare", "settings": {"checkin_low_score": 3}}))
+    person = make.householder(desk.scheme)
+    ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
+                   json={"reason": WORDS["left_reason"]}))
+    ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
+
+
+def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, client, make, desk):
+    walk_every_audited_action(client, make, desk)
+    with app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).where(
+            sa.or_(AuditEvent.before.is_not(None), AuditEvent.after.is_not(None)))).all()
+        db.session.remove()
+    declared = audit.declared()
+    walked = {event.action for event in events if event.before or event.after}
+    assert walked == set(declared), f"walk these too: {set(declared) - walked}"
+    for event in events:
+        plain = declared[event.action]
+        for values in (event.before or {}, event.after or {}):
+            for field, value in values.items():
+                assert field in plain or value in (None, audit.PERSONAL_MARK), (event.action, field, value)
+    text = client.get(f"/api/v1/schemes/{desk.scheme.id}/audit?per_page=100", headers=desk.coordinator.headers)
+    assert text.status_code == 200
+    assert not [word for word in WORDS.values() if word in text.get_data(as_text=True)]
+    drafted = [e for e in events if e.action == "agreement.version_drafted"][0]
+    assert drafted.after["hours_per_week"] == 10 and drafted.after["tasks"] == ["companionship", "cooking"]
+    assert drafted.after["house_rules"] == drafted.after["sharer_must_know"] == audit.PERSONAL_MARK
+    corrected = [e for e in events if e.action == "profile.corrected"][0]
+    # Personal by default is not only words: a number about a person stays out too.
+    assert corrected.after == {"bio": audit.PERSONAL_MARK, "first_name": audit.PERSONAL_MARK,
+                               "hours_wanted_per_week": audit.PERSONAL_MARK}
+    resolved = [e for e in events if e.action == "concern.resolved"][0]
+    assert resolved.before == {"outcome": None, "status": "acknowledged"}
+    assert resolved.after == {"outcome": audit.PERSONAL_MARK, "status": "resolved"}
+
+
+def test_an_action_recorded_with_values_must_be_declared(ctx):
+    with pytest.raises(LookupError, match="declare"):
+        audit.record(actor_id=None, scheme_id=None, action="something.new", target_type="thing", target_id="1",
+                     after={"said": "words"})
+    db.session.rollback()
+    action = audit.declare("test.thing_changed", plain=("count",))
+    try:
+        event = audit.record(actor_id=None, scheme_id=None, action=action, target_type="thing", target_id="1",
+                             before={"count": 1, "words": "old", "when": None, "flag": True},
+                             after={"count": 2, "words": "new", "when": datetime(2027, 1, 1, tzinfo=timezone.utc),
+                                    "flag": True})
+        assert event.before == {"count": 1, "words": audit.PERSONAL_MARK, "when": None}
+        assert event.after == {"count": 2, "words": audit.PERSONAL_MARK, "when": audit.PERSONAL_MARK}
+    finally:
+        db.session.rollback()
+        audit._PLAIN.pop(action)
