@@ -216,6 +216,18 @@ def suggest_pool(scheme: Scheme) -> PoolSuggestion:
 
 # The lifecycle ---------------------------------------------------------------------------------
 
+# A coordinator's steps, as the audit trail names them (the sides' answers are recorded by respond).
+STEP_EVENTS = {action: audit.declare(f"match.{name}", plain=("state",)) for action, name in (
+    ("propose", "proposed"), ("introduce", "introduced"), ("start_trial", "trial_started"),
+    ("activate", "activated"), ("end", "ended"), ("withdraw", "withdrawn"))}
+
+
+def _record_step(match: Match, action: str, actor: Account, before: MatchState | None) -> None:
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=STEP_EVENTS[action], target_type="match",
+                 target_id=match.id, before={"state": before.value} if before else None,
+                 after={"state": match.state.value})
+
+
 def _transition(match: Match, action: str, actor: Account, details: Mapping[str, Any] | None = None) -> None:
     """Move ``match`` by ``action`` (or raise 409 naming what is allowed) and record the step."""
     targets = TRANSITIONS[match.state]
@@ -229,6 +241,8 @@ def _transition(match: Match, action: str, actor: Account, details: Mapping[str,
     before, match.state = match.state, targets[action]
     db.session.add(MatchEvent(match_id=match.id, action=action, from_state=before, to_state=match.state,
                               actor_id=actor.id, occurred_at=utcnow(), details=_plain(details)))
+    if action in STEP_EVENTS:
+        _record_step(match, action, actor, before)
 
 
 def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -283,6 +297,7 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
     db.session.add(match)
     db.session.add(MatchEvent(match_id=match.id, action="propose", from_state=None, to_state=MatchState.PROPOSED,
                               actor_id=actor.id, occurred_at=match.proposed_at))
+    _record_step(match, "propose", actor, None)
     try:
         db.session.commit()
     except IntegrityError:

@@ -42,7 +42,7 @@ def test_concern_steps_are_recorded_by_name_about_the_concern(client, desk):
     assert by_action["concern.acknowledged"]["after"] == {"status": "acknowledged"}
     assert by_action["concern.resolved"]["after"] == {"outcome": "[personal data]", "status": "resolved"}
     assert trail(client, desk, target_type="concern", target_id=concern["id"]) == events
-    assert not [e for e in trail(client, desk, target_type="request") if "concerns." in e["action"]]
+    assert trail(client, desk, target_type="request") == []
 
 
 def test_account_and_scheme_writes_are_recorded_by_name(client, make, desk):
@@ -70,4 +70,4 @@ def test_account_and_scheme_writes_are_recorded_by_name(client, make, desk):
     assert by_action["scheme.updated"]["before"]["settings"].get("trial_length_days") != 42
     assert by_action["scheme.updated"]["after"]["settings"]["trial_length_days"] == 42
     assert "temporary_password" not in str(by_action["account.access_reset"])
-    assert [e["action"] for e in trail(client, desk, target_type="request")] == ["POST matching.SchemeMatches"]
+    assert trail(client, desk, target_type="request") == []

@@ -19,7 +19,8 @@ WORDS = {
     "decline": "Grumbleton", "house_rules": "Larkspurrow", "householder_must_know": "Bramblecot",
     "sharer_must_know": "Cindervale", "bio": "Quibblewick", "first_name": "Ermintrude", "note": "Snorkelby",
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
-    "concern_note": "Gorsemoor", "left_reason": "Quarrendon",
+    "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
+    "ending": "Pumpernickle",
 }
 
 
@@ -40,11 +41,21 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     declined.coordinator = coordinator
     declined.propose()
     declined.respond(declined.sharer, "decline", reason=WORDS["decline"])                     # match.declined
-    desk.to_trial(start_on="2027-03-01")                                                     # match.accepted
+    withdrawn = Desk(client, make, desk.scheme)
+    withdrawn.coordinator = coordinator
+    withdrawn.propose()                                                                      # match.proposed
+    withdrawn.ok("withdrawal", body={"reason": WORDS["withdrawal"]})                          # match.withdrawn
+    desk.propose()
+    desk.respond(desk.householder)                                                           # match.accepted
+    desk.respond(desk.sharer)
+    desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",                 # match.introduced
+                                  "place": WORDS["place"]})
+    desk.ok("trial", body={"start_on": "2027-03-01"})                                        # match.trial_started
     desk.agree({**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29",
                 **{name: WORDS[name] for name in ("house_rules", "householder_must_know", "sharer_must_know")}})
     for session in (desk.householder, desk.sharer):                                          # agreement.version_*
         assert desk.accept_agreement(session, 1).status_code == 200
+    desk.ok("activation")                                                                    # match.activated
     url = f"/api/v1/people/{desk.householder_person.id}/profile"
     etag = client.get(url, headers=coordinator.headers).headers["ETag"]
     ok(client.patch(url, headers={**coordinator.headers, "If-Match": etag},                  # profile.corrected
@@ -75,6 +86,8 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
                    json={"reason": WORDS["left_reason"]}))
     ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
+    desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
+                            "end_on": "2027-04-30"})
 
 
 def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, client, make, desk):

@@ -105,7 +105,7 @@ def test_coordinator_writes_and_sensitive_reads_are_in_the_trail(client, make, d
     client.get(f"/api/v1/schemes/{desk.scheme.id}/exports/people.csv", headers=desk.coordinator.headers).get_data()
     actions = [event["action"] for event in trail(client, desk)]
     for expected in ("scheme.updated", "account.deactivated", "vetting.check_recorded",
-                     "vetting.read", "export.people", "agreement.version_drafted", "POST matching.MatchActivation",
+                     "vetting.read", "export.people", "agreement.version_drafted", "match.activated",
                      "match.accepted", "agreement.version_accepted"):
         assert expected in actions, (expected, actions)
     one = trail(client, desk, action="vetting.check_recorded")
