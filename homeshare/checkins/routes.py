@@ -54,7 +54,7 @@ class CheckIns(MethodView):
         An extra check-in on top of the ones the scheme's cadence plans. 409 once the match's
         check-ins are closed.
         """
-        return service.add_checkin(match=match, kind=data["kind"], due_on=data["due_on"]), 201
+        return service.add_checkin(actor=current_account(), match=match, kind=data["kind"], due_on=data["due_on"]), 201
 
 
 @blp.route("/me/matches/<uuid:match_id>/checkins")
@@ -87,7 +87,8 @@ class CheckInDetail(MethodView):
 
         Changes the day the check-in is due. 409 once the match's check-ins are closed.
         """
-        return service.move_checkin(match=match, checkin=service.checkin_in(match, checkin_id), due_on=data["due_on"])
+        return service.move_checkin(actor=current_account(), match=match, checkin=service.checkin_in(match, checkin_id),
+                                    due_on=data["due_on"])
 
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")

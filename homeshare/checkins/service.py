@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from homeshare.accounts.models import Account
+from homeshare.audit import service as audit
 from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
 from homeshare.checkins.schedule import planned
 from homeshare.common.clock import local_today, utcnow
@@ -61,17 +62,33 @@ def _open(match: Match) -> None:
         raise Conflict(f"This match is {match.state.value}; its check-ins are closed.", kind="match-closed")
 
 
-def add_checkin(*, match: Match, kind: CheckInKind, due_on: date) -> CheckIn:
+# A coordinator's changes to check-ins, as the audit trail names them; a contact's notes are
+# words about the people, kept out of the trail.
+ADDED = audit.declare("checkin.added", plain=("kind", "due_on"))
+MOVED = audit.declare("checkin.moved", plain=("due_on",))
+CONTACT_RECORDED = audit.declare("checkin.contact_recorded", plain=("contact_kind", "contact_at"))
+
+
+def _record(actor: Account, match: Match, checkin: CheckIn, action: str, before: dict[str, Any] | None,
+            after: dict[str, Any]) -> None:
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=action, target_type="checkin",
+                 target_id=checkin.id, before=before, after=after)
+
+
+def add_checkin(*, actor: Account, match: Match, kind: CheckInKind, due_on: date) -> CheckIn:
     _open(match)
-    checkin = CheckIn(match_id=match.id, kind=kind, planned_on=None, due_on=due_on, created_at=utcnow())
+    checkin = CheckIn(id=uuid.uuid4(), match_id=match.id, kind=kind, planned_on=None, due_on=due_on,
+                      created_at=utcnow())
     db.session.add(checkin)
+    _record(actor, match, checkin, ADDED, None, {"kind": kind.value, "due_on": due_on})
     db.session.commit()
     return checkin_in(match, checkin.id)
 
 
-def move_checkin(*, match: Match, checkin: CheckIn, due_on: date) -> CheckIn:
+def move_checkin(*, actor: Account, match: Match, checkin: CheckIn, due_on: date) -> CheckIn:
     _open(match)
     if checkin.due_on != due_on:
+        _record(actor, match, checkin, MOVED, {"due_on": checkin.due_on}, {"due_on": due_on})
         checkin.due_on, checkin.escalated_at = due_on, None
         db.session.commit()
     return checkin_in(match, checkin.id)
@@ -117,6 +134,8 @@ def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str
 
 
 def record_contact(*, actor: Account, match: Match, checkin: CheckIn, kind: str, at: datetime, notes: str | None) -> CheckIn:
+    before = {"contact_kind": checkin.contact_kind, "contact_at": checkin.contact_at, "notes": checkin.contact_notes}
     checkin.contact_kind, checkin.contact_at, checkin.contact_notes, checkin.contact_by_id = kind, at, notes, actor.id
+    _record(actor, match, checkin, CONTACT_RECORDED, before, {"contact_kind": kind, "contact_at": at, "notes": notes})
     db.session.commit()
     return checkin_in(match, checkin.id)

@@ -71,3 +71,21 @@ def test_account_and_scheme_writes_are_recorded_by_name(client, make, desk):
     assert by_action["scheme.updated"]["after"]["settings"]["trial_length_days"] == 42
     assert "temporary_password" not in str(by_action["account.access_reset"])
     assert trail(client, desk, target_type="request") == []
+
+
+def test_a_coordinators_check_in_changes_are_recorded_about_the_check_in(client, desk):
+    url = f"/api/v1/matches/{desk.match_id}/checkins"
+    added = client.post(url, headers=desk.coordinator.headers, json={"kind": "checkin", "due_on": "2027-04-02"})
+    assert added.status_code == 201, added.json
+    checkin = added.json["id"]
+    client.patch(f"{url}/{checkin}", headers=desk.coordinator.headers, json={"due_on": "2027-04-03"})
+    client.post(f"{url}/{checkin}/contact", headers=desk.coordinator.headers,
+                json={"kind": "call", "at": "2027-04-03T10:00:00+00:00", "notes": "Spoke to both."})
+    events = trail(client, desk, target_type="checkin", target_id=checkin)
+    assert [(e["action"], e["after"]) for e in reversed(events)] == [
+        ("checkin.added", {"kind": "checkin", "due_on": "2027-04-02"}),
+        ("checkin.moved", {"due_on": "2027-04-03"}),
+        ("checkin.contact_recorded", {"contact_at": "2027-04-03T10:00:00+00:00", "contact_kind": "call",
+                                      "notes": "[personal data]"}),
+    ]
+    assert trail(client, desk, target_type="request") == []

@@ -20,7 +20,7 @@ WORDS = {
     "sharer_must_know": "Cindervale", "bio": "Quibblewick", "first_name": "Ermintrude", "note": "Snorkelby",
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
     "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
-    "ending": "Pumpernickle",
+    "ending": "Pumpernickle", "contact_notes": "Crumpetta",
 }
 
 
@@ -56,6 +56,13 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     for session in (desk.householder, desk.sharer):                                          # agreement.version_*
         assert desk.accept_agreement(session, 1).status_code == 200
     desk.ok("activation")                                                                    # match.activated
+    checkins = f"/api/v1/matches/{desk.match_id}/checkins"
+    added = ok(client.post(checkins, headers=coordinator.headers,                            # checkin.added
+                           json={"kind": "checkin", "due_on": "2027-04-02"}), 201)
+    ok(client.patch(f"{checkins}/{added['id']}", headers=coordinator.headers,                # checkin.moved
+                    json={"due_on": "2027-04-03"}))
+    ok(client.post(f"{checkins}/{added['id']}/contact", headers=coordinator.headers,         # checkin.contact_recorded
+                   json={"kind": "visit", "at": "2027-04-03T10:00:00+00:00", "notes": WORDS["contact_notes"]}))
     url = f"/api/v1/people/{desk.householder_person.id}/profile"
     etag = client.get(url, headers=coordinator.headers).headers["ETag"]
     ok(client.patch(url, headers={**coordinator.headers, "If-Match": etag},                  # profile.corrected
@@ -114,6 +121,9 @@ def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, clie
     # Personal by default is not only words: a number about a person stays out too.
     assert corrected.after == {"bio": audit.PERSONAL_MARK, "first_name": audit.PERSONAL_MARK,
                                "hours_wanted_per_week": audit.PERSONAL_MARK}
+    contact = [e for e in events if e.action == "checkin.contact_recorded"][0]
+    assert contact.after == {"contact_at": "2027-04-03T10:00:00+00:00", "contact_kind": "visit",
+                             "notes": audit.PERSONAL_MARK}
     resolved = [e for e in events if e.action == "concern.resolved"][0]
     assert resolved.before == {"outcome": None, "status": "acknowledged"}
     assert resolved.after == {"outcome": audit.PERSONAL_MARK, "status": "resolved"}
