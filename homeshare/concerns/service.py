@@ -50,6 +50,20 @@ def _reachable_person(actor: Account, match: Match | None, person_id: uuid.UUID 
     return person
 
 
+# The trail says what happened to a concern and who did it; the outcome and the notes are words
+# about people, kept in the concern itself (safeguarding records), never in the trail.
+RAISED = audit.declare("concern.raised", plain=("category", "severity"))
+ACKNOWLEDGED = audit.declare("concern.acknowledged", plain=("status",))
+RESOLVED = audit.declare("concern.resolved", plain=("status",))
+NOTE_ADDED = audit.declare("concern.note_added", plain=("note_id",))
+
+
+def _record(actor: Account, concern: Concern, action: str, before: dict[str, Any] | None,
+            after: dict[str, Any]) -> None:
+    audit.record(actor_id=actor.id, scheme_id=concern.scheme_id, action=action, target_type="concern",
+                 target_id=concern.id, before=before, after=after)
+
+
 def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
     match = _reachable_match(actor, values.get("match_id"))
     person = _reachable_person(actor, match, values.get("person_id"))
@@ -61,6 +75,11 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
     )
     db.session.add(concern)
     db.session.flush()
+    if actor.role is Role.COORDINATOR:
+        # Only a coordinator's: a householder's or sharer's event would name them as the raiser,
+        # whom erasure detaches from the concern.
+        _record(actor, concern, RAISED, None, {"category": concern.category.value,
+                                               "severity": concern.severity.value, "description": concern.description})
     if concern.severity is Severity.URGENT:
         notify(Message(coordinator, "urgent_concern", "Urgent concern raised",
                        f"An urgent {concern.category.value} concern was raised. Please look at it now.",
@@ -83,19 +102,6 @@ def list_concerns(*, scheme_id: uuid.UUID, status, severity, category, page: int
 def raised_by(actor: Account, *, page: int, per_page: int) -> Page[Concern]:
     statement = sa.select(Concern).where(Concern.raised_by_id == actor.id).order_by(Concern.created_at.desc(), Concern.id)
     return paginate(statement, page=page, per_page=per_page)
-
-
-# The trail says what happened to a concern and who did it; the outcome and the notes are words
-# about people, kept in the concern itself (safeguarding records), never in the trail.
-ACKNOWLEDGED = audit.declare("concern.acknowledged", plain=("status",))
-RESOLVED = audit.declare("concern.resolved", plain=("status",))
-NOTE_ADDED = audit.declare("concern.note_added", plain=("note_id",))
-
-
-def _record(actor: Account, concern: Concern, action: str, before: dict[str, Any] | None,
-            after: dict[str, Any]) -> None:
-    audit.record(actor_id=actor.id, scheme_id=concern.scheme_id, action=action, target_type="concern",
-                 target_id=concern.id, before=before, after=after)
 
 
 def acknowledge(*, actor: Account, concern: Concern) -> Concern:

@@ -32,6 +32,7 @@ def test_concern_steps_are_recorded_by_name_about_the_concern(client, desk):
         assert client.post(f"{url}/resolution", headers=desk.coordinator.headers,
                            json={"outcome": "Fixed."}).status_code == 200
     events = trail(client, desk, target_type="concern")
+    # Raised by the householder: not in the trail, which would name them (erasure detaches them).
     assert [(e["action"], e["target_id"], e["actor_id"]) for e in reversed(events)] == [
         ("concern.acknowledged", concern["id"], desk.coordinator.person.id),
         ("concern.note_added", concern["id"], desk.coordinator.person.id),
@@ -89,3 +90,13 @@ def test_a_coordinators_check_in_changes_are_recorded_about_the_check_in(client,
                                       "notes": "[personal data]"}),
     ]
     assert trail(client, desk, target_type="request") == []
+
+
+def test_a_concern_a_coordinator_raises_is_recorded_without_its_words(client, desk):
+    raised = client.post("/api/v1/concerns", headers=desk.coordinator.headers, json={
+        "category": "safeguarding", "severity": "urgent", "match_id": desk.match_id, "description": "Bruises seen."})
+    assert raised.status_code == 201, raised.json
+    events = trail(client, desk, target_type="concern")
+    assert [(e["action"], e["target_id"], e["after"]) for e in events] == [
+        ("concern.raised", raised.json["id"],
+         {"category": "safeguarding", "description": "[personal data]", "severity": "urgent"})]
