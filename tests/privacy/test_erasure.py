@@ -47,7 +47,7 @@ WORDS = {
     "house rules v2": "Ottermere", "householder must know v2": "Pennyroyle", "sharer must know v2": "Quillfeather",
     "hours note": "Snorkelby", "dispute": "Wibbleham", "householder's comment": "Crumpetta",
     "sharer's comment": "Dandelionne", "contact notes": "Mumblecore", "ending": "Pumpernickle",
-    "left reason": "Quarrendon",
+    "left reason": "Quarrendon", "referee": "Hollowmere", "referee contact": "Rookwardine",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -87,6 +87,10 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
                     json={"bio": f"Nursing student, corrected: {WORDS['profile correction']}"}))
     ok(client.put(f"/api/v1/people/{sharer_id}/vetting/identity", headers=coordinator.headers,
                   json={"status": "passed", "notes": f"Passport seen, {WORDS['vetting notes']}"}))
+    ok(client.put(f"/api/v1/people/{sharer_id}/vetting/reference_1", headers=coordinator.headers,
+                  json={"status": "passed", "referee_name": f"Dr {WORDS['referee']}", "referee_relationship": "tutor",
+                        "referee_contact": f"{WORDS['referee contact']}@example.org", "reference_received": True,
+                        "reference_satisfactory": True}))
     ok(client.post("/api/v1/me/devices", headers=sharer.headers,
                    json={"platform": "android", "token": f"token-{WORDS['device']}"}), 201)
     # A proposal the householder declines, one the coordinator withdraws.
@@ -145,7 +149,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
         words.remove(WORDS["left reason"])
     with app.app_context():
         before = rows_holding(words)
-        assert set(before) >= {"profile.bio", "vetting_check.notes", "device.token", "match.householder_decline_reason",
+        assert set(before) >= {"profile.bio", "vetting_check.notes", "vetting_check.referee_name",
+                               "vetting_check.referee_contact", "device.token", "match.householder_decline_reason",
                                "match.end_reason", "match.introduction_place", "match_event.details",
                                "agreement_version.house_rules", "checkin_answer.comments", "checkin.contact_notes",
                                "hours_entry.note", "hours_entry.dispute_reason", "account.email"}, before
