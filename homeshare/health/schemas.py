@@ -14,7 +14,6 @@ class HealthSchema(Schema):
 class ReadinessSchema(HealthSchema):
     database = ma.fields.String(required=True, metadata={"example": "ok", "description": "Answers: `ok`."})
     rate_limit_storage = ma.fields.String(
-        required=True,
         validate=ma.validate.OneOf(["ok", "unavailable"]),
         metadata={"example": "ok", "absent_when": "sign-in attempts are counted in each process's memory",
                   "description": (
