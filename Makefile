@@ -6,15 +6,23 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install run demo test contract mutation openapi migration clean
+.PHONY: install lock run demo test contract mutation openapi migration clean
 
-$(VENV)/.installed: pyproject.toml
+# Within the versions of requirements.lock: the tests run with exactly what production installs.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,browser]'
 	touch $@
 
 install: $(VENV)/.installed
+
+## Move requirements.lock to the newest versions pyproject.toml allows (then run make test, and commit it).
+lock: install
+	$(BIN)/python -m pip install --quiet --upgrade -e '.[dev,browser]'
+	{ sed -n '/^#/p' requirements.lock; $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+	touch $(VENV)/.installed
 
 ## Serve the API, scheduler included, on the embedded SQLite database (migrated first).
 run: install
@@ -28,11 +36,13 @@ demo: install
 	$(BIN)/flask homeshare serve --host $(HOST) --port $(PORT)
 
 ## The import contracts (docs/architecture.md), the description as client generators read it
-## (make contract), then every test, on SQLite and (when it answers, or always under CI=true)
-## PostgreSQL, whose test database is made if missing.
+## (make contract), pip-audit over requirements.lock (a known vulnerability fails; a vulnerability
+## service that cannot be reached is reported), then every test, on SQLite and (when it answers,
+## or always under CI=true) PostgreSQL, whose test database is made if missing.
 test: install contract
 	$(BIN)/python -m tests.pg_database
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python -m tests.audit_lock
 	$(BIN)/python -m pytest
 
 contract/node_modules/.installed: contract/package.json contract/package-lock.json

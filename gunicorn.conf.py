@@ -7,6 +7,9 @@ default 4). The app's own settings are the ``HOMESHARE_*`` variables in docs/ope
 
 import os
 
+from homeshare.common.requests import process_logging_config
+from homeshare.config import log_format
+
 bind = os.environ.get("HOMESHARE_BIND", "0.0.0.0:8000")
 # Requests spend most of their time waiting on PostgreSQL; threads let a worker serve
 # others meanwhile, and one process per core uses every core despite the interpreter lock.
@@ -30,6 +33,15 @@ max_requests_jitter = 1000
 # could hold personal data), so gunicorn's own access log stays off.
 accesslog = None
 errorlog = "-"
+# In the JSON log format (HOMESHARE_LOG_FORMAT; the default in production) gunicorn's own lines
+# (booting, workers, errors with their traceback) are JSON objects like the app's, one a line.
+if log_format(os.environ) == "json":
+    logconfig_dict = process_logging_config("json")
+
+# gunicorn 24 and later open a control socket (for gunicornc) at one path per user unless told
+# otherwise, so every instance a user runs shares it, and stopping one removes the socket of
+# another. Nothing here uses it (systemd reloads and stops with signals): it stays shut.
+control_socket_disable = True
 
 # Refuse oversized request lines and headers early (the app limits bodies itself).
 limit_request_line = 4094

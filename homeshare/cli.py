@@ -133,10 +133,25 @@ def scheduler():
 
     Run as many as you like: they share nothing but the database.
     """
+    import logging
+    import logging.config
+
+    from homeshare.common.requests import process_logging_config
     from homeshare.jobs.scheduler import build
 
-    click.echo("Scheduler running; stop it with Ctrl+C.")
-    build(current_app._get_current_object(), blocking=True).start()
+    app = current_app._get_current_object()
+    kind = app.config["HOMESHARE_LOG_FORMAT"]
+    # Every line the process logs in the service's format: APScheduler's own (a job that
+    # failed, with its traceback) as well as ours.
+    logging.config.dictConfig(process_logging_config(kind))
+    if kind == "json":
+        logging.getLogger("homeshare.jobs").info("scheduler running")
+    else:
+        click.echo("Scheduler running; stop it with Ctrl+C.")
+    try:
+        build(app, blocking=True).start()
+    except KeyboardInterrupt:  # Ctrl+C: a stop like any other, logged rather than click's "Aborted!"
+        logging.getLogger("homeshare.jobs").info("scheduler stopped")
 
 
 @homeshare_cli.command("tick")

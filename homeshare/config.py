@@ -154,6 +154,16 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def log_format(settings: Mapping[str, Any], env: str | None = None) -> str:
+    """``json`` or ``text``: ``HOMESHARE_LOG_FORMAT``, by default ``json`` in production.
+    ``settings`` is the config, or the environment (gunicorn.conf.py reads it before the app)."""
+    env = env or settings.get("HOMESHARE_ENV") or "development"
+    chosen = settings.get("HOMESHARE_LOG_FORMAT") or ("json" if env == "production" else "text")
+    if chosen not in ("json", "text"):
+        raise ConfigError(f"HOMESHARE_LOG_FORMAT must be json or text, not {chosen!r}")
+    return chosen
+
+
 def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     """Fill the defaults that depend on the instance folder and check the result."""
     env = config["HOMESHARE_ENV"]
@@ -165,10 +175,7 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
         config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'homeshare.db'}"
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
 
-    log_format = config.get("HOMESHARE_LOG_FORMAT") or ("json" if env == "production" else "text")
-    if log_format not in ("json", "text"):
-        raise ConfigError(f"HOMESHARE_LOG_FORMAT must be json or text, not {log_format!r}")
-    config["HOMESHARE_LOG_FORMAT"] = log_format
+    config["HOMESHARE_LOG_FORMAT"] = log_format(config, env)
 
     secret = config.get("SECRET_KEY")
     if env == "production":

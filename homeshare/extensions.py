@@ -26,6 +26,7 @@ from flask import (
 )
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
+from flask.views import MethodView
 from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
@@ -333,15 +334,29 @@ def _storable(data) -> bool:
 
 
 class Blueprint(flask_smorest.Blueprint):
-    """flask-smorest's Blueprint, holding requests to what the description says of their body.
+    """flask-smorest's Blueprint, holding requests to what the description says of them.
 
     A JSON body documented as required (flask-smorest's default) is refused when absent (422),
     instead of being read as an empty object: a change sent without its body is a client's
     mistake, never a change that succeeds doing nothing. An operation that reads a JSON body
     documents the 400 the parser gives for one it cannot read or store.
+
+    An operation with no query schema has no query parameter: any query string it is sent is
+    refused (422, each name an unknown field), as the parser refuses unknown names where there
+    is a schema. A client that sends ``?role=admin`` learns that nothing reads it.
     """
 
     ARGUMENTS_PARSER = StrictParser()
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **kwargs):
+        if isinstance(view_func, type) and issubclass(view_func, MethodView):
+            for method in view_func.methods or ():
+                function = getattr(view_func, method.lower(), None)
+                if function is not None:
+                    setattr(view_func, method.lower(), _refusing_unread_query(function))
+        elif view_func is not None:
+            view_func = _refusing_unread_query(view_func)
+        return super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **kwargs)
 
     def arguments(self, schema, *, location="json", required=True, **kwargs):
         decorator = super().arguments(schema, location=location, required=required, **kwargs)
@@ -355,6 +370,46 @@ class Blueprint(flask_smorest.Blueprint):
             return documents_errors(400)(view)
 
         return reading_a_body
+
+
+# The authorisation gate (homeshare.common.access.requires) hands a request it lets through to
+# the function in this attribute of its wrapper, looked up at each call: what the Blueprint puts
+# there runs after the gate, as the parser does.
+PAST_THE_GATE = "past_the_gate"
+
+
+def _refusing_unread_query(function):
+    """``function``, refusing any query string unless it reads one: after the gate if it has one,
+    so that a caller the gate stops hears about permission whatever they send."""
+    parameters = getattr(function, "_apidoc", {}).get("arguments", {}).get("parameters", ())
+    if any(parameter.get("in") == "query" for parameter in parameters):
+        return function
+    gate = _gate_in(function)
+    if gate is not None:
+        setattr(gate, PAST_THE_GATE, _refusing_query_strings(getattr(gate, PAST_THE_GATE)))
+        return documents_errors(422)(function)
+    return documents_errors(422)(_refusing_query_strings(function))
+
+
+def _gate_in(function):
+    """The gate's own wrapper among the decorators of ``function``, if any: the innermost that
+    holds ``PAST_THE_GATE`` (decorators above it, ``wraps``-made, hold a copy of it)."""
+    gate = None
+    while function is not None:
+        if PAST_THE_GATE in vars(function):
+            gate = function
+        function = getattr(function, "__wrapped__", None)
+    return gate
+
+
+def _refusing_query_strings(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if request.args:
+            raise ValidationFailed({name: ["Unknown field."] for name in request.args})
+        return current_app.ensure_sync(view)(*args, **kwargs)
+
+    return wrapper
 
 
 def _requiring_a_body(view):

@@ -136,6 +136,34 @@ def log_formatter(kind: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
+def process_logging_config(kind: str) -> dict:
+    """A ``logging.config.dictConfig`` for a whole process (gunicorn's master and workers, the
+    scheduler): with ``json``, every logger's lines, gunicorn's and the libraries' (APScheduler's
+    job errors, their traceback in ``exception``) as well as ours, are one JSON object each.
+
+    The root logger takes warnings and errors, gunicorn's error log its own level. The
+    ``homeshare`` loggers keep the handler ``configure_logging`` gives them."""
+    formatter = {"()": f"{__name__}.log_formatter", "kind": kind}
+    if kind != "json":
+        formatter = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"homeshare": formatter},
+        "handlers": {
+            "error_console": {"class": "logging.StreamHandler", "formatter": "homeshare",
+                              "stream": "ext://sys.stderr"},
+        },
+        "root": {"level": "WARNING", "handlers": ["error_console"]},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+            # The app writes the access lines, without query strings (they could hold personal
+            # data); gunicorn's, which hold them, are never written.
+            "gunicorn.access": {"level": "CRITICAL", "handlers": [], "propagate": False},
+        },
+    }
+
+
 def configure_logging(app: Flask) -> None:
     logger = logging.getLogger("homeshare")
     logger.setLevel(app.config["HOMESHARE_LOG_LEVEL"].upper())

@@ -2,10 +2,12 @@
 
 Any number of scheduler processes may run ``deliver_due`` at once: each claims a batch
 of due deliveries in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs
-one writer at a time), sends them, and settles them. A claim is a lease: a process that
-dies leaves leases that lapse, and the work is claimed again, so nothing is lost. Providers
-get each delivery's id as an idempotency key, so a send repeated after such a crash can be
-recognised by the receiving side.
+one writer at a time), then sends them one at a time, committing each one's outcome as soon
+as its send returns. A claim is a lease: a process that dies leaves leases that lapse, and
+the work is claimed again, so nothing is lost; and since every finished send is already
+recorded, only the one send in flight when it died is repeated. Providers get each
+delivery's id as an idempotency key, so that repeated send can be recognised by the
+receiving side.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +36,9 @@ from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Not
 
 log = logging.getLogger("homeshare.notifications")
 
-CLAIM_BATCH = 500
+# Deliveries a process claims at once. Each is recorded as soon as it is sent; the rest of a
+# dead process's claim waits for its lease to lapse, so a small batch keeps that wait short.
+CLAIM_BATCH = 50
 LEASE = timedelta(minutes=5)  # renewed while its holder is still sending (see deliver_due)
 
 
@@ -126,11 +130,14 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
         if any(c.channel == "push" for c in claimed):
             for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
                 devices[device.account_id].append(device)
-        sent, failed = [], []
+        # Each send's outcome is committed on its own; detached, what was loaded for the batch
+        # is not read again after every commit.
+        db.session.expunge_all()
+        sent = 0
         renewed = time.monotonic()
         for claim in claimed:
             if time.monotonic() - renewed > LEASE.total_seconds() / 2:
-                # Slow providers: keep the claim ours until the batch is done.
+                # Slow providers: keep the rest of the claim ours while we get to it.
                 _renew(token, now or utcnow())
                 renewed = time.monotonic()
             notification = notifications.get(claim.notification_id)
@@ -140,12 +147,14 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
                 providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
                                account=accounts[notification.account_id],
                                devices=devices.get(notification.account_id, []))
-                sent.append(claim.id)
             except Exception as error:  # a failing provider is retried; it never stops the others
                 log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, error.__class__.__name__)
-                failed.append((claim, f"{error.__class__.__name__}: {error}"[:500]))
-        _settle(token, claimed_at, sent, failed, config)
-        sent_total += len(sent)
+                _settle_failed(token, claimed_at, claim, f"{error.__class__.__name__}: {error}"[:500], config)
+            else:
+                # Recorded before the next send starts: a crash from here on repeats nothing.
+                _settle_sent(token, claimed_at, claim.id)
+                sent += 1
+        sent_total += sent
 
 
 def _renew(token: str, now: datetime) -> None:
@@ -155,18 +164,18 @@ def _renew(token: str, now: datetime) -> None:
     db.session.commit()
 
 
-def _settle(token: str, now: datetime, sent: Sequence[Any], failed: Sequence[tuple[Any, str]],
-            config: Mapping[str, Any]) -> None:
-    mine = Delivery.claim_token == token
-    if sent:
-        db.session.execute(sa.update(Delivery).where(Delivery.id.in_(sent), mine).values(
-            status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=None))
+def _settle_sent(token: str, now: datetime, delivery_id: Any) -> None:
+    db.session.execute(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token).values(
+        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=None))
+    db.session.commit()
+
+
+def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any]) -> None:
     limit, base = config["HOMESHARE_DELIVERY_MAX_ATTEMPTS"], config["HOMESHARE_DELIVERY_BACKOFF_SECONDS"]
-    for claim, error in failed:
-        dead = claim.attempts >= limit
-        db.session.execute(sa.update(Delivery).where(Delivery.id == claim.id, mine).values(
-            status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, claimed_until=None, last_error=error,
-            next_attempt_at=now + timedelta(seconds=base * 2 ** (claim.attempts - 1))))
+    dead = claim.attempts >= limit
+    db.session.execute(sa.update(Delivery).where(Delivery.id == claim.id, Delivery.claim_token == token).values(
+        status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, claimed_until=None, last_error=error,
+        next_attempt_at=now + timedelta(seconds=base * 2 ** (claim.attempts - 1))))
     db.session.commit()
 
 

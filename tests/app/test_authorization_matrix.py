@@ -230,10 +230,12 @@ def spec_operations() -> dict[str, dict]:
     }
 
 
-# Operations that read a body or a query string: denied callers also send an invalid one.
+# Operations that read a body or a query string, and every GET (any query string that names
+# nothing it reads is refused): denied callers also send an invalid one.
 READS_INPUT = {
     name for name, operation in spec_operations().items()
     if "requestBody" in operation or any(p.get("in") == "query" for p in operation.get("parameters", []))
+    or name.startswith("GET ")
 }
 
 
@@ -504,6 +506,26 @@ def fingerprint(app) -> dict[str, str]:
             return {table.name: hashlib.sha256(repr(connection.exec_driver_sql(
                 f'SELECT * FROM "{table.name}" ORDER BY rowid').fetchall()).encode()).hexdigest()
                 for table in tables}
+
+
+def _first_allowed(operation: str) -> str:
+    return next(caller for caller in CALLERS if MATRIX[operation][caller] == ALLOWED)
+
+
+# Before the cells (pytest runs a module's tests in order), while the world is as built.
+@pytest.mark.parametrize("operation", sorted(name for name in MATRIX if name.startswith("GET ")))
+def test_an_unknown_query_parameter_is_refused(world, operation):
+    """Every GET of the description, by a caller allowed to make it: ``?unexpected=1`` is
+    refused (422, naming it), whether or not the operation reads a query string."""
+    caller = _first_allowed(operation)
+    call = REQUESTS.get(operation, lambda w, c: Call())(world, caller)
+    query = {**(call.query or {}), "unexpected": "1"}
+    response = world.client.get(_url(operation, world, call), headers={**world.headers(caller), **call.headers},
+                                query_string=query)
+    body = assert_problem(response, 422, "validation-error")
+    assert "unexpected" in body["errors"], body
+    documented = spec_operations()[operation]["responses"]
+    assert "422" in documented, f"{operation} does not document its 422"
 
 
 @pytest.mark.parametrize(("operation", "caller"), _cells())

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.helpers import assert_problem
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from tests.helpers import PROJECT_ROOT, assert_problem
 
 
 def run(app, *args, env=None):
@@ -131,3 +138,29 @@ def test_serve_says_how_to_make_the_first_scheme_until_there_is_one(app, make, m
     assert "homeshare create-admin" in fresh.output and "homeshare create-scheme" in fresh.output
     make.scheme()
     assert "create-scheme" not in run(app, "serve").output
+
+
+def test_the_scheduler_logs_a_failed_job_as_one_json_line(tmp_path):
+    """``flask homeshare scheduler`` in the JSON log format: APScheduler's report of a job that
+    raised (here on a database without tables) is one JSON object, its traceback in a field."""
+    (tmp_path / "empty.db").touch()
+    environment = {**os.environ, "FLASK_APP": "wsgi", "HOMESHARE_ENV": "development", "HOMESHARE_LOG_FORMAT": "json",
+                   "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+                   "HOMESHARE_INSTANCE_PATH": str(tmp_path)}
+    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "homeshare", "scheduler"], cwd=PROJECT_ROOT,
+                                 env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines: list[bytes] = []
+    try:
+        deadline = time.monotonic() + 60
+        while not any(b"raised an exception" in line for line in lines):  # the first job runs at once
+            assert time.monotonic() < deadline and scheduler.poll() is None, b"".join(lines).decode()
+            lines.append(scheduler.stdout.readline())
+    finally:
+        scheduler.send_signal(signal.SIGINT)  # the scheduler's Ctrl+C
+        rest, _ = scheduler.communicate(timeout=30)
+    output = [line for line in b"".join(lines).decode().splitlines() + rest.decode().splitlines() if line.strip()]
+    assert not [line for line in output if not line.startswith("{")], output
+    entries = [json.loads(line) for line in output]
+    failed = [entry for entry in entries if entry["logger"].startswith("apscheduler") and entry["level"] == "ERROR"]
+    assert failed and "Traceback" in failed[0]["exception"] and "no such table" in failed[0]["exception"]
+    assert any(entry["message"] == "scheduler running" for entry in entries)

@@ -39,7 +39,7 @@ def test_gunicorn_serves_the_app_with_the_project_settings(app, tmp_path):
         "HOMESHARE_ENV": "development" if url.startswith("sqlite") else "production",
         "HOMESHARE_DATABASE_URL": url, "HOMESHARE_SECRET_KEY": secrets.token_urlsafe(48),
         "HOMESHARE_INSTANCE_PATH": str(tmp_path), "HOMESHARE_BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": "2", "HOMESHARE_LOG_FORMAT": "json",  # production's format, on both databases
         "HOMESHARE_RATELIMIT_STORAGE_URI": os.environ.get("HOMESHARE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0"),
     }
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=PROJECT_ROOT, env=environment,
@@ -72,8 +72,57 @@ def test_gunicorn_serves_the_app_with_the_project_settings(app, tmp_path):
         server.send_signal(signal.SIGTERM)  # a graceful stop
         output, _ = server.communicate(timeout=60)
     assert server.returncode == 0, output.decode()
-    logged = output.decode()
-    assert "Booting worker" in logged
-    if environment["HOMESHARE_ENV"] == "production":  # JSON log lines, with the request id
-        access = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
-        assert any(entry.get("path") == "/api/v1/me" and entry["status"] == 401 for entry in access)
+    # Every line, gunicorn's own as well as the app's, is one JSON object.
+    lines = [json.loads(line) for line in output.decode().splitlines()]
+    assert any(entry["logger"] == "gunicorn.error" and "Booting worker" in entry["message"] for entry in lines)
+    assert any(entry.get("path") == "/api/v1/me" and entry["status"] == 401 and entry["request_id"] != "-"
+               for entry in lines)
+    assert not any(entry["logger"] == "gunicorn.access" for entry in lines)  # it would log query strings
+
+
+def _serve(tmp_path, name: str, port: int) -> subprocess.Popen:
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    environment = {
+        **os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(home),  # where a control socket would go
+        "HOMESHARE_ENV": "development", "HOMESHARE_LOG_FORMAT": "json",
+        "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / name}.db", "HOMESHARE_INSTANCE_PATH": str(tmp_path / name),
+        "HOMESHARE_BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": "1",
+    }
+    return subprocess.Popen([sys.executable, "-m", "gunicorn", "wsgi:app"], cwd=PROJECT_ROOT, env=environment,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _until_serving(server: subprocess.Popen, port: int) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        assert server.poll() is None, server.stdout.read().decode()
+        try:
+            assert _get(f"http://127.0.0.1:{port}/healthz")[0] == 200
+            return
+        except (ConnectionError, urllib.error.URLError):
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+
+
+def test_two_instances_of_one_user_start_and_stop_independently(tmp_path):
+    """gunicorn's control socket (one path per user by default, since 24) stays shut, so one
+    instance stopping cannot take anything of another's with it."""
+    ports = _free_port(), _free_port()
+    first, second = (_serve(tmp_path, name, port) for name, port in zip(("first", "second"), ports))
+    try:
+        for server, port in zip((first, second), ports):
+            _until_serving(server, port)
+        first.send_signal(signal.SIGTERM)
+        output, _ = first.communicate(timeout=60)
+        assert first.returncode == 0, output.decode()
+        assert _get(f"http://127.0.0.1:{ports[1]}/healthz")[0] == 200  # the other serves on
+    finally:
+        for server in (first, second):
+            if server.poll() is None:
+                server.send_signal(signal.SIGTERM)
+        second_output, _ = second.communicate(timeout=60)
+    assert second.returncode == 0, second_output.decode()
+    logged = [json.loads(line)["message"] for line in (output + second_output).decode().splitlines()]
+    assert not any("Control socket" in message for message in logged)
+    assert not [path for path in (tmp_path / "home").rglob("*") if path.name.endswith(".ctl")]

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,7 +22,7 @@ from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
-from tests.helpers import PushGateway
+from tests.helpers import PROJECT_ROOT, PushGateway
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 
@@ -49,11 +54,11 @@ def peers(app):
     webhook.close()
 
 
-def notify(app, account_ids, count=1, prefix="test"):
+def notify(app, account_ids, count=1, prefix="test", now=T0):
     with app.app_context():
         created = notifications.notify(
             (notifications.Message(uuid.UUID(account_id), "test", f"Hello {n}", "Body", f"{prefix}:{account_id}:{n}")
-             for account_id in account_ids for n in range(count)), now=T0)
+             for account_id in account_ids for n in range(count)), now=now)
         db.session.commit()
         db.session.remove()
     return created
@@ -209,3 +214,92 @@ def test_a_slow_batch_keeps_its_lease(app, make, monkeypatch):
         db.session.remove()
     assert leases[0] < leases[-1]  # renewed while the batch was still sending
     assert [s for _, s, _ in statuses(app)] == ["sent"] * 3
+
+
+# A scheduler process killed mid-batch ------------------------------------------------------------
+
+SCHEDULER = """
+import json, os, sys
+from homeshare import create_app
+from homeshare.jobs.scheduler import deliveries
+
+app = create_app(json.loads(os.environ["HOMESHARE_TEST_APP_CONFIG"]))
+while deliveries(app):  # the scheduler's delivery job, until nothing is due
+    pass
+"""
+
+
+class SlowGateway(PushGateway):
+    """A push gateway that takes a while to answer; ``reached`` is set once ``kill_at``
+    pushes have arrived, while the last of them still waits for its answer."""
+
+    def __init__(self, delay: float):
+        self.delay, self.kill_at, self.reached = delay, None, threading.Event()
+        super().__init__()
+
+    def arrived(self, key: str) -> None:
+        if self.kill_at is not None and len(self.received) >= self.kill_at:
+            self.reached.set()
+        time.sleep(self.delay)
+
+
+def test_a_scheduler_killed_mid_batch_repeats_only_the_send_in_flight(app, make, tmp_path, monkeypatch):
+    """Real scheduler processes, SIGKILLed while a push is in flight, then started again
+    until everything is sent: only the push in flight at each kill is pushed twice."""
+    gateway = SlowGateway(delay=0.02)
+    monkeypatch.setitem(app.config, "HOMESHARE_PUSH_WEBHOOK_URL", gateway.url)  # deliveries on push too
+    people = [make.sharer(make.scheme()) for _ in range(3)]
+    with app.app_context():
+        for p in people:
+            db.session.add(notifications.Device(account_id=uuid.UUID(p.id), platform="ios", token=f"tok-{p.id}",
+                                                created_at=T0))
+        db.session.commit()
+        db.session.remove()
+    # 180 pushes (and 180 log lines), due now for the scheduler's real clock
+    notify(app, [p.id for p in people], count=60, now=datetime.now(timezone.utc) - timedelta(minutes=1))
+    config = {"HOMESHARE_ENV": "testing", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+              "SECRET_KEY": app.config["SECRET_KEY"], "HOMESHARE_INSTANCE_PATH": str(tmp_path),
+              "HOMESHARE_PUSH_WEBHOOK_URL": gateway.url, "HOMESHARE_LOG_LEVEL": "WARNING"}
+    environment = dict(os.environ, HOMESHARE_TEST_APP_CONFIG=json.dumps(config))
+
+    def scheduler():
+        return subprocess.Popen([sys.executable, "-c", SCHEDULER], cwd=PROJECT_ROOT, env=environment,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def lapse_leases():
+        # As if the dead process's lease had run out (LEASE, 5 minutes) while we waited.
+        with app.app_context():
+            db.session.execute(sa.update(Delivery).where(Delivery.status == "sending")
+                               .values(claimed_until=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            db.session.commit()
+            db.session.remove()
+
+    kills = 0
+    try:
+        for kill_at in (10, 45, 90, 140):
+            gateway.reached.clear()
+            gateway.kill_at = kill_at
+            process = scheduler()
+            if not gateway.reached.wait(60):
+                process.kill()
+                pytest.fail(f"{len(gateway.received)} pushes; {process.communicate()[1].decode()}")
+            process.send_signal(signal.SIGKILL)  # while the kill_at-th push waits for its answer
+            process.wait(10)
+            assert process.returncode == -signal.SIGKILL
+            kills += 1
+            lapse_leases()
+        gateway.kill_at = None
+        process = scheduler()
+        _, errors = process.communicate(timeout=120)
+        assert process.returncode == 0, errors.decode()
+    finally:
+        gateway.close()
+
+    per_key = Counter(key for key, _ in gateway.received)
+    repeated = {key: n for key, n in per_key.items() if n > 1}
+    print(f"pushes: {len(gateway.received)} for {len(per_key)} keys; repeated after {kills} kills: "
+          f"{sorted(repeated.values())}")
+    assert len(per_key) == 180
+    assert set(per_key.values()) <= {1, 2}  # one send in flight at a time
+    assert sum(n - 1 for n in repeated.values()) <= kills
+    assert {s for _, s, _ in statuses(app)} == {"sent"}
