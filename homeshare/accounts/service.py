@@ -140,11 +140,10 @@ def _start_session(account: Account) -> dict[str, Any]:
 def log_in(*, email: str, password: str) -> dict[str, Any]:
     """Tokens for a new session. Unknown email, wrong password and a deactivated account
     all get the same answer after the same work, so the answer reveals nothing."""
-    throttling.ensure_not_locked_out(email)
+    throttling.count_attempt(email)  # before the password is checked: see count_attempt
     account = find_by_email(email)
     valid = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not valid or not account.is_active:
-        throttling.record_failure(email)
         raise Unauthorized(INVALID_CREDENTIALS, kind="invalid-credentials")
     throttling.clear_failures(email)
     if passwords.needs_rehash(account.password_hash):

@@ -6,10 +6,11 @@ must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
 
 - **throttles**, by flask-limiter on the views: attempts per client address, and per
   account (the email in the body, whether or not such an account exists);
-- **lockout**: after ``HOMESHARE_LOCKOUT_FAILURES`` failed sign-ins for one email within
-  ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for that email is refused, even with the right
-  password, until the oldest failure is that old. A successful sign-in or an access
-  reset by a coordinator clears the failures.
+- **lockout**: each sign-in for an email is counted before its password is checked; after
+  ``HOMESHARE_LOCKOUT_FAILURES`` of them within ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for
+  that email is refused, even with the right password, until the oldest attempt is that
+  old. A successful sign-in, a password reset by email or an access reset by a
+  coordinator clears the count.
 
 Both answer 429 in the error shape with ``Retry-After``. Emails never reach the storage:
 keys hold a keyed hash of them. When the storage does not answer, requests go through
@@ -116,15 +117,19 @@ def _lockout(operation: str, email: str, failing: str):
         return None
 
 
-def ensure_not_locked_out(email: str) -> None:
-    """Refuse (429) a sign-in for an email that failed too often lately."""
-    window = _lockout("get_window_stats", email, "sign-in lockout not checked")
-    if window is not None and window.remaining == 0:
-        raise TooManyAttempts(retry_after=max(1, math.ceil(window.reset_time - time.time())))
+def count_attempt(email: str) -> None:
+    """Count a sign-in attempt for this email, or refuse it (429) when the window is full.
 
-
-def record_failure(email: str) -> None:
-    _lockout("hit", email, "failed sign-in not counted")
+    The count is taken before the password is checked, in one atomic step of the storage
+    (a Lua script on Redis), so that attempts sent at once, to any number of processes,
+    cannot all be checked before the first failure is counted: at most
+    ``HOMESHARE_LOCKOUT_FAILURES`` passwords are checked in the window. A successful
+    sign-in clears the count (``clear_failures``)."""
+    counted = _lockout("hit", email, "sign-in attempt not counted")
+    if counted is False:
+        window = _lockout("get_window_stats", email, "sign-in lockout window not read")
+        reset = window.reset_time if window is not None else time.time() + 60
+        raise TooManyAttempts(retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def clear_failures(email: str) -> None:
