@@ -1,11 +1,12 @@
-"""Throttling sign-in and registration, and locking sign-in after repeated failures.
+"""Throttling sign-in, registration and password resets, and locking sign-in after repeated failures.
 
 flask-limiter counts requests in the storage named by ``HOMESHARE_RATELIMIT_STORAGE_URI``:
 the process's memory by default (enough for one process), Redis when several processes
 must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
 
 - **throttles**, by flask-limiter on the views: attempts per client address, and per
-  account (the email in the body, whether or not such an account exists);
+  account (the email in the body, whether or not such an account exists); a request for a
+  password-reset code counts like a registration, a reset with the code like a sign-in;
 - **lockout**: each sign-in for an email is counted before its password is checked; after
   ``HOMESHARE_LOCKOUT_FAILURES`` of them within ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for
   that email is refused, even with the right password, until the oldest attempt is that
@@ -41,6 +42,8 @@ LOCKOUT_NAMESPACE = "sign-in-failures"
 THROTTLED_VIEWS = {
     "auth.Login": "HOMESHARE_LOGIN_RATE_LIMIT",
     "auth.Register": "HOMESHARE_REGISTER_RATE_LIMIT",
+    "auth.PasswordReset": "HOMESHARE_REGISTER_RATE_LIMIT",
+    "auth.PasswordResetConfirmation": "HOMESHARE_LOGIN_RATE_LIMIT",
 }
 
 
