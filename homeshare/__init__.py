@@ -118,17 +118,19 @@ def register_authorisation(app: Flask) -> None:
 def register_events() -> None:
     """Connect the packages above to what happens in the packages below them (blinker
     signals; connecting the same receiver twice is a no-op)."""
-    from homeshare.accounts.events import account_created
+    from homeshare.accounts.events import account_created, email_to_owner
     from homeshare.audit.service import record_account_created, record_scheme_updated
     from homeshare.agreements.service import refuse_activation_unless_accepted, versions_to_accept
     from homeshare.checkins.service import ensure_schedule
     from homeshare.matching.events import activating, party_steps, trial_started
+    from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import start_profile
     from homeshare.schemes.events import scheme_updated
 
     account_created.connect(start_profile)
     account_created.connect(record_account_created)
     scheme_updated.connect(record_scheme_updated)
+    email_to_owner.connect(email_owner)
     trial_started.connect(ensure_schedule)
     activating.connect(refuse_activation_unless_accepted)
     party_steps.connect(versions_to_accept)

@@ -69,7 +69,7 @@ class Factories:
         return result
 
     def account(self, role: str, scheme: Scheme | None = None, email: str | None = None,
-                password: str = PASSWORD) -> Person:
+                password: str = PASSWORD, email_verified: bool = True) -> Person:
         email = email or f"{role}{next(_sequence)}@example.org"
         with self.app.app_context():
             if role == "admin":
@@ -79,7 +79,8 @@ class Factories:
                     scheme=schemes.get_scheme(_uuid(scheme.id)), email=email, password=password
                 )
             else:
-                created = accounts.register(scheme_slug=scheme.slug, email=email, password=password, role=Role(role))
+                created = accounts.register(scheme_slug=scheme.slug, email=email, password=password, role=Role(role),
+                                            email_verified=email_verified)
             account = created.account
             person = Person(
                 id=str(account.id), email=account.email, role=account.role.value,

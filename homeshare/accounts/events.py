@@ -11,3 +11,9 @@ events = Namespace()
 
 account_created = events.signal("account-created", doc="""\
 Sent with the new ``Account`` once it is added to the session, before the commit.""")
+
+email_to_owner = events.signal("email-to-owner", doc="""\
+Sent with the ``Account`` whose owner must get an email, and the keyword arguments ``kind``,
+``title``, ``body`` and ``dedupe_key`` (the same key is sent once): a code to prove the address
+or to reset the password, or a warning that someone tried to register with it. Before the
+commit; the receiver puts it in the outbox.""")

@@ -16,6 +16,7 @@ ACCOUNT = {
     "is_active": True,
     "created_at": "2027-03-01T09:30:00+00:00",
     "last_login_at": None,
+    "email_verified_at": None,
     "scheme": {
         "id": "0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d",
         "slug": "leeds-homeshare",
@@ -24,7 +25,13 @@ ACCOUNT = {
     },
 }
 
-SIGNED_IN_ACCOUNT = {**ACCOUNT, "last_login_at": "2027-03-02T18:04:11+00:00"}
+SIGNED_IN_ACCOUNT = {**ACCOUNT, "last_login_at": "2027-03-02T18:04:11+00:00",
+                     "email_verified_at": "2027-03-01T09:41:52+00:00"}
+
+REGISTERED = {
+    "message": "Check your email. If you are new, we sent a code to confirm the address: sign in and "
+               "enter it. If you already have an account, we sent you a reminder instead.",
+}
 
 LOGIN_REQUEST = {"email": "sam.okafor@example.com", "password": "correct horse battery"}
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -37,6 +38,9 @@ class Account(IdMixin, TimestampMixin, db.Model):
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    # When the owner proved the email is theirs (a code sent to it); set at creation for
+    # accounts made by staff or the CLI. Unverified people are never matched.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
 
@@ -66,3 +70,29 @@ class AuthSession(IdMixin, db.Model):
     revoked_reason: Mapped[str | None] = mapped_column(sa.String(40))
 
     account: Mapped[Account] = relationship(lazy="raise")
+
+
+class CodePurpose(str, enum.Enum):
+    VERIFY_EMAIL = "verify-email"
+    RESET_PASSWORD = "reset-password"
+
+
+class AccountCode(IdMixin, db.Model):
+    """The one live code an account has for a purpose, sent to its email.
+
+    Only a keyed hash of the code is stored. A new code replaces the old one (and its
+    count of tries); a code is good once, until ``expires_at``, for a few tries.
+    """
+
+    __tablename__ = "account_code"
+    __table_args__ = (sa.UniqueConstraint("account_id", "purpose"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False
+    )
+    purpose: Mapped[CodePurpose] = mapped_column(string_enum(CodePurpose, "purpose"), nullable=False)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    tries: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,17 +9,21 @@ from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service
 from homeshare.accounts.examples import (
-    ACCOUNT, LOGIN_REQUEST, REGISTER_REQUEST, SIGNED_IN_ACCOUNT, TOKEN_PAIR,
+    LOGIN_REQUEST, REGISTER_REQUEST, REGISTERED, SIGNED_IN_ACCOUNT, TOKEN_PAIR,
 )
 from homeshare.accounts.models import Account
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role, STAFF_ROLES
 from homeshare.accounts.schemas import (
+    AcceptedSchema,
     AccountListQuerySchema,
     AccountSchema,
+    CodeSchema,
     CoordinatorCreateSchema,
     LoginSchema,
     PasswordChangeSchema,
+    PasswordResetRequestSchema,
+    PasswordResetSchema,
     RegisterSchema,
     TokenPairSchema,
 )
@@ -36,19 +40,85 @@ accounts = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Ac
 class Register(MethodView):
     @auth.doc(operationId="register")
     @auth.arguments(RegisterSchema, example=REGISTER_REQUEST)
-    @auth.response(201, AccountSchema, description="The account was created.", example=ACCOUNT)
-    @auth.alt_response(200, schema=AccountSchema, description="The same registration, repeated: the account it created.", success=True, example=ACCOUNT)
-    @documents_errors(409, 429)
+    @auth.response(202, AcceptedSchema, description="Accepted: check your email.", example=REGISTERED)
+    @documents_errors(429)
     def post(self, data):
         """Register as a householder or a sharer of a scheme
 
-        Repeating the same request (same email, password, role and scheme) returns the
-        account created the first time, with 200; any other use of a taken email is 409.
+        The answer is the same whether or not the email has an account, so it tells nobody who
+        does. A new account gets a code by email to verify the address (verifyEmail); it can sign
+        in at once. When the email has an account already, nothing is created and its owner is
+        told by email. Repeating a request is safe: nothing is made twice.
         """
-        result = service.register(
+        service.register(
             scheme_slug=data["scheme"], email=data["email"], password=data["password"], role=Role(data["role"])
         )
-        return result.account, 201 if result.created else 200
+        return {"message": service.REGISTERED_MESSAGE}
+
+
+@auth.route("/verification")
+class Verification(MethodView):
+    @auth.doc(operationId="verifyEmail")
+    @requires()
+    @auth.arguments(CodeSchema)
+    @auth.response(200, AccountSchema, example=SIGNED_IN_ACCOUNT)
+    def post(self, data):
+        """Verify your email address with the code sent to it
+
+        Sets `email_verified_at` on your account; until then you are not proposed for a match. A
+        code works once, for 24 hours and 5 tries (422 when it is not right). Verified already:
+        the account, unchanged.
+        """
+        return service.verify_email(account=current_account(), code=data["code"])
+
+
+@auth.route("/verification/resend")
+class VerificationResend(MethodView):
+    @auth.doc(operationId="resendVerification")
+    @requires()
+    @auth.response(202, AcceptedSchema, description="A new code is on its way.")
+    @documents_errors(409, 429)
+    def post(self):
+        """Send a new code to verify your email address
+
+        Replaces the last code. One a minute at most (429 with `Retry-After`); 409 when the
+        address is verified already.
+        """
+        service.resend_verification(account=current_account())
+        return {"message": service.CODE_SENT_MESSAGE}
+
+
+@auth.route("/password-reset")
+class PasswordReset(MethodView):
+    @auth.doc(operationId="requestPasswordReset")
+    @auth.arguments(PasswordResetRequestSchema)
+    @auth.response(202, AcceptedSchema, description="Accepted: check your email.")
+    @documents_errors(429)
+    def post(self, data):
+        """Ask for a code to reset a forgotten password
+
+        When the email has an account, a code is sent to it (good once, for 30 minutes). The
+        answer is the same either way. Limited per client address and per email (429).
+        """
+        service.request_password_reset(email=data["email"])
+        return {"message": service.RESET_REQUESTED_MESSAGE}
+
+
+@auth.route("/password-reset/confirmation")
+class PasswordResetConfirmation(MethodView):
+    @auth.doc(operationId="resetPassword")
+    @auth.arguments(PasswordResetSchema)
+    @auth.response(204)
+    @documents_errors(429)
+    def post(self, data):
+        """Set a new password with the code sent by email
+
+        Ends every session of the account, on every device, and opens a locked sign-in: sign in
+        with the new password. A wrong, used or expired code, or an email without an account,
+        all get the same 422; a code takes 5 tries. Limited per client address and per email
+        (429).
+        """
+        service.reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
 
 
 @auth.route("/login")

@@ -51,6 +51,33 @@ class RegisterSchema(Schema):
     role = ma.fields.String(required=True, validate=validate.OneOf([r.value for r in MEMBER_ROLES]))
 
 
+class AcceptedSchema(Schema):
+    message = ma.fields.String(required=True, dump_only=True, metadata={
+        "description": "What happens next, to show the person."})
+
+
+def _code() -> ma.fields.String:
+    return ma.fields.String(
+        required=True, load_only=True,
+        validate=[validate.Length(equal=6), validate.Regexp(r"^[0-9]{6}$", error="Six digits.")],
+        metadata={"description": "The six digits sent by email.", "example": "482917"},
+    )
+
+
+class CodeSchema(Schema):
+    code = _code()
+
+
+class PasswordResetRequestSchema(Schema):
+    email = _email(required=True)
+
+
+class PasswordResetSchema(Schema):
+    email = _email(required=True)
+    code = _code()
+    new_password = _new_password(required=True)
+
+
 class LoginSchema(Schema):
     email = _email(required=True)
     password = _given_password(required=True)
@@ -87,6 +114,9 @@ class AccountSchema(Schema):
     scheme = ma.fields.Nested(SchemeSummarySchema, dump_only=True, allow_none=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
     last_login_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
+    email_verified_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, metadata={
+        "description": "When the owner proved the email address is theirs; null until then, and "
+                       "until then they are not proposed for a match."})
 
 
 class AccountListQuerySchema(PageQuerySchema):

@@ -1,4 +1,4 @@
-"""Account rules and transactions: registration, sign-in, sessions, activation."""
+"""Account rules and transactions: registration, email codes, sign-in, sessions, activation."""
 
 from __future__ import annotations
 
@@ -11,21 +11,60 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
-from homeshare.accounts import passwords, throttling
+from homeshare.accounts import codes, passwords, throttling
 from homeshare.accounts.emails import normalise_email
-from homeshare.accounts.events import account_created
-from homeshare.accounts.models import Account, AuthSession
+from homeshare.accounts.events import account_created, email_to_owner
+from homeshare.accounts.models import Account, AuthSession, CodePurpose
 from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import Conflict, Unauthorized, ValidationFailed
+from homeshare.errors import ApiError, Conflict, Unauthorized, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
 
 INVALID_CREDENTIALS = "The email or password is not right."
+REGISTERED_MESSAGE = (
+    "Check your email. If you are new, we sent a code to confirm the address: sign in and enter it. "
+    "If you already have an account, we sent you a reminder instead."
+)
+CODE_SENT_MESSAGE = "We sent a new code to your email address."
+RESET_REQUESTED_MESSAGE = "If this email has an account, we sent it a code to choose a new password."
+REGISTRATION_ATTEMPT_BODY = (
+    "Someone tried to register a Homeshare account with this email address, which already has one. "
+    "If it was you, sign in with your password, or reset it from the sign-in screen if you have "
+    "forgotten it. If it was not you, you need do nothing: your account has not changed."
+)
+CODE_EMAILS = {
+    CodePurpose.VERIFY_EMAIL: (
+        "email_verification", "Your Homeshare code: {code}",
+        "Your code to confirm this email address is {code}. Enter it in the Homeshare app; it works once, "
+        "for 24 hours. If you did not register with Homeshare, ignore this email.",
+    ),
+    CodePurpose.RESET_PASSWORD: (
+        "password_reset", "Your Homeshare password reset code: {code}",
+        "Your code to choose a new Homeshare password is {code}. It works once, for 30 minutes. If you did "
+        "not ask to reset your password, ignore this email: your password has not changed.",
+    ),
+}
+VERIFICATION_REFUSED = {
+    "wrong": "This code is not right.",
+    "exhausted": "This code was tried too often: ask for a new one.",
+    "expired": "This code is no longer valid: ask for a new one.",
+    "used": "This code is no longer valid: ask for a new one.",
+}
+RESET_REFUSED = "This code is not right for this email, or no longer valid: ask for a new one."
+
+
+class CodeSentRecently(ApiError):
+    status = 429
+    kind = "code-sent-recently"
+
+    def __init__(self, retry_after: int):
+        super().__init__("A code was sent a moment ago. Wait before asking for another.",
+                         headers={"Retry-After": str(retry_after)})
 
 
 @dataclass
@@ -41,22 +80,26 @@ def find_by_email(email: str) -> Account | None:
 def _create_account(
     *, email: str, password: str, role: Role, scheme: Scheme | None, commit: bool = True
 ) -> Created:
-    """Create an account, or return the existing one when a client repeats the same request.
+    """Create an account for staff or the CLI, or return the existing one when the same
+    request is repeated.
 
     A repeat (same email, password, role and scheme) is answered with the account it
     created the first time, even when the two requests arrive together, so a retrying
-    phone never sees a confusing conflict. Any other use of a taken email is a conflict.
+    client never sees a confusing conflict. Any other use of a taken email is a conflict
+    (staff may know who has an account). The address counts as verified: staff typed it.
     """
     email = normalise_email(email)
     existing = find_by_email(email)
     if existing is not None:
         return _repeat_or_conflict(existing, password=password, role=role, scheme=scheme)
+    now = utcnow()
     account = Account(
         email=email,
         password_hash=passwords.hash_password(password),
         role=role,
         scheme=scheme,
-        password_changed_at=utcnow(),
+        password_changed_at=now,
+        email_verified_at=now,
     )
     db.session.add(account)
     account_created.send(account)
@@ -73,22 +116,59 @@ def _create_account(
 
 
 def _repeat_or_conflict(existing: Account, *, password: str, role: Role, scheme: Scheme | None) -> Created:
-    same_request = (
-        existing.role is role
-        and existing.scheme_id == (scheme.id if scheme else None)
-        and passwords.verify_password(existing.password_hash, password)
-    )
-    if same_request:
+    if _same_registration(existing, password=password, role=role, scheme=scheme):
         return Created(existing, created=False)
     raise Conflict("An account with this email already exists.", kind="email-taken")
 
 
-def register(*, scheme_slug: str, email: str, password: str, role: Role) -> Created:
-    """A householder or sharer joins a scheme by its slug."""
+def _same_registration(existing: Account, *, password: str, role: Role, scheme: Scheme | None) -> bool:
+    # The password is checked first and always: one argon2 run, like making a new account.
+    right_password = passwords.verify_password(existing.password_hash, password)
+    return right_password and existing.role is role and existing.scheme_id == (scheme.id if scheme else None)
+
+
+def register(
+    *, scheme_slug: str, email: str, password: str, role: Role, email_verified: bool = False
+) -> Created:
+    """A householder or sharer joins a scheme by its slug; the caller's answer must not
+    depend on the result (it would tell who has an account).
+
+    A new account gets a code by email to verify the address. When the email already has
+    an account, nothing is created: a repeat of the same registration (same password, role
+    and scheme, from a phone that lost the answer) does nothing more, and anything else
+    tells the owner by email that someone tried to register with their address (once a
+    day). ``email_verified`` is for trusted seeding only (the demo), which knows the
+    addresses.
+    """
     scheme = find_by_slug(scheme_slug)
     if scheme is None:
         raise ValidationFailed({"scheme": ["No scheme with this slug."]})
-    return _create_account(email=email, password=password, role=role, scheme=scheme)
+    email = normalise_email(email)
+    existing = find_by_email(email)
+    if existing is None:
+        now = utcnow()
+        account = Account(
+            id=uuid.uuid4(), email=email, password_hash=passwords.hash_password(password), role=role,
+            scheme=scheme, password_changed_at=now, email_verified_at=now if email_verified else None,
+        )
+        try:
+            db.session.add(account)
+            db.session.flush()
+            account_created.send(account)
+            if not email_verified:
+                _send_code(account, CodePurpose.VERIFY_EMAIL)
+            db.session.commit()
+            return Created(account, created=True)
+        except IntegrityError:  # the same email, registered at the same moment
+            db.session.rollback()
+            existing = find_by_email(email)
+            if existing is None:
+                raise
+    if not _same_registration(existing, password=password, role=role, scheme=scheme):
+        _email(existing, kind="registration_attempt", title="Someone tried to register with your email",
+               body=REGISTRATION_ATTEMPT_BODY, dedupe_key=f"registration-attempt:{existing.id}:{utcnow().date()}")
+        db.session.commit()
+    return Created(existing, created=False)
 
 
 def create_coordinator(*, scheme: Scheme, email: str, password: str, commit: bool = True) -> Created:
@@ -141,11 +221,10 @@ def _start_session(account: Account) -> dict[str, Any]:
 def log_in(*, email: str, password: str) -> dict[str, Any]:
     """Tokens for a new session. Unknown email, wrong password and a deactivated account
     all get the same answer after the same work, so the answer reveals nothing."""
-    throttling.ensure_not_locked_out(email)
+    throttling.count_attempt(email)  # before the password is checked: see count_attempt
     account = find_by_email(email)
     valid = passwords.verify_password(account.password_hash if account else None, password)
     if account is None or not valid or not account.is_active:
-        throttling.record_failure(email)
         raise Unauthorized(INVALID_CREDENTIALS, kind="invalid-credentials")
     throttling.clear_failures(email)
     if passwords.needs_rehash(account.password_hash):
@@ -255,3 +334,79 @@ def reset_access(*, actor: Account, account: Account) -> str:
     db.session.commit()
     throttling.clear_failures(account.email)
     return temporary
+
+
+# Codes by email: verifying the address, resetting a forgotten password -----------------------
+
+
+def _email(account: Account, *, kind: str, title: str, body: str, dedupe_key: str) -> None:
+    email_to_owner.send(account, kind=kind, title=title, body=body, dedupe_key=dedupe_key)
+
+
+def _send_code(account: Account, purpose: CodePurpose) -> codes.Issued:
+    """Make a new code (unless one was made a moment ago) and email it; the caller commits."""
+    issued = codes.issue(account, purpose)
+    if issued.code is not None:
+        kind, title, body = CODE_EMAILS[purpose]
+        _email(account, kind=kind, title=title.format(code=issued.code), body=body.format(code=issued.code),
+               dedupe_key=f"{purpose.value}:{account.id}:{uuid.uuid4().hex}")
+    return issued
+
+
+def verify_email(*, account: Account, code: str) -> Account:
+    """Prove the address with the code sent to it. Verified already (a repeat): unchanged."""
+    if account.email_verified_at is not None:
+        return account
+    try:
+        codes.use(account, CodePurpose.VERIFY_EMAIL, code)
+    except codes.CodeRefused as refused:
+        raise ValidationFailed({"code": [VERIFICATION_REFUSED[refused.reason]]}) from None
+    account.email_verified_at = utcnow()
+    db.session.commit()
+    return account
+
+
+def resend_verification(*, account: Account) -> None:
+    """A new code to verify the address, replacing the last; at most one a minute."""
+    if account.email_verified_at is not None:
+        raise Conflict("Your email address is verified already.", kind="email-already-verified")
+    issued = _send_code(account, CodePurpose.VERIFY_EMAIL)
+    if issued.code is None:
+        db.session.rollback()
+        raise CodeSentRecently(issued.retry_after)
+    db.session.commit()
+
+
+def request_password_reset(*, email: str) -> None:
+    """Email a code to reset the password, when the email has an active account; the caller's
+    answer is the same either way. At most one code a minute per account (asking sooner
+    sends nothing, silently)."""
+    account = find_by_email(email)
+    if account is None or not account.is_active:
+        return
+    _send_code(account, CodePurpose.RESET_PASSWORD)
+    db.session.commit()
+
+
+def reset_password(*, email: str, code: str, new_password: str) -> None:
+    """Set a new password with the code sent to the email: it ends every session of the
+    account, opens a locked sign-in, and proves the address. Every refusal is the same,
+    whether or not the email has an account. The same request repeated after it worked
+    (same code, same password) answers the same, and changes nothing more."""
+    refused = ValidationFailed({"code": [RESET_REFUSED]})
+    account = find_by_email(email)
+    if account is None or not account.is_active:
+        raise refused
+    try:
+        codes.use(account, CodePurpose.RESET_PASSWORD, code)
+    except codes.CodeRefused as error:
+        if error.reason == "used" and passwords.verify_password(account.password_hash, new_password):
+            return  # a repeat of the reset that set this password, with its code
+        raise refused from None
+    now = utcnow()
+    account.password_hash = passwords.hash_password(new_password)
+    account.password_changed_at = now
+    account.email_verified_at = account.email_verified_at or now
+    _revoke_sessions(AuthSession.account_id == account.id, "password-reset")
+    db.session.commit()
+    throttling.clear_failures(account.email)

@@ -1,15 +1,17 @@
-"""Throttling sign-in and registration, and locking sign-in after repeated failures.
+"""Throttling sign-in, registration and password resets, and locking sign-in after repeated failures.
 
 flask-limiter counts requests in the storage named by ``HOMESHARE_RATELIMIT_STORAGE_URI``:
 the process's memory by default (enough for one process), Redis when several processes
 must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
 
 - **throttles**, by flask-limiter on the views: attempts per client address, and per
-  account (the email in the body, whether or not such an account exists);
-- **lockout**: after ``HOMESHARE_LOCKOUT_FAILURES`` failed sign-ins for one email within
-  ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for that email is refused, even with the right
-  password, until the oldest failure is that old. A successful sign-in or an access
-  reset by a coordinator clears the failures.
+  account (the email in the body, whether or not such an account exists); a request for a
+  password-reset code counts like a registration, a reset with the code like a sign-in;
+- **lockout**: each sign-in for an email is counted before its password is checked; after
+  ``HOMESHARE_LOCKOUT_FAILURES`` of them within ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for
+  that email is refused, even with the right password, until the oldest attempt is that
+  old. A successful sign-in, a password reset by email or an access reset by a
+  coordinator clears the count.
 
 Both answer 429 in the error shape with ``Retry-After``. Emails never reach the storage:
 keys hold a keyed hash of them. When the storage does not answer, requests go through
@@ -40,6 +42,8 @@ LOCKOUT_NAMESPACE = "sign-in-failures"
 THROTTLED_VIEWS = {
     "auth.Login": "HOMESHARE_LOGIN_RATE_LIMIT",
     "auth.Register": "HOMESHARE_REGISTER_RATE_LIMIT",
+    "auth.PasswordReset": "HOMESHARE_REGISTER_RATE_LIMIT",
+    "auth.PasswordResetConfirmation": "HOMESHARE_LOGIN_RATE_LIMIT",
 }
 
 
@@ -116,15 +120,19 @@ def _lockout(operation: str, email: str, failing: str):
         return None
 
 
-def ensure_not_locked_out(email: str) -> None:
-    """Refuse (429) a sign-in for an email that failed too often lately."""
-    window = _lockout("get_window_stats", email, "sign-in lockout not checked")
-    if window is not None and window.remaining == 0:
-        raise TooManyAttempts(retry_after=max(1, math.ceil(window.reset_time - time.time())))
+def count_attempt(email: str) -> None:
+    """Count a sign-in attempt for this email, or refuse it (429) when the window is full.
 
-
-def record_failure(email: str) -> None:
-    _lockout("hit", email, "failed sign-in not counted")
+    The count is taken before the password is checked, in one atomic step of the storage
+    (a Lua script on Redis), so that attempts sent at once, to any number of processes,
+    cannot all be checked before the first failure is counted: at most
+    ``HOMESHARE_LOCKOUT_FAILURES`` passwords are checked in the window. A successful
+    sign-in clears the count (``clear_failures``)."""
+    counted = _lockout("hit", email, "sign-in attempt not counted")
+    if counted is False:
+        window = _lockout("get_window_stats", email, "sign-in lockout window not read")
+        reset = window.reset_time if window is not None else time.time() + 60
+        raise TooManyAttempts(retry_after=max(1, math.ceil(reset - time.time())))
 
 
 def clear_failures(email: str) -> None:

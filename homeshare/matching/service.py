@@ -114,12 +114,13 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
 
 
 def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
-    """Everyone of ``role`` in the scheme who could be matched now: active, cleared, free."""
+    """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared, free."""
     today = local_today(scheme.timezone)
     statement = _candidate_select(role).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
+        Account.email_verified_at.is_not(None),
         Account.id.in_(cleared_people(role, scheme.effective_settings, today)),
         completeness.ready_expression(Profile, "vetting"),
         _free(Account.id),
@@ -278,6 +279,8 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
             errors[field_name] = [f"No {role.value} with this id in the scheme."]
         elif not person.is_active:
             errors[field_name] = ["This account is deactivated."]
+        elif person.email_verified_at is None:
+            errors[field_name] = ["This person has not verified their email address yet."]
         elif not _is_cleared(person, scheme):
             errors[field_name] = ["Only people whose vetting is cleared can be proposed."]
         else:

@@ -12,6 +12,11 @@ from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 
 
+# Emails about the account itself (codes, a warning): sent by email only, never shown in the
+# inbox or pushed, since whoever is signed in may not own the address yet.
+EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt"})
+
+
 class Notification(IdMixin, db.Model):
     """A message to one person: their inbox entry, created at most once per ``dedupe_key``."""
 

@@ -32,7 +32,9 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
 from homeshare.notifications import providers
-from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Notification, Platform
+from homeshare.notifications.models import (
+    EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
+)
 
 log = logging.getLogger("homeshare.notifications")
 
@@ -52,11 +54,13 @@ class Message:
     data: Mapping[str, Any] | None = None
 
 
-def notify(messages: Iterable[Message], *, now: datetime | None = None) -> int:
+def notify(messages: Iterable[Message], *, now: datetime | None = None,
+           only_channels: Sequence[str] | None = None) -> int:
     """Store each message (once per dedupe key) with its deliveries; the caller commits.
 
     Returns how many were new. Safe to call again with the same messages, from any
-    number of processes at once.
+    number of processes at once. ``only_channels`` keeps the deliveries to those channels
+    (of the ones configured).
     """
     now = now or utcnow()
     rows = [
@@ -70,7 +74,7 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None) -> int:
     for first in range(0, len(rows), 1000):
         statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(Notification.id)
         created.extend(db.session.scalars(statement, rows[first:first + 1000]).all())
-    channels = providers.channels(current_app.config)
+    channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
     deliveries = [
         {"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
          "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now}
@@ -183,7 +187,8 @@ def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Ma
 
 
 def inbox(account: Account, *, unread_only: bool, page: int, per_page: int) -> Page[Notification]:
-    statement = sa.select(Notification).where(Notification.account_id == account.id)
+    statement = sa.select(Notification).where(Notification.account_id == account.id,
+                                              Notification.kind.not_in(EMAIL_ONLY_KINDS))
     if unread_only:
         statement = statement.where(Notification.read_at.is_(None))
     return paginate(statement.order_by(Notification.created_at.desc(), Notification.id), page=page, per_page=per_page)
@@ -191,12 +196,13 @@ def inbox(account: Account, *, unread_only: bool, page: int, per_page: int) -> P
 
 def unread_count(account: Account) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Notification).where(
-        Notification.account_id == account.id, Notification.read_at.is_(None))) or 0
+        Notification.account_id == account.id, Notification.read_at.is_(None),
+        Notification.kind.not_in(EMAIL_ONLY_KINDS))) or 0
 
 
 def mark_read(account: Account, notification_id: uuid.UUID) -> Notification:
     notification = db.session.get(Notification, notification_id)
-    if notification is None or notification.account_id != account.id:
+    if notification is None or notification.account_id != account.id or notification.kind in EMAIL_ONLY_KINDS:
         raise NotFound("No such notification.")
     if notification.read_at is None:
         notification.read_at = utcnow()
@@ -229,3 +235,15 @@ def unregister_device(account: Account, device_id: uuid.UUID) -> None:
         raise NotFound("No such device.")
     db.session.delete(device)
     db.session.commit()
+
+
+# Emails to an account's owner (accounts.events.email_to_owner) ------------------------------------
+
+
+def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str) -> None:
+    """Put an email to the account's owner in the outbox: by email only, never in the inbox
+    nor pushed, since whoever is signed in (or holds the phone) may not own the address."""
+    if "email" not in providers.channels(current_app.config):
+        log.warning("no SMTP configured: %s email for account %s not sent", kind, account.id)
+    notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key)],
+           only_channels=["email"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, AuthSession
+from homeshare.accounts.models import Account, AccountCode, AuthSession
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
 from homeshare.audit import service as audit
@@ -86,6 +86,8 @@ ERASED: dict[str, str] = {
     **{f"vetting_check.{name}": "the person's vetting checks are deleted" for name in (
         "kind", "status", "waived_reason", "notes", "certificate_number", "referee_name", "referee_relationship",
         "referee_contact")},
+    "account_code.purpose": "the person's email verification and password-reset codes are deleted",
+    "account_code.code_hash": "the person's email verification and password-reset codes are deleted",
     "device.platform": "the person's devices are deleted",
     "device.token": "the person's devices are deleted",
     **{f"notification.{name}": "the person's notifications are deleted (others' are built from fixed wording)"
@@ -197,6 +199,7 @@ def erase(*, actor: Account, account: Account) -> None:
                        .values(revoked_at=now, revoked_reason="erased"))
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
+    db.session.execute(sa.delete(AccountCode).where(AccountCode.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))
     # Facts the other person relies on stay, without the words of or about the erased person,
     # whoever wrote them: the other side, a coordinator or the person.

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from contextlib import contextmanager
 
 import pytest
 import redis
+import sqlalchemy as sa
 
 from homeshare.extensions import db
+from homeshare.notifications.models import Notification
 from tests import factories
 from tests.conftest import make_app
 from tests.helpers import assert_problem
@@ -143,16 +146,62 @@ def test_registration_is_throttled_per_client_address_and_refused_ones_store_not
                 environ_base={"REMOTE_ADDR": address},
             )
 
-        assert register("first@example.org").status_code == 201
-        assert register("second@example.org").status_code == 201
+        assert register("first@example.org").status_code == 202
+        assert register("second@example.org").status_code == 202
         refused = register("third@example.org")
         assert_problem(refused, 429, "too-many-requests")
         assert retry_after(refused) <= 3600
-        assert register("third@example.org", address="198.51.100.2").status_code == 201
+        assert register("third@example.org", address="198.51.100.2").status_code == 202
         assert register("fourth@example.org").status_code == 429
         with throttled.app_context():
             from homeshare.accounts.service import find_by_email
             assert find_by_email("fourth@example.org") is None
+
+
+def test_password_resets_are_throttled_per_client_address_and_per_email(app, tmp_path):
+    with throttled_app(app, tmp_path, HOMESHARE_REGISTER_RATE_LIMIT="2 per hour", HOMESHARE_LOGIN_RATE_LIMIT="2 per minute",
+                       HOMESHARE_ACCOUNT_RATE_LIMIT="3 per minute") as throttled:
+        client = throttled.test_client()
+
+        def ask(email, address="198.51.100.7"):
+            return client.post("/api/v1/auth/password-reset", json={"email": email}, environ_base={"REMOTE_ADDR": address})
+
+        def confirm(email, address="198.51.100.7"):
+            return client.post("/api/v1/auth/password-reset/confirmation", environ_base={"REMOTE_ADDR": address},
+                               json={"email": email, "code": "123456", "new_password": "a brand new passphrase"})
+
+        assert [ask(unique_email()).status_code for _ in range(2)] == [202, 202]
+        refused = ask(unique_email())
+        assert_problem(refused, 429, "too-many-requests")
+        assert retry_after(refused) <= 3600
+        assert [confirm(unique_email()).status_code for _ in range(2)] == [422, 422]
+        assert_problem(confirm(unique_email()), 429, "too-many-requests")
+        # Per email, from any address, each step on its own.
+        email = unique_email()
+        assert [ask(email, address=random_address()).status_code for _ in range(3)] == [202] * 3
+        assert_problem(ask(email, address=random_address()), 429, "too-many-requests")
+        assert [confirm(email, address=random_address()).status_code for _ in range(3)] == [422] * 3
+        assert_problem(confirm(email, address=random_address()), 429, "too-many-requests")
+
+
+def test_a_password_reset_opens_a_locked_sign_in(app, tmp_path):
+    with throttled_app(app, tmp_path, HOMESHARE_LOCKOUT_FAILURES=2) as throttled:
+        make = factories.Factories(throttled)
+        person = make.householder(make.scheme())
+        client = throttled.test_client()
+        for _ in range(2):
+            sign_in(client, person.email)
+        assert_problem(sign_in(client, person.email, password=person.password), 429, "sign-in-locked")
+        assert client.post("/api/v1/auth/password-reset", json={"email": person.email}).status_code == 202
+        with throttled.app_context():
+            body = db.session.scalars(sa.select(Notification.body).where(Notification.kind == "password_reset")
+                                      .order_by(Notification.created_at.desc())).first()
+            db.session.remove()
+        code = re.search(r"\b(\d{6})\b", body).group(1)
+        done = client.post("/api/v1/auth/password-reset/confirmation",
+                           json={"email": person.email, "code": code, "new_password": "a brand new passphrase"})
+        assert done.status_code == 204
+        assert sign_in(client, person.email, password="a brand new passphrase").status_code == 200
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_throttled(app, tmp_path):

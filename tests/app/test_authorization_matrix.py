@@ -104,6 +104,10 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/auth/refresh": only(ANYONE_SIGNED_IN),
     "POST /api/v1/auth/logout": only(ANYONE_SIGNED_IN),
     "POST /api/v1/auth/password": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/auth/verification": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/auth/verification/resend": only(ANYONE_SIGNED_IN),
+    "POST /api/v1/auth/password-reset": public(),
+    "POST /api/v1/auth/password-reset/confirmation": public(),
 
     # Your own account and data
     "GET /api/v1/me": only(ANYONE_SIGNED_IN),
@@ -411,6 +415,12 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "POST /api/v1/auth/logout": lambda w, c: Call(headers=_fresh_session(w, c)),
     "POST /api/v1/auth/password": lambda w, c: Call(
         json={"current_password": factories.PASSWORD, "new_password": NEW_PASSWORD}, after=_keep_password),
+    # Everyone of the world has verified their email: the code is not looked at, and a new one is 409.
+    "POST /api/v1/auth/verification": lambda w, c: Call(json={"code": "123456"}),
+    "POST /api/v1/auth/verification/resend": lambda w, c: Call(tolerate=(409,)),
+    "POST /api/v1/auth/password-reset": lambda w, c: Call(json={"email": "nobody@example.org"}),
+    "POST /api/v1/auth/password-reset/confirmation": lambda w, c: Call(json={
+        "email": "nobody@example.org", "code": "123456", "new_password": NEW_PASSWORD}, tolerate=(422,)),
     "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
     "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
     "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),

@@ -13,6 +13,7 @@ from tests.helpers import PROJECT_ROOT
 SPEC_PATH = PROJECT_ROOT / "openapi.yaml"
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
+    ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
 }
 

@@ -148,6 +148,7 @@ def test_servers_and_who_may_call_each_operation():
     public = {(method, path) for method, path, operation in OPERATIONS if operation["security"] == []}
     assert public == {
         ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
         ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
     }
     for method, path, operation in OPERATIONS:
@@ -176,7 +177,7 @@ def test_operations_that_read_json_document_the_400_for_unreadable_bodies():
 
 
 @pytest.mark.parametrize("operation_id, request_example, response_status", [
-    ("register", True, "201"),
+    ("register", True, "202"),
     ("login", True, "200"),
     ("getMe", False, "200"),
     ("updateMyProfile", True, "200"),
