@@ -54,3 +54,19 @@ class PushGateway:
 
     def close(self) -> None:
         self.server.shutdown()
+
+
+def at_once(function, n: int) -> list:
+    """Call ``function`` in ``n`` threads released together; their results, as they finish."""
+    results, start = [], threading.Barrier(n)
+
+    def run():
+        start.wait()
+        results.append(function())
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

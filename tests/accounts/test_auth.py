@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
 from flask_jwt_extended import create_access_token
 
 from tests.factories import PASSWORD
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 
 
 def register(client, target_scheme, **overrides):
@@ -177,18 +176,11 @@ def test_reusing_a_retired_refresh_token_revokes_the_whole_family(client, make):
 def test_concurrent_refreshes_with_one_token_let_exactly_one_through(app, make):
     client = app.test_client()
     session = make.login(client, make.sharer(make.scheme()))
-    barrier = threading.Barrier(4)
-    statuses: list[int] = []
 
     def attempt():
-        barrier.wait()
-        statuses.append(app.test_client().post("/api/v1/auth/refresh", headers=session.refresh_headers).status_code)
+        return app.test_client().post("/api/v1/auth/refresh", headers=session.refresh_headers).status_code
 
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(attempt, 4)
     assert statuses.count(200) == 1
     assert all(status in (200, 401) for status in statuses)
     # Whatever the interleaving, the token was presented more than once: the family is ended.

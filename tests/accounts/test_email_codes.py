@@ -15,7 +15,7 @@ from homeshare.accounts.models import Account, AccountCode, CodePurpose
 from homeshare.extensions import db
 from homeshare.notifications.models import Delivery, Notification
 from tests.factories import PASSWORD
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 
 REGISTER = "/api/v1/auth/register"
 VERIFY = "/api/v1/auth/verification"
@@ -110,18 +110,8 @@ def test_a_repeated_registration_creates_nothing_twice_and_warns_nobody(app, cli
 
 def test_registrations_at_once_make_one_account(app, make):
     scheme = make.scheme()
-    answers: list[int] = []
-    start = threading.Barrier(4)
 
-    def attempt():
-        start.wait()
-        answers.append(register(app.test_client(), scheme).status_code)
-
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = at_once(lambda: register(app.test_client(), scheme).status_code, 4)
     assert answers == [202] * 4
     assert len(accounts_with(app, "ada@example.org")) == 1
     assert [n.kind for n in emails(app, "ada@example.org")] == ["email_verification"]

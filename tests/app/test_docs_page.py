@@ -69,7 +69,7 @@ def test_the_page_is_html_naming_only_files_of_its_own_origin(client):
         assert not parts.scheme and not parts.netloc, url  # no other host, not even protocol-relative
         assert parts.path.startswith(f"{DOCS}/assets/"), url
         assert parts.query.startswith("v="), url  # names the content, so browsers may cache it
-    assert f'data-spec-url="/api/v1/openapi.json"' in response.get_data(as_text=True)
+    assert 'data-spec-url="/api/v1/openapi.json"' in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("name, mimetypes", [

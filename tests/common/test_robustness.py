@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import collections
-import threading
 import uuid
 
 import pytest
@@ -14,7 +13,7 @@ from homeshare.extensions import db
 from homeshare.matching import service as matching
 from homeshare.accounts import service as accounts
 from tests.factories import PASSWORD
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
 
 
@@ -121,18 +120,7 @@ def test_contact_consent_can_be_given_later(client, make):
 
 
 def burst(function, n=6):
-    results, barrier = [], threading.Barrier(n)
-
-    def run():
-        barrier.wait()
-        results.append(function())
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return collections.Counter(results)
+    return collections.Counter(at_once(function, n))
 
 
 def test_identical_requests_arriving_together_all_succeed_once(app, client, make):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 import uuid
 from datetime import datetime, timezone
 
@@ -13,7 +12,7 @@ import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
 
 TRIAL_START = "2027-03-01"  # a Monday
@@ -80,20 +79,13 @@ def test_reusing_an_id_for_other_content_is_a_conflict(desk):
 
 def test_concurrent_duplicate_puts_store_one_entry(app, desk):
     entry_id = str(uuid.uuid4())
-    barrier = threading.Barrier(4)
-    statuses = []
 
     def attempt():
-        barrier.wait()
         response = app.test_client().put(entry_url(desk, entry_id), headers=desk.sharer.headers,
                                          json={"worked_on": "2027-03-29", "minutes": 45, "task": "cooking"})
-        statuses.append(response.status_code)
+        return response.status_code
 
-    threads = [threading.Thread(target=attempt) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(attempt, 4)
     assert sorted(statuses) == [200, 200, 200, 201]
     assert entries(desk)["pagination"]["total"] == 1
 

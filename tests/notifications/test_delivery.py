@@ -22,7 +22,7 @@ from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
-from tests.helpers import PROJECT_ROOT, PushGateway
+from tests.helpers import PROJECT_ROOT, PushGateway, at_once
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 
@@ -141,20 +141,15 @@ def test_concurrent_schedulers_deliver_everything_exactly_once(app, make, peers)
                                                 created_at=T0))
         db.session.commit()
     notify(app, [p.id for p in people], count=40)
-    barrier = threading.Barrier(4)
-    sent = []
 
     def scheduler():
-        barrier.wait()
         with app.app_context():
-            sent.append(notifications.deliver_due(now=T0, batch=7))
-            db.session.remove()
+            try:
+                return notifications.deliver_due(now=T0, batch=7)
+            finally:
+                db.session.remove()
 
-    threads = [threading.Thread(target=scheduler) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sent = at_once(scheduler, 4)
     assert sum(sent) == 240  # 120 notifications x (log + push)
     keys = Counter(key for key, _ in webhook.received)
     assert len(keys) == 120 and set(keys.values()) == {1}
@@ -168,19 +163,13 @@ def test_concurrent_reminder_ticks_create_each_reminder_once(app, client, make, 
     for _ in range(2):
         Desk(client, make, make.scheme()).to_trial(start_on="2027-03-01")
     now = datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc)
-    barrier = threading.Barrier(4)
 
     def tick():
-        barrier.wait()
         with app.app_context():
             run_all(now)
             db.session.remove()
 
-    threads = [threading.Thread(target=tick) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(tick, 4)
     with app.app_context():
         keys = db.session.scalars(sa.select(Notification.dedupe_key)).all()
         deliveries = db.session.scalar(sa.select(sa.func.count()).select_from(Delivery))

@@ -171,13 +171,13 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
     # What the others read says the same.
     views = [client.get(url, headers=session.headers) for url, session in (
         (f"/api/v1/matches/{ran}", desk.coordinator),
-        (f"/api/v1/me/matches?per_page=100", desk.householder),
+        ("/api/v1/me/matches?per_page=100", desk.householder),
         (f"/api/v1/matches/{ran}/agreement", desk.householder),
         (f"/api/v1/matches/{ran}/hours", desk.householder),
         (f"/api/v1/matches/{ran}/checkins", desk.coordinator),
         (f"/api/v1/schemes/{desk.scheme.id}/matches?per_page=100", desk.coordinator),
         (f"/api/v1/schemes/{desk.scheme.id}/audit?per_page=100", desk.coordinator),
-        (f"/api/v1/me/export", desk.householder),
+        ("/api/v1/me/export", desk.householder),
         (f"/api/v1/people/{desk.sharer_person.id}/profile", desk.coordinator),
     )]
     for view in views:
