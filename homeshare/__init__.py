@@ -164,6 +164,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
     from homeshare.audit.routes import blp as audit
+    from homeshare.behalf.routes import blp as behalf
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
     from homeshare.checkins.routes import blp as checkins
@@ -179,7 +180,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, audit, privacy, console, measures):
+                      notifications, concerns, audit, privacy, console, measures, behalf):
         api.register_blueprint(blueprint)
 
 
