@@ -142,6 +142,7 @@ def accept(*, answerer: Answerer, match: Match, number: int) -> Agreement:
             behalf.record(answerer, scheme_id=match.scheme_id, action=ACCEPTANCE, target_type="agreement_version",
                           target_id=current.id)
         db.session.commit()
+        return agreement_of(match)  # with the acceptance as stored, and who gave it
     return agreement
 
 

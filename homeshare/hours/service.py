@@ -99,6 +99,12 @@ def put_entry(*, answerer: Answerer, match: Match, scheme: Scheme, entry_id: uui
     Returns the entry and whether it was created. An id already used for other content
     (or for a deleted entry) is a conflict: changes go through ``edit_entry``.
     """
+    entry, created = _put_entry(answerer, match, scheme, entry_id, values)
+    return behalf.attach([entry], "hours_entry")[0], created
+
+
+def _put_entry(answerer: Answerer, match: Match, scheme: Scheme, entry_id: uuid.UUID,
+               values: Mapping[str, Any]) -> tuple[HoursEntry, bool]:
     content = {name: values.get(name) for name in HoursEntry.CONTENT}
     existing = db.session.get(HoursEntry, entry_id)
     if existing is not None:
@@ -150,7 +156,7 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
     content = {**entry.content(), **{k: v for k, v in changes.items() if k in HoursEntry.CONTENT}}
     if content == entry.content():
         db.session.commit()
-        return entry
+        return behalf.attach([entry], "hours_entry")[0]
     _check(match, scheme, content, entry_id=entry.id)
     before = entry.content()
     for name, value in content.items():
@@ -163,7 +169,7 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=CORRECTED,
                      target_type="hours_entry", target_id=entry.id, before=before, after=entry.content())
     db.session.commit()
-    return entry
+    return behalf.attach([entry], "hours_entry")[0]
 
 
 def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID) -> None:

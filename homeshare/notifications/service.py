@@ -32,6 +32,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
 from homeshare.notifications import providers
+from homeshare.notifications.events import addressing
 from homeshare.notifications.models import (
     EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
 )
@@ -60,9 +61,14 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
 
     Returns how many were new. Safe to call again with the same messages, from any
     number of processes at once. ``only_channels`` keeps the deliveries to those channels
-    (of the ones configured).
+    (of the ones configured): such a message is for the account's owner alone; any other is
+    copied to whoever ``addressing`` names.
     """
     now = now or utcnow()
+    messages = list(messages)
+    if messages and only_channels is None:
+        for _receiver, copies in addressing.send(messages):
+            messages.extend(copies)
     rows = [
         {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
          "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "created_at": now}
