@@ -192,7 +192,13 @@ def build_world(app, client, make) -> World:
     _ok(client.post(f"/api/v1/accounts/{people['deactivated'].id}/deactivate", headers=desk.coordinator.headers,
                     json={}))
 
+    # The householder's daughter represents her, with every scope.
+    people.update(representative=make.representative(scheme, desk.householder_person))
+    links = _ok(client.get(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                           headers=desk.coordinator.headers))["items"]
+
     world.ids.update(
+        representation=links[0]["id"],
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
@@ -283,6 +289,8 @@ def caller(world: World, method: str, path: str) -> str | None:
         return OWN_MATCH[path][1]
     if (method, path) in SHARER:
         return "sharer"
+    if path == "/api/v1/me/represented" or path.startswith("/api/v1/represented/"):
+        return "representative"
     if (method, path) in HOUSEHOLDER or path.startswith("/api/v1/me"):
         return "householder"
     return "coordinator"
@@ -305,6 +313,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "notification_id": ids["notification"],
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate") else "target"].id,
+        "representation_id": ids["representation"],
+        "represented_id": people["householder"].id,
     }
 
 
