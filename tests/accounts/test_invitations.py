@@ -24,7 +24,7 @@ from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Notification
 from tests.accounts.test_throttling import throttled_app
 from tests.factories import PASSWORD
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import Desk
 
 CLAIM = "/api/v1/auth/invitation"
@@ -317,6 +317,37 @@ def test_a_used_code_is_gone_but_the_same_claim_again_signs_in_again(app, client
     with app.app_context():
         assert db.session.scalar(sa.select(Account.email).where(Account.id == uuid.UUID(person_id))) \
             == "edith@example.org"
+        db.session.remove()
+
+
+def test_the_same_claim_sent_at_once_signs_in_each_time_and_sets_the_login_once(app, client, coordinator,
+                                                                                 desk_scheme):
+    person_id = add_person(client, coordinator, desk_scheme)
+    code = invite(client, coordinator, person_id)["code"]
+
+    answers = at_once(lambda: claim(app.test_client(), code).status_code, 3)
+    assert answers == [200] * 3
+    with app.app_context():
+        row = db.session.scalars(sa.select(Invitation)).one()
+        assert row.used_at is not None
+        account = db.session.get(Account, uuid.UUID(person_id))
+        assert account.email == "edith@example.org" and account.password_hash
+        codes_sent = db.session.scalars(sa.select(Notification.kind).where(
+            Notification.account_id == account.id)).all()
+        assert codes_sent == ["email_verification"]
+        db.session.remove()
+
+
+def test_different_claims_of_one_code_at_once_give_one_login(app, client, coordinator, desk_scheme):
+    person_id = add_person(client, coordinator, desk_scheme)
+    code = invite(client, coordinator, person_id)["code"]
+    emails = iter(["first@example.org", "second@example.org", "third@example.org"])
+
+    answers = at_once(lambda: claim(app.test_client(), code, email=next(emails)).status_code, 3)
+    assert sorted(answers) == [200, 410, 410]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(
+            Account.email.in_(["first@example.org", "second@example.org", "third@example.org"]))) == 1
         db.session.remove()
 
 
