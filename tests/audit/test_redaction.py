@@ -20,7 +20,7 @@ WORDS = {
     "sharer_must_know": "Cindervale", "bio": "Quibblewick", "first_name": "Ermintrude", "note": "Snorkelby",
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
     "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
-    "ending": "Pumpernickle", "contact_notes": "Crumpetta",
+    "ending": "Pumpernickle", "contact_notes": "Crumpetta", "invited": "Hollyhocke",
 }
 
 
@@ -93,6 +93,14 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
                    json={"reason": WORDS["left_reason"]}))
     ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
+    added = ok(client.post(f"/api/v1/schemes/{desk.scheme.id}/people", headers=coordinator.headers,
+                           json={"role": "householder", "first_name": "Edith"}), 201)
+    invitation = ok(client.post(f"/api/v1/accounts/{added['person_id']}/invitations",        # invitation.created
+                                headers=coordinator.headers,
+                                json={"channel": "email", "email": f"{WORDS['invited']}@example.org"}), 201)
+    ok(client.post("/api/v1/auth/invitation", json={"code": invitation["code"],               # invitation.claimed
+                                                    "email": f"{WORDS['invited']}@example.org",
+                                                    "password": "correct horse battery"}))
     desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
                             "end_on": "2027-04-30"})
 
