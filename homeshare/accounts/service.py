@@ -436,9 +436,9 @@ INVITED = audit.declare("invitation.created", plain=("invitation_id", "channel",
 CLAIMED = audit.declare("invitation.claimed", plain=("invitation_id", "channel", "email_verified"))
 INVITATION_EMAIL = (
     "Your Homeshare invitation code: {code}",
-    "Your coordinator invited you to use the Homeshare app. In the app, choose \"I have an invitation\" and "
-    "enter the code {code} with this email address and a password of your choice. The code works once, "
-    "until {expires}. If you were not expecting this, ignore this email.",
+    ("Your coordinator invited you to use the Homeshare app. In the app, choose \"I have an invitation\" and "
+     "enter the code {code} with this email address and a password of your choice. The code works once, "
+     "until {expires}. If you were not expecting this, ignore this email."),
 )
 INVITATION_NOT_VALID = "This is not an invitation code. Check it with your coordinator, letter by letter."
 INVITATION_GONE = {
