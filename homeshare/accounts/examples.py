@@ -12,6 +12,8 @@ REGISTER_REQUEST = {
 ACCOUNT = {
     "id": "6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d",
     "email": "sam.okafor@example.com",
+    "has_login": True,
+    "origin": "self-registered",
     "role": "sharer",
     "is_active": True,
     "created_at": "2027-03-01T09:30:00+00:00",

@@ -53,6 +53,7 @@ class Message:
     body: str
     dedupe_key: str
     data: Mapping[str, Any] | None = None
+    to_address: str | None = None  # an email's address, when not the account's own
 
 
 def notify(messages: Iterable[Message], *, now: datetime | None = None,
@@ -71,7 +72,7 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
             messages.extend(copies)
     rows = [
         {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
-         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "created_at": now}
+         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
         for m in messages
     ]
     if not rows:
@@ -246,10 +247,13 @@ def unregister_device(account: Account, device_id: uuid.UUID) -> None:
 # Emails to an account's owner (accounts.events.email_to_owner) ------------------------------------
 
 
-def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str) -> None:
+def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str,
+                to_address: str | None = None) -> None:
     """Put an email to the account's owner in the outbox: by email only, never in the inbox
-    nor pushed, since whoever is signed in (or holds the phone) may not own the address."""
+    nor pushed, since whoever is signed in (or holds the phone) may not own the address.
+    ``to_address`` sends it to that address instead of the account's (an invitation to a
+    person who has no login, and so no address of their own yet)."""
     if "email" not in providers.channels(current_app.config):
         log.warning("no SMTP configured: %s email for account %s not sent", kind, account.id)
-    notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key)],
-           only_channels=["email"])
+    notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key,
+                    to_address=to_address)], only_channels=["email"])

@@ -117,6 +117,10 @@ class SchemeSettingsSchema(Schema):
         load_default=9, validate=validate.Range(min=6, max=21),
         metadata={"description": "Local hour at which reminders go out."},
     )
+    invitation_days = StrictInteger(
+        load_default=14, validate=validate.Range(min=1, max=60),
+        metadata={"description": "Days an invitation to get a login stays valid."},
+    )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )
