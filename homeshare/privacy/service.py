@@ -79,7 +79,7 @@ PROFILE_KEEPS = {"account_id", "version", "created_at", "updated_at"}
 # promise through the API). docs/api-guide.md, "Your data and how long it is kept", says the same.
 
 ERASED: dict[str, str] = {
-    "account.email": "replaced by erased-<id>@erased.invalid",
+    "account.email": "replaced by erased-<id>@erased.invalid (a person without a login has none)",
     "account.password_hash": "replaced by a hash that matches no password",
     "account.left_reason": "replaced by \"erased at their request\" (a coordinator's words about why they left)",
     **{f"profile.{column.key}": "blanked" for column in Profile.__table__.columns
@@ -201,8 +201,11 @@ def erase(*, actor: Account, account: Account) -> None:
         if column.key in PROFILE_KEEPS:
             continue
         setattr(profile, column.key, [] if isinstance(column.type, sa.JSON) else None)
-    account.email = f"erased-{account.id.hex}@{ERASED_DOMAIN}"
-    account.password_hash = "!"  # matches no password
+    # A person without a login has no email or password to replace: they stay without one.
+    if account.email is not None:
+        account.email = f"erased-{account.id.hex}@{ERASED_DOMAIN}"
+    if account.password_hash is not None:
+        account.password_hash = "!"  # matches no password
     account.is_active = False
     account.erased_at = now
     account.left_at = account.left_at or now
