@@ -259,17 +259,19 @@ ENTRY_COLUMNS = ("entry_id", "worked_on", "week_start", "minutes", "task", "stat
 ``step:given_as`` joined by ``;`` (``logged:on-behalf;confirmed:proxy``); empty when each side
 took its own steps."""
 
-_STEPS = {LOGGED: "logged", CONFIRMED: "confirmed", DISPUTED: "disputed"}
+_STEPS = {LOGGED: "logged", DISPUTED: "disputed", CONFIRMED: "confirmed"}  # in the order they happen
 
 
 def _steps_done_for_someone(match: Match) -> dict[uuid.UUID, str]:
     """Each entry's steps done for someone, in one statement (read before the rows stream)."""
+    rank = sa.case({action: number for number, action in enumerate(_STEPS)}, value=BehalfRecord.action,
+                   else_=len(_STEPS))
     found: dict[uuid.UUID, list[str]] = {}
     for target_id, action, given_as in db.session.execute(
             sa.select(BehalfRecord.target_id, BehalfRecord.action, BehalfRecord.given_as)
             .where(BehalfRecord.target_type == "hours_entry",
                    BehalfRecord.target_id.in_(sa.select(HoursEntry.id).where(HoursEntry.match_id == match.id)))
-            .order_by(BehalfRecord.created_at, BehalfRecord.id)):
+            .order_by(BehalfRecord.created_at, rank, BehalfRecord.id)):
         found.setdefault(target_id, []).append(f"{_STEPS.get(action, action)}:{given_as.value}")
     return {target_id: ";".join(steps) for target_id, steps in found.items()}
 
