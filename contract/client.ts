@@ -114,5 +114,7 @@ export async function newSharer(client: HomeshareClient, email: string, password
   });
   // Null until the code sent by email is entered (verifyEmail); until then no match is proposed.
   const verified: string = me.email_verified_at ?? "verify your email";
-  return [nextStep, me.email, verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
+  // Null for a person a coordinator added without a login (they never sign in themselves).
+  const login: string = me.email ?? "no login";
+  return [nextStep, login, verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
 }

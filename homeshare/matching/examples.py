@@ -9,6 +9,7 @@ OWN_MATCH_PAGE = {
             "side": "sharer",
             "state": "introduction",
             "your_response": "accepted",
+            "on_behalf": [],
             "proposed_at": "2027-03-10T10:00:00+00:00",
             "introduction_at": "2027-03-15T14:00:00+00:00",
             "introduction_place": "The scheme's office, 12 Park Row",
