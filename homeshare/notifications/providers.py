@@ -36,6 +36,8 @@ def send(channel: str, config: Mapping[str, Any], *, delivery_id, notification, 
 
 
 def _email(config, delivery_id, notification, account) -> None:
+    if account.email is None:
+        return  # a person without a login has no address: their coordinator tells them
     url = urlparse(config["HOMESHARE_SMTP_URL"])
     message = EmailMessage()
     message["From"] = config["HOMESHARE_MAIL_FROM"]

@@ -239,3 +239,16 @@ def test_the_coordinator_erases_a_person_without_a_login(client, office):
     assert profile["phone"] is None and profile["address_line1"] is None
     assert client.get(f"/api/v1/matches/{match['id']}", headers=office.headers).json["state"] == "withdrawn"
     assert householder not in {row["person_id"] for row in office.csv("people.csv")}
+
+
+def test_there_is_no_access_to_reset_for_a_person_without_a_login(client, office):
+    """A temporary password without an email to sign in with would open nothing, and would
+    make the person look as if they had the app."""
+    person_id = office.added("householder")
+    assert_problem(client.post(f"/api/v1/accounts/{person_id}/access-reset", headers=office.headers), 409, "no-login")
+    assert office.people()[person_id]["has_login"] is False
+    deactivated = client.post(f"/api/v1/accounts/{person_id}/deactivate", headers=office.headers,
+                              json={"reason": "Moved to her daughter's."})
+    assert deactivated.status_code == 200, deactivated.json
+    assert client.post(f"/api/v1/accounts/{person_id}/reactivate", headers=office.headers).status_code == 200
+    assert office.people()[person_id]["is_active"] is True
