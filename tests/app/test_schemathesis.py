@@ -191,12 +191,16 @@ def build_world(app, client, make) -> World:
                   deactivated=make.householder(scheme))
     _ok(client.post(f"/api/v1/accounts/{people['deactivated'].id}/deactivate", headers=desk.coordinator.headers,
                     json={}))
+    # The householder's daughter, who represents her with every scope.
+    people.update(representative=make.representative(scheme, of=desk.householder_person))
+    link = _ok(client.get(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                          headers=desk.coordinator.headers))["items"][0]
 
     world.ids.update(
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
-        notification=notification["id"],
+        notification=notification["id"], representation=link["id"],
     )
     world.rows = _snapshot(app)
     return world
@@ -259,6 +263,7 @@ ANONYMOUS = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/passwo
 SHARER = {("PUT", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("PATCH", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("DELETE", "/api/v1/matches/{match_id}/hours/{entry_id}")}
+REPRESENTATIVE = {("GET", "/api/v1/me/represented"), ("GET", "/api/v1/represented/{represented_id}/matches")}
 HOUSEHOLDER = {("POST", "/api/v1/matches/{match_id}/hours/confirmation"),
                ("POST", "/api/v1/matches/{match_id}/hours/{entry_id}/dispute"),
                ("PUT", "/api/v1/matches/{match_id}/checkins/{checkin_id}/answer"),
@@ -283,6 +288,8 @@ def caller(world: World, method: str, path: str) -> str | None:
         return OWN_MATCH[path][1]
     if (method, path) in SHARER:
         return "sharer"
+    if (method, path) in REPRESENTATIVE:
+        return "representative"
     if (method, path) in HOUSEHOLDER or path.startswith("/api/v1/me"):
         return "householder"
     return "coordinator"
@@ -305,6 +312,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "notification_id": ids["notification"],
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate") else "target"].id,
+        "representation_id": ids["representation"],
+        "represented_id": people["householder"].id,
     }
 
 
@@ -495,4 +504,4 @@ def test_every_operation_reached_its_handler():
     if set(STATUSES) != operations:
         pytest.skip("only some operations ran")
     unreached = sorted(label for label, counts in STATUSES.items() if not any(200 <= s < 300 for s in counts))
-    assert unreached == []
+    assert unreached == [], unreached
