@@ -109,10 +109,11 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.accounts.access import ACCOUNT, PERSON
     from homeshare.common.access import register_path_objects
     from homeshare.concerns.access import CONCERN
+    from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.schemes.access import SCHEME
 
-    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN)
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, ENQUIRY)
 
 
 def register_events() -> None:
@@ -165,6 +166,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.audit.routes import blp as audit
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
+    from homeshare.enquiries.routes import blp as enquiries
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
@@ -178,7 +180,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, audit, privacy, console, measures):
+                      notifications, concerns, enquiries, audit, privacy, console, measures):
         api.register_blueprint(blueprint)
 
 
