@@ -15,6 +15,7 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
+    ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"),
 }
 
 
