@@ -83,7 +83,11 @@ class EnquiryDetail(MethodView):
     @blp.response(200, EnquirySchema)
     @documents_errors(404)
     def get(self, enquiry: Enquiry):
-        """An enquiry of your scheme"""
+        """An enquiry of your scheme
+
+        What is known about it, its stage with the day of each stage reached, the stages it may
+        move to, and the person it became.
+        """
         return enquiry
 
     @blp.doc(operationId="updateEnquiry")

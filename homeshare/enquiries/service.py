@@ -41,8 +41,6 @@ UPDATED = audit.declare("enquiry.updated", plain=("seeking", "source", "owner_id
 STAGE_MOVED = audit.declare("enquiry.stage_moved", plain=("stage", "closed_reason", "on"))
 CONVERTED = audit.declare("enquiry.converted", plain=("person_id",))
 
-EDITABLE = ("name", "contact", "contact_name", "notes", "owner_id", "source", "seeking")
-
 
 def _record(actor_id, enquiry: Enquiry, action: str, before: dict[str, Any] | None, after: dict[str, Any]) -> None:
     audit.record(actor_id=actor_id, scheme_id=enquiry.scheme_id, action=action, target_type="enquiry",

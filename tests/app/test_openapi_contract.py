@@ -150,6 +150,7 @@ def test_servers_and_who_may_call_each_operation():
         ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
         ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
         ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
+        ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"),
     }
     for method, path, operation in OPERATIONS:
         if (method, path) not in public:
