@@ -107,13 +107,14 @@ def register_extensions(app: Flask) -> None:
 def register_authorisation(app: Flask) -> None:
     """Tell the one authorisation gate how each object a path names is reached."""
     from homeshare.accounts.access import ACCOUNT, PERSON
+    from homeshare.behalf.access import REPRESENTATION, REPRESENTED
     from homeshare.common.access import register_path_objects
     from homeshare.concerns.access import CONCERN
     from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.schemes.access import SCHEME
 
-    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, ENQUIRY)
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY)
 
 
 def register_events() -> None:

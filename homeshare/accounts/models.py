@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,8 +13,21 @@ from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 
 
+class Origin(str, enum.Enum):
+    """How an account came to be."""
+
+    SELF_REGISTERED = "self-registered"  # a householder or sharer who registered in the app
+    COORDINATOR = "coordinator"  # a person or representative a coordinator added, without a login at first
+    STAFF = "staff"  # a coordinator or admin made by an admin or the command line
+
+
 class Account(IdMixin, TimestampMixin, db.Model):
-    """A person who can sign in. Admins belong to no scheme; everyone else to exactly one."""
+    """Someone the service knows: a householder, a sharer, a representative or staff.
+
+    Admins belong to no scheme; everyone else to exactly one. A login is an email and a
+    password: a person a coordinator added has neither until they claim an invitation, and
+    their record stays the same when they do.
+    """
 
     __tablename__ = "account"
     __table_args__ = (
@@ -24,8 +37,8 @@ class Account(IdMixin, TimestampMixin, db.Model):
         ),
     )
 
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True, nullable=False)
-    password_hash: Mapped[str] = mapped_column(sa.String(255), nullable=False)
+    email: Mapped[str | None] = mapped_column(sa.String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     role: Mapped[Role] = mapped_column(
         string_enum(Role, "role"), nullable=False,
     )
@@ -42,7 +55,22 @@ class Account(IdMixin, TimestampMixin, db.Model):
     # accounts made by staff or the CLI. Unverified people are never matched.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    origin: Mapped[Origin] = mapped_column(string_enum(Origin, "origin"), nullable=False,
+                                           default=Origin.SELF_REGISTERED)
+    # The day a person who has the app agreed that their coordinator may answer for them (on
+    # the phone, in person, on paper). A person without a login needs no such agreement.
+    behalf_agreed_on: Mapped[date | None] = mapped_column(sa.Date)
+
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
+
+    @property
+    def has_login(self) -> bool:
+        return self.password_hash is not None
+
+    @property
+    def may_be_acted_for(self) -> bool:
+        """A coordinator may record this person's answers: they have no login, or agreed to it."""
+        return not self.has_login or self.behalf_agreed_on is not None
 
     def __repr__(self) -> str:
         return f"<Account {self.role.value} {self.id}>"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.accounts.models import Origin
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
@@ -108,7 +109,10 @@ class TokenPairSchema(Schema):
 
 class AccountSchema(Schema):
     id = ma.fields.UUID(dump_only=True)
-    email = ma.fields.String(dump_only=True)
+    email = ma.fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "The login; null for a person or representative a coordinator added who has none yet."})
+    has_login = ma.fields.Boolean(dump_only=True)
+    origin = ma.fields.Enum(Origin, by_value=True, dump_only=True)
     role = ma.fields.Enum(Role, by_value=True, dump_only=True)
     is_active = ma.fields.Boolean(dump_only=True)
     scheme = ma.fields.Nested(SchemeSummarySchema, dump_only=True, allow_none=True)

@@ -14,7 +14,7 @@ from flask import current_app
 from homeshare.accounts import codes, passwords, throttling
 from homeshare.accounts.emails import normalise_email
 from homeshare.accounts.events import account_created, email_to_owner
-from homeshare.accounts.models import Account, AuthSession, CodePurpose
+from homeshare.accounts.models import Account, AuthSession, CodePurpose, Origin
 from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
@@ -98,6 +98,7 @@ def _create_account(
         password_hash=passwords.hash_password(password),
         role=role,
         scheme=scheme,
+        origin=Origin.STAFF,
         password_changed_at=now,
         email_verified_at=now,
     )
@@ -179,6 +180,19 @@ def create_coordinator(*, scheme: Scheme, email: str, password: str, commit: boo
 
 def create_admin(*, email: str, password: str) -> Created:
     return _create_account(email=email, password=password, role=Role.ADMIN, scheme=None)
+
+
+def add_without_login(*, scheme: Scheme, role: Role, account_id: uuid.UUID | None = None) -> Account:
+    """A householder, sharer or representative a coordinator adds: no email and no password
+    until they claim an invitation. The caller commits."""
+    if role not in (Role.HOUSEHOLDER, Role.SHARER, Role.REPRESENTATIVE):
+        raise ValueError(f"{role.value} accounts are not added without a login")
+    account = Account(id=account_id or uuid.uuid4(), email=None, password_hash=None, role=role, scheme=scheme,
+                      origin=Origin.COORDINATOR)
+    db.session.add(account)
+    db.session.flush()
+    account_created.send(account)
+    return account
 
 
 def get_account(account_id: uuid.UUID) -> Account | None:

@@ -115,13 +115,15 @@ def record_scheme_updated(scheme: Any, *, actor_id: uuid.UUID | None, before: Ma
 
 
 def record_account_created(account: Any) -> None:
-    """``accounts.events.account_created``: a coordinator or admin who creates a coordinator
-    is recorded (householders and sharers register themselves; the command line makes admins)."""
+    """``accounts.events.account_created``: an account staff create is recorded: a coordinator,
+    or a person or representative a coordinator adds without a login (householders and sharers
+    who register themselves are not; the command line makes admins)."""
     context = _context(db.session)
-    if context.staff_write and account.role is Role.COORDINATOR:
+    if context.staff_write:
         if account.id is None:  # chosen by the application (IdMixin) at the flush: here a little early
             account.id = uuid.uuid4()
-        record(actor_id=context.actor_id, scheme_id=context.scheme_id, action="coordinator.created",
+        action = "coordinator.created" if account.role is Role.COORDINATOR else f"{account.role.value}.added"
+        record(actor_id=context.actor_id, scheme_id=context.scheme_id, action=action,
                target_type="account", target_id=account.id)
 
 

@@ -43,22 +43,26 @@ class PathObject:
 
     ``reach(account, id)`` returns the object when ``account`` may reach it and raises
     ``NotFound`` otherwise (also when there is no such object). The view receives it as
-    ``argument``. ``scheme_of(object)`` is the scheme it belongs to, for the audit trail.
+    ``argument``. ``scheme_of(object)`` is the scheme it belongs to, for the audit trail. A
+    ``scoped`` object is reached by representatives too, within the scope the view names:
+    ``reach(account, id, scopes)``.
     """
 
     parameter: str
     argument: str
-    reach: Callable[[Any, Any], Any]
+    reach: Callable[..., Any]
     scheme_of: Callable[[Any], Any] = lambda found: found.scheme_id
+    scoped: bool = False
 
 
 def register_path_objects(app: Flask, *objects: PathObject) -> None:
     app.extensions[PATH_OBJECTS] = {found.parameter: found for found in objects}
 
 
-def requires(*roles: Role, refresh: bool = False):
+def requires(*roles: Role, refresh: bool = False, scopes: tuple[Any, ...] = ()):
     """Guard a view (see the module's docstring). With ``refresh=True`` the view takes a
-    refresh token instead of an access token."""
+    refresh token instead of an access token. ``scopes``: what a representative's consent
+    must cover for them to reach the view's objects (any of them)."""
 
     def decorator(func):
         @wraps(func)
@@ -67,7 +71,7 @@ def requires(*roles: Role, refresh: bool = False):
             account = current_account()
             if roles and account.role not in roles:
                 raise Forbidden("Your role does not allow this.")
-            kwargs, schemes = _reach_path_objects(account, kwargs)
+            kwargs, schemes = _reach_path_objects(account, kwargs, scopes)
             _set_audit_context(account, schemes)
             # Looked up now: the Blueprint may put its own checks in front of the view here.
             return current_app.ensure_sync(getattr(wrapper, PAST_THE_GATE))(*args, **kwargs)
@@ -86,7 +90,7 @@ def current_account():
     return get_current_user()
 
 
-def _reach_path_objects(account, view_args: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+def _reach_path_objects(account, view_args: dict[str, Any], scopes: tuple[Any, ...]) -> tuple[dict[str, Any], list[Any]]:
     """The view's arguments, with each path object in place of its id; and the schemes of those."""
     objects = current_app.extensions[PATH_OBJECTS]
     arguments: dict[str, Any] = {}
@@ -96,7 +100,9 @@ def _reach_path_objects(account, view_args: dict[str, Any]) -> tuple[dict[str, A
         if path_object is None:
             arguments[name] = value
         else:
-            arguments[path_object.argument] = found = path_object.reach(account, value)
+            found = (path_object.reach(account, value, scopes) if path_object.scoped
+                     else path_object.reach(account, value))
+            arguments[path_object.argument] = found
             schemes.append(path_object.scheme_of(found))
     return arguments, schemes
 

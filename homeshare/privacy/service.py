@@ -16,6 +16,7 @@ from homeshare.accounts.models import Account, AccountCode, AuthSession
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
 from homeshare.audit import service as audit
+from homeshare.behalf.models import Representation, Representative
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schemas import AnswerViewSchema
 from homeshare.common.clock import local_today, utcnow
@@ -111,6 +112,8 @@ ERASED: dict[str, str] = {
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
+    **{f"representative.{name}": "a representative's own details are deleted with their account"
+       for name in ("full_name", "phone", "contact_email")},
     **{f"enquiry.{name}": "blanked in the enquiries that became the person (which keep their stages and dates)"
        for name in ("name", "contact", "contact_name", "notes", "repeat_key")},
 }
@@ -130,6 +133,15 @@ NOT_PERSONAL: dict[str, str] = {
     "scheme.timezone": "the scheme's own name and settings",
     "scheme.settings": "the scheme's own name and settings",
     "account.role": "a closed vocabulary (roles)",
+    "account.origin": "a closed vocabulary (how an account came to be)",
+    "representation.relationship": "a closed vocabulary (relationships); the link is ended",
+    "representation.consent_how": "a closed vocabulary (how consent was given)",
+    "representation.scopes": "a closed vocabulary (scopes)",
+    "behalf_record.side": "a closed vocabulary (sides)",
+    "behalf_record.given_as": "a closed vocabulary (self, on behalf, proxy)",
+    "behalf_record.how": "a closed vocabulary (how a view was given)",
+    "behalf_record.action": "a closed vocabulary of actions",
+    "behalf_record.target_type": "a closed vocabulary of record kinds",
     "auth_session.refresh_jti": "a random token id",
     "auth_session.revoked_reason": "a closed vocabulary written by the service (\"erased\", \"deactivated\"...)",
     "audit_event.action": "a closed vocabulary of event names",
@@ -196,7 +208,7 @@ def erase(*, actor: Account, account: Account) -> None:
         return
     now = utcnow()
     profile = db.session.get(Profile, account.id)
-    for column in Profile.__table__.columns:
+    for column in Profile.__table__.columns if profile is not None else ():
         if column.key in PROFILE_KEEPS:
             continue
         setattr(profile, column.key, [] if isinstance(column.type, sa.JSON) else None)
@@ -213,6 +225,10 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(AccountCode).where(AccountCode.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))
+    db.session.execute(sa.delete(Representative).where(Representative.account_id == account.id))
+    db.session.execute(sa.update(Representation).where(
+        sa.or_(Representation.person_id == account.id, Representation.representative_id == account.id),
+        Representation.ended_at.is_(None)).values(ended_at=now, updated_at=now))
     # Facts the other person relies on stay, without the words of or about the erased person,
     # whoever wrote them: the other side, a coordinator or the person.
     their_matches = sa.select(Match.id).where(sa.or_(Match.householder_id == account.id,

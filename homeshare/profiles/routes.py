@@ -14,7 +14,7 @@ from homeshare.common.preconditions import ETAG_HEADER, IF_MATCH_PARAMETER, etag
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles import service
 from homeshare.profiles.examples import PROFILE, PROFILE_CHANGE
-from homeshare.profiles.schemas import ProfileSchema, ProfileUpdateSchema, TaskSchema
+from homeshare.profiles.schemas import NewPersonSchema, ProfileSchema, ProfileUpdateSchema, TaskSchema
 from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
 
@@ -122,3 +122,23 @@ class People(MethodView):
             page=query["page"],
             per_page=query["per_page"],
         )
+
+    @blp.doc(operationId="addSchemePerson")
+    @requires(Role.COORDINATOR)
+    @blp.arguments(NewPersonSchema)
+    @blp.response(201, ProfileSchema, headers=ETAG_HEADER, description="The person was added.")
+    @blp.alt_response(200, schema=ProfileSchema, headers=ETAG_HEADER,
+                      description="The same person_id again: the person added before.", success=True)
+    @documents_errors(404, 409)
+    def post(self, data, scheme: Scheme):
+        """Add a householder or sharer who has no login (coordinators)
+
+        For people who do not use the app: no email or password is needed. Everything else
+        works for them as for anyone (profile, vetting, candidates, matches), with their
+        coordinator or a representative answering for them; they may get a login later by
+        invitation, which keeps the same record.
+        """
+        details = {name: value for name, value in data.items() if name not in ("role", "person_id")}
+        profile, created = service.add_person(actor=current_account(), scheme=scheme, role=Role(data["role"]),
+                                              details=details, person_id=data.get("person_id"))
+        return profile, 201 if created else 200, {"ETag": etag(profile.version)}

@@ -144,6 +144,12 @@ class ProfileUpdateSchema(ProfileFieldsSchema):
     sharer = ma.fields.Nested(SharerDetailsChangeSchema, metadata={"description": "Sharers only."})
 
 
+class NewPersonSchema(ProfileUpdateSchema):
+    role = ma.fields.String(required=True, validate=validate.OneOf([role.value for role in MEMBER_ROLES]))
+    person_id = ma.fields.UUID(metadata={
+        "description": "An id the client chose, so that sending the same request again adds no second person."})
+
+
 class CompletenessSchema(Schema):
     ready_for_vetting = StrictBoolean(required=True)
     missing_for_vetting = ma.fields.List(ma.fields.String(), required=True)
@@ -190,7 +196,9 @@ class PeopleQuerySchema(PageQuerySchema):
 class PersonSummarySchema(Schema):
     person_id = ma.fields.UUID(attribute="profile.account_id")
     role = ma.fields.Enum(Role, by_value=True, attribute="profile.role")
-    email = ma.fields.String(attribute="profile.account.email")
+    email = ma.fields.String(attribute="profile.account.email", allow_none=True, metadata={
+        "description": "Their login; null for a person without one (added by a coordinator)."})
+    has_login = ma.fields.Boolean(attribute="profile.account.has_login")
     is_active = ma.fields.Boolean(attribute="profile.account.is_active")
     first_name = ma.fields.String(attribute="profile.first_name", allow_none=True)
     last_name = ma.fields.String(attribute="profile.last_name", allow_none=True)

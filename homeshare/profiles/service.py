@@ -8,14 +8,16 @@ from datetime import date, timedelta
 from typing import Any, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
-from homeshare.accounts.models import Account
+from homeshare.accounts import service as accounts
+from homeshare.accounts.models import Account, Origin
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today
 from homeshare.common.pagination import Page, paginate
 from homeshare.common.preconditions import require_if_match
-from homeshare.errors import NotFound, ValidationFailed
+from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.places.service import district_of, locate_district
 from homeshare.profiles import completeness
@@ -133,6 +135,36 @@ def start_profile(account: Account) -> None:
     """A householder or sharer gets an empty profile with their account (``account_created``)."""
     if account.role in MEMBER_ROLES:
         db.session.add(Profile(account=account))
+
+
+def add_person(*, actor: Account, scheme: Scheme, role: Role, details: Mapping[str, Any],
+               person_id: uuid.UUID | None = None) -> tuple[Profile, bool]:
+    """A coordinator adds a householder or sharer who has no login (they may get one later, by
+    invitation): the account, and its profile filled with ``details`` (a profile change).
+
+    ``person_id``, when the client chose one, makes the request safe to repeat: the person it
+    already added is returned. Returns the profile and whether it was created.
+    """
+    if person_id is not None:
+        existing = db.session.get(Account, person_id)
+        if existing is not None:
+            if existing.scheme_id == scheme.id and existing.role is role and existing.origin is Origin.COORDINATOR:
+                return get_profile(existing.id), False
+            raise Conflict("This id is already used; choose another.", kind="id-reused")
+    account = accounts.add_without_login(scheme=scheme, role=role, account_id=person_id)
+    profile = db.session.get(Profile, account.id)
+    flat = _validated_changes(profile, details)
+    for field, value in flat.items():
+        setattr(profile, field, value)
+    _locate(profile, flat)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same id sent twice at once: the other request added the person
+        db.session.rollback()
+        if person_id is None:
+            raise
+        return add_person(actor=actor, scheme=scheme, role=role, details=details, person_id=person_id)
+    return profile, True
 
 
 def update_profile(*, actor: Account, profile: Profile, changes: Mapping[str, Any], if_match: str | None) -> Profile:

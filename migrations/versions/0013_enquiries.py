@@ -1,7 +1,7 @@
 """enquiries: the first contact with a scheme, and its stages up to approval
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02 01:50:23.889769
 
 """
@@ -11,8 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-# 0012 is main's; until it is merged, this follows 0011.
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
