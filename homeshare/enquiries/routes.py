@@ -9,6 +9,7 @@ from homeshare.common.roles import Role
 from homeshare.enquiries import service
 from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.schemas import (
+    ConversionSchema,
     EnquiryChangeSchema,
     EnquiryCreateSchema,
     EnquiryQuerySchema,
@@ -16,7 +17,9 @@ from homeshare.enquiries.schemas import (
     PublicEnquirySchema,
     StageChangeSchema,
 )
+from homeshare.common.preconditions import ETAG_HEADER, etag
 from homeshare.extensions import Blueprint, documents_errors
+from homeshare.profiles.schemas import ProfileSchema
 from homeshare.schemes.models import Scheme
 
 blp = Blueprint("enquiries", __name__, url_prefix="/api/v1",
@@ -45,7 +48,8 @@ class SchemeEnquiries(MethodView):
     @requires(Role.COORDINATOR)
     @blp.arguments(EnquiryCreateSchema)
     @blp.response(201, EnquirySchema, description="Recorded.")
-    @blp.alt_response(200, schema=EnquirySchema, description="The same enquiry was recorded a moment ago: it.")
+    @blp.alt_response(200, schema=EnquirySchema, description="The same enquiry was recorded a moment ago: it.",
+                      success=True)
     @documents_errors(404)
     def post(self, data, scheme: Scheme):
         """Record an enquiry (you own it unless you name another coordinator)
@@ -122,3 +126,25 @@ class EnquiryStage(MethodView):
         return service.move(actor=current_account(), enquiry=enquiry,
                             stage=data["stage"], on=data.get("on"), closed_reason=data.get("closed_reason"))
 
+
+
+@blp.route("/enquiries/<uuid:enquiry_id>/person")
+class EnquiryPerson(MethodView):
+    @blp.doc(operationId="convertEnquiry")
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ConversionSchema)
+    @blp.response(201, ProfileSchema, headers=ETAG_HEADER, description="The person was added.")
+    @blp.alt_response(200, schema=ProfileSchema, headers=ETAG_HEADER, success=True,
+                      description="The enquiry was converted before: the person it became.")
+    @documents_errors(404, 409)
+    def post(self, data, enquiry: Enquiry):
+        """Add the person an enquiry is about, with no login (coordinators)
+
+        A householder or sharer (as the enquiry seeks) whom the scheme manages: no email or
+        password, as addSchemePerson makes them. The name is split into first names and a last
+        name unless `first_name` or `last_name` is given; a contact that is a phone number
+        becomes the phone. The enquiry keeps the person's id (`person_id`); converting it again
+        answers 200 with the same person.
+        """
+        profile, created = service.convert(actor=current_account(), enquiry=enquiry, overrides=data)
+        return profile, 201 if created else 200, {"ETag": etag(profile.version)}

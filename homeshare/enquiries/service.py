@@ -31,6 +31,9 @@ from homeshare.enquiries.models import (
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.profiles import service as profiles
+from homeshare.profiles.models import Profile
+from homeshare.profiles.schemas import ProfileUpdateSchema
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
 
@@ -218,3 +221,52 @@ def move(*, actor: Account, enquiry: Enquiry, stage: Stage, on: date | None,
             {"stage": stage.value, "on": day, "closed_reason": closed_reason.value if closed_reason else None})
     db.session.commit()
     return enquiry
+
+
+# Turning an enquiry into a person -----------------------------------------------------------------
+
+# The person an enquiry becomes has an id made from the enquiry's, so that converting it twice,
+# even at the same moment, adds one person (profiles.add_person returns the one it added).
+PERSON_IDS = uuid.UUID("6f1d3c52-5a0e-4c1b-9a43-0e6b2d8f7c11")
+
+
+def split_name(name: str) -> tuple[str, str | None]:
+    """First names and the last name of a name as written: the last word is the last name."""
+    words = name.split()
+    if len(words) < 2:
+        return name.strip(), None
+    return " ".join(words[:-1]), words[-1]
+
+
+def _details(enquiry: Enquiry, overrides: Mapping[str, Any]) -> dict[str, Any]:
+    first, last = split_name(enquiry.name or "")
+    details = {"first_name": overrides.get("first_name", first[:100] or None),
+               "last_name": overrides.get("last_name", last[:100] if last else None)}
+    # The contact becomes the phone number when it is one.
+    with_phone = {**details, "phone": (enquiry.contact or "").strip()}
+    errors = ProfileUpdateSchema().validate(with_phone, partial=True)
+    return with_phone if not errors else details
+
+
+def convert(*, actor: Account, enquiry: Enquiry, overrides: Mapping[str, Any]) -> tuple[Profile, bool]:
+    """Add the person the enquiry is about, with no login, in the role they seek; the enquiry
+    records who it became. Converting it again returns that person (and False)."""
+    if enquiry.person_id is not None:
+        return profiles.get_profile(enquiry.person_id), False
+    if enquiry.person_erased or enquiry.name is None:
+        raise Conflict("The person this enquiry became was erased.", kind="enquiry-person-erased")
+    scheme = db.session.get(Scheme, enquiry.scheme_id)
+    person_id = uuid.uuid5(PERSON_IDS, str(enquiry.id))
+    role, details = Role(enquiry.seeking.value), _details(enquiry, overrides)
+    try:
+        profile, created = profiles.add_person(actor=actor, scheme=scheme, role=role, details=details,
+                                               person_id=person_id)
+    except IntegrityError:  # converted at the same moment by another request, which added the person
+        db.session.rollback()
+        profile, created = profiles.add_person(actor=actor, scheme=scheme, role=role, details=details,
+                                               person_id=person_id)
+    if enquiry.person_id is None:
+        enquiry.person_id = profile.account_id
+        _record(actor.id, enquiry, CONVERTED, {"person_id": None}, {"person_id": profile.account_id})
+        db.session.commit()
+    return profile, created

@@ -221,3 +221,52 @@ def test_another_schemes_coordinator_sees_nothing(client, make, desk):
         assert_problem(getattr(client, method)(url, headers=householder.headers, json=body), 403)
         assert_problem(getattr(client, method)(url, json=body), 401)
     assert client.get(f"/api/v1/enquiries/{enquiry['id']}", headers=coordinator.headers).json["notes"] == ENQUIRY["notes"]
+
+
+def test_an_enquiry_becomes_a_person_with_no_login_once(app, client, desk):
+    scheme, coordinator = desk
+    enquiry = record(client, scheme, coordinator, name="Margaret Rose Hill")
+    url = f"/api/v1/enquiries/{enquiry['id']}/person"
+    added = client.post(url, headers=coordinator.headers, json={})
+    assert added.status_code == 201, added.json
+    assert added.headers["ETag"]
+    person = added.json
+    assert (person["first_name"], person["last_name"], person["phone"]) == ("Margaret Rose", "Hill", "0113 496 0000")
+    again = client.post(url, headers=coordinator.headers, json={"first_name": "Peggy"})
+    assert again.status_code == 200 and again.json["person_id"] == person["person_id"]
+    assert again.json["first_name"] == "Margaret Rose"
+    converted = client.get(f"/api/v1/enquiries/{enquiry['id']}", headers=coordinator.headers).json
+    assert converted["person_id"] == person["person_id"]
+    people = client.get(f"/api/v1/schemes/{scheme.id}/people?role=householder", headers=coordinator.headers).json
+    assert [p["person_id"] for p in people["items"]] == [person["person_id"]]
+    profile = client.get(f"/api/v1/people/{person['person_id']}/profile", headers=coordinator.headers)
+    assert profile.status_code == 200 and profile.json["last_name"] == "Hill"
+    with app.app_context():
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "enquiry.converted")).one()
+        assert event.after == {"person_id": person["person_id"]}
+
+
+def test_a_conversion_takes_names_given_and_leaves_out_a_contact_that_is_no_phone(client, desk):
+    scheme, coordinator = desk
+    enquiry = record(client, scheme, coordinator, name="Sam", contact="sam@example.org", seeking="sharer")
+    url = f"/api/v1/enquiries/{enquiry['id']}/person"
+    assert_problem(client.post(url, headers=coordinator.headers, json={"first_name": "x" * 101}), 422)
+    assert_problem(client.post(url, headers=coordinator.headers, json={"email": "sam@example.org"}), 422)
+    added = client.post(url, headers=coordinator.headers, json={"last_name": "Okafor"})
+    assert added.status_code == 201, added.json
+    assert (added.json["first_name"], added.json["last_name"], added.json["phone"]) == ("Sam", "Okafor", None)
+    people = client.get(f"/api/v1/schemes/{scheme.id}/people?role=sharer", headers=coordinator.headers).json
+    assert [p["person_id"] for p in people["items"]] == [added.json["person_id"]]
+
+
+def test_converting_twice_at_once_adds_one_person(app, client, desk):
+    from tests.helpers import at_once
+
+    scheme, coordinator = desk
+    enquiry = record(client, scheme, coordinator)
+    url = f"/api/v1/enquiries/{enquiry['id']}/person"
+    answers = at_once(lambda: app.test_client().post(url, headers=coordinator.headers, json={}), 4)
+    assert sorted(answer.status_code for answer in answers) in ([200, 200, 200, 201], [200, 200, 201, 201]), [a.json for a in answers]
+    assert len({answer.json["person_id"] for answer in answers}) == 1
+    people = client.get(f"/api/v1/schemes/{scheme.id}/people", headers=coordinator.headers).json
+    assert people["pagination"]["total"] == 1
