@@ -165,6 +165,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
     from homeshare.audit.routes import blp as audit
+    from homeshare.behalf.routes import blp as behalf
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
     from homeshare.enquiries.routes import blp as enquiries
@@ -181,7 +182,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, enquiries, audit, privacy, console, measures):
+                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf):
         api.register_blueprint(blueprint)
 
 

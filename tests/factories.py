@@ -8,7 +8,12 @@ from datetime import date, timedelta
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
+from homeshare.accounts import passwords
 from homeshare.accounts import service as accounts
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import How, Relationship, Scope
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.common.clock import local_today, utcnow
@@ -100,6 +105,30 @@ class Factories:
 
     def admin(self, **kwargs) -> Person:
         return self.account("admin", None, **kwargs)
+
+    def representative(self, scheme: Scheme, of: Person, scopes=tuple(Scope), relationship: str = "family",
+                       email: str | None = None, password: str = PASSWORD) -> Person:
+        """A representative of ``of`` with a login (as after claiming an invitation), linked by a
+        coordinator of the scheme with the person's consent and ``scopes``."""
+        email = email or f"representative{next(_sequence)}@example.org"
+        with self.app.app_context():
+            coordinator = db.session.scalars(sa.select(Account).where(
+                Account.scheme_id == _uuid(scheme.id), Account.role == Role.COORDINATOR)).first()
+            if coordinator is None:
+                db.session.remove()
+                self.coordinator(scheme)
+                return self.representative(scheme, of, scopes, relationship, email, password)
+            link, _created = behalf.link(actor=coordinator, person=db.session.get(Account, _uuid(of.id)), values={
+                "representative": {"full_name": f"Relative of {of.email}"}, "relationship": Relationship(relationship),
+                "consent_on": date.today(), "consent_how": How.IN_PERSON, "scopes": [Scope(s) for s in scopes]})
+            account = db.session.get(Account, link.representative_id)
+            account.email, account.password_hash = email, passwords.hash_password(password)
+            account.email_verified_at = account.password_changed_at = utcnow()
+            db.session.commit()
+            person = Person(id=str(account.id), email=email, role="representative", scheme_id=scheme.id,
+                            password=password)
+            db.session.remove()
+        return person
 
     def ready(self, role: str, scheme: Scheme, cleared: bool = True, **overrides) -> Person:
         """A householder or sharer with a full profile and, unless told otherwise, cleared vetting."""

@@ -68,6 +68,15 @@ class Account(IdMixin, TimestampMixin, db.Model):
         return self.password_hash is not None
 
     @property
+    def email_settled(self) -> bool:
+        """Matched only once their email is proven theirs; a person without a login has none to prove."""
+        return self.email_verified_at is not None or self.email is None
+
+    @classmethod
+    def email_settled_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.email_verified_at.is_not(None), cls.email.is_(None))
+
+    @property
     def may_be_acted_for(self) -> bool:
         """A coordinator may record this person's answers: they have no login, or agreed to it."""
         return not self.has_login or self.behalf_agreed_on is not None

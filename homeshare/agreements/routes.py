@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
 from homeshare.agreements import service
@@ -15,13 +17,14 @@ blp = Blueprint("agreements", __name__, url_prefix="/api/v1", description="Homes
 @blp.route("/matches/<uuid:match_id>/agreement")
 class Agreement(MethodView):
     @blp.doc(operationId="getAgreement")
-    @requires(*EVERYONE_IN_A_MATCH)
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE, scopes=(Scope.SEE_MATCH, Scope.ACCEPT_AGREEMENT))
     @blp.response(200, AgreementSchema)
     @documents_errors(404)
     def get(self, match: Match):
         """The agreement: its current version, the accepted baseline, and every version
 
-        For the match's two people and its coordinators. The baseline is the newest version both
+        For the match's two people, their representatives (who may see the match or accept
+        versions) and its coordinators. The baseline is the newest version both
         sides accepted; the current version may be newer and still waiting for acceptance.
         """
         return service.agreement_of(match)
@@ -46,14 +49,18 @@ class Agreement(MethodView):
 @blp.route("/matches/<uuid:match_id>/agreement/acceptance")
 class Acceptance(MethodView):
     @blp.doc(operationId="acceptAgreement")
-    @requires(*MEMBER_ROLES)
+    @requires(*MEMBER_ROLES, Role.COORDINATOR, Role.REPRESENTATIVE, scopes=(Scope.ACCEPT_AGREEMENT,))
     @blp.arguments(AcceptanceSchema)
     @blp.response(200, AgreementSchema)
     @documents_errors(404, 409)
     def post(self, data, match: Match):
-        """Accept a version of the agreement (the householder or the sharer)
+        """Accept a version of the agreement (the householder or the sharer, or someone for them)
 
-        Only the current version can be accepted; accepting again changes nothing.
+        Only the current version can be accepted; accepting again changes nothing. A
+        representative whose scope allows it accepts for the person they represent; a
+        coordinator records the acceptance of a person who gave it in person, by phone or on
+        paper (`on_behalf`). One coordinator never accepts for both sides.
         """
-        side = match.side_of(current_account().id)
-        return service.accept(actor=current_account(), match=match, side=side, number=data["version"])
+        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
+                                   scope=Scope.ACCEPT_AGREEMENT)
+        return service.accept(answerer=answerer, match=match, number=data["version"])

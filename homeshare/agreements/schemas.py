@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
 from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictInteger, bounded_string
 from homeshare.profiles.schemas import task_code
 
@@ -37,6 +38,7 @@ class AgreementVersionSchema(AgreementTermsSchema):
     householder_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     sharer_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     accepted_by_both = StrictBoolean(dump_only=True)
+    on_behalf = on_behalf_list("The acceptances given for someone by someone else, oldest first.")
 
 
 class AgreementSchema(Schema):
@@ -50,3 +52,4 @@ class AgreementSchema(Schema):
 class AcceptanceSchema(Schema):
     version = StrictInteger(required=True, validate=validate.Range(min=1),
                                 metadata={"description": "The version number you read and accept."})
+    on_behalf = on_behalf_field()

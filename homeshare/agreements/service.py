@@ -13,6 +13,8 @@ from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import TERMS
 from homeshare.audit import service as audit
+from homeshare.behalf import service as behalf
+from homeshare.behalf.service import Answerer, refuse_both_sides
 from homeshare.common.clock import utcnow
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
@@ -36,10 +38,11 @@ class Agreement:
 
 
 def agreement_of(match: Match) -> Agreement:
+    """The versions of ``match``'s agreement, each with what was accepted for someone (two statements)."""
     versions = db.session.scalars(
         sa.select(AgreementVersion).where(AgreementVersion.match_id == match.id).order_by(AgreementVersion.number)
     ).all()
-    return Agreement(match_id=match.id, versions=list(versions))
+    return Agreement(match_id=match.id, versions=list(behalf.attach(versions, "agreement_version")))
 
 
 def _validated(terms: Mapping[str, Any]) -> dict[str, Any]:
@@ -105,8 +108,13 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
     return agreement, True
 
 
-def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement:
-    """Record that one side accepts version ``number``, which must be the current one."""
+ACCEPTANCE = "agreement.accepted"
+
+
+def accept(*, answerer: Answerer, match: Match, number: int) -> Agreement:
+    """Record that one side accepts version ``number``, which must be the current one: the
+    person, their representative, or a coordinator recording the person's acceptance."""
+    actor, side = answerer.actor, answerer.side
     if match.state not in OPEN_STATES:
         raise Conflict(f"This match is {match.state.value}; its agreement can no longer be accepted.",
                        kind="agreement-not-open")
@@ -120,6 +128,7 @@ def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement
         )
     column = f"{side}_accepted_at"
     if getattr(current, column) is None:
+        refuse_both_sides(answerer, actions=[ACCEPTANCE], target_type="agreement_version", target_ids=[current.id])
         # Conditional, so that the same acceptance arriving twice at once is recorded once.
         accepted = db.session.execute(
             sa.update(AgreementVersion)
@@ -130,6 +139,8 @@ def accept(*, actor: Account, match: Match, side: str, number: int) -> Agreement
         if accepted:
             audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=ACCEPTED,
                          target_type="match", target_id=match.id, after={"version": number, "side": side})
+            behalf.record(answerer, scheme_id=match.scheme_id, action=ACCEPTANCE, target_type="agreement_version",
+                          target_id=current.id)
         db.session.commit()
     return agreement
 

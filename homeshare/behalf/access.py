@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from homeshare.accounts.models import Account
-from homeshare.behalf.models import Representation
+from homeshare.behalf.models import Representation, Scope
 from homeshare.behalf.service import represented_person
 from homeshare.common.access import PathObject
 from homeshare.common.roles import Role
@@ -21,11 +21,12 @@ def reach_representation(account: Account, representation_id: uuid.UUID) -> Repr
     raise NotFound("No such representative link.")
 
 
-def reach_represented(account: Account, person_id: uuid.UUID) -> Account:
+def reach_represented(account: Account, person_id: uuid.UUID, scopes: tuple[Scope, ...] = ()) -> Account:
+    """A person, for a representative who represents them now within ``scopes``."""
     if account.role is Role.REPRESENTATIVE:
-        return represented_person(account, person_id)
+        return represented_person(account, person_id, scopes)
     raise NotFound("No such person you represent.")
 
 
 REPRESENTATION = PathObject("representation_id", "link", reach_representation)
-REPRESENTED = PathObject("represented_id", "represented", reach_represented)
+REPRESENTED = PathObject("represented_id", "represented", reach_represented, scoped=True)

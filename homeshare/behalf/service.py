@@ -27,6 +27,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from homeshare.extensions import db
+from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 
 SIDES = ("householder", "sharer")
@@ -314,7 +315,7 @@ def representatives_of(person: Account, *, page: int, per_page: int) -> Page[Rep
     statement = (sa.select(Representation).where(Representation.person_id == person.id)
                  .order_by(Representation.ended_at.is_not(None), Representation.created_at, Representation.id))
     result = paginate(statement, page=page, per_page=per_page)
-    _with_people(result.items)
+    with_people(result.items)
     return result
 
 
@@ -323,18 +324,23 @@ def represented_by(representative: Account, *, page: int, per_page: int) -> Page
                                                  Representation.ended_at.is_(None))
                  .order_by(Representation.created_at, Representation.id))
     result = paginate(statement, page=page, per_page=per_page)
-    _with_people(result.items)
+    with_people(result.items)
     return result
 
 
-def _with_people(links: Sequence[Representation]) -> None:
-    """Each link's two accounts and the representative's details, in two statements."""
+def with_people(links: Sequence[Representation]) -> None:
+    """Each link's two accounts, the person's name and the representative's details, in three
+    statements."""
     ids = {link.person_id for link in links} | {link.representative_id for link in links}
     people = {account.id: account for account in db.session.scalars(sa.select(Account).where(Account.id.in_(ids)))}
     details = {found.account_id: found for found in db.session.scalars(
         sa.select(Representative).where(Representative.account_id.in_(ids)))}
+    names = {row.account_id: row for row in db.session.execute(
+        sa.select(Profile.account_id, Profile.first_name, Profile.last_name).where(Profile.account_id.in_(ids)))}
     for item in links:
         item.person = people[item.person_id]
+        name = names.get(item.person_id)
+        item.first_name, item.last_name = (name.first_name, name.last_name) if name else (None, None)
         item.representative = people[item.representative_id]
         item.representative_details = details.get(item.representative_id)
 
@@ -343,7 +349,7 @@ def get_link(link_id: uuid.UUID) -> Representation | None:
     return db.session.get(Representation, link_id)
 
 
-def represented_person(representative: Account, person_id: uuid.UUID) -> Account:
-    if not live_representations(representative.id, [person_id]):
+def represented_person(representative: Account, person_id: uuid.UUID, scopes: Sequence[Scope] = ()) -> Account:
+    if not represents(representative, [person_id], scopes):
         raise NotFound("No such person you represent.")
     return db.session.get(Account, person_id)

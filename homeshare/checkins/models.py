@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from homeshare.behalf.models import GivenAs
 from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 
@@ -62,3 +63,7 @@ class CheckInAnswer(IdMixin, db.Model):
     something_wrong: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     comments: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Whose hand the answer came by: the person's own, a coordinator's recording their view, or
+    # their representative's (who and how: the answer's behalf records).
+    given_as: Mapped[GivenAs] = mapped_column(string_enum(GivenAs, "given_as"), nullable=False,
+                                              default=GivenAs.SELF)

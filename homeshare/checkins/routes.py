@@ -4,11 +4,13 @@ import uuid
 
 from flask.views import MethodView
 
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.checkins import service
 from homeshare.checkins.schemas import (
-    AnswerSchema,
+    AnswerRequestSchema,
     AnswerViewSchema,
     CheckInSchema,
     CoordinatorContactSchema,
@@ -60,16 +62,17 @@ class CheckIns(MethodView):
 @blp.route("/me/matches/<uuid:match_id>/checkins")
 class OwnCheckIns(MethodView):
     @blp.doc(operationId="listMyCheckins")
-    @requires(*MEMBER_ROLES)
+    @requires(*MEMBER_ROLES, Role.REPRESENTATIVE, scopes=(Scope.ANSWER_CHECKINS,))
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnCheckInSchema))
     @documents_errors(404)
     def get(self, query, match: Match):
         """Your check-ins in a match, soonest first, with your own answers
 
-        The check-ins of one of your matches, with your own answers only.
+        The check-ins of one of your matches, with your own answers only. A representative who
+        may answer check-ins sees those of the person they represent.
         """
-        side = match.side_of(current_account().id)
+        side = behalf.side_seen_by(current_account(), match, (Scope.ANSWER_CHECKINS,))
         page = service.checkins_of(match, page=query["page"], per_page=query["per_page"])
         page.items = [_own(checkin, side) for checkin in page.items]
         return page
@@ -94,19 +97,22 @@ class CheckInDetail(MethodView):
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/answer")
 class Answer(MethodView):
     @blp.doc(operationId="answerCheckin")
-    @requires(*MEMBER_ROLES)
-    @blp.arguments(AnswerSchema)
+    @requires(*MEMBER_ROLES, Role.COORDINATOR, Role.REPRESENTATIVE, scopes=(Scope.ANSWER_CHECKINS,))
+    @blp.arguments(AnswerRequestSchema)
     @blp.response(200, AnswerViewSchema)
     @documents_errors(404, 409)
     def put(self, data, match: Match, checkin_id: uuid.UUID):
-        """Answer a check-in (or change your answer); worrying answers alert your coordinator at once
+        """Answer a check-in (or change the answer); worrying answers alert the coordinators at once
 
-        The householder or the sharer answers for themselves; answering again replaces the
-        answer. A score at or below the scheme's threshold alerts its coordinators at once.
+        The householder or the sharer answers for themselves, a representative whose scope allows
+        it for the person they represent, and a coordinator records the answers a person gave by
+        phone or in person (`on_behalf`). Answering again replaces the answer. A score at or below
+        the scheme's threshold alerts its coordinators at once.
         """
-        side = match.side_of(current_account().id)
-        return service.answer(actor=current_account(), side=side, match=match,
-                              checkin=service.checkin_in(match, checkin_id), values=data)
+        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
+                                   scope=Scope.ANSWER_CHECKINS)
+        return service.answer(answerer=answerer, match=match, checkin=service.checkin_in(match, checkin_id),
+                              values=data)
 
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/contact")

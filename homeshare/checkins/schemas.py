@@ -3,6 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.behalf.models import GivenAs
+from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
 from homeshare.checkins.models import CheckInKind
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictInteger, bounded_string
 
@@ -18,9 +20,17 @@ class AnswerSchema(Schema):
     comments = bounded_string(2000, allow_none=True, load_default=None)
 
 
+class AnswerRequestSchema(AnswerSchema):
+    on_behalf = on_behalf_field()
+
+
 class AnswerViewSchema(AnswerSchema):
     side = ma.fields.String()
     answered_at = ma.fields.AwareDateTime()
+    given_as = ma.fields.Enum(GivenAs, by_value=True, metadata={
+        "description": "`self`: the person in the app; `on-behalf`: a coordinator recorded their answer; "
+                       "`proxy`: their representative answered."})
+    on_behalf = on_behalf_list("Who answered for the person, how and when, oldest first.")
 
 
 class NewCheckInSchema(Schema):

@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
+from homeshare.behalf import service as behalf
+from homeshare.behalf.service import Answerer
 from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
 from homeshare.checkins.schedule import planned
 from homeshare.common.clock import local_today, utcnow
@@ -43,18 +45,27 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
     return db.session.connection().execute(statement, rows).rowcount if rows else 0
 
 
+def _with_behalf(checkins: list[CheckIn]) -> list[CheckIn]:
+    behalf.attach([answer for checkin in checkins for answer in checkin.answers], "checkin_answer")
+    return checkins
+
+
 def checkin_in(match: Match, checkin_id: uuid.UUID) -> CheckIn:
     checkin = db.session.scalars(sa.select(CheckIn).where(CheckIn.id == checkin_id, CheckIn.match_id == match.id)
                                  .options(selectinload(CheckIn.answers))).first()
     if checkin is None:
         raise NotFound("No such check-in.")
-    return checkin
+    return _with_behalf([checkin])[0]
 
 
 def checkins_of(match: Match, *, page: int, per_page: int) -> Page[CheckIn]:
+    """A page of the match's check-ins with their answers and what was answered for someone
+    (three statements and the count)."""
     statement = (sa.select(CheckIn).where(CheckIn.match_id == match.id)
                  .options(selectinload(CheckIn.answers)).order_by(CheckIn.due_on, CheckIn.kind, CheckIn.id))
-    return paginate(statement, page=page, per_page=per_page)
+    result = paginate(statement, page=page, per_page=per_page)
+    _with_behalf(result.items)
+    return result
 
 
 def _open(match: Match) -> None:
@@ -94,28 +105,38 @@ def move_checkin(*, actor: Account, match: Match, checkin: CheckIn, due_on: date
     return checkin_in(match, checkin.id)
 
 
-def answer(*, actor: Account, side: str, match: Match, checkin: CheckIn, values: Mapping[str, Any],
+ANSWERED = "checkin.answered"
+
+
+def answer(*, answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[str, Any],
            retried: bool = False) -> CheckInAnswer:
-    """Record (or replace) one side's answer. A low score or a raised flag alerts the
-    scheme's coordinators at once, in the same transaction."""
+    """Record (or replace) one side's answer: the person's own, their representative's, or a
+    coordinator's record of what the person said on the phone or in person. A low score or a
+    raised flag alerts the scheme's coordinators at once, in the same transaction."""
     _open(match)
+    side = answerer.side
     scheme = db.session.get(Scheme, match.scheme_id)
     existing = db.session.scalars(sa.select(CheckInAnswer).where(
         CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.side == side)).first()
-    record = existing or CheckInAnswer(checkin_id=checkin.id, side=side, account_id=actor.id)
+    record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, side=side,
+                                       account_id=answerer.person_id)
     for name, value in values.items():
-        setattr(record, name, value)
+        if name != "on_behalf":
+            setattr(record, name, value)
     record.answered_at = utcnow()
+    record.given_as = answerer.given_as
     try:
         db.session.add(record)
+        behalf.record(answerer, scheme_id=match.scheme_id, action=ANSWERED, target_type="checkin_answer",
+                      target_id=record.id)
         _alert_if_worrying(scheme, match, checkin, side, record)
         db.session.commit()
     except IntegrityError:  # this side's answer arrived twice at once: apply it to the stored one
         db.session.rollback()
         if retried:
             raise
-        return answer(actor=actor, side=side, match=match, checkin=checkin, values=values, retried=True)
-    return record
+        return answer(answerer=answerer, match=match, checkin=checkin, values=values, retried=True)
+    return behalf.attach([record], "checkin_answer")[0]
 
 
 def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str, record: CheckInAnswer) -> None:

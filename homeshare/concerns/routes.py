@@ -27,14 +27,15 @@ blp = Blueprint("concerns", __name__, url_prefix="/api/v1", description="Concern
 @blp.route("/concerns")
 class RaiseConcern(MethodView):
     @blp.doc(operationId="raiseConcern")
-    @requires(*EVERYONE_IN_A_MATCH)
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE)
     @blp.arguments(RaiseSchema)
     @blp.response(201, OwnConcernSchema)
     def post(self, data):
         """Raise a concern about a match or a person; urgent ones alert every coordinator at once
 
         A householder or sharer raises it about their match, a coordinator about a match or a
-        person of their scheme. An urgent concern alerts every coordinator of the scheme at
+        person of their scheme (a representative included), a representative whose scope allows
+        it for the person they represent. An urgent concern alerts every coordinator of the scheme at
         once.
         """
         return service.raise_concern(actor=current_account(), values=data), 201
@@ -43,7 +44,7 @@ class RaiseConcern(MethodView):
 @blp.route("/me/concerns")
 class OwnConcerns(MethodView):
     @blp.doc(operationId="listMyConcerns")
-    @requires(*EVERYONE_IN_A_MATCH)
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE)
     @blp.arguments(PageQuerySchema, location="query")
     @blp.response(200, page_of(OwnConcernSchema))
     def get(self, query):

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from homeshare.behalf.schemas import ForPersonSchema, on_behalf_list
+from homeshare.behalf.service import attach
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema, bounded_string
 from homeshare.concerns.models import Category, ConcernStatus, Severity
@@ -13,6 +15,8 @@ class RaiseSchema(Schema):
     category = ma.fields.Enum(Category, by_value=True, required=True)
     severity = ma.fields.Enum(Severity, by_value=True, required=True)
     description = bounded_string(5000, required=True)
+    on_behalf = ma.fields.Nested(ForPersonSchema, load_default=None, metadata={
+        "description": "For a representative: the person you raise it for (needed when the match does not say)."})
 
     @ma.validates_schema
     def _about_something(self, data, **kwargs):
@@ -45,6 +49,13 @@ class OwnConcernSchema(Schema):
     outcome = ma.fields.String(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     resolved_at = ma.fields.AwareDateTime(allow_none=True)
+    on_behalf = on_behalf_list("Raised for a person by their representative: for whom and by whom.")
+
+    @ma.pre_dump
+    def _done_for_someone(self, concern, **_kwargs):
+        if not hasattr(concern, "on_behalf"):  # lists attach theirs in one statement
+            attach([concern], "concern")
+        return concern
 
 
 class ConcernSchema(OwnConcernSchema):

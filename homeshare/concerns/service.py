@@ -9,7 +9,10 @@ import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
-from homeshare.common.roles import Role
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import GivenAs, Scope
+from homeshare.behalf.service import Answerer
+from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Severity
@@ -17,6 +20,30 @@ from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import Match
 from homeshare.notifications.service import Message, coordinators_of, notify
+
+
+def _raiser(actor: Account, values: Mapping[str, Any]) -> tuple[Account, Answerer | None]:
+    """Whose concern it is, as far as what it may be about goes: the caller's own, or, for a
+    representative, that of the person they raise it for (within their scope)."""
+    if actor.role is not Role.REPRESENTATIVE:
+        if values.get("on_behalf") is not None:
+            raise ValidationFailed({"on_behalf": ["Only a representative raises a concern for someone."]})
+        return actor, None
+    match = db.session.get(Match, values["match_id"]) if values.get("match_id") else None
+    named = (values.get("on_behalf") or {}).get("person_id")
+    candidates = [named] if named else ([match.householder_id, match.sharer_id] if match else [])
+    if match is not None:
+        candidates = [person for person in candidates if match.side_of(person) is not None]
+    links = [link for link in behalf.live_representations(actor.id, candidates) if link.allows(Scope.RAISE_CONCERNS)]
+    if len(links) != 1:
+        field = "match_id" if match is not None and not named else "on_behalf"
+        message = ("You represent both people of this match: name the one you raise it for." if len(links) > 1
+                   else "No match or person of someone you represent and may raise concerns for.")
+        raise ValidationFailed({field: [message]})
+    person = db.session.get(Account, links[0].person_id)
+    answerer = Answerer(actor=actor, person_id=person.id, side=person.role.value, given_as=GivenAs.PROXY,
+                        given_at=utcnow())
+    return person, answerer
 
 
 def _reachable_match(actor: Account, match_id: uuid.UUID | None) -> Match | None:
@@ -30,17 +57,20 @@ def _reachable_match(actor: Account, match_id: uuid.UUID | None) -> Match | None
     return match
 
 
-def _reachable_person(actor: Account, match: Match | None, person_id: uuid.UUID | None) -> Account | None:
-    """Concerns are about householders and sharers: of the actor's own matches for them,
-    of the scheme for coordinators, and of the given match when there is one."""
+def _reachable_person(actor: Account, match: Match | None, person_id: uuid.UUID | None,
+                      represented: bool = False) -> Account | None:
+    """Concerns are about householders and sharers (and, for coordinators, representatives):
+    of the actor's own matches for them, of the scheme for coordinators, and of the given match
+    when there is one. A representative may raise one about the person they represent."""
     if person_id is None:
         return None
     person = db.session.get(Account, person_id)
-    allowed = (person is not None and person.scheme_id == actor.scheme_id
-               and person.role in (Role.HOUSEHOLDER, Role.SHARER) and person.id != actor.id)
+    about_roles = (*MEMBER_ROLES, Role.REPRESENTATIVE) if actor.role is Role.COORDINATOR else MEMBER_ROLES
+    allowed = (person is not None and person.scheme_id == actor.scheme_id and person.role in about_roles
+               and (person.id != actor.id or represented))
     if allowed and match is not None:
         allowed = match.side_of(person.id) is not None
-    if allowed and actor.role is not Role.COORDINATOR:
+    if allowed and actor.role is not Role.COORDINATOR and person.id != actor.id:
         # A householder or sharer raises concerns about the other person of one of their matches.
         allowed = db.session.scalar(sa.select(sa.func.count()).select_from(Match).where(
             sa.or_(sa.and_(Match.householder_id == actor.id, Match.sharer_id == person_id),
@@ -65,8 +95,11 @@ def _record(actor: Account, concern: Concern, action: str, before: dict[str, Any
 
 
 def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
-    match = _reachable_match(actor, values.get("match_id"))
-    person = _reachable_person(actor, match, values.get("person_id"))
+    """A householder, sharer or coordinator raises a concern; a representative raises one for
+    the person they represent (recorded as raised for them)."""
+    raiser, answerer = _raiser(actor, values)
+    match = _reachable_match(raiser, values.get("match_id"))
+    person = _reachable_person(raiser, match, values.get("person_id"), represented=answerer is not None)
     concern = Concern(
         scheme_id=actor.scheme_id, match_id=match.id if match else None, about_id=person.id if person else None,
         raised_by_id=actor.id, raised_by_role=actor.role.value, category=values["category"],
@@ -75,6 +108,9 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
     )
     db.session.add(concern)
     db.session.flush()
+    if answerer is not None:
+        behalf.record(answerer, scheme_id=concern.scheme_id, action="concern.raised", target_type="concern",
+                      target_id=concern.id)
     if actor.role is Role.COORDINATOR:
         # Only a coordinator's: a householder's or sharer's event would name them as the raiser,
         # whom erasure detaches from the concern.
@@ -95,13 +131,17 @@ def list_concerns(*, scheme_id: uuid.UUID, status, severity, category, page: int
         if value is not None:
             statement = statement.where(column == value)
     severity_first = sa.case({Severity.URGENT.value: 0, Severity.MEDIUM.value: 1}, value=Concern.severity, else_=2)
-    return paginate(statement.order_by(severity_first, Concern.created_at.desc(), Concern.id),
-                    page=page, per_page=per_page)
+    result = paginate(statement.order_by(severity_first, Concern.created_at.desc(), Concern.id),
+                      page=page, per_page=per_page)
+    behalf.attach(result.items, "concern")
+    return result
 
 
 def raised_by(actor: Account, *, page: int, per_page: int) -> Page[Concern]:
     statement = sa.select(Concern).where(Concern.raised_by_id == actor.id).order_by(Concern.created_at.desc(), Concern.id)
-    return paginate(statement, page=page, per_page=per_page)
+    result = paginate(statement, page=page, per_page=per_page)
+    behalf.attach(result.items, "concern")
+    return result
 
 
 def acknowledge(*, actor: Account, concern: Concern) -> Concern:

@@ -5,6 +5,8 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.audit.service import record_export
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
 from homeshare.common.csvstream import CSV_CONTENT, csv_response
@@ -18,7 +20,7 @@ from homeshare.hours.schemas import (
     CsvRangeQuerySchema,
     DisputeSchema,
     EntryChangeSchema,
-    EntryContentSchema,
+    EntryRequestSchema,
     EntryQuerySchema,
     EntrySchema,
     FlaggedMatchSchema,
@@ -34,7 +36,7 @@ blp = Blueprint("hours", __name__, url_prefix="/api/v1", description="Agreed hou
 @blp.route("/matches/<uuid:match_id>/hours")
 class Entries(MethodView):
     @blp.doc(operationId="listHoursEntries")
-    @requires(*EVERYONE_IN_A_MATCH)
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE, scopes=(Scope.SEE_MATCH, Scope.CONFIRM_HOURS))
     @blp.arguments(EntryQuerySchema, location="query")
     @blp.response(200, page_of(EntrySchema))
     @documents_errors(404)
@@ -52,18 +54,21 @@ class Entries(MethodView):
 @blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>")
 class Entry(MethodView):
     @blp.doc(operationId="logHours")
-    @requires(Role.SHARER)
-    @blp.arguments(EntryContentSchema)
+    @requires(Role.SHARER, Role.COORDINATOR)
+    @blp.arguments(EntryRequestSchema)
     @blp.response(201, EntrySchema, description="The entry was stored.")
     @blp.alt_response(200, schema=EntrySchema, description="The same entry again: nothing changed.", success=True)
     @documents_errors(404, 409)
     def put(self, values, match: Match, entry_id: uuid.UUID):
-        """Log hours with an id the app chose (the match's sharer)
+        """Log hours with an id the app chose (the match's sharer, or a coordinator for them)
 
         Safe to repeat: the same entry again answers 200 with what is stored; the same id
-        with different content is 409 (change an entry with PATCH).
+        with different content is 409 (change an entry with PATCH). A coordinator records the
+        hours a sharer reported by phone or on paper (`on_behalf`).
         """
-        entry, created = service.put_entry(actor=current_account(), match=match, scheme=get_scheme(match.scheme_id),
+        answerer = behalf.answerer(current_account(), match, on_behalf=values["on_behalf"], scope=None,
+                                   sides=("sharer",))
+        entry, created = service.put_entry(answerer=answerer, match=match, scheme=get_scheme(match.scheme_id),
                                            entry_id=entry_id, values=values)
         return entry, 201 if created else 200
 
@@ -99,39 +104,47 @@ class Entry(MethodView):
 @blp.route("/matches/<uuid:match_id>/hours/confirmation")
 class Confirmation(MethodView):
     @blp.doc(operationId="confirmHours")
-    @requires(Role.HOUSEHOLDER)
+    @requires(Role.HOUSEHOLDER, Role.COORDINATOR, Role.REPRESENTATIVE, scopes=(Scope.CONFIRM_HOURS,))
     @blp.arguments(ConfirmationSchema)
     @blp.response(200, ConfirmedSchema)
-    @documents_errors(404)
+    @documents_errors(404, 409)
     def post(self, data, match: Match):
-        """Confirm entries, by id or a whole week (the match's householder)
+        """Confirm entries, by id or a whole week (the match's householder, or someone for them)
 
         The householder confirms entries the sharer logged, either by their ids or every logged
-        entry of a week. Confirmed entries can no longer be changed by the sharer.
+        entry of a week; so may their representative whose scope allows it, or a coordinator
+        recording what the householder said (`on_behalf`), but never the coordinator who logged
+        those hours for the sharer (409). Confirmed entries can no longer be changed by the sharer.
         """
-        entries = service.confirm(match=match, entry_ids=data.get("entry_ids"), week_of=data.get("week_of"))
+        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
+                                   scope=Scope.CONFIRM_HOURS, sides=("householder",))
+        entries = service.confirm(answerer=answerer, match=match, entry_ids=data.get("entry_ids"),
+                                  week_of=data.get("week_of"))
         return {"confirmed": entries}
 
 
 @blp.route("/matches/<uuid:match_id>/hours/<uuid:entry_id>/dispute")
 class Dispute(MethodView):
     @blp.doc(operationId="disputeHoursEntry")
-    @requires(Role.HOUSEHOLDER)
+    @requires(Role.HOUSEHOLDER, Role.COORDINATOR, Role.REPRESENTATIVE, scopes=(Scope.CONFIRM_HOURS,))
     @blp.arguments(DisputeSchema)
     @blp.response(200, EntrySchema)
     @documents_errors(404, 409)
     def post(self, data, match: Match, entry_id: uuid.UUID):
-        """Dispute an entry, saying why (the match's householder); the coordinator sees it
+        """Dispute an entry, saying why (the match's householder, or someone for them)
 
-        The householder says the entry is wrong and why, for the match's coordinators to settle.
+        The householder (or their representative, or a coordinator recording what the
+        householder said) says the entry is wrong and why, for the match's coordinators to settle.
         """
-        return service.dispute(match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
+        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
+                                   scope=Scope.CONFIRM_HOURS, sides=("householder",))
+        return service.dispute(answerer=answerer, match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
 
 
 @blp.route("/matches/<uuid:match_id>/hours/weeks")
 class Weeks(MethodView):
     @blp.doc(operationId="listWeeklyHours")
-    @requires(*EVERYONE_IN_A_MATCH)
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE, scopes=(Scope.SEE_MATCH, Scope.CONFIRM_HOURS))
     @blp.arguments(RangeQuerySchema, location="query")
     @blp.response(200, WeeklySummarySchema)
     @documents_errors(404)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
 from homeshare.common.pagination import PageQuerySchema, PaginationSchema
 from homeshare.common.schemas import BoundedDate, Schema, StrictInteger, bounded_string
 from homeshare.hours.models import EntryStatus
@@ -14,6 +15,10 @@ class EntryContentSchema(Schema):
     minutes = StrictInteger(required=True, validate=validate.Range(min=1, max=720, error="From 1 to 720 minutes."))
     task = task_code("One of the agreement's tasks (codes from GET /api/v1/tasks).", required=True)
     note = bounded_string(500, allow_none=True, load_default=None)
+
+
+class EntryRequestSchema(EntryContentSchema):
+    on_behalf = on_behalf_field()
 
 
 class EntryChangeSchema(Schema):
@@ -36,6 +41,7 @@ class EntrySchema(Schema):
     disputed_at = ma.fields.AwareDateTime(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     updated_at = ma.fields.AwareDateTime()
+    on_behalf = on_behalf_list("Logged, confirmed or disputed for someone by someone else: who, how and when.")
 
 
 class EntryQuerySchema(PageQuerySchema):
@@ -53,6 +59,8 @@ class ConfirmationSchema(Schema):
         if ("entry_ids" in data) == ("week_of" in data):
             raise ma.ValidationError("Send entry_ids or week_of (one of them).", "entry_ids")
 
+    on_behalf = on_behalf_field()
+
 
 class ConfirmedSchema(Schema):
     confirmed = ma.fields.List(ma.fields.Nested(EntrySchema))
@@ -60,6 +68,7 @@ class ConfirmedSchema(Schema):
 
 class DisputeSchema(Schema):
     reason = bounded_string(1000, required=True)
+    on_behalf = on_behalf_field()
 
 
 class RangeQuerySchema(PageQuerySchema):

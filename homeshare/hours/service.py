@@ -13,6 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.audit import service as audit
+from homeshare.behalf import service as behalf
+from homeshare.behalf.service import Answerer, refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
@@ -86,9 +88,13 @@ def _lock_match(match: Match) -> None:
     db.session.execute(sa.select(Match.id).where(Match.id == match.id).with_for_update())
 
 
-def put_entry(*, actor: Account, match: Match, scheme: Scheme, entry_id: uuid.UUID,
+LOGGED, CONFIRMED, DISPUTED = "hours.logged", "hours.confirmed", "hours.disputed"
+
+
+def put_entry(*, answerer: Answerer, match: Match, scheme: Scheme, entry_id: uuid.UUID,
               values: Mapping[str, Any]) -> tuple[HoursEntry, bool]:
-    """Create an entry with the app's id, or recognise a repeat of the same entry.
+    """Create an entry with the app's id, or recognise a repeat of the same entry: the sharer's,
+    or a coordinator's record of the hours the sharer reported.
 
     Returns the entry and whether it was created. An id already used for other content
     (or for a deleted entry) is a conflict: changes go through ``edit_entry``.
@@ -103,9 +109,11 @@ def put_entry(*, actor: Account, match: Match, scheme: Scheme, entry_id: uuid.UU
         return _same_or_conflict(existing, match, content), False
     _check(match, scheme, content, entry_id=entry_id)
     now = utcnow()
-    entry = HoursEntry(id=entry_id, match_id=match.id, sharer_id=actor.id, week_start=week_start_of(content["worked_on"]),
-                       status=EntryStatus.LOGGED, created_at=now, updated_at=now, **content)
+    entry = HoursEntry(id=entry_id, match_id=match.id, sharer_id=answerer.person_id,
+                       week_start=week_start_of(content["worked_on"]), status=EntryStatus.LOGGED, created_at=now,
+                       updated_at=now, **content)
     db.session.add(entry)
+    behalf.record(answerer, scheme_id=match.scheme_id, action=LOGGED, target_type="hours_entry", target_id=entry_id)
     try:
         db.session.commit()
     except IntegrityError:
@@ -176,8 +184,11 @@ def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID
     db.session.commit()
 
 
-def confirm(*, match: Match, entry_ids: Sequence[uuid.UUID] | None, week_of: date | None) -> list[HoursEntry]:
-    """The householder confirms entries, by id or a whole week. Confirming twice changes nothing."""
+def confirm(*, answerer: Answerer, match: Match, entry_ids: Sequence[uuid.UUID] | None,
+            week_of: date | None) -> list[HoursEntry]:
+    """The householder confirms entries, by id or a whole week (or their representative, or a
+    coordinator recording what the householder said). Confirming twice changes nothing. Nobody
+    confirms for the householder hours they logged for the sharer."""
     _lock_match(match)
     statement = sa.select(HoursEntry).where(HoursEntry.match_id == match.id, HoursEntry.deleted_at.is_(None))
     if entry_ids is not None:
@@ -188,25 +199,31 @@ def confirm(*, match: Match, entry_ids: Sequence[uuid.UUID] | None, week_of: dat
     else:
         entries = db.session.scalars(statement.where(HoursEntry.week_start == week_start_of(week_of))).all()
     now = utcnow()
-    for entry in entries:
-        if entry.status is not EntryStatus.CONFIRMED:
-            entry.status, entry.confirmed_at = EntryStatus.CONFIRMED, now
-            entry.dispute_reason = entry.disputed_at = None
+    changing = [entry for entry in entries if entry.status is not EntryStatus.CONFIRMED]
+    refuse_both_sides(answerer, actions=[LOGGED], target_type="hours_entry", target_ids=[e.id for e in changing])
+    for entry in changing:
+        entry.status, entry.confirmed_at = EntryStatus.CONFIRMED, now
+        entry.dispute_reason = entry.disputed_at = None
+        behalf.record(answerer, scheme_id=match.scheme_id, action=CONFIRMED, target_type="hours_entry",
+                      target_id=entry.id)
     db.session.commit()
-    return sorted(entries, key=lambda e: (e.worked_on, e.created_at))
+    return behalf.attach(sorted(entries, key=lambda e: (e.worked_on, e.created_at)), "hours_entry")
 
 
-def dispute(*, match: Match, entry: HoursEntry, reason: str) -> HoursEntry:
-    """The householder disputes an entry it has not confirmed; the coordinator sees it."""
+def dispute(*, answerer: Answerer, match: Match, entry: HoursEntry, reason: str) -> HoursEntry:
+    """The householder disputes an entry not yet confirmed (or someone for them); the
+    coordinator sees it."""
     _lock_match(match)
     db.session.refresh(entry)
     if entry.status is EntryStatus.CONFIRMED:
-        raise Conflict("You confirmed this entry; ask your coordinator if it is wrong.", kind="entry-confirmed")
+        raise Conflict("This entry was confirmed; ask your coordinator if it is wrong.", kind="entry-confirmed")
     if entry.status is EntryStatus.DISPUTED and entry.dispute_reason == reason:
-        return entry
+        return behalf.attach([entry], "hours_entry")[0]
+    refuse_both_sides(answerer, actions=[LOGGED], target_type="hours_entry", target_ids=[entry.id])
     entry.status, entry.dispute_reason, entry.disputed_at = EntryStatus.DISPUTED, reason, utcnow()
+    behalf.record(answerer, scheme_id=match.scheme_id, action=DISPUTED, target_type="hours_entry", target_id=entry.id)
     db.session.commit()
-    return entry
+    return behalf.attach([entry], "hours_entry")[0]
 
 
 def in_match(match: Match) -> sa.ColumnElement[bool]:
@@ -228,7 +245,9 @@ def list_entries(*, scope: sa.ColumnElement[bool], status: EntryStatus | None, f
     if last is not None:
         statement = statement.where(HoursEntry.worked_on <= last)
     statement = statement.order_by(HoursEntry.worked_on.desc(), HoursEntry.created_at.desc(), HoursEntry.id)
-    return paginate(statement, page=page, per_page=per_page)
+    result = paginate(statement, page=page, per_page=per_page)
+    behalf.attach(result.items, "hours_entry")
+    return result
 
 
 # CSV exports --------------------------------------------------------------------------------------

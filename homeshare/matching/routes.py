@@ -3,6 +3,9 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from homeshare.accounts.models import Account
+from homeshare.accounts.service import get_account
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.pagination import PageQuerySchema, page_of
@@ -108,6 +111,21 @@ class OwnMatches(MethodView):
         return service.matches_of(current_account(), page=query["page"], per_page=query["per_page"])
 
 
+@blp.route("/represented/<uuid:represented_id>/matches")
+class RepresentedMatches(MethodView):
+    @blp.doc(operationId="listRepresentedMatches")
+    @requires(Role.REPRESENTATIVE, scopes=(Scope.SEE_MATCH,))
+    @blp.arguments(PageQuerySchema, location="query")
+    @blp.response(200, page_of(OwnMatchSchema))
+    @documents_errors(404)
+    def get(self, query, represented: Account):
+        """The matches of someone you represent, as they see them (representatives)
+
+        Needs the person's consent to let you see their matches (`see-match`); otherwise 404.
+        """
+        return service.matches_of(represented, page=query["page"], per_page=query["per_page"])
+
+
 @blp.route("/matches/<uuid:match_id>")
 class MatchDetail(MethodView):
     @blp.doc(operationId="getMatch")
@@ -141,21 +159,23 @@ class OwnMatch(MethodView):
 @blp.route("/matches/<uuid:match_id>/response")
 class MatchResponse(MethodView):
     @blp.doc(operationId="respondToMatch")
-    @requires(*MEMBER_ROLES)
+    @requires(*MEMBER_ROLES, Role.COORDINATOR)
     @blp.arguments(MatchResponseSchema)
     @blp.response(200, OwnMatchSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """Accept or decline a proposed match (its householder or sharer)
+        """Accept or decline a proposed match (its householder or sharer, or a coordinator for them)
 
         The householder or the sharer of a proposed match accepts or declines it, and says
-        whether they agree to share contact details from the introduction on.
+        whether they agree to share contact details from the introduction on. A coordinator
+        records the answer of a person who gave it in person, by phone or on paper
+        (`on_behalf`); the answer shows it was given for them.
         """
-        account = current_account()
-        service.respond(actor=account, match=match, accept=data["decision"] == "accept",
+        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"], scope=None)
+        service.respond(answerer=answerer, match=match, accept=data["decision"] == "accept",
                         reason=data["reason"], share_contact=data["share_contact_details"])
-        return service.party_views(account, [match])[0]
+        return service.party_views(get_account(answerer.person_id), [match])[0]
 
 
 @blp.route("/matches/<uuid:match_id>/introduction")

@@ -3,6 +3,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
+from homeshare.behalf.service import attach
 from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
@@ -21,6 +23,7 @@ class MatchResponseSchema(Schema):
                             metadata={"description": "Why, if declining (optional)."})
     share_contact_details = StrictBoolean(load_default=False, metadata={
         "description": "Agree to share name, phone and email from the introduction on (both must agree)."})
+    on_behalf = on_behalf_field()
 
 
 class IntroductionSchema(Schema):
@@ -119,6 +122,13 @@ class MatchSchema(Schema):
 
 class MatchDetailSchema(MatchSchema):
     events = ma.fields.List(ma.fields.Nested(MatchEventSchema))
+    on_behalf = on_behalf_list("The responses given for someone by someone else, oldest first.")
+
+    @ma.pre_dump
+    def _done_for_someone(self, match, **_kwargs):
+        if not hasattr(match, "on_behalf"):
+            attach([match], "match")
+        return match
 
 
 class ContactSchema(Schema):
@@ -159,6 +169,7 @@ class OwnMatchSchema(Schema):
     your_response = ma.fields.Enum(Response, by_value=True, allow_none=True)
     other_party = ma.fields.Nested(OtherPartySchema)
     next_step = ma.fields.String(allow_none=True, metadata={"description": "What is expected of you next."})
+    on_behalf = on_behalf_list("Your responses given for you by your coordinator or representative, oldest first.")
     proposed_at = ma.fields.AwareDateTime(attribute="match.proposed_at")
     introduction_at = ma.fields.AwareDateTime(attribute="match.introduction_at", allow_none=True)
     introduction_place = ma.fields.String(attribute="match.introduction_place", allow_none=True)

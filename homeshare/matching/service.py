@@ -16,6 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.audit import service as audit
+from homeshare.behalf import service as behalf
+from homeshare.behalf.service import Answerer, refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
@@ -120,7 +122,7 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
-        Account.email_verified_at.is_not(None),
+        Account.email_settled_expression(),
         Account.id.in_(cleared_people(role, scheme.effective_settings, today)),
         completeness.ready_expression(Profile, "vetting"),
         _free(Account.id),
@@ -279,7 +281,7 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
             errors[field_name] = [f"No {role.value} with this id in the scheme."]
         elif not person.is_active:
             errors[field_name] = ["This account is deactivated."]
-        elif person.email_verified_at is None:
+        elif not person.email_settled:
             errors[field_name] = ["This person has not verified their email address yet."]
         elif not _is_cleared(person, scheme):
             errors[field_name] = ["Only people whose vetting is cleared can be proposed."]
@@ -322,9 +324,14 @@ def _open_proposal(householder_id: uuid.UUID, sharer_id: uuid.UUID) -> Match | N
 RESPONSES = tuple(audit.declare(f"match.{response.value}", plain=("side", "response")) for response in Response)
 
 
-def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
-    """A side accepts or declines a proposal. Repeating the same answer changes nothing."""
-    side = match.side_of(actor.id)
+RESPONDED = "match.responded"
+
+
+def respond(*, answerer: Answerer, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
+    """A side accepts or declines a proposal (the person, or a coordinator recording their
+    view). Repeating the same answer changes nothing."""
+    side, actor = answerer.side, answerer.actor
+    refuse_both_sides(answerer, actions=[RESPONDED], target_type="match", target_ids=[match.id])
     response = Response.ACCEPTED if accept else Response.DECLINED
     if getattr(match, f"{side}_response") is response:
         # The same answer again: only the consent to share contact details may change.
@@ -343,6 +350,7 @@ def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, s
     setattr(match, f"{side}_shares_contact", bool(accept and share_contact))
     if not accept:
         match.closed_at = utcnow()
+    behalf.record(answerer, scheme_id=match.scheme_id, action=RESPONDED, target_type="match", target_id=match.id)
     db.session.commit()
     return match
 
@@ -493,7 +501,7 @@ def _next_step(match: Match, side: str, waiting: str | None) -> str | None:
 
 
 def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, Any]]:
-    """What ``account`` sees of each of its matches, in three statements whatever their number."""
+    """What ``account`` sees of each of its matches, in four statements whatever their number."""
     others = {m.id: (m.sharer_id if m.householder_id == account.id else m.householder_id) for m in matches}
     profiles = {
         p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
@@ -502,11 +510,13 @@ def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, An
     if matches:
         for _receiver, steps in party_steps.send(account, matches=matches):
             waiting.update(steps)
+    done_for = behalf.records_for("match", [match.id for match in matches])
     views = []
     for match in matches:
         side = match.side_of(account.id)
         views.append({
             "match": match, "side": side, "your_response": getattr(match, f"{side}_response"),
+            "on_behalf": [item for item in done_for.get(match.id, []) if item.person_id == account.id],
             "other_party": _other_party(match, profiles[others[match.id]]),
             "next_step": _next_step(match, side, waiting.get(match.id)),
         })

@@ -138,6 +138,7 @@ NOT_PERSONAL: dict[str, str] = {
     "representation.consent_how": "a closed vocabulary (how consent was given)",
     "representation.scopes": "a closed vocabulary (scopes)",
     "behalf_record.side": "a closed vocabulary (sides)",
+    "checkin_answer.given_as": "a closed vocabulary (self, on behalf, proxy)",
     "behalf_record.given_as": "a closed vocabulary (self, on behalf, proxy)",
     "behalf_record.how": "a closed vocabulary (how a view was given)",
     "behalf_record.action": "a closed vocabulary of actions",

@@ -77,6 +77,10 @@ def upgrade():
     sa.PrimaryKeyConstraint('account_id', name=op.f('pk_representative'))
     )
     _account_upgrade()
+    with op.batch_alter_table('checkin_answer', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('given_as', GIVEN_AS, nullable=False, server_default='self'))
+    with op.batch_alter_table('checkin_answer', schema=None) as batch_op:
+        batch_op.alter_column('given_as', server_default=None)
 
 
 
@@ -92,9 +96,14 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_behalf_record_person_id'))
 
     op.drop_table('behalf_record')
+    with op.batch_alter_table('checkin_answer', schema=None) as batch_op:
+        batch_op.drop_constraint(op.f('ck_checkin_answer_given_as'), type_='check')
+        batch_op.drop_column('given_as')
     _account_downgrade()
 
 
+GIVEN_AS = sa.Enum('self', 'on-behalf', 'proxy', name='given_as', native_enum=False, create_constraint=True,
+                   length=20)
 ROLES_BEFORE = ('householder', 'sharer', 'coordinator', 'admin')
 ROLES_AFTER = (*ROLES_BEFORE, 'representative')
 ORIGIN = sa.Enum('self-registered', 'coordinator', 'staff', name='origin', native_enum=False,

@@ -51,12 +51,15 @@ OTHER_SHARER = "other_sharer"  # a sharer of the same scheme, not in the match
 OUTSIDE_COORDINATOR = "outside_coordinator"  # a coordinator of another scheme
 COORDINATOR = "coordinator"  # a coordinator of the match's scheme
 ADMIN = "admin"
+REPRESENTATIVE = "representative"  # the householder's daughter, with every scope
+OTHER_REPRESENTATIVE = "other_representative"  # represents the other householder, with every scope
 
 PARTIES = (HOUSEHOLDER, SHARER)
 OUTSIDERS = (OTHER_HOUSEHOLDER, OTHER_SHARER)
 MEMBERS = PARTIES + OUTSIDERS  # householders and sharers
 STAFF = (COORDINATOR, ADMIN)
-ANYONE_SIGNED_IN = MEMBERS + (OUTSIDE_COORDINATOR,) + STAFF
+REPRESENTATIVES = (REPRESENTATIVE, OTHER_REPRESENTATIVE)
+ANYONE_SIGNED_IN = MEMBERS + (OUTSIDE_COORDINATOR,) + STAFF + REPRESENTATIVES
 CALLERS = (ANONYMOUS,) + ANYONE_SIGNED_IN
 
 ALLOWED = "allowed"
@@ -119,8 +122,11 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/me/vetting": only(MEMBERS),
     "GET /api/v1/me/matches": only(MEMBERS),
     "GET /api/v1/me/matches/{match_id}": only(PARTIES, hidden=OUTSIDERS),
-    "GET /api/v1/me/matches/{match_id}/checkins": only(PARTIES, hidden=OUTSIDERS),
-    "GET /api/v1/me/concerns": only(MEMBERS + (OUTSIDE_COORDINATOR, COORDINATOR)),
+    "GET /api/v1/me/matches/{match_id}/checkins": only(
+        PARTIES + (REPRESENTATIVE,), hidden=OUTSIDERS + (OTHER_REPRESENTATIVE,)),
+    "GET /api/v1/me/concerns": only(MEMBERS + (OUTSIDE_COORDINATOR, COORDINATOR) + REPRESENTATIVES),
+    "GET /api/v1/me/represented": only(REPRESENTATIVES),
+    "GET /api/v1/represented/{represented_id}/matches": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
     "GET /api/v1/me/notifications": only(ANYONE_SIGNED_IN),
     "GET /api/v1/me/notifications/unread-count": only(ANYONE_SIGNED_IN),
     "POST /api/v1/me/notifications/{notification_id}/read": only(
@@ -148,6 +154,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     # The coordinators' console (coordinators of the scheme)
     "GET /api/v1/schemes/{scheme_id}/dashboard": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/schemes/{scheme_id}/people": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/schemes/{scheme_id}/people": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/schemes/{scheme_id}/matches": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/schemes/{scheme_id}/matches": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/schemes/{scheme_id}/pool-suggestion": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -168,44 +175,60 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/people/{person_id}/candidates": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "DELETE /api/v1/people/{person_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
-    # A match's steps: coordinators run them, its two people answer the proposal
+    # Representatives, and a person's agreement that their coordinator answers for them
+    "GET /api/v1/people/{person_id}/representatives": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/people/{person_id}/representatives": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/representations/{representation_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "DELETE /api/v1/representations/{representation_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/people/{person_id}/behalf-agreement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # A match's steps: coordinators run them, its two people answer the proposal (or a
+    # coordinator records their answer for them)
     "GET /api/v1/matches/{match_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
-    "POST /api/v1/matches/{match_id}/response": only(PARTIES, hidden=OUTSIDERS),
+    "POST /api/v1/matches/{match_id}/response": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
     "POST /api/v1/matches/{match_id}/introduction": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/trial": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/activation": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/withdrawal": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/ending": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
-    # The agreement: coordinators set the terms, both sides accept, all three read it
+    # The agreement: coordinators set the terms, both sides (or someone for them) accept, all read it
     "GET /api/v1/matches/{match_id}/agreement": only(
-        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "PUT /api/v1/matches/{match_id}/agreement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
-    "POST /api/v1/matches/{match_id}/agreement/acceptance": only(PARTIES, hidden=OUTSIDERS),
+    "POST /api/v1/matches/{match_id}/agreement/acceptance": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
-    # Hours: the sharer logs, the householder confirms or disputes, coordinators correct
+    # Hours: the sharer logs, the householder confirms or disputes, coordinators correct (and
+    # record what a person says on the phone); the householder's representative confirms
     "GET /api/v1/matches/{match_id}/hours": only(
-        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "GET /api/v1/matches/{match_id}/hours/weeks": only(
-        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "GET /api/v1/matches/{match_id}/hours.csv": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
-    "PUT /api/v1/matches/{match_id}/hours/{entry_id}": only(SHARER, hidden=OTHER_SHARER),
+    "PUT /api/v1/matches/{match_id}/hours/{entry_id}": only(
+        (SHARER, COORDINATOR), hidden=(OTHER_SHARER, OUTSIDE_COORDINATOR)),
     "PATCH /api/v1/matches/{match_id}/hours/{entry_id}": only(
         (SHARER, COORDINATOR), hidden=(OTHER_SHARER, OUTSIDE_COORDINATOR)),
     "DELETE /api/v1/matches/{match_id}/hours/{entry_id}": only(
         (SHARER, COORDINATOR), hidden=(OTHER_SHARER, OUTSIDE_COORDINATOR)),
-    "POST /api/v1/matches/{match_id}/hours/confirmation": only(HOUSEHOLDER, hidden=OTHER_HOUSEHOLDER),
-    "POST /api/v1/matches/{match_id}/hours/{entry_id}/dispute": only(HOUSEHOLDER, hidden=OTHER_HOUSEHOLDER),
+    "POST /api/v1/matches/{match_id}/hours/confirmation": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE), hidden=(OTHER_HOUSEHOLDER, OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "POST /api/v1/matches/{match_id}/hours/{entry_id}/dispute": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE), hidden=(OTHER_HOUSEHOLDER, OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
     # Check-ins: coordinators plan and record contacts, each side answers and sees its own
     "GET /api/v1/matches/{match_id}/checkins": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/checkins": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PATCH /api/v1/matches/{match_id}/checkins/{checkin_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/checkins/{checkin_id}/contact": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
-    "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": only(PARTIES, hidden=OUTSIDERS),
+    "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
-    # Concerns: anyone in the match or its coordinator raises one; coordinators work on it
-    "POST /api/v1/concerns": only(PARTIES + (COORDINATOR,), unreachable=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    # Concerns: anyone in the match, a representative or the coordinator raises one; coordinators work on it
+    "POST /api/v1/concerns": only(PARTIES + (COORDINATOR, REPRESENTATIVE),
+                                  unreachable=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "GET /api/v1/concerns/{concern_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/concerns/{concern_id}/acknowledgement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/concerns/{concern_id}/notes": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -218,10 +241,12 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/enquiries/{enquiry_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PATCH /api/v1/enquiries/{enquiry_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/enquiries/{enquiry_id}/stage": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/enquiries/{enquiry_id}/person": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 }
 
 # Operations that change what later cells rely on run last, in this order.
 LAST = (
+    "DELETE /api/v1/representations/{representation_id}",
     "POST /api/v1/matches/{match_id}/ending",
     "DELETE /api/v1/people/{person_id}",
     "POST /api/v1/auth/refresh",
@@ -326,12 +351,19 @@ def _build_world(app) -> World:
         OTHER_HOUSEHOLDER: make.householder(scheme), OTHER_SHARER: make.sharer(scheme),
         OUTSIDE_COORDINATOR: make.coordinator(elsewhere), COORDINATOR: desk.coordinator.person, ADMIN: make.admin(),
     }
+    people[REPRESENTATIVE] = make.representative(scheme, desk.householder_person)
+    people[OTHER_REPRESENTATIVE] = make.representative(scheme, people[OTHER_HOUSEHOLDER])
     sessions = {HOUSEHOLDER: desk.householder, SHARER: desk.sharer, COORDINATOR: desk.coordinator}
-    for caller in (OTHER_HOUSEHOLDER, OTHER_SHARER, OUTSIDE_COORDINATOR, ADMIN):
+    for caller in (OTHER_HOUSEHOLDER, OTHER_SHARER, OUTSIDE_COORDINATOR, ADMIN) + REPRESENTATIVES:
         sessions[caller] = make.login(client, people[caller])
+    # Both people agreed that their coordinator may record their answers (they have the app).
+    for person in (desk.householder_person, desk.sharer_person):
+        _ok(client.put(f"/api/v1/people/{person.id}/behalf-agreement", headers=desk.coordinator.headers,
+                       json={"agreed_on": TODAY.isoformat()}))
 
     ids = {"match_id": match, "person_id": desk.householder_person.id, "scheme_id": scheme.id,
-           "scheme_slug": scheme.slug, "kind": "identity"}
+           "scheme_slug": scheme.slug, "kind": "identity", "represented_id": desk.householder_person.id,
+           "sharer_id": desk.sharer_person.id}
     # The sharer's hours: one to change, one to delete, one to dispute, one to confirm, one still to log.
     for number, name in enumerate(("entry_id", "entry_to_delete", "entry_to_dispute", "entry_to_confirm"), 1):
         ids[name] = str(uuid.uuid4())
@@ -363,6 +395,13 @@ def _build_world(app) -> World:
     ids["account_id"] = make.householder(scheme).id
     ids["spare_householder"] = make.ready("householder", scheme).id
     ids["spare_sharer"] = make.ready("sharer", scheme).id
+    # A second representative of the householder, whose link coordinators change and remove.
+    links = _ok(client.post(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                            headers=desk.coordinator.headers, json={
+                                "representative": {"full_name": "Tom Jones"}, "relationship": "friend",
+                                "consent_on": TODAY.isoformat(), "consent_how": "by-phone",
+                                "scopes": ["see-match"]}), 201)
+    ids["representation_id"] = links["id"]
     return World(app=app, client=client, make=make, sessions=sessions, ids=ids, people=people)
 
 
@@ -414,6 +453,17 @@ def _keep_password(world: World, caller: str, response) -> None:
     _keep_tokens(world, caller, response)
 
 
+NEW_PERSON, NEW_LINK = str(uuid.uuid4()), str(uuid.uuid4())
+
+
+def _for(world: World, caller: str, whose: str) -> dict[str, Any]:
+    """The ``on_behalf`` a coordinator sends: the person's view, given by phone an hour ago."""
+    if caller not in (COORDINATOR, OUTSIDE_COORDINATOR):
+        return {}
+    given_at = (datetime.now(timezone.utc) - timedelta(hours=1)).replace(microsecond=0).isoformat()
+    return {"on_behalf": {"person_id": world.ids[whose], "how": "by-phone", "given_at": given_at}}
+
+
 PERIOD = {"from": (TODAY - timedelta(days=90)).isoformat(), "to": TODAY.isoformat()}
 
 REQUESTS: dict[str, Callable[[World, str], Call]] = {
@@ -453,7 +503,7 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "PUT /api/v1/people/{person_id}/vetting/{kind}": lambda w, c: Call(json={"status": "passed"}),
     "DELETE /api/v1/people/{person_id}": lambda w, c: Call(params={"person_id": w.ids["account_id"]}),
     "POST /api/v1/matches/{match_id}/response": lambda w, c: Call(
-        json={"decision": "accept", "share_contact_details": True}, tolerate=(409,)),
+        json={"decision": "accept", "share_contact_details": True, **_for(w, c, "person_id")}, tolerate=(409,)),
     "POST /api/v1/matches/{match_id}/introduction": lambda w, c: Call(
         json={"meeting_at": "2026-12-01T14:00:00+00:00", "place": "Headingley library"}, tolerate=(409,)),
     "POST /api/v1/matches/{match_id}/trial": lambda w, c: Call(
@@ -464,17 +514,19 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         "ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 30,
         "end_on": TODAY.isoformat()}),
     "PUT /api/v1/matches/{match_id}/agreement": lambda w, c: Call(json=AGREED),
-    "POST /api/v1/matches/{match_id}/agreement/acceptance": lambda w, c: Call(json={"version": 1}),
+    "POST /api/v1/matches/{match_id}/agreement/acceptance": lambda w, c: Call(
+        json={"version": 1, **_for(w, c, "person_id")}),
     "PUT /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(
-        json={"worked_on": worked(5), "minutes": 90, "task": "cooking"},
+        json={"worked_on": worked(5), "minutes": 90, "task": "cooking", **_for(w, c, "sharer_id")},
         params={"entry_id": w.ids["entry_to_log"]}),
     "PATCH /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(json={"minutes": 75}),
     "DELETE /api/v1/matches/{match_id}/hours/{entry_id}": lambda w, c: Call(
         params={"entry_id": w.ids["entry_to_delete"]}),
     "POST /api/v1/matches/{match_id}/hours/confirmation": lambda w, c: Call(
-        json={"entry_ids": [w.ids["entry_to_confirm"]]}),
+        json={"entry_ids": [w.ids["entry_to_confirm"]], **_for(w, c, "person_id")}),
     "POST /api/v1/matches/{match_id}/hours/{entry_id}/dispute": lambda w, c: Call(
-        json={"reason": "I was away that day."}, params={"entry_id": w.ids["entry_to_dispute"]}),
+        json={"reason": "I was away that day.", **_for(w, c, "person_id")},
+        params={"entry_id": w.ids["entry_to_dispute"]}),
     "POST /api/v1/matches/{match_id}/checkins": lambda w, c: Call(
         json={"kind": "checkin", "due_on": (TODAY + timedelta(days=3)).isoformat()}),
     "PATCH /api/v1/matches/{match_id}/checkins/{checkin_id}": lambda w, c: Call(
@@ -483,7 +535,15 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         json={"kind": "call", "at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
               "notes": "All well."}),
     "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": lambda w, c: Call(
-        json={"wellbeing": 4, "match_going": 4, "help_happening": True}),
+        json={"wellbeing": 4, "match_going": 4, "help_happening": True, **_for(w, c, "person_id")}),
+    "POST /api/v1/schemes/{scheme_id}/people": lambda w, c: Call(json={
+        "role": "householder", "first_name": "Edna", "last_name": "Moss", "person_id": NEW_PERSON}),
+    "POST /api/v1/people/{person_id}/representatives": lambda w, c: Call(json={
+        "representation_id": NEW_LINK, "representative": {"full_name": "Anna Moss", "phone": "0113 496 0000"},
+        "relationship": "attorney-health", "consent_on": TODAY.isoformat(), "consent_how": "on-paper",
+        "scopes": ["see-match", "answer-checkins"]}),
+    "PATCH /api/v1/representations/{representation_id}": lambda w, c: Call(json={"scopes": ["see-match"]}),
+    "PUT /api/v1/people/{person_id}/behalf-agreement": lambda w, c: Call(json={"agreed_on": TODAY.isoformat()}),
     "POST /api/v1/concerns": lambda w, c: Call(json={
         "match_id": w.ids["match_id"], "category": "hours", "severity": "low",
         "description": "The hours have been creeping up."}),
@@ -496,6 +556,7 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         "name": "Priya Shah", "contact": "priya@example.org", "seeking": "sharer"}),
     "PATCH /api/v1/enquiries/{enquiry_id}": lambda w, c: Call(json={"notes": "Prefers a call after 5."}),
     "POST /api/v1/enquiries/{enquiry_id}/stage": lambda w, c: Call(json={"stage": "application"}),
+    "POST /api/v1/enquiries/{enquiry_id}/person": lambda w, c: Call(json={"first_name": "Ada"}),
 }
 
 

@@ -20,7 +20,7 @@ WORDS = {
     "sharer_must_know": "Cindervale", "bio": "Quibblewick", "first_name": "Ermintrude", "note": "Snorkelby",
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
     "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
-    "ending": "Pumpernickle", "contact_notes": "Crumpetta",
+    "ending": "Pumpernickle", "contact_notes": "Crumpetta", "full_name": "Hortensia", "phone": "0113 496 0999",
 }
 
 
@@ -93,6 +93,21 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
                    json={"reason": WORDS["left_reason"]}))
     ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
+    person_url = f"/api/v1/people/{desk.householder_person.id}"
+    ok(client.put(f"{person_url}/behalf-agreement", headers=coordinator.headers,            # behalf.agreement_changed
+                  json={"agreed_on": "2027-03-30"}))
+    ok(client.put(f"/api/v1/matches/{desk.match_id}/checkins/{added['id']}/answer",         # behalf.recorded
+                  headers=coordinator.headers, json={
+                      "wellbeing": 4, "match_going": 4, "help_happening": True,
+                      "on_behalf": {"person_id": desk.householder_person.id, "how": "by-phone",
+                                    "given_at": "2027-03-30T10:00:00+00:00"}}))
+    link = ok(client.post(f"{person_url}/representatives", headers=coordinator.headers, json={  # representative.linked
+        "representative": {"full_name": WORDS["full_name"], "phone": WORDS["phone"]}, "relationship": "family",
+        "consent_on": "2027-03-30", "consent_how": "in-person", "scopes": ["see-match"]}), 201)
+    ok(client.patch(f"/api/v1/representations/{link['id']}", headers=coordinator.headers,  # representative.changed
+                    json={"scopes": ["see-match", "confirm-hours"]}))
+    assert client.delete(f"/api/v1/representations/{link['id']}",                           # representative.removed
+                         headers=coordinator.headers).status_code == 204
     desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
                             "end_on": "2027-04-30"})
 
@@ -107,6 +122,8 @@ def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, clie
     walked = {event.action for event in events if event.before or event.after}
     assert walked == set(declared), f"walk these too: {set(declared) - walked}"
     for event in events:
+        if not (event.before or event.after):  # JSON null, on SQLite
+            continue
         plain = declared[event.action]
         for values in (event.before or {}, event.after or {}):
             for field, value in values.items():

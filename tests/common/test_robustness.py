@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from homeshare.extensions import db
 from homeshare.matching import service as matching
 from homeshare.accounts import service as accounts
+from homeshare.behalf import service as behalf
 from tests.factories import PASSWORD
 from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
@@ -98,7 +99,8 @@ def test_two_racing_steps_on_one_match_cannot_both_land(app, client, make):
         with app.app_context():  # meanwhile, in another request, the sharer changes their mind
             fresh = matching.get_match(match_id)
             fresh.sharer_response = None
-            matching.respond(actor=accounts.get_account(uuid.UUID(desk.sharer_person.id)), match=fresh,
+            sharer = accounts.get_account(uuid.UUID(desk.sharer_person.id))
+            matching.respond(answerer=behalf.answerer(sharer, fresh, on_behalf=None, scope=None), match=fresh,
                              accept=False, reason="Changed my mind.", share_contact=False)
             db.session.remove()
         with pytest.raises(StaleDataError):

@@ -126,7 +126,9 @@ def test_no_more_than_24_hours_in_a_day(desk):
 
 def test_only_the_matchs_sharer_logs(client, make, desk):
     assert_problem(log(desk, "2027-03-30", session=desk.householder), 403)
-    assert_problem(log(desk, "2027-03-30", session=desk.coordinator), 403)
+    # A coordinator logs only for the sharer, saying how and when the sharer reported it.
+    body = assert_problem(log(desk, "2027-03-30", session=desk.coordinator), 422, "validation-error")
+    assert "on_behalf" in body["errors"]
     stranger = make.login(client, make.ready("sharer", desk.scheme))
     assert_problem(log(desk, "2027-03-30", session=stranger), 404)
     outsider = make.login(client, make.ready("sharer", make.scheme()))
@@ -213,8 +215,9 @@ def test_confirming_a_week_and_disputing_an_entry(client, make, desk):
     fixed = desk.client.patch(entry_url(desk, doubtful["id"]), headers=desk.sharer.headers, json={"minutes": 30})
     assert fixed.json["status"] == "logged" and fixed.json["dispute_reason"] is None
 
-    for who in (desk.sharer, desk.coordinator):
-        assert_problem(desk.post("hours/confirmation", who, {"entry_ids": [next_week["id"]]}), 403)
+    assert_problem(desk.post("hours/confirmation", desk.sharer, {"entry_ids": [next_week["id"]]}), 403)
+    assert_problem(desk.post("hours/confirmation", desk.coordinator, {"entry_ids": [next_week["id"]]}), 422,
+                   "validation-error")  # only for the householder, saying how and when
     outsider = make.login(client, make.ready("householder", desk.scheme))
     assert_problem(desk.post("hours/confirmation", outsider, {"entry_ids": [next_week["id"]]}), 404)
     assert_problem(desk.post("hours/confirmation", desk.householder, {"entry_ids": [str(uuid.uuid4())]}), 422)
