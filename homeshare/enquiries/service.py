@@ -126,14 +126,17 @@ def receive(*, scheme: Scheme, values: Mapping[str, Any]) -> None:
     enquiry = Enquiry(id=uuid.uuid4(), scheme_id=scheme.id, name=values["name"], contact=values["contact"],
                       seeking=values["seeking"], source=Source.WEBSITE, notes=values.get("message"),
                       owner_id=None, stage=Stage.ENQUIRY, enquiry_on=today, repeat_key=key)
-    db.session.add(enquiry)
-    _record(None, enquiry, RECEIVED, None, {key: value for key, value in _facts(enquiry).items() if key != "owner_id"})
-    notify(Message(
-        account_id=coordinator, kind="enquiry_received", title="A new enquiry",
-        body=f"Someone asked about becoming a {enquiry.seeking.value} through the website.",
-        dedupe_key=f"enquiry:{enquiry.id}:received:{coordinator}", data={"enquiry_id": str(enquiry.id)},
-    ) for coordinator in coordinators_of(scheme.id))
+    facts = _facts(enquiry)
+    del facts["owner_id"]
     try:
+        db.session.add(enquiry)
+        db.session.flush()
+        _record(None, enquiry, RECEIVED, None, facts)
+        notify(Message(
+            account_id=coordinator, kind="enquiry_received", title="A new enquiry",
+            body=f"Someone asked about becoming a {enquiry.seeking.value} through the website.",
+            dedupe_key=f"enquiry:{enquiry.id}:received:{coordinator}", data={"enquiry_id": str(enquiry.id)},
+        ) for coordinator in coordinators_of(scheme.id))
         db.session.commit()
     except IntegrityError:  # the same form, sent twice at once: the other one stored it
         db.session.rollback()

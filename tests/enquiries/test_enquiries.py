@@ -14,7 +14,7 @@ from homeshare.enquiries import service
 from homeshare.enquiries.models import ClosedReason, Enquiry, Stage
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 
 NOW = datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc)
 ENQUIRY = {"name": "Margaret Hill", "contact": "0113 496 0000", "contact_name": "Anna, daughter",
@@ -260,8 +260,6 @@ def test_a_conversion_takes_names_given_and_leaves_out_a_contact_that_is_no_phon
 
 
 def test_converting_twice_at_once_adds_one_person(app, client, desk):
-    from tests.helpers import at_once
-
     scheme, coordinator = desk
     enquiry = record(client, scheme, coordinator)
     url = f"/api/v1/enquiries/{enquiry['id']}/person"
@@ -270,3 +268,19 @@ def test_converting_twice_at_once_adds_one_person(app, client, desk):
     assert len({answer.json["person_id"] for answer in answers}) == 1
     people = client.get(f"/api/v1/schemes/{scheme.id}/people", headers=coordinator.headers).json
     assert people["pagination"]["total"] == 1
+
+
+def test_erasing_the_person_empties_the_words_of_their_enquiry_and_keeps_its_stages(client, desk):
+    scheme, coordinator = desk
+    enquiry = record(client, scheme, coordinator)
+    move(client, coordinator, enquiry["id"], stage="approved")
+    person = client.post(f"/api/v1/enquiries/{enquiry['id']}/person", headers=coordinator.headers, json={}).json
+    assert client.delete(f"/api/v1/people/{person['person_id']}", headers=coordinator.headers).status_code == 204
+    after = client.get(f"/api/v1/enquiries/{enquiry['id']}", headers=coordinator.headers).json
+    assert (after["name"], after["contact"], after["contact_name"], after["notes"]) == (None, None, None, None)
+    assert after["person_erased"] is True and after["person_id"] == person["person_id"]
+    assert (after["stage"], after["source"], after["enquiry_on"]) == ("approved", "family-or-friend", "2027-03-31")
+    listed = client.get(f"/api/v1/schemes/{scheme.id}/enquiries", headers=coordinator.headers).get_data(as_text=True)
+    assert ENQUIRY["name"] not in listed and ENQUIRY["contact"] not in listed
+    again = client.post(f"/api/v1/enquiries/{enquiry['id']}/person", headers=coordinator.headers, json={})
+    assert again.status_code == 200 and again.json["person_id"] == person["person_id"]

@@ -14,7 +14,7 @@ from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from tests import factories
 from tests.accounts.test_throttling import retry_after, throttled_app
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 
 FORM = {"name": "Margaret Hill", "contact": "0113 496 0000", "seeking": "householder",
         "message": "My mother would like company and help with the shopping."}
@@ -117,3 +117,11 @@ def test_the_form_is_throttled_per_address_and_per_contact(app, tmp_path):
             contacts = sorted(db.session.scalars(sa.select(Enquiry.contact)).all())
             db.session.remove()
         assert "0700 000 009" not in contacts and "0700-000-000" not in contacts
+
+
+def test_the_same_form_sent_at_once_stores_one_enquiry(app, client, make, scheme):
+    make.coordinator(scheme)
+    answers = at_once(lambda: app.test_client().post(form_url(scheme.slug), json=FORM), 4)
+    assert [answer.status_code for answer in answers] == [202] * 4
+    assert all(answer.json == ANSWER for answer in answers)
+    assert len(stored(app)) == 1
