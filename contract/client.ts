@@ -1,6 +1,6 @@
 // The main flows of the mobile app, written against the types openapi-typescript generates
-// from openapi.yaml: register, sign in, read /me, change the profile with If-Match, list the
-// matches. `make contract` compiles it with `tsc --strict` (it is never run): a change to the
+// from openapi.yaml: register, sign in (or claim an invitation), read /me, change the profile with
+// If-Match, list the matches. `make contract` compiles it with `tsc --strict` (it is never run): a change to the
 // description that breaks how an app would use the API breaks the build.
 import type { components, operations, paths } from "./generated/schema";
 
@@ -61,6 +61,14 @@ export class HomeshareClient {
     return tokens;
   }
 
+  // A person a coordinator added and invited chooses their login with the code they were given.
+  async claimInvitation(body: JsonBody<"claimInvitation">): Promise<JsonResult<"claimInvitation", 200>> {
+    const tokens = (await this.call<JsonResult<"claimInvitation", 200>>("POST", "/api/v1/auth/invitation", { body }))
+      .body;
+    this.accessToken = tokens.access_token;
+    return tokens;
+  }
+
   async getMe(): Promise<Schemas["Account"]> {
     return (await this.call<JsonResult<"getMe", 200>>("GET", "/api/v1/me")).body;
   }
@@ -114,5 +122,16 @@ export async function newSharer(client: HomeshareClient, email: string, password
   });
   // Null until the code sent by email is entered (verifyEmail); until then no match is proposed.
   const verified: string = me.email_verified_at ?? "verify your email";
-  return [nextStep, me.email ?? "no login", verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
+  // Null for a person a coordinator added who has not claimed an invitation (they cannot be signed in).
+  const login: string = me.email ?? "no login yet";
+  return [nextStep, login, verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
+}
+
+export async function invitedPerson(client: HomeshareClient, code: string, email: string, password: string) {
+  // The code as the letter shows it (ABCD-EFGH-JKLM), in any case, with or without the dashes.
+  const tokens = await client.claimInvitation({ code, email, password });
+  const me = await client.getMe();
+  // The same record as before the claim: the coordinator's origin, now with a login.
+  const origin: "self-registered" | "coordinator" | "staff" = me.origin;
+  return [me.id, origin, String(me.has_login), String(tokens.expires_in)];
 }

@@ -87,7 +87,7 @@ SETTINGS: tuple[Setting, ...] = (
             "with more than one process (gunicorn workers, several machines) use Redis, "
             "`redis://host:6379/0`, so they share the counts; production requires it."),
     Setting("HOMESHARE_LOGIN_RATE_LIMIT", "HOMESHARE_LOGIN_RATE_LIMIT", "20 per minute; 200 per hour", _limits,
-            "Sign-in attempts, and password resets with a code, allowed per client address."),
+            "Sign-in attempts, password resets with a code, and invitation claims, allowed per client address."),
     Setting("HOMESHARE_REGISTER_RATE_LIMIT", "HOMESHARE_REGISTER_RATE_LIMIT", "10 per hour", _limits,
             "Registrations, and requests for a password-reset code, allowed per client address."),
     Setting("HOMESHARE_ACCOUNT_RATE_LIMIT", "HOMESHARE_ACCOUNT_RATE_LIMIT", "10 per minute", _limits,
@@ -98,10 +98,11 @@ SETTINGS: tuple[Setting, ...] = (
             _limits, "Enquiries sent with a scheme website's form, allowed per contact (a phone number or email, "
             "normalised), from any address."),
     Setting("HOMESHARE_LOCKOUT_FAILURES", "HOMESHARE_LOCKOUT_FAILURES", 5, _int,
-            "Failed sign-ins for one email that lock its sign-in (even with the right password) ..."),
+            "Failed sign-ins for one email that lock its sign-in (even with the right password), and "
+            "invitation codes that match no invitation from one client address that lock its claims ..."),
     Setting("HOMESHARE_LOCKOUT_MINUTES", "HOMESHARE_LOCKOUT_MINUTES", 15, _int,
             "... when they fall within this many minutes; it opens again once the oldest failure is this "
-            "old, after a successful sign-in, or after a coordinator's access reset."),
+            "old, or, for sign-in, after a successful sign-in or a coordinator's access reset."),
     Setting("HOMESHARE_TRUSTED_PROXIES", "HOMESHARE_TRUSTED_PROXIES", 0, _int,
             "Reverse proxies in front of the app whose `X-Forwarded-For` and `X-Forwarded-Proto` are "
             "trusted for the client's address and scheme. Set it to the number of proxies (1 behind one "

@@ -152,6 +152,13 @@ class Conflict(ApiError):
     kind = "conflict"
 
 
+class Gone(ApiError):
+    """What was asked for existed and is no longer usable (410): a used or expired invitation."""
+
+    status = 410
+    kind = "gone"
+
+
 class ValidationFailed(ApiError):
     """A rule about the submitted values failed (422), reported per field."""
 

@@ -30,10 +30,10 @@ _sequence = itertools.count(1)
 @dataclass
 class Person:
     id: str
-    email: str
+    email: str | None
     role: str
     scheme_id: str | None
-    password: str = PASSWORD
+    password: str | None = PASSWORD
 
 
 @dataclass
@@ -128,6 +128,18 @@ class Factories:
             person = Person(id=str(account.id), email=email, role="representative", scheme_id=scheme.id,
                             password=password)
             db.session.remove()
+        return person
+
+    def without_login(self, role: str, scheme: Scheme, cleared: bool = True, **overrides) -> Person:
+        """A householder or sharer a coordinator added (no email, no password), with a full
+        profile and, unless told otherwise, cleared vetting."""
+        with self.app.app_context():
+            account = accounts.add_without_login(scheme=schemes.get_scheme(_uuid(scheme.id)), role=Role(role))
+            db.session.commit()
+            person = Person(id=str(account.id), email=None, role=role, scheme_id=scheme.id, password=None)
+            db.session.remove()
+        base = HOUSEHOLDER_PROFILE if role == "householder" else SHARER_PROFILE
+        _set_up(self.app, person, _dates({**base, **overrides}, role), cleared)
         return person
 
     def ready(self, role: str, scheme: Scheme, cleared: bool = True, **overrides) -> Person:

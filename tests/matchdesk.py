@@ -12,12 +12,14 @@ TERMS = {
 class Desk:
     """A coordinator, a householder and a sharer around one match."""
 
-    def __init__(self, client, make, scheme):
+    def __init__(self, client, make, scheme, householder_without_login=False):
         self.client, self.scheme = client, scheme
         self.coordinator = make.login(client, make.coordinator(scheme))
-        self.householder_person = make.ready("householder", scheme)
+        self.householder_person = (make.without_login("householder", scheme) if householder_without_login
+                                   else make.ready("householder", scheme))
         self.sharer_person = make.ready("sharer", scheme)
-        self.householder = make.login(client, self.householder_person)
+        # A householder without a login has no session: her coordinator or representative answers.
+        self.householder = None if householder_without_login else make.login(client, self.householder_person)
         self.sharer = make.login(client, self.sharer_person)
         self.match_id = None
 

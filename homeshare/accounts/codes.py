@@ -1,4 +1,5 @@
-"""Short codes sent by email: to prove an address is the account's, and to reset a password.
+"""Short codes sent by email: to prove an address is the account's, and to reset a password;
+and the longer codes of invitations to get a login (at the end).
 
 Six digits, made by ``secrets``; only an HMAC-SHA256 of the code (keyed with the secret key,
 bound to the account and the purpose) is stored. An account has at most one live code per
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -105,3 +107,41 @@ def use(account: Account, purpose: CodePurpose, code: str, *, now: datetime | No
     ).rowcount
     if used != 1:  # used by a request at the same moment
         raise CodeRefused("expired")
+
+
+# Invitation codes ----------------------------------------------------------------------------
+# Handed over by a coordinator, read out on the phone or typed from a letter, and looked up by
+# the code alone (the claimant has no account yet): so they carry their own strength, 12
+# characters of an alphabet of 32 (60 bits), without the look-alikes 0, O, 1 and I, shown in
+# groups of four. Only an HMAC-SHA256 of the normalised code, keyed with the secret key, is stored.
+
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+INVITATION_LENGTH = 12
+INVITATION_GROUP = 4
+# What people type between the groups: spaces of any kind, hyphens and dashes, dots.
+_SEPARATORS = frozenset(" \t\r\n\u00a0\u2009\u202f-\u2010\u2011\u2012\u2013\u2014\u2212._")
+
+
+def new_invitation_code() -> str:
+    """A fresh code as it is shown: ``ABCD-EFGH-JKLM``."""
+    raw = "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(INVITATION_LENGTH))
+    return "-".join(raw[i:i + INVITATION_GROUP] for i in range(0, INVITATION_LENGTH, INVITATION_GROUP))
+
+
+def normalise_invitation_code(typed: str) -> str | None:
+    """The code as stored (12 capitals, no separators) from what someone typed, in any case,
+    with or without dashes or spaces; None when it cannot be a code (wrong length, or a
+    character the alphabet does not have)."""
+    if not isinstance(typed, str) or len(typed) > 64:
+        return None
+    text = unicodedata.normalize("NFKC", typed).upper()
+    code = "".join(character for character in text if character not in _SEPARATORS)
+    if len(code) != INVITATION_LENGTH or any(character not in INVITATION_ALPHABET for character in code):
+        return None
+    return code
+
+
+def invitation_hash(code: str) -> str:
+    """The keyed hash stored for a normalised code (see ``normalise_invitation_code``)."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, f"invitation:{code}".encode(), hashlib.sha256).hexdigest()

@@ -12,13 +12,13 @@ REGISTER_REQUEST = {
 ACCOUNT = {
     "id": "6f1c2b7e-3d4a-4f5b-9c8d-1e2f3a4b5c6d",
     "email": "sam.okafor@example.com",
+    "has_login": True,
+    "origin": "self-registered",
     "role": "sharer",
     "is_active": True,
     "created_at": "2027-03-01T09:30:00+00:00",
     "last_login_at": None,
     "email_verified_at": None,
-    "has_login": True,
-    "origin": "self-registered",
     "scheme": {
         "id": "0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d",
         "slug": "leeds-homeshare",

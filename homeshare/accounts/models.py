@@ -133,3 +133,35 @@ class AccountCode(IdMixin, db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     tries: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InvitationChannel(str, enum.Enum):
+    """How the coordinator hands the code over."""
+
+    EMAIL = "email"  # emailed to ``sent_to`` (and shown to the coordinator)
+    PHONE = "phone"  # read out on the phone
+    LETTER = "letter"  # printed in a letter
+
+
+class Invitation(IdMixin, db.Model):
+    """A code a coordinator gives a person (or representative) who has no login, to make one:
+    claiming it sets the account's email and password, and the record stays the same.
+
+    Only a keyed hash of the code is stored, unique, so that a claim finds its invitation from
+    the code alone. An account has at most one live invitation: a new one voids the others.
+    """
+
+    __tablename__ = "invitation"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64), nullable=False, unique=True, index=True)
+    channel: Mapped[InvitationChannel] = mapped_column(string_enum(InvitationChannel, "channel"), nullable=False)
+    # The address the code was emailed to (channel email only): a claim with it proves it.
+    sent_to: Mapped[str | None] = mapped_column(sa.String(254))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

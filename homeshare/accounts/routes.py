@@ -7,7 +7,7 @@ from flask.views import MethodView
 from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema
 from flask_jwt_extended import get_jwt
 
-from homeshare.accounts import service
+from homeshare.accounts import service, throttling
 from homeshare.accounts.examples import (
     LOGIN_REQUEST, REGISTER_REQUEST, REGISTERED, SIGNED_IN_ACCOUNT, TOKEN_PAIR,
 )
@@ -20,6 +20,9 @@ from homeshare.accounts.schemas import (
     AccountSchema,
     CodeSchema,
     CoordinatorCreateSchema,
+    InvitationClaimSchema,
+    InvitationCreateSchema,
+    InvitationSchema,
     LoginSchema,
     PasswordChangeSchema,
     PasswordResetRequestSchema,
@@ -135,6 +138,31 @@ class Login(MethodView):
         repeated failures sign-in for that email is locked for a while.
         """
         return service.log_in(email=data["email"], password=data["password"])
+
+
+@auth.route("/invitation")
+class ClaimInvitation(MethodView):
+    @auth.doc(operationId="claimInvitation")
+    @auth.arguments(InvitationClaimSchema)
+    @auth.response(200, TokenPairSchema, example=TOKEN_PAIR)
+    @documents_errors(409, 410, 429)
+    def post(self, data):
+        """Claim an invitation: choose the email and password of an account a coordinator added
+
+        For a person (or representative) a coordinator added without a login and invited: the
+        code they were given, the email to sign in with from now on and a password. Answers with
+        the tokens of a session, as login does; the account, its profile and its matches are the
+        same as before. The email counts as verified when it is the one the invitation was
+        emailed to; otherwise a code is emailed to verify it (verifyEmail). A code that is not an
+        invitation's is 422 (`invitation-not-valid`); a used, expired or replaced one is 410
+        (`invitation-used`, `invitation-expired`, `invitation-replaced`, and
+        `invitation-withdrawn` when the account was closed); an email another account has is
+        409 (`email-taken`). Repeating the claim that worked (same code, email and password)
+        signs in again. Limited per client address, and codes that are not right are counted
+        per client address (429 with `Retry-After`).
+        """
+        return service.claim_invitation(code=data["code"], email=data["email"], password=data["password"],
+                                        address=throttling.client_address())
 
 
 @auth.route("/refresh")
@@ -287,3 +315,25 @@ class AccessReset(MethodView):
         (changePassword). A locked sign-in opens again. Nobody resets their own access (409).
         """
         return {"temporary_password": service.reset_access(actor=current_account(), account=account)}
+
+
+@accounts.route("/accounts/<uuid:account_id>/invitations")
+class Invitations(MethodView):
+    @accounts.doc(operationId="createInvitation")
+    @requires(Role.COORDINATOR)
+    @accounts.arguments(InvitationCreateSchema)
+    @accounts.response(201, InvitationSchema)
+    @documents_errors(404, 409)
+    def post(self, data, account: Account):
+        """Invite a person who has no login to get one (coordinators)
+
+        For a householder, sharer or representative of your scheme whom a coordinator added
+        without a login. The answer holds the code, this once: hand it over by phone or letter,
+        or send it by email too (`channel` `email`, with the address). The person claims it in
+        the app (claimInvitation) and keeps the same record. Valid for the scheme's
+        `invitation_days`; a new invitation replaces the account's earlier ones. 409 when the
+        account has a login already (`has-login`), is staff (`not-invitable`) or is closed
+        (`account-inactive`). Audited.
+        """
+        return service.invite(actor=current_account(), account=account, channel=data["channel"],
+                              email=data.get("email"))

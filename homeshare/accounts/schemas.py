@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.accounts.models import Origin
+from homeshare.accounts.models import InvitationChannel, Origin
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
@@ -135,3 +135,30 @@ class DeactivationSchema(Schema):
 
 class AccessResetSchema(Schema):
     temporary_password = ma.fields.String(metadata={"description": "Shown once; pass it on to the person."})
+
+
+class InvitationCreateSchema(Schema):
+    channel = ma.fields.Enum(InvitationChannel, by_value=True, required=True, metadata={
+        "description": "How you hand the code over: `email` (it is also emailed to `email`), `phone` (you read "
+                       "it out) or `letter` (you print it)."})
+    email = _email(metadata={
+        "description": "Where to email the code: required when `channel` is `email`, and only then. Claimed "
+                       "with this address, the address counts as verified."})
+
+
+class InvitationSchema(Schema):
+    invitation_id = ma.fields.UUID(dump_only=True, attribute="invitation.id")
+    code = ma.fields.String(dump_only=True, metadata={
+        "description": "The code, shown this once (only a hash is kept): hand it over by phone, letter or "
+                       "email. Twelve characters in groups of four; typed in any case, with or without "
+                       "the dashes.", "example": "K7QM-4WXT-HN2P"})
+    channel = ma.fields.Enum(InvitationChannel, by_value=True, dump_only=True, attribute="invitation.channel")
+    expires_at = ma.fields.AwareDateTime(dump_only=True, attribute="invitation.expires_at")
+
+
+class InvitationClaimSchema(Schema):
+    code = ma.fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=64), metadata={
+        "description": "The invitation code, in any case, with or without dashes or spaces.",
+        "example": "K7QM-4WXT-HN2P"})
+    email = _email(required=True, metadata={"description": "The email address to sign in with from now on."})
+    password = _new_password(required=True)

@@ -1,11 +1,14 @@
-"""Account rules and transactions: registration, email codes, sign-in, sessions, activation."""
+"""Account rules and transactions: registration, email codes, sign-in, sessions, activation,
+and invitations to get a login."""
 
 from __future__ import annotations
 
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -14,13 +17,13 @@ from flask import current_app
 from homeshare.accounts import codes, passwords, throttling
 from homeshare.accounts.emails import normalise_email
 from homeshare.accounts.events import account_created, email_to_owner
-from homeshare.accounts.models import Account, AuthSession, CodePurpose, Origin
+from homeshare.accounts.models import Account, AuthSession, CodePurpose, Invitation, InvitationChannel, Origin
 from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import ApiError, Conflict, Unauthorized, ValidationFailed
+from homeshare.errors import ApiError, Conflict, Gone, Unauthorized, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
@@ -424,3 +427,170 @@ def reset_password(*, email: str, code: str, new_password: str) -> None:
     _revoke_sessions(AuthSession.account_id == account.id, "password-reset")
     db.session.commit()
     throttling.clear_failures(account.email)
+
+
+# Invitations: a person a coordinator added gets a login ----------------------------------------
+
+INVITABLE_ROLES = (Role.HOUSEHOLDER, Role.SHARER, Role.REPRESENTATIVE)
+INVITED = audit.declare("invitation.created", plain=("invitation_id", "channel", "expires_at"))
+CLAIMED = audit.declare("invitation.claimed", plain=("invitation_id", "channel", "email_verified"))
+INVITATION_EMAIL = (
+    "Your Homeshare invitation code: {code}",
+    ("Your coordinator invited you to use the Homeshare app. In the app, choose \"I have an invitation\" and "
+     "enter the code {code} with this email address and a password of your choice. The code works once, "
+     "until {expires}. If you were not expecting this, ignore this email."),
+)
+INVITATION_NOT_VALID = "This is not an invitation code. Check it with your coordinator, letter by letter."
+INVITATION_GONE = {
+    "invitation-used": "This invitation was used already: sign in with the email and password chosen then, "
+                       "or ask your coordinator for a new invitation.",
+    "invitation-expired": "This invitation has expired: ask your coordinator for a new one.",
+    "invitation-replaced": "This invitation was replaced by a newer one: use the code of the newest, or ask "
+                           "your coordinator.",
+    "invitation-withdrawn": "This account was closed, so its invitation no longer works: ask your coordinator.",
+}
+
+
+class InvitationNotValid(ValidationFailed):
+    kind = "invitation-not-valid"
+
+    def __init__(self):
+        super().__init__({"code": [INVITATION_NOT_VALID]}, detail=INVITATION_NOT_VALID)
+
+
+def _gone(kind: str) -> Gone:
+    return Gone(INVITATION_GONE[kind], kind=kind)
+
+
+@dataclass(frozen=True)
+class Invited:
+    invitation: Invitation
+    code: str  # as shown, ABCD-EFGH-JKLM: in this answer only
+
+
+def invite(*, actor: Account, account: Account, channel: InvitationChannel, email: str | None) -> Invited:
+    """A new invitation for a householder, sharer or representative who has no login, voiding
+    their earlier live ones. The code is returned once, for the coordinator to hand over; with
+    ``channel`` email it is also emailed to ``email``. Valid for the scheme's
+    ``invitation_days``."""
+    if account.role not in INVITABLE_ROLES:
+        raise Conflict("Only householders, sharers and representatives are invited; staff accounts are made "
+                       "with a login.", kind="not-invitable")
+    if account.erased_at is not None or not account.is_active:
+        raise Conflict("This account is closed: reactivate it before inviting.", kind="account-inactive")
+    if account.has_login:
+        raise Conflict("This account has a login already: its owner signs in, or resets their password.",
+                       kind="has-login")
+    if (channel is InvitationChannel.EMAIL) != (email is not None):
+        raise ValidationFailed({"email": ["Required when the channel is email, and only then."]})
+    now = utcnow()
+    db.session.execute(sa.update(Invitation).where(
+        Invitation.account_id == account.id, Invitation.used_at.is_(None), Invitation.voided_at.is_(None),
+    ).values(voided_at=now))
+    code = codes.new_invitation_code()
+    days = account.scheme.effective_settings["invitation_days"]
+    invitation = Invitation(
+        id=uuid.uuid4(), account_id=account.id, code_hash=codes.invitation_hash(codes.normalise_invitation_code(code)),
+        channel=channel, sent_to=normalise_email(email) if email is not None else None, created_by_id=actor.id,
+        created_at=now, expires_at=now + timedelta(days=days))
+    db.session.add(invitation)
+    db.session.flush()
+    if invitation.sent_to is not None:
+        title, body = INVITATION_EMAIL
+        email_to_owner.send(account, kind="invitation", title=title.format(code=code),
+                            body=body.format(code=code, expires=_day(invitation.expires_at, account)),
+                            dedupe_key=f"invitation:{invitation.id}", to_address=invitation.sent_to)
+    audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=INVITED, target_type="account",
+                 target_id=account.id, after={"invitation_id": invitation.id, "channel": channel.value,
+                                              "expires_at": invitation.expires_at})
+    db.session.commit()
+    return Invited(invitation=invitation, code=code)
+
+
+def _day(moment: datetime, account: Account) -> str:
+    """``moment`` as people read it, in the scheme's time zone: 16 December 2026, 14:05."""
+    local = moment.astimezone(ZoneInfo(account.scheme.timezone))
+    return f"{local.day} {local:%B %Y, %H:%M}"
+
+
+def claim_invitation(*, code: str, email: str, password: str, address: str) -> dict[str, Any]:
+    """Give the invited account its login (email and password) and sign it in: the tokens of a
+    new session. The account, its profile and its matches stay the same.
+
+    ``address`` is the client's: codes that match no invitation are counted per address
+    (there is no account to count them on), and after too many further claims from it are
+    refused (429). An email the invitation was sent to counts as verified; any other gets a
+    code to verify it. Repeating the claim that worked (same code, email and password, while
+    the invitation would still be valid) signs in again rather than failing: a phone that lost
+    the answer retries.
+    """
+    throttling.refuse_claims_after_failures(address)
+    return _claim(code=code, email=normalise_email(email), password=password, address=address, retry=True)
+
+
+def _claim(*, code: str, email: str, password: str, address: str, retry: bool) -> dict[str, Any]:
+    normalised = codes.normalise_invitation_code(code)
+    invitation = None
+    if normalised is not None:
+        invitation = db.session.scalars(sa.select(Invitation).where(
+            Invitation.code_hash == codes.invitation_hash(normalised)
+        ).execution_options(populate_existing=True)).first()
+    if invitation is None:
+        throttling.count_failed_claim(address)
+        db.session.rollback()
+        raise InvitationNotValid()
+    account = db.session.get(Account, invitation.account_id, populate_existing=True)
+    now = utcnow()
+    if invitation.used_at is not None:
+        return _repeat_claim(invitation, account, email=email, password=password, now=now)
+    if account.erased_at is not None or not account.is_active:
+        raise _gone("invitation-withdrawn")
+    if invitation.voided_at is not None:
+        raise _gone("invitation-replaced")
+    if invitation.expires_at <= now or account.has_login:
+        raise _gone("invitation-expired" if invitation.expires_at <= now else "invitation-used")
+    taken = find_by_email(email)
+    if taken is not None and taken.id != account.id:
+        raise Conflict("Another account has this email address: choose another, or sign in to that account.",
+                       kind="email-taken")
+    password_hash = passwords.hash_password(password)
+    used = db.session.execute(sa.update(Invitation).where(
+        Invitation.id == invitation.id, Invitation.used_at.is_(None), Invitation.voided_at.is_(None),
+        Invitation.expires_at > now,
+    ).values(used_at=now)).rowcount
+    if used != 1:  # claimed, voided or expired by a request at the same moment: answer as it left it
+        db.session.rollback()
+        if not retry:
+            raise _gone("invitation-used")
+        return _claim(code=code, email=email, password=password, address=address, retry=False)
+    verified = invitation.sent_to is not None and invitation.sent_to == email
+    account.email, account.password_hash, account.password_changed_at = email, password_hash, now
+    account.email_verified_at = now if verified else None
+    account.last_login_at = now
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same email taken at the same moment by another account
+        db.session.rollback()
+        raise Conflict("Another account has this email address: choose another, or sign in to that account.",
+                       kind="email-taken") from None
+    if not verified:
+        _send_code(account, CodePurpose.VERIFY_EMAIL)
+    audit.record(actor_id=account.id, scheme_id=account.scheme_id, action=CLAIMED, target_type="account",
+                 target_id=account.id, after={"invitation_id": invitation.id, "channel": invitation.channel.value,
+                                              "email_verified": verified})
+    return _start_session(account)
+
+
+def _repeat_claim(invitation: Invitation, account: Account, *, email: str, password: str,
+                  now: datetime) -> dict[str, Any]:
+    """A used invitation's claim, sent again: the same email and password sign in again while
+    the invitation would still be valid; anything else is told that it was used. The attempt
+    counts as a sign-in for that email (the lockout), so a used code is no way round it."""
+    if invitation.expires_at <= now or account.email != email:
+        raise _gone("invitation-used")
+    throttling.count_attempt(email)
+    if not account.is_active or not passwords.verify_password(account.password_hash, password):
+        raise _gone("invitation-used")
+    throttling.clear_failures(email)
+    account.last_login_at = now
+    return _start_session(account)

@@ -11,7 +11,12 @@ must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
   ``HOMESHARE_LOCKOUT_FAILURES`` of them within ``HOMESHARE_LOCKOUT_MINUTES``, sign-in for
   that email is refused, even with the right password, until the oldest attempt is that
   old. A successful sign-in, a password reset by email or an access reset by a
-  coordinator clears the count.
+  coordinator clears the count;
+- **failed invitation claims**: a claim names no account until its code is found, so a code
+  that matches no invitation is counted per client address; after
+  ``HOMESHARE_LOCKOUT_FAILURES`` of them within ``HOMESHARE_LOCKOUT_MINUTES`` that address's
+  claims are refused unchecked. With 60 bits a code, this bounds guessing far below any
+  chance of a hit; a guesser with many addresses is held by the same arithmetic.
 
 The scheme website's enquiry form is throttled the same way: per client address, and per
 sender (the contact in the body, normalised: ``normalise_contact``).
@@ -47,6 +52,7 @@ THROTTLED_VIEWS = {
     "auth.Register": "HOMESHARE_REGISTER_RATE_LIMIT",
     "auth.PasswordReset": "HOMESHARE_REGISTER_RATE_LIMIT",
     "auth.PasswordResetConfirmation": "HOMESHARE_LOGIN_RATE_LIMIT",
+    "auth.ClaimInvitation": "HOMESHARE_LOGIN_RATE_LIMIT",
     "enquiries.PublicEnquiries": "HOMESHARE_ENQUIRY_RATE_LIMIT",
 }
 # Views counted per sender by another field than the email, with the setting holding that
@@ -54,6 +60,7 @@ THROTTLED_VIEWS = {
 PER_SENDER = {
     "enquiries.PublicEnquiries": ("contact", "HOMESHARE_ENQUIRY_CONTACT_RATE_LIMIT"),
 }
+CLAIM_FAILURES_NAMESPACE = "invitation-claim-failures"
 
 
 class TooManyAttempts(ApiError):
@@ -168,3 +175,46 @@ def count_attempt(email: str) -> None:
 
 def clear_failures(email: str) -> None:
     _lockout("clear", email, "sign-in failures not cleared")
+
+
+class TooManyFailedClaims(ApiError):
+    status = 429
+    kind = "invitation-claims-locked"
+
+    def __init__(self, retry_after: int):
+        super().__init__(
+            "Too many invitation codes that were not right were sent from here. Wait before trying "
+            "again, and check the code with your coordinator.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+def _claim_failures(operation: str, address: str, failing: str):
+    limiter = current_app.extensions[EXTENSION_KEY]
+    if not limiter.enabled:
+        return None
+    config = current_app.config
+    item = limits.RateLimitItemPerMinute(config["HOMESHARE_LOCKOUT_FAILURES"], config["HOMESHARE_LOCKOUT_MINUTES"])
+    try:
+        return getattr(limiter.limiter, operation)(item, "homeshare", CLAIM_FAILURES_NAMESPACE, "address:" + address)
+    except Exception:  # the storage is down: do not lock everyone out
+        log.exception("rate-limit storage unavailable; %s", failing)
+        return None
+
+
+def refuse_claims_after_failures(address: str) -> None:
+    """Refuse (429) an invitation claim from ``address`` when its failed claims fill the window.
+
+    Only claims whose code matched no invitation are counted (``count_failed_claim``): a
+    person who claims, or repeats their claim, is never held up by it. Claims sent at once
+    may pass this check together, each then counted: the per-address throttle on the view
+    bounds how many."""
+    if _claim_failures("test", address, "failed claims not checked") is False:
+        window = _claim_failures("get_window_stats", address, "failed claims window not read")
+        reset = window.reset_time if window is not None else time.time() + 60
+        raise TooManyFailedClaims(retry_after=max(1, math.ceil(reset - time.time())))
+
+
+def count_failed_claim(address: str) -> None:
+    """Count a claim from ``address`` whose code matched no invitation."""
+    _claim_failures("hit", address, "failed claim not counted")

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from homeshare.behalf import service as behalf
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
@@ -61,6 +60,5 @@ class Acceptance(MethodView):
         coordinator records the acceptance of a person who gave it in person, by phone or on
         paper (`on_behalf`). One coordinator never accepts for both sides.
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
-                                   scope=Scope.ACCEPT_AGREEMENT)
-        return service.accept(answerer=answerer, match=match, number=data["version"])
+        return service.accept(actor=current_account(), match=match, number=data["version"],
+                              on_behalf=data["on_behalf"])

@@ -14,7 +14,8 @@ from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import TERMS
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
-from homeshare.behalf.service import Answerer, refuse_both_sides
+from homeshare.behalf.models import Scope
+from homeshare.behalf.service import refuse_both_sides
 from homeshare.common.clock import utcnow
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
@@ -111,10 +112,11 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
 ACCEPTANCE = "agreement.accepted"
 
 
-def accept(*, answerer: Answerer, match: Match, number: int) -> Agreement:
+def accept(*, actor: Account, match: Match, number: int, on_behalf: Mapping[str, Any] | None = None) -> Agreement:
     """Record that one side accepts version ``number``, which must be the current one: the
     person, their representative, or a coordinator recording the person's acceptance."""
-    actor, side = answerer.actor, answerer.side
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.ACCEPT_AGREEMENT)
+    side = answerer.side
     if match.state not in OPEN_STATES:
         raise Conflict(f"This match is {match.state.value}; its agreement can no longer be accepted.",
                        kind="agreement-not-open")
@@ -142,6 +144,7 @@ def accept(*, answerer: Answerer, match: Match, number: int) -> Agreement:
             behalf.record(answerer, scheme_id=match.scheme_id, action=ACCEPTANCE, target_type="agreement_version",
                           target_id=current.id)
         db.session.commit()
+        return agreement_of(match)  # with the acceptance as stored, and who gave it
     return agreement
 
 

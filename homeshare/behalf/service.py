@@ -27,6 +27,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from homeshare.extensions import db
+from homeshare.notifications.service import Message
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 
@@ -353,3 +354,24 @@ def represented_person(representative: Account, person_id: uuid.UUID, scopes: Se
     if not represents(representative, [person_id], scopes):
         raise NotFound("No such person you represent.")
     return db.session.get(Account, person_id)
+
+
+# What representatives are told -------------------------------------------------------------------
+
+
+def copies_for_representatives(messages: Sequence[Message]) -> list[Message]:
+    """``notifications.events.addressing``: each message to a person also goes to their
+    representatives who receive their notifications (one statement for all the messages)."""
+    people = {message.account_id for message in messages}
+    links = db.session.scalars(sa.select(Representation).where(
+        Representation.person_id.in_(people), Representation.ended_at.is_(None))).all()
+    listening: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for found in links:
+        if found.allows(Scope.RECEIVE_NOTIFICATIONS):
+            listening[found.person_id].append(found.representative_id)
+    return [
+        Message(account_id=representative, kind=message.kind, title=message.title, body=message.body,
+                dedupe_key=f"{message.dedupe_key}:representative:{representative}"[:200],
+                data={**(message.data or {}), "for_person_id": str(message.account_id)})
+        for message in messages for representative in listening.get(message.account_id, ())
+    ]

@@ -4,7 +4,6 @@ import uuid
 
 from flask.views import MethodView
 
-from homeshare.behalf import service as behalf
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
@@ -72,8 +71,7 @@ class OwnCheckIns(MethodView):
         The check-ins of one of your matches, with your own answers only. A representative who
         may answer check-ins sees those of the person they represent.
         """
-        side = behalf.side_seen_by(current_account(), match, (Scope.ANSWER_CHECKINS,))
-        page = service.checkins_of(match, page=query["page"], per_page=query["per_page"])
+        side, page = service.own_checkins(current_account(), match, page=query["page"], per_page=query["per_page"])
         page.items = [_own(checkin, side) for checkin in page.items]
         return page
 
@@ -109,10 +107,9 @@ class Answer(MethodView):
         phone or in person (`on_behalf`). Answering again replaces the answer. A score at or below
         the scheme's threshold alerts its coordinators at once.
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
-                                   scope=Scope.ANSWER_CHECKINS)
-        return service.answer(answerer=answerer, match=match, checkin=service.checkin_in(match, checkin_id),
-                              values=data)
+        values = {name: value for name, value in data.items() if name != "on_behalf"}
+        return service.answer(actor=current_account(), match=match, checkin=service.checkin_in(match, checkin_id),
+                              values=values, on_behalf=data["on_behalf"])
 
 
 @blp.route("/matches/<uuid:match_id>/checkins/<uuid:checkin_id>/contact")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.behalf.service import Answerer
 from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
 from homeshare.checkins.schedule import planned
@@ -56,6 +57,13 @@ def checkin_in(match: Match, checkin_id: uuid.UUID) -> CheckIn:
     if checkin is None:
         raise NotFound("No such check-in.")
     return _with_behalf([checkin])[0]
+
+
+def own_checkins(actor: Account, match: Match, *, page: int, per_page: int) -> tuple[str, Page[CheckIn]]:
+    """The side whose check-ins ``actor`` reads (their own, or the person's they represent),
+    and a page of them."""
+    return behalf.side_seen_by(actor, match, (Scope.ANSWER_CHECKINS,)), checkins_of(match, page=page,
+                                                                                    per_page=per_page)
 
 
 def checkins_of(match: Match, *, page: int, per_page: int) -> Page[CheckIn]:
@@ -108,11 +116,17 @@ def move_checkin(*, actor: Account, match: Match, checkin: CheckIn, due_on: date
 ANSWERED = "checkin.answered"
 
 
-def answer(*, answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[str, Any],
-           retried: bool = False) -> CheckInAnswer:
+def answer(*, actor: Account, match: Match, checkin: CheckIn, values: Mapping[str, Any],
+           on_behalf: Mapping[str, Any] | None = None) -> CheckInAnswer:
     """Record (or replace) one side's answer: the person's own, their representative's, or a
-    coordinator's record of what the person said on the phone or in person. A low score or a
-    raised flag alerts the scheme's coordinators at once, in the same transaction."""
+    coordinator's record of what the person said on the phone or in person (``on_behalf``). A
+    low score or a raised flag alerts the scheme's coordinators at once, in the same transaction."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.ANSWER_CHECKINS)
+    return _answer(answerer, match, checkin, values)
+
+
+def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[str, Any],
+            retried: bool = False) -> CheckInAnswer:
     _open(match)
     side = answerer.side
     scheme = db.session.get(Scheme, match.scheme_id)
@@ -121,8 +135,7 @@ def answer(*, answerer: Answerer, match: Match, checkin: CheckIn, values: Mappin
     record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, side=side,
                                        account_id=answerer.person_id)
     for name, value in values.items():
-        if name != "on_behalf":
-            setattr(record, name, value)
+        setattr(record, name, value)
     record.answered_at = utcnow()
     record.given_as = answerer.given_as
     try:
@@ -135,7 +148,7 @@ def answer(*, answerer: Answerer, match: Match, checkin: CheckIn, values: Mappin
         db.session.rollback()
         if retried:
             raise
-        return answer(answerer=answerer, match=match, checkin=checkin, values=values, retried=True)
+        return _answer(answerer, match, checkin, values, retried=True)
     return behalf.attach([record], "checkin_answer")[0]
 
 

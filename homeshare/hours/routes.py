@@ -5,7 +5,6 @@ import uuid
 from flask.views import MethodView
 
 from homeshare.audit.service import record_export
-from homeshare.behalf import service as behalf
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, Role
@@ -66,9 +65,7 @@ class Entry(MethodView):
         with different content is 409 (change an entry with PATCH). A coordinator records the
         hours a sharer reported by phone or on paper (`on_behalf`).
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=values["on_behalf"], scope=None,
-                                   sides=("sharer",))
-        entry, created = service.put_entry(answerer=answerer, match=match, scheme=get_scheme(match.scheme_id),
+        entry, created = service.put_entry(actor=current_account(), on_behalf=values["on_behalf"], match=match, scheme=get_scheme(match.scheme_id),
                                            entry_id=entry_id, values=values)
         return entry, 201 if created else 200
 
@@ -116,10 +113,8 @@ class Confirmation(MethodView):
         recording what the householder said (`on_behalf`), but never the coordinator who logged
         those hours for the sharer (409). Confirmed entries can no longer be changed by the sharer.
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
-                                   scope=Scope.CONFIRM_HOURS, sides=("householder",))
-        entries = service.confirm(answerer=answerer, match=match, entry_ids=data.get("entry_ids"),
-                                  week_of=data.get("week_of"))
+        entries = service.confirm(actor=current_account(), match=match, entry_ids=data.get("entry_ids"),
+                                  week_of=data.get("week_of"), on_behalf=data["on_behalf"])
         return {"confirmed": entries}
 
 
@@ -136,9 +131,7 @@ class Dispute(MethodView):
         The householder (or their representative, or a coordinator recording what the
         householder said) says the entry is wrong and why, for the match's coordinators to settle.
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"],
-                                   scope=Scope.CONFIRM_HOURS, sides=("householder",))
-        return service.dispute(answerer=answerer, match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
+        return service.dispute(actor=current_account(), on_behalf=data["on_behalf"], match=match, entry=service.get_entry(match, entry_id), reason=data["reason"])
 
 
 @blp.route("/matches/<uuid:match_id>/hours/weeks")

@@ -14,6 +14,7 @@ from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
+from homeshare.behalf.models import Scope
 from homeshare.behalf.service import Answerer, refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import stream
@@ -91,14 +92,21 @@ def _lock_match(match: Match) -> None:
 LOGGED, CONFIRMED, DISPUTED = "hours.logged", "hours.confirmed", "hours.disputed"
 
 
-def put_entry(*, answerer: Answerer, match: Match, scheme: Scheme, entry_id: uuid.UUID,
-              values: Mapping[str, Any]) -> tuple[HoursEntry, bool]:
+def put_entry(*, actor: Account, match: Match, scheme: Scheme, entry_id: uuid.UUID, values: Mapping[str, Any],
+              on_behalf: Mapping[str, Any] | None = None) -> tuple[HoursEntry, bool]:
     """Create an entry with the app's id, or recognise a repeat of the same entry: the sharer's,
     or a coordinator's record of the hours the sharer reported.
 
     Returns the entry and whether it was created. An id already used for other content
     (or for a deleted entry) is a conflict: changes go through ``edit_entry``.
     """
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=None, sides=("sharer",))
+    entry, created = _put_entry(answerer, match, scheme, entry_id, values)
+    return behalf.attach([entry], "hours_entry")[0], created
+
+
+def _put_entry(answerer: Answerer, match: Match, scheme: Scheme, entry_id: uuid.UUID,
+               values: Mapping[str, Any]) -> tuple[HoursEntry, bool]:
     content = {name: values.get(name) for name in HoursEntry.CONTENT}
     existing = db.session.get(HoursEntry, entry_id)
     if existing is not None:
@@ -150,7 +158,7 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
     content = {**entry.content(), **{k: v for k, v in changes.items() if k in HoursEntry.CONTENT}}
     if content == entry.content():
         db.session.commit()
-        return entry
+        return behalf.attach([entry], "hours_entry")[0]
     _check(match, scheme, content, entry_id=entry.id)
     before = entry.content()
     for name, value in content.items():
@@ -163,7 +171,7 @@ def edit_entry(*, actor: Account, side: str, match: Match, scheme: Scheme, entry
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=CORRECTED,
                      target_type="hours_entry", target_id=entry.id, before=before, after=entry.content())
     db.session.commit()
-    return entry
+    return behalf.attach([entry], "hours_entry")[0]
 
 
 def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID) -> None:
@@ -184,11 +192,12 @@ def delete_entry(*, actor: Account, side: str, match: Match, entry_id: uuid.UUID
     db.session.commit()
 
 
-def confirm(*, answerer: Answerer, match: Match, entry_ids: Sequence[uuid.UUID] | None,
-            week_of: date | None) -> list[HoursEntry]:
+def confirm(*, actor: Account, match: Match, entry_ids: Sequence[uuid.UUID] | None, week_of: date | None,
+            on_behalf: Mapping[str, Any] | None = None) -> list[HoursEntry]:
     """The householder confirms entries, by id or a whole week (or their representative, or a
     coordinator recording what the householder said). Confirming twice changes nothing. Nobody
     confirms for the householder hours they logged for the sharer."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.CONFIRM_HOURS, sides=("householder",))
     _lock_match(match)
     statement = sa.select(HoursEntry).where(HoursEntry.match_id == match.id, HoursEntry.deleted_at.is_(None))
     if entry_ids is not None:
@@ -210,9 +219,11 @@ def confirm(*, answerer: Answerer, match: Match, entry_ids: Sequence[uuid.UUID] 
     return behalf.attach(sorted(entries, key=lambda e: (e.worked_on, e.created_at)), "hours_entry")
 
 
-def dispute(*, answerer: Answerer, match: Match, entry: HoursEntry, reason: str) -> HoursEntry:
+def dispute(*, actor: Account, match: Match, entry: HoursEntry, reason: str,
+            on_behalf: Mapping[str, Any] | None = None) -> HoursEntry:
     """The householder disputes an entry not yet confirmed (or someone for them); the
     coordinator sees it."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.CONFIRM_HOURS, sides=("householder",))
     _lock_match(match)
     db.session.refresh(entry)
     if entry.status is EntryStatus.CONFIRMED:

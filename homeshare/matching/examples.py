@@ -9,6 +9,7 @@ OWN_MATCH_PAGE = {
             "side": "sharer",
             "state": "introduction",
             "your_response": "accepted",
+            "on_behalf": [],
             "proposed_at": "2027-03-10T10:00:00+00:00",
             "introduction_at": "2027-03-15T14:00:00+00:00",
             "introduction_place": "The scheme's office, 12 Park Row",
@@ -16,7 +17,6 @@ OWN_MATCH_PAGE = {
             "trial_ends_on": None,
             "ended_on": None,
             "next_step": "Meet at the introduction, then wait for your coordinator to start the trial.",
-            "on_behalf": [],
             "other_party": {
                 "role": "householder",
                 "preferred_name": "Margaret",

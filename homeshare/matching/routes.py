@@ -3,8 +3,6 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from homeshare.accounts.models import Account
-from homeshare.accounts.service import get_account
-from homeshare.behalf import service as behalf
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
@@ -172,10 +170,10 @@ class MatchResponse(MethodView):
         records the answer of a person who gave it in person, by phone or on paper
         (`on_behalf`); the answer shows it was given for them.
         """
-        answerer = behalf.answerer(current_account(), match, on_behalf=data["on_behalf"], scope=None)
-        service.respond(answerer=answerer, match=match, accept=data["decision"] == "accept",
-                        reason=data["reason"], share_contact=data["share_contact_details"])
-        return service.party_views(get_account(answerer.person_id), [match])[0]
+        person = service.respond(actor=current_account(), match=match, accept=data["decision"] == "accept",
+                                 reason=data["reason"], share_contact=data["share_contact_details"],
+                                 on_behalf=data["on_behalf"])
+        return service.party_views(person, [match])[0]
 
 
 @blp.route("/matches/<uuid:match_id>/introduction")

@@ -17,7 +17,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
-from homeshare.behalf.service import Answerer, refuse_both_sides
+from homeshare.behalf.service import refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
@@ -327,10 +327,13 @@ RESPONSES = tuple(audit.declare(f"match.{response.value}", plain=("side", "respo
 RESPONDED = "match.responded"
 
 
-def respond(*, answerer: Answerer, match: Match, accept: bool, reason: str | None, share_contact: bool) -> Match:
-    """A side accepts or declines a proposal (the person, or a coordinator recording their
-    view). Repeating the same answer changes nothing."""
-    side, actor = answerer.side, answerer.actor
+def respond(*, actor: Account, match: Match, accept: bool, reason: str | None, share_contact: bool,
+            on_behalf: Mapping[str, Any] | None = None) -> Account:
+    """A side accepts or declines a proposal: the person, or a coordinator recording their view
+    (``on_behalf``). Repeating the same answer changes nothing. Returns whose answer it is."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=None)
+    side = answerer.side
+    person = db.session.get(Account, answerer.person_id)
     refuse_both_sides(answerer, actions=[RESPONDED], target_type="match", target_ids=[match.id])
     response = Response.ACCEPTED if accept else Response.DECLINED
     if getattr(match, f"{side}_response") is response:
@@ -338,7 +341,7 @@ def respond(*, answerer: Answerer, match: Match, accept: bool, reason: str | Non
         if accept and getattr(match, f"{side}_shares_contact") is not share_contact:
             setattr(match, f"{side}_shares_contact", share_contact)
             db.session.commit()
-        return match
+        return person
     _transition(match, "accept" if accept else "decline", actor, {"side": side, "reason": reason})
     previous = getattr(match, f"{side}_response")
     audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=f"match.{response.value}", target_type="match",
@@ -352,7 +355,7 @@ def respond(*, answerer: Answerer, match: Match, accept: bool, reason: str | Non
         match.closed_at = utcnow()
     behalf.record(answerer, scheme_id=match.scheme_id, action=RESPONDED, target_type="match", target_id=match.id)
     db.session.commit()
-    return match
+    return person
 
 
 def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, place: str) -> Match:

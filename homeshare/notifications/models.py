@@ -14,7 +14,7 @@ from homeshare.extensions import db
 
 # Emails about the account itself (codes, a warning): sent by email only, never shown in the
 # inbox or pushed, since whoever is signed in may not own the address yet.
-EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt"})
+EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt", "invitation"})
 
 
 class Notification(IdMixin, db.Model):
@@ -29,6 +29,9 @@ class Notification(IdMixin, db.Model):
     body: Mapped[str] = mapped_column(sa.String(2000), nullable=False)
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, nullable=False, default=dict)
     dedupe_key: Mapped[str] = mapped_column(sa.String(200), nullable=False, unique=True)
+    # Where an email goes when not to the account's own address: an invitation to someone who
+    # has no login, and so no address of their own yet. None: the account's email.
+    to_address: Mapped[str | None] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

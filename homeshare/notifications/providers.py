@@ -39,7 +39,7 @@ def _email(config, delivery_id, notification, account) -> None:
     url = urlparse(config["HOMESHARE_SMTP_URL"])
     message = EmailMessage()
     message["From"] = config["HOMESHARE_MAIL_FROM"]
-    message["To"] = account.email
+    message["To"] = notification.to_address or account.email
     message["Subject"] = notification.title
     message["Message-ID"] = f"<{delivery_id}@homeshare>"
     message.set_content(notification.body)

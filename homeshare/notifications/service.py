@@ -32,6 +32,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
 from homeshare.notifications import providers
+from homeshare.notifications.events import addressing
 from homeshare.notifications.models import (
     EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
 )
@@ -52,6 +53,7 @@ class Message:
     body: str
     dedupe_key: str
     data: Mapping[str, Any] | None = None
+    to_address: str | None = None  # an email's address, when not the account's own
 
 
 def notify(messages: Iterable[Message], *, now: datetime | None = None,
@@ -60,12 +62,17 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
 
     Returns how many were new. Safe to call again with the same messages, from any
     number of processes at once. ``only_channels`` keeps the deliveries to those channels
-    (of the ones configured).
+    (of the ones configured): such a message is for the account's owner alone; any other is
+    copied to whoever ``addressing`` names.
     """
     now = now or utcnow()
+    messages = list(messages)
+    if messages and only_channels is None:
+        for _receiver, copies in addressing.send(messages):
+            messages.extend(copies)
     rows = [
         {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
-         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "created_at": now}
+         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
         for m in messages
     ]
     if not rows:
@@ -240,10 +247,13 @@ def unregister_device(account: Account, device_id: uuid.UUID) -> None:
 # Emails to an account's owner (accounts.events.email_to_owner) ------------------------------------
 
 
-def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str) -> None:
+def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str,
+                to_address: str | None = None) -> None:
     """Put an email to the account's owner in the outbox: by email only, never in the inbox
-    nor pushed, since whoever is signed in (or holds the phone) may not own the address."""
+    nor pushed, since whoever is signed in (or holds the phone) may not own the address.
+    ``to_address`` sends it to that address instead of the account's (an invitation to a
+    person who has no login, and so no address of their own yet)."""
     if "email" not in providers.channels(current_app.config):
         log.warning("no SMTP configured: %s email for account %s not sent", kind, account.id)
-    notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key)],
-           only_channels=["email"])
+    notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key,
+                    to_address=to_address)], only_channels=["email"])

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from homeshare.accounts.models import Account, AccountCode, AuthSession
+from homeshare.accounts.models import Account, AccountCode, AuthSession, Invitation
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
 from homeshare.audit import service as audit
@@ -98,7 +98,9 @@ ERASED: dict[str, str] = {
     "device.platform": "the person's devices are deleted",
     "device.token": "the person's devices are deleted",
     **{f"notification.{name}": "the person's notifications are deleted (others' are built from fixed wording)"
-       for name in ("kind", "title", "body", "data", "dedupe_key")},
+       for name in ("kind", "title", "body", "data", "dedupe_key", "to_address")},
+    **{f"invitation.{name}": "the person's invitations are deleted"
+       for name in ("code_hash", "channel", "sent_to")},
     "delivery.last_error": "deleted with the person's notifications (a provider's error may quote an address)",
     "match.householder_decline_reason": "blanked in every match of the person, whichever side wrote it",
     "match.sharer_decline_reason": "blanked in every match of the person, whichever side wrote it",
@@ -225,6 +227,7 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(AccountCode).where(AccountCode.account_id == account.id))
+    db.session.execute(sa.delete(Invitation).where(Invitation.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))
     db.session.execute(sa.delete(Representative).where(Representative.account_id == account.id))
     db.session.execute(sa.update(Representation).where(

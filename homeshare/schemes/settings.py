@@ -122,6 +122,10 @@ class SchemeSettingsSchema(Schema):
         metadata={"description": "Days an open enquiry may stay in its stage before the dashboard lists it as "
                                  "waiting."},
     )
+    invitation_days = StrictInteger(
+        load_default=14, validate=validate.Range(min=1, max=60),
+        metadata={"description": "Days an invitation to get a login stays valid."},
+    )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )

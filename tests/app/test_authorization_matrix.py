@@ -92,9 +92,9 @@ def _names(group) -> tuple[str, ...]:
 # accepted); {person_id} its householder (the sharer is "the other party"); {entry_id} one
 # of the sharer's hours entries; {checkin_id} one of the match's check-ins; {concern_id} a
 # concern the householder raised about the match; {scheme_id} the match's scheme;
-# {account_id} another householder of the scheme; {notification_id} one of the
-# householder's notifications; {device_id} one of the sharer's phones; {enquiry_id} an
-# enquiry of the scheme; {slug} the scheme's slug.
+# {account_id} another householder of the scheme (a sharer without a login, to invite);
+# {notification_id} one of the householder's notifications; {device_id} one of the sharer's
+# phones; {enquiry_id} an enquiry of the scheme; {slug} the scheme's slug.
 
 MATRIX: dict[str, dict[str, Any]] = {
     # Health and reference data
@@ -112,6 +112,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/auth/verification/resend": only(ANYONE_SIGNED_IN),
     "POST /api/v1/auth/password-reset": public(),
     "POST /api/v1/auth/password-reset/confirmation": public(),
+    "POST /api/v1/auth/invitation": public(),
 
     # Your own account and data
     "GET /api/v1/me": only(ANYONE_SIGNED_IN),
@@ -145,6 +146,8 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/accounts/{account_id}/access-reset": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/accounts/{account_id}/deactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/accounts/{account_id}/reactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    # Admins reach the account but do not invite: the scheme's coordinators hand the code over.
+    "POST /api/v1/accounts/{account_id}/invitations": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
     # Quality measures
     "GET /api/v1/measures": only(ADMIN),
@@ -402,6 +405,9 @@ def _build_world(app) -> World:
                                 "consent_on": TODAY.isoformat(), "consent_how": "by-phone",
                                 "scopes": ["see-match"]}), 201)
     ids["representation_id"] = links["id"]
+    # A person a coordinator added, who has no login: to invite.
+    ids["without_login"] = _ok(client.post(f"/api/v1/schemes/{scheme.id}/people", headers=desk.coordinator.headers,
+                                           json={"role": "sharer", "first_name": "Ron"}), 201)["person_id"]
     return World(app=app, client=client, make=make, sessions=sessions, ids=ids, people=people)
 
 
@@ -483,6 +489,11 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "POST /api/v1/auth/password-reset": lambda w, c: Call(json={"email": "nobody@example.org"}),
     "POST /api/v1/auth/password-reset/confirmation": lambda w, c: Call(json={
         "email": "nobody@example.org", "code": "123456", "new_password": NEW_PASSWORD}, tolerate=(422,)),
+    # No code of the world is given out: past authorisation, the code is looked at and refused.
+    "POST /api/v1/auth/invitation": lambda w, c: Call(json={
+        "code": "ABCD-EFGH-JKLM", "email": "invited@example.org", "password": NEW_PASSWORD}, tolerate=(422,)),
+    "POST /api/v1/accounts/{account_id}/invitations": lambda w, c: Call(
+        json={"channel": "phone"}, params={"account_id": w.ids["without_login"]}),
     "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
     "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
     "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),

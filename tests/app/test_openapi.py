@@ -14,6 +14,7 @@ SPEC_PATH = PROJECT_ROOT / "openapi.yaml"
 PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/register"), ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
+    ("post", "/api/v1/auth/invitation"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
     ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"),
 }

@@ -41,6 +41,7 @@ import uuid
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -80,7 +81,7 @@ TRIAL_START = "2027-03-01"
 ANY_OPERATION = {400, 413, 415, 503}
 # What a valid request may still get: rules no schema states (the state of things, rules
 # across fields or about stored data, ids out of reach, stale or missing preconditions).
-VALID_BUT_REFUSED = ["2xx", "401", "403", "404", "409", "412", "422", "428"]
+VALID_BUT_REFUSED = ["2xx", "401", "403", "404", "409", "410", "412", "422", "428"]
 
 CONFIG = schemathesis.Config.from_dict({
     # Text holding a NUL character is refused everywhere (400, as the API's description says,
@@ -192,10 +193,20 @@ def build_world(app, client, make) -> World:
     people.update(waiting_householder=make.ready("householder", scheme), waiting_sharer=make.ready("sharer", scheme),
                   applicant=make.householder(scheme), target=make.ready("sharer", scheme),
                   deactivated=make.householder(scheme))
+    # Someone a coordinator added, who has no login: to invite.
+    added = _ok(client.post(f"/api/v1/schemes/{scheme.id}/people", headers=desk.coordinator.headers,
+                            json={"role": "sharer", "first_name": "Ron"}), 201)
+    people.update(without_login=SimpleNamespace(id=added["person_id"]))
     _ok(client.post(f"/api/v1/accounts/{people['deactivated'].id}/deactivate", headers=desk.coordinator.headers,
                     json={}))
 
+    # The householder's daughter represents her, with every scope.
+    people.update(representative=make.representative(scheme, desk.householder_person))
+    links = _ok(client.get(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                           headers=desk.coordinator.headers))["items"]
+
     world.ids.update(
+        representation=links[0]["id"],
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
@@ -256,10 +267,11 @@ FRESH = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/password"), ("P
 # code sent to them (in the outbox).
 UNVERIFIED = {("POST", "/api/v1/auth/verification"), ("POST", "/api/v1/auth/verification/resend")}
 RESET_CONFIRMATION = ("POST", "/api/v1/auth/password-reset/confirmation")
+CLAIM = ("POST", "/api/v1/auth/invitation")
 ADMIN = {("GET", "/api/v1/schemes"), ("POST", "/api/v1/schemes"), ("GET", "/api/v1/measures")}
 ANONYMOUS = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/password-reset",
-             "/api/v1/auth/password-reset/confirmation", "/api/v1/tasks", "/healthz", "/readyz",
-             "/api/v1/schemes/by-slug/{slug}/enquiries"}
+             "/api/v1/auth/password-reset/confirmation", "/api/v1/auth/invitation", "/api/v1/tasks", "/healthz",
+             "/readyz", "/api/v1/schemes/by-slug/{slug}/enquiries"}
 SHARER = {("PUT", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("PATCH", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("DELETE", "/api/v1/matches/{match_id}/hours/{entry_id}")}
@@ -287,6 +299,8 @@ def caller(world: World, method: str, path: str) -> str | None:
         return OWN_MATCH[path][1]
     if (method, path) in SHARER:
         return "sharer"
+    if path == "/api/v1/me/represented" or path.startswith("/api/v1/represented/"):
+        return "representative"
     if (method, path) in HOUSEHOLDER or path.startswith("/api/v1/me"):
         return "householder"
     return "coordinator"
@@ -310,7 +324,10 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "enquiry_id": ids["enquiry"],
         "slug": ids["slug"],
         "person_id": people[person].id,
-        "account_id": people["deactivated" if path.endswith("/reactivate") else "target"].id,
+        "account_id": people["deactivated" if path.endswith("/reactivate")
+                             else "without_login" if path.endswith("/invitations") else "target"].id,
+        "representation_id": ids["representation"],
+        "represented_id": people["householder"].id,
     }
 
 
@@ -364,6 +381,8 @@ def aim(case, world: World, key: str) -> None:
                 case.body[name] = value
         if path.endswith("/hours/confirmation") and {"entry_ids", "week_of"} <= case.body.keys():
             del case.body["week_of"]  # one or the other: a rule across fields
+        if path.endswith("/invitations") and "channel" in case.body:  # an email with channel email only
+            case.body["channel"] = "email" if "email" in case.body else "phone"
 
 
 def emailed_code(app, person, kind: str) -> str:
@@ -393,6 +412,14 @@ def sign_in(case, world: World, client, make, key: str) -> dict[str, str]:
         person = make.householder(world.desk.scheme)
         client.post("/api/v1/auth/password-reset", json={"email": person.email})
         case.body.update(email=person.email, code=emailed_code(client.application, person, "password_reset"))
+        return {}
+    if (method, path) == CLAIM and valid_body and "code" in case.body and mostly(key, "code"):
+        coordinator = world.desk.coordinator.headers
+        added = _ok(client.post(f"/api/v1/schemes/{world.ids['scheme']}/people", headers=coordinator,
+                                json={"role": "householder", "first_name": "Edith"}), 201)
+        invited = _ok(client.post(f"/api/v1/accounts/{added['person_id']}/invitations", headers=coordinator,
+                                  json={"channel": "letter"}), 201)
+        case.body["code"] = invited["code"]
         return {}
     if (method, path) in FRESH:
         person = make.householder(world.desk.scheme)

@@ -23,6 +23,7 @@ WORDS = {
     "ending": "Pumpernickle", "contact_notes": "Crumpetta", "full_name": "Hortensia", "phone": "0113 496 0999",
     "enquiry_name": "Fennimore Gale", "enquiry_contact": "0113 496 0888", "enquiry_notes": "Inglenook",
     "form_name": "Jessamy Larkin", "form_message": "Kittiwake",
+    "invited": "Hollyhocke",
 }
 
 
@@ -110,6 +111,14 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
                     json={"scopes": ["see-match", "confirm-hours"]}))
     assert client.delete(f"/api/v1/representations/{link['id']}",                           # representative.removed
                          headers=coordinator.headers).status_code == 204
+    newcomer = ok(client.post(f"/api/v1/schemes/{desk.scheme.id}/people", headers=coordinator.headers,
+                           json={"role": "householder", "first_name": "Edith"}), 201)
+    invitation = ok(client.post(f"/api/v1/accounts/{newcomer['person_id']}/invitations",        # invitation.created
+                                headers=coordinator.headers,
+                                json={"channel": "email", "email": f"{WORDS['invited']}@example.org"}), 201)
+    ok(client.post("/api/v1/auth/invitation", json={"code": invitation["code"],               # invitation.claimed
+                                                    "email": f"{WORDS['invited']}@example.org",
+                                                    "password": "correct horse battery"}))
     desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
                             "end_on": "2027-04-30"})
     enquiry = ok(client.post(f"/api/v1/schemes/{desk.scheme.id}/enquiries", headers=coordinator.headers, json={  # enquiry.recorded

@@ -12,7 +12,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from homeshare.extensions import db
 from homeshare.matching import service as matching
 from homeshare.accounts import service as accounts
-from homeshare.behalf import service as behalf
 from tests.factories import PASSWORD
 from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
@@ -100,8 +99,7 @@ def test_two_racing_steps_on_one_match_cannot_both_land(app, client, make):
             fresh = matching.get_match(match_id)
             fresh.sharer_response = None
             sharer = accounts.get_account(uuid.UUID(desk.sharer_person.id))
-            matching.respond(answerer=behalf.answerer(sharer, fresh, on_behalf=None, scope=None), match=fresh,
-                             accept=False, reason="Changed my mind.", share_contact=False)
+            matching.respond(actor=sharer, match=fresh, accept=False, reason="Changed my mind.", share_contact=False)
             db.session.remove()
         with pytest.raises(StaleDataError):
             matching.arrange_introduction(actor=coordinator, match=stale, meeting_at=stale.proposed_at, place="Cafe")
