@@ -5,6 +5,7 @@ from flask.views import MethodView
 from homeshare.accounts.schemas import AcceptedSchema
 from homeshare.common.access import current_account, requires
 from homeshare.common.pagination import page_of
+from homeshare.common.preconditions import ETAG_HEADER, etag
 from homeshare.common.roles import Role
 from homeshare.enquiries import service
 from homeshare.enquiries.models import Enquiry
@@ -17,7 +18,6 @@ from homeshare.enquiries.schemas import (
     PublicEnquirySchema,
     StageChangeSchema,
 )
-from homeshare.common.preconditions import ETAG_HEADER, etag
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.profiles.schemas import ProfileSchema
 from homeshare.schemes.models import Scheme
