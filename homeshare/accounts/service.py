@@ -342,6 +342,8 @@ def reset_access(*, actor: Account, account: Account) -> str:
     Nobody resets their own: they change their password instead."""
     if account.id == actor.id:
         raise Conflict("Change your own password with POST /auth/password.", kind="own-account")
+    if account.email is None:  # a password without an email to sign in with would open nothing
+        raise Conflict("This person has no login: there is no access to reset.", kind="no-login")
     temporary = secrets.token_urlsafe(12)
     account.password_hash = passwords.hash_password(temporary)
     account.password_changed_at = utcnow()

@@ -8,6 +8,7 @@ from typing import Any, Iterator
 import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
+from homeshare.behalf.models import BehalfRecord, GivenAs
 from homeshare.common.roles import Role
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.common.clock import local_today, utcnow
@@ -131,19 +132,23 @@ def checkins_needing_attention(*, scheme: Scheme, overdue: bool, low_score: bool
 
 # Exports -----------------------------------------------------------------------------------------
 
-PEOPLE_COLUMNS = ("person_id", "role", "is_active", "first_name", "last_name", "preferred_name", "town",
+PEOPLE_COLUMNS = ("person_id", "role", "is_active", "has_login", "first_name", "last_name", "preferred_name", "town",
                   "postcode_district", "vetting_status", "ready_for_matching", "registered_at")
 MATCH_COLUMNS = ("match_id", "householder_id", "sharer_id", "state", "score", "proposed_at", "trial_started_on",
                  "trial_ends_on", "activated_at", "ended_on", "ended_by", "notice_given_days")
 CHECKIN_COLUMNS = ("checkin_id", "match_id", "kind", "due_on", "escalated_at", "side", "wellbeing", "match_going",
-                   "help_happening", "wants_call", "something_wrong", "answered_at", "contact_kind", "contact_at")
-
+                   "help_happening", "wants_call", "something_wrong", "answered_at", "given_as", "recorded_by_id",
+                   "given_how", "contact_kind", "contact_at")
+"""``given_as``: whose hand the answer came by (``self``, ``on-behalf``: a coordinator recorded the
+person's view, ``proxy``: their representative); ``recorded_by_id`` and ``given_how``: who
+answered for the person and how the person gave their view, when it was not the person."""
 
 
 def people_rows(scheme: Scheme) -> Iterator[tuple]:
     """The scheme's householders and sharers, without dates of birth, addresses, phones or vetting details."""
     today = local_today(scheme.timezone)
-    statement = (sa.select(Account.id, Account.role, Account.is_active, Profile.first_name, Profile.last_name,
+    statement = (sa.select(Account.id, Account.role, Account.is_active, Account.password_hash.is_not(None),
+                           Profile.first_name, Profile.last_name,
                            Profile.preferred_name, Profile.town, Profile.postcode,
                            vetting_status_expression(scheme.effective_settings, today),
                            completeness.ready_expression(Profile, "matching"), Account.created_at)
@@ -151,8 +156,9 @@ def people_rows(scheme: Scheme) -> Iterator[tuple]:
                  .where(Account.scheme_id == scheme.id, Account.erased_at.is_(None))
                  .order_by(Account.created_at, Account.id))
     for row in stream(statement):
-        district = row[7].split(" ", 1)[0] if row[7] else None
-        yield (row[0], row[1].value, row[2], row[3], row[4], row[5], row[6], district, row[8], bool(row[9]), row[10])
+        district = row[8].split(" ", 1)[0] if row[8] else None
+        yield (row[0], row[1].value, row[2], bool(row[3]), row[4], row[5], row[6], row[7], district, row[9],
+               bool(row[10]), row[11])
 
 
 def match_rows(scheme: Scheme) -> Iterator[tuple]:
@@ -165,14 +171,22 @@ def match_rows(scheme: Scheme) -> Iterator[tuple]:
 
 
 def checkin_rows(scheme: Scheme) -> Iterator[tuple]:
-    """One row per answer (or per unanswered check-in); comments are left out."""
+    """One row per answer (or per unanswered check-in); comments are left out. Who answered for
+    the person comes from the answer's latest behalf record, in the same statement."""
+    latest = (sa.select(BehalfRecord.id).where(BehalfRecord.target_type == "checkin_answer",
+                                               BehalfRecord.target_id == CheckInAnswer.id)
+              .order_by(BehalfRecord.created_at.desc(), BehalfRecord.id.desc()).limit(1)
+              .correlate(CheckInAnswer).scalar_subquery())
     statement = (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.kind, CheckIn.due_on, CheckIn.escalated_at,
                            CheckInAnswer.side, CheckInAnswer.wellbeing, CheckInAnswer.match_going,
                            CheckInAnswer.help_happening, CheckInAnswer.wants_call, CheckInAnswer.something_wrong,
-                           CheckInAnswer.answered_at, CheckIn.contact_kind, CheckIn.contact_at)
+                           CheckInAnswer.answered_at, CheckInAnswer.given_as, BehalfRecord.recorded_by_id,
+                           BehalfRecord.how, CheckIn.contact_kind, CheckIn.contact_at)
                  .join(Match, Match.id == CheckIn.match_id)
                  .outerjoin(CheckInAnswer, CheckInAnswer.checkin_id == CheckIn.id)
+                 .outerjoin(BehalfRecord, sa.and_(CheckInAnswer.given_as != GivenAs.SELF, BehalfRecord.id == latest))
                  .where(Match.scheme_id == scheme.id, CheckIn.due_on <= local_today(scheme.timezone))
                  .order_by(CheckIn.due_on, CheckIn.id, CheckInAnswer.side))
     for row in stream(statement):
-        yield (row[0], row[1], row[2].value, *row[3:])
+        yield (row[0], row[1], row[2].value, *row[3:12], row[12].value if row[12] else None, row[13],
+               row[14].value if row[14] else None, *row[15:])

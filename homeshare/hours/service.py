@@ -14,7 +14,7 @@ from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
-from homeshare.behalf.models import Scope
+from homeshare.behalf.models import BehalfRecord, Scope
 from homeshare.behalf.service import Answerer, refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import stream
@@ -264,12 +264,33 @@ def list_entries(*, scope: sa.ColumnElement[bool], status: EntryStatus | None, f
 # CSV exports --------------------------------------------------------------------------------------
 
 ENTRY_COLUMNS = ("entry_id", "worked_on", "week_start", "minutes", "task", "status", "note", "dispute_reason",
-                 "confirmed_at", "created_at", "updated_at")
+                 "confirmed_at", "created_at", "updated_at", "on_behalf")
+"""``on_behalf``: the steps someone else took for the person whose step it was, oldest first, as
+``step:given_as`` joined by ``;`` (``logged:on-behalf;confirmed:proxy``); empty when each side
+took its own steps."""
+
+_STEPS = {LOGGED: "logged", DISPUTED: "disputed", CONFIRMED: "confirmed"}  # in the order they happen
+
+
+def _steps_done_for_someone(match: Match) -> dict[uuid.UUID, str]:
+    """Each entry's steps done for someone, in one statement (read before the rows stream)."""
+    rank = sa.case({action: number for number, action in enumerate(_STEPS)}, value=BehalfRecord.action,
+                   else_=len(_STEPS))
+    found: dict[uuid.UUID, list[str]] = {}
+    for target_id, action, given_as in db.session.execute(
+            sa.select(BehalfRecord.target_id, BehalfRecord.action, BehalfRecord.given_as)
+            .where(BehalfRecord.target_type == "hours_entry",
+                   BehalfRecord.target_id.in_(sa.select(HoursEntry.id).where(HoursEntry.match_id == match.id)))
+            .order_by(BehalfRecord.created_at, rank, BehalfRecord.id)):
+        found.setdefault(target_id, []).append(f"{_STEPS.get(action, action)}:{given_as.value}")
+    return {target_id: ";".join(steps) for target_id, steps in found.items()}
 
 
 def entry_rows(match: Match) -> Iterator[tuple]:
+    done_for = _steps_done_for_someone(match)
     statement = (sa.select(HoursEntry).where(HoursEntry.match_id == match.id, HoursEntry.deleted_at.is_(None))
                  .order_by(HoursEntry.worked_on, HoursEntry.created_at, HoursEntry.id))
     for entry in stream(statement).scalars():
         yield (entry.id, entry.worked_on, entry.week_start, entry.minutes, entry.task, entry.status.value,
-               entry.note, entry.dispute_reason, entry.confirmed_at, entry.created_at, entry.updated_at)
+               entry.note, entry.dispute_reason, entry.confirmed_at, entry.created_at, entry.updated_at,
+               done_for.get(entry.id, ""))

@@ -26,7 +26,11 @@ class MeasuresSchema(Schema):
     matches = ma.fields.Dict()
     leaving = ma.fields.Dict()
     waiting = ma.fields.Dict()
-    checkins = ma.fields.Dict()
+    checkins = ma.fields.Dict(metadata={
+        "description": "Check-ins due in the period and their answers. `answers_by_hand`, per side (`householder`, "
+                       "`sharer`): of the answers counted in `answers` (to check-ins due in the period while the "
+                       "match was in its trial or later), how many the person gave themselves in the app (`self`), "
+                       "a coordinator recorded for them (`on_behalf`) and their representative gave (`proxy`)."})
     hours = ma.fields.Dict()
     concerns = ma.fields.Dict()
     enquiries = ma.fields.Dict(metadata={

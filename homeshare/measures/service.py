@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
+from homeshare.behalf.models import GivenAs
 from homeshare.common.roles import Role
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schedule import plus_months
@@ -160,7 +161,7 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
                sa.or_(Match.ended_on.is_(None), CheckIn.due_on <= Match.ended_on))).all()
     answers = db.session.execute(
         sa.select(CheckInAnswer.side, CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckIn.due_on,
-                  Match.trial_started_on)
+                  Match.trial_started_on, CheckInAnswer.given_as)
         .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
         .where(CheckIn.id.in_([row.id for row in due]))).all() if due else []
 
@@ -184,6 +185,7 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
             "answer_rate": _share(len(answers), 2 * len(due)),
             "wellbeing": _distribution(answers, "wellbeing"), "match_going": _distribution(answers, "match_going"),
             "wellbeing_by_month": _by_month(answers),
+            "answers_by_hand": _by_hand(answers),
         },
         "hours": _hours(scheme, started, first, today),
         "concerns": {"raised": concerns, "match_months": round(match_months, 2),
@@ -220,6 +222,19 @@ def _distribution(answers, field: str) -> dict[str, dict[str, int]]:
         value = str(getattr(answer, field))
         scores[value] = scores.get(value, 0) + 1
     return {side: {str(n): scores.get(str(n), 0) for n in range(1, 6)} for side, scores in found.items()}
+
+
+BY_HAND = {GivenAs.SELF: "self", GivenAs.ON_BEHALF: "on_behalf", GivenAs.PROXY: "proxy"}
+
+
+def _by_hand(answers) -> dict[str, dict[str, int]]:
+    """The answers counted in ``answers`` (those to check-ins due in the period), by side and by
+    whose hand they came: the person's own, a coordinator's record of the person's view, or their
+    representative's."""
+    found = {side: dict.fromkeys(BY_HAND.values(), 0) for side in ("householder", "sharer")}
+    for answer in answers:
+        found[answer.side][BY_HAND[answer.given_as]] += 1
+    return found
 
 
 def _by_month(answers) -> dict[str, dict[str, float]]:

@@ -36,10 +36,13 @@ def send(channel: str, config: Mapping[str, Any], *, delivery_id, notification, 
 
 
 def _email(config, delivery_id, notification, account) -> None:
+    address = notification.to_address or account.email
+    if address is None:
+        return  # a person without a login has no address, unless invited at one: their coordinator tells them
     url = urlparse(config["HOMESHARE_SMTP_URL"])
     message = EmailMessage()
     message["From"] = config["HOMESHARE_MAIL_FROM"]
-    message["To"] = notification.to_address or account.email
+    message["To"] = address
     message["Subject"] = notification.title
     message["Message-ID"] = f"<{delivery_id}@homeshare>"
     message.set_content(notification.body)

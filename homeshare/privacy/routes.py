@@ -22,10 +22,27 @@ class Export(MethodView):
     def get(self):
         """Everything the service holds about you, as JSON
 
-        Your account, profile, vetting, matches, agreements, hours, check-in answers, concerns,
-        devices and notifications, as one JSON document (your right of access).
+        Your account, profile, vetting, matches, agreements, hours, check-in answers, what others
+        did for you (a coordinator recording your view, a representative), your representatives,
+        concerns, devices and notifications, as one JSON document (your right of access).
         """
         return service.export(current_account())
+
+
+@blp.route("/people/<uuid:person_id>/export")
+class ExportPerson(MethodView):
+    @blp.doc(operationId="exportPersonData")
+    @requires(Role.COORDINATOR)
+    @blp.response(200, ExportSchema)
+    @documents_errors(404)
+    def get(self, person: Account):
+        """Everything the service holds about a person, as JSON (their scheme's coordinators; audited)
+
+        For a person without the app, at their request (their right of access): the same
+        document as `GET /me/export` gives a person who has it, for you to hand over. Audited
+        as an export you made for that person.
+        """
+        return service.export(person, actor=current_account())
 
 
 @blp.route("/me")

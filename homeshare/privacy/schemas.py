@@ -15,6 +15,13 @@ class ExportSchema(Schema):
     agreements = ma.fields.List(ma.fields.Dict())
     hours = ma.fields.List(ma.fields.Dict())
     checkin_answers = ma.fields.List(ma.fields.Dict())
+    done_on_behalf = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "What others did for the person, oldest first: a coordinator recording the person's view "
+                       "(`given_as` `on-behalf`, with how and when they gave it) or a representative "
+                       "(`proxy`); who recorded it, and the record it made (`target_type`, `target_id`)."})
+    representatives = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The person's representatives, live and removed: who, their relationship, the consent "
+                       "and its scope."})
     notifications = ma.fields.List(ma.fields.Dict())
     devices = ma.fields.List(ma.fields.Dict())
     concerns_raised = ma.fields.List(ma.fields.Dict())

@@ -16,7 +16,9 @@ from homeshare.accounts.models import Account, AccountCode, AuthSession, Invitat
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
 from homeshare.audit import service as audit
-from homeshare.behalf.models import Representation, Representative
+from homeshare.behalf import service as behalf
+from homeshare.behalf.models import BehalfRecord, Representation, Representative
+from homeshare.behalf.schemas import BehalfRecordSchema, LinkViewSchema
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schemas import AnswerViewSchema
 from homeshare.common.clock import local_today, utcnow
@@ -40,8 +42,17 @@ from homeshare.vetting.models import VettingCheck
 ERASED_DOMAIN = "erased.invalid"
 
 
-def export(account: Account) -> dict[str, Any]:
-    """Everything held about ``account``, as the person may see it (no coordinator notes)."""
+EXPORTED = "privacy.export"
+
+
+def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
+    """Everything held about ``account``, as the person may see it (no coordinator notes): what
+    they did, what was done for them and by whom, and who represents them.
+
+    ``actor`` is who asks for it: the person (the default), or a coordinator of their scheme for a
+    person without the app; the audit trail says which.
+    """
+    actor = actor or account
     matches = db.session.scalars(sa.select(Match).where(
         sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id))).all()
     match_ids = [m.id for m in matches]
@@ -49,16 +60,26 @@ def export(account: Account) -> dict[str, Any]:
         HoursEntry.match_id.in_(match_ids), HoursEntry.deleted_at.is_(None))).all() if match_ids else []
     versions = db.session.scalars(sa.select(AgreementVersion).where(
         AgreementVersion.match_id.in_(match_ids))).all() if match_ids else []
+    answers = db.session.scalars(sa.select(CheckInAnswer).where(CheckInAnswer.account_id == account.id)).all()
+    done_for = db.session.scalars(sa.select(BehalfRecord).where(BehalfRecord.person_id == account.id)
+                                  .order_by(BehalfRecord.created_at, BehalfRecord.id)).all()
+    links = db.session.scalars(sa.select(Representation).where(Representation.person_id == account.id)
+                               .order_by(Representation.created_at, Representation.id)).all()
+    behalf.with_people(links)
     data = {
         "account": {"id": str(account.id), "email": account.email, "role": account.role.value,
+                    "has_login": account.has_login, "origin": account.origin.value,
+                    "behalf_agreed_on": account.behalf_agreed_on.isoformat() if account.behalf_agreed_on else None,
                     "created_at": account.created_at.isoformat()},
         "profile": ProfileSchema().dump(db.session.get(Profile, account.id)),
         "vetting": OwnChecklistSchema().dump(checklist(account)),
         "matches": OwnMatchSchema(many=True).dump(party_views(account, matches)),
         "agreements": [{"match_id": str(v.match_id), **AgreementVersionSchema().dump(v)} for v in versions],
-        "hours": EntrySchema(many=True).dump(entries),
-        "checkin_answers": AnswerViewSchema(many=True).dump(db.session.scalars(
-            sa.select(CheckInAnswer).where(CheckInAnswer.account_id == account.id)).all()),
+        "hours": EntrySchema(many=True).dump(behalf.attach(entries, "hours_entry")),
+        "checkin_answers": AnswerViewSchema(many=True).dump(behalf.attach(answers, "checkin_answer")),
+        "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
+                            "target_id": str(item.target_id)} for item in done_for],
+        "representatives": LinkViewSchema(many=True).dump(links),
         "notifications": NotificationSchema(many=True).dump(db.session.scalars(
             sa.select(Notification).where(Notification.account_id == account.id)).all()),
         "devices": DeviceSchema(many=True).dump(db.session.scalars(
@@ -71,7 +92,7 @@ def export(account: Account) -> dict[str, Any]:
                        "enquiry_on": e.enquiry_on.isoformat()} for e in db.session.scalars(
             sa.select(Enquiry).where(Enquiry.person_id == account.id)).all()],
     }
-    audit.record(actor_id=account.id, scheme_id=account.scheme_id, action="privacy.export", target_type="person",
+    audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=EXPORTED, target_type="person",
                  target_id=account.id)
     db.session.commit()
     return data
@@ -85,7 +106,7 @@ PROFILE_KEEPS = {"account_id", "version", "created_at", "updated_at"}
 # promise through the API). docs/api-guide.md, "Your data and how long it is kept", says the same.
 
 ERASED: dict[str, str] = {
-    "account.email": "replaced by erased-<id>@erased.invalid",
+    "account.email": "replaced by erased-<id>@erased.invalid (a person without a login has none)",
     "account.password_hash": "replaced by a hash that matches no password",
     "account.left_reason": "replaced by \"erased at their request\" (a coordinator's words about why they left)",
     **{f"profile.{column.key}": "blanked" for column in Profile.__table__.columns
@@ -215,8 +236,11 @@ def erase(*, actor: Account, account: Account) -> None:
         if column.key in PROFILE_KEEPS:
             continue
         setattr(profile, column.key, [] if isinstance(column.type, sa.JSON) else None)
-    account.email = f"erased-{account.id.hex}@{ERASED_DOMAIN}"
-    account.password_hash = "!"  # matches no password
+    # A person without a login has no email or password to replace: they stay without one.
+    if account.email is not None:
+        account.email = f"erased-{account.id.hex}@{ERASED_DOMAIN}"
+    if account.password_hash is not None:
+        account.password_hash = "!"  # matches no password
     account.is_active = False
     account.erased_at = now
     account.left_at = account.left_at or now

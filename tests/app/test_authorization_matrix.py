@@ -176,6 +176,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/people/{person_id}/vetting": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PUT /api/v1/people/{person_id}/vetting/{kind}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/people/{person_id}/candidates": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/people/{person_id}/export": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "DELETE /api/v1/people/{person_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
     # Representatives, and a person's agreement that their coordinator answers for them

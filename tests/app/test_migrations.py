@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -72,5 +73,76 @@ def test_upgrade_ships_the_postcode_districts_and_places_people_by_them(kind, tm
             db.session.commit()
             upgrade()  # a table that holds districts is not replaced
             assert db.session.scalars(sa.select(PostcodeDistrict.district)).all() == ["LS6"]
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _insert(connection, table: str, **values) -> None:
+    """A row written as revision 0011 knows the table: raw SQL, every value typed for the driver."""
+    types = {"id": sa.Uuid(), "scheme_id": sa.Uuid(), "account_id": sa.Uuid(), "settings": sa.JSON(),
+             "interests": sa.JSON(), "languages": sa.JSON(), "gender_preference": sa.JSON(),
+             "tasks_wanted": sa.JSON(), "tasks_offered": sa.JSON(), "created_at": sa.DateTime(timezone=True),
+             "updated_at": sa.DateTime(timezone=True), "email_verified_at": sa.DateTime(timezone=True)}
+    statement = sa.text(f"INSERT INTO {table} ({', '.join(values)}) VALUES ({', '.join(':' + n for n in values)})")
+    connection.execute(statement.bindparams(*(sa.bindparam(name, type_=types[name]) for name in values if name in types)),
+                       values)
+
+
+def _account_rows(connection) -> dict[uuid.UUID, tuple]:
+    rows = connection.execute(sa.text("SELECT id, role, email FROM account").columns(
+        sa.column("id", sa.Uuid()), sa.column("role"), sa.column("email"))).all()
+    return {row.id: (row.role, row.email) for row in rows}
+
+
+def _profile_ids(connection) -> set[uuid.UUID]:
+    return set(connection.execute(sa.text("SELECT account_id FROM profile").columns(
+        sa.column("account_id", sa.Uuid()))).scalars())
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_people_and_their_profiles_survive_revision_0012_both_ways(kind, tmp_path_factory):
+    """0012 rebuilds the account table on SQLite with foreign keys off: no profile (nor any row
+    hanging off an account) may cascade away, up or down, and existing people keep their rows."""
+    scheme_id, householder_id, coordinator_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(timezone.utc)
+    with empty_database(kind, tmp_path_factory, prefix="hs_0012") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        with app.app_context():
+            upgrade(revision="0011")
+            with db.engine.begin() as connection:
+                _insert(connection, "scheme", id=scheme_id, slug="leeds", name="Homeshare Leeds",
+                        timezone="Europe/London", settings={}, created_at=now, updated_at=now)
+                for account_id, role in ((householder_id, "householder"), (coordinator_id, "coordinator")):
+                    _insert(connection, "account", id=account_id, email=f"{role}@example.org", password_hash="x",
+                            role=role, scheme_id=scheme_id, is_active=True, created_at=now, updated_at=now,
+                            email_verified_at=now)
+                _insert(connection, "profile", account_id=householder_id, version=1, first_name="Margaret",
+                        interests=["chess"], languages=[], gender_preference=[], tasks_wanted=[], tasks_offered=[],
+                        created_at=now, updated_at=now)
+
+            upgrade()
+            with db.engine.begin() as connection:
+                assert _account_rows(connection) == {householder_id: ("householder", "householder@example.org"),
+                                                     coordinator_id: ("coordinator", "coordinator@example.org")}
+                assert _profile_ids(connection) == {householder_id}
+                origins = dict(connection.execute(sa.text("SELECT id, origin FROM account").columns(
+                    sa.column("id", sa.Uuid()), sa.column("origin"))).all())
+                assert origins == {householder_id: "self-registered", coordinator_id: "staff"}
+                name = connection.execute(sa.text("SELECT first_name FROM profile")).scalar_one()
+                assert name == "Margaret"
+                without_login = uuid.uuid4()
+                _insert(connection, "account", id=without_login, email=None, password_hash=None, role="householder",
+                        scheme_id=scheme_id, is_active=True, origin="coordinator", created_at=now, updated_at=now)
+                _insert(connection, "profile", account_id=without_login, version=1, interests=[], languages=[],
+                        gender_preference=[], tasks_wanted=[], tasks_offered=[], created_at=now, updated_at=now)
+            if kind == "sqlite":
+                with db.engine.connect() as connection:  # the rebuilt table still enforces them
+                    assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+
+            downgrade(revision="0011")  # people the old schema cannot hold go; no one else
+            with db.engine.begin() as connection:
+                assert _account_rows(connection) == {householder_id: ("householder", "householder@example.org"),
+                                                     coordinator_id: ("coordinator", "coordinator@example.org")}
+                assert _profile_ids(connection) == {householder_id}
             db.session.remove()
             db.engine.dispose()

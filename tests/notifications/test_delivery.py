@@ -22,6 +22,9 @@ from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Notification
+from homeshare.accounts import service as accounts
+from homeshare.common.roles import Role
+from homeshare.schemes import service as schemes
 from tests.helpers import PROJECT_ROOT, PushGateway, at_once
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
@@ -292,3 +295,19 @@ def test_a_scheduler_killed_mid_batch_repeats_only_the_send_in_flight(app, make,
     assert set(per_key.values()) <= {1, 2}  # one send in flight at a time
     assert sum(n - 1 for n in repeated.values()) <= kills
     assert {s for _, s, _ in statuses(app)} == {"sent"}
+
+
+def test_a_person_without_a_login_gets_no_email_and_no_retries(app, make, peers):
+    """They have no address: the email delivery is done with nothing sent (their coordinator
+    tells them), never retried into a dead letter."""
+    _, mailbox = peers
+    scheme = make.scheme()
+    with app.app_context():
+        person = accounts.add_without_login(scheme=schemes.get_scheme(uuid.UUID(scheme.id)), role=Role.HOUSEHOLDER)
+        person_id = str(person.id)
+        db.session.commit()
+        db.session.remove()
+    notify(app, [person_id])
+    deliver(app, T0)
+    assert statuses(app) == [("email", "sent", 1), ("log", "sent", 1), ("push", "sent", 1)]
+    assert mailbox.messages == []
