@@ -110,10 +110,11 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.behalf.access import REPRESENTATION, REPRESENTED
     from homeshare.common.access import register_path_objects
     from homeshare.concerns.access import CONCERN
+    from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.schemes.access import SCHEME
 
-    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED)
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY)
 
 
 def register_events() -> None:
@@ -170,6 +171,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.behalf.routes import blp as behalf
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
+    from homeshare.enquiries.routes import blp as enquiries
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
     from homeshare.hours.routes import blp as hours
@@ -183,7 +185,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, audit, privacy, console, measures, behalf):
+                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf):
         api.register_blueprint(blueprint)
 
 

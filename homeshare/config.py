@@ -92,6 +92,11 @@ SETTINGS: tuple[Setting, ...] = (
             "Registrations, and requests for a password-reset code, allowed per client address."),
     Setting("HOMESHARE_ACCOUNT_RATE_LIMIT", "HOMESHARE_ACCOUNT_RATE_LIMIT", "10 per minute", _limits,
             "Sign-in attempts, registrations and each step of a password reset, allowed per email, from any address."),
+    Setting("HOMESHARE_ENQUIRY_RATE_LIMIT", "HOMESHARE_ENQUIRY_RATE_LIMIT", "10 per hour", _limits,
+            "Enquiries sent with a scheme website's form, allowed per client address."),
+    Setting("HOMESHARE_ENQUIRY_CONTACT_RATE_LIMIT", "HOMESHARE_ENQUIRY_CONTACT_RATE_LIMIT", "3 per hour; 5 per day",
+            _limits, "Enquiries sent with a scheme website's form, allowed per contact (a phone number or email, "
+            "normalised), from any address."),
     Setting("HOMESHARE_LOCKOUT_FAILURES", "HOMESHARE_LOCKOUT_FAILURES", 5, _int,
             "Failed sign-ins for one email that lock its sign-in (even with the right password), and "
             "invitation codes that match no invitation from one client address that lock its claims ..."),

@@ -18,8 +18,11 @@ must share the counts (``redis://host:6379/0``). Two kinds of limit apply:
   claims are refused unchecked. With 60 bits a code, this bounds guessing far below any
   chance of a hit; a guesser with many addresses is held by the same arithmetic.
 
-Both answer 429 in the error shape with ``Retry-After``. Emails never reach the storage:
-keys hold a keyed hash of them. When the storage does not answer, requests go through
+The scheme website's enquiry form is throttled the same way: per client address, and per
+sender (the contact in the body, normalised: ``normalise_contact``).
+
+Both answer 429 in the error shape with ``Retry-After``. Emails and contacts never reach the
+storage: keys hold a keyed hash of them. When the storage does not answer, requests go through
 (with an error in the log) rather than locking everyone out.
 """
 
@@ -50,6 +53,12 @@ THROTTLED_VIEWS = {
     "auth.PasswordReset": "HOMESHARE_REGISTER_RATE_LIMIT",
     "auth.PasswordResetConfirmation": "HOMESHARE_LOGIN_RATE_LIMIT",
     "auth.ClaimInvitation": "HOMESHARE_LOGIN_RATE_LIMIT",
+    "enquiries.PublicEnquiries": "HOMESHARE_ENQUIRY_RATE_LIMIT",
+}
+# Views counted per sender by another field than the email, with the setting holding that
+# limit (the others are counted per email with HOMESHARE_ACCOUNT_RATE_LIMIT).
+PER_SENDER = {
+    "enquiries.PublicEnquiries": ("contact", "HOMESHARE_ENQUIRY_CONTACT_RATE_LIMIT"),
 }
 CLAIM_FAILURES_NAMESPACE = "invitation-claim-failures"
 
@@ -75,6 +84,24 @@ def _email_in_body() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
     return _account_key(email if isinstance(email, str) else "")
+
+
+def normalise_contact(contact: str) -> str:
+    """A phone number or an email as the same person types it in different ways: no case, no
+    spaces, dashes, dots or brackets."""
+    return "".join(ch for ch in contact.casefold() if not ch.isspace() and ch not in "-().")
+
+
+def _contact_in_body() -> str:
+    """A keyed hash of the normalised contact in the body: counts per sender without storing it."""
+    body = request.get_json(silent=True)
+    contact = body.get("contact") if isinstance(body, dict) else None
+    secret = current_app.config["SECRET_KEY"].encode()
+    text = normalise_contact(contact if isinstance(contact, str) else "")
+    return "contact:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+_SENDER_KEYS = {"contact": _contact_in_body}
 
 
 def _account_key(email: str) -> str:
@@ -107,7 +134,11 @@ def init_throttling(app: Flask) -> None:
     for endpoint, setting in THROTTLED_VIEWS.items():
         view = app.view_functions[endpoint]
         view = limiter.limit(app.config[setting], key_func=client_address)(view)
-        view = limiter.limit(per_account, key_func=_email_in_body, scope=endpoint)(view)
+        if endpoint in PER_SENDER:
+            field, sender_setting = PER_SENDER[endpoint]
+            view = limiter.limit(app.config[sender_setting], key_func=_SENDER_KEYS[field], scope=endpoint)(view)
+        else:
+            view = limiter.limit(per_account, key_func=_email_in_body, scope=endpoint)(view)
         app.view_functions[endpoint] = view
 
 

@@ -31,6 +31,10 @@ class DashboardSchema(Schema):
     low_checkin_scores = ma.fields.Nested(SectionSchema, metadata={"description": "In the last 30 days."})
     hours_shortfalls = ma.fields.Nested(SectionSchema)
     open_concerns = ma.fields.Nested(ConcernSectionSchema)
+    enquiries_waiting = ma.fields.Nested(SectionSchema, metadata={
+        "description": "Open enquiries (enquiry, application, assessment) still in the stage they reached more "
+                       "than the scheme's `enquiry_waiting_days` ago, longest waiting first: `enquiry_id`, `stage`, "
+                       "`since` (the day it reached that stage), `owner_id`, `seeking`."})
 
 
 class AttentionItemSchema(Schema):

@@ -15,6 +15,8 @@ from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
+from homeshare.enquiries.models import Enquiry
+from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
 from homeshare.extensions import db
 from homeshare.hours.weeks import flagged_matches
 from homeshare.matching.models import OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState
@@ -84,6 +86,9 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
                                                            Concern.status != ConcernStatus.RESOLVED)
         .group_by(Concern.severity)).all())
     severity_first = sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2)
+    latest_on = latest_on_expression()
+    enquiries = waiting_enquiries(scheme).with_only_columns(
+        Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking)
     return {
         "applicants_by_vetting_status": {key: int(value) for key, value in applicants.items()},
         "checks_expiring": _section(expiring, [VettingCheck.expires_on], lambda r: {
@@ -107,6 +112,9 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
                 "concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
                 "created_at": _iso(r[3])}),
         },
+        "enquiries_waiting": _section(enquiries, [latest_on, Enquiry.id], lambda r: {
+            "enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
+            "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
     }
 
 

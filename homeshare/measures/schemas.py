@@ -33,6 +33,11 @@ class MeasuresSchema(Schema):
                        "a coordinator recorded for them (`on_behalf`) and their representative gave (`proxy`)."})
     hours = ma.fields.Dict()
     concerns = ma.fields.Dict()
+    enquiries = ma.fields.Dict(metadata={
+        "description": "`received`: enquiries that came in during the period, and `by_source`; `approved` and "
+                       "`median_days_to_approval`: enquiries approved in the period, days from the enquiry to "
+                       "approval; `first_matched` and `median_days_to_first_match`: enquiries whose person had "
+                       "their first match proposed in the period, days from the enquiry to that proposal."})
 
 
 class AllSchemesSchema(Schema):

@@ -1,10 +1,11 @@
 """Scheme quality measures, computed live and exactly. docs/api-guide.md, "Quality
 measures", defines each one; this module is their one implementation.
 
-Seven statements whatever the scheme's size: SQL gives one row per person (their
+Eight statements whatever the scheme's size: SQL gives one row per person (their
 milestones, grouped from checks and matches), per match, per due check-in, per answer,
-per match-week of hours (grouped) and per agreement version, and a count of concerns;
-shares, averages and medians are then taken over those rows.
+per match-week of hours (grouped), per agreement version and per enquiry (with the first
+match of the person it became), and a count of concerns; shares, averages and medians are
+then taken over those rows.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.schedule import plus_months
 from homeshare.common.clock import local_today
 from homeshare.concerns.models import Concern
+from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.weeks import Agreed, agreed_versions, week_start_of
@@ -188,7 +190,25 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
         "hours": _hours(scheme, started, first, today),
         "concerns": {"raised": concerns, "match_months": round(match_months, 2),
                      "per_match_month": round(concerns / match_months, 4) if match_months else None},
+        "enquiries": _enquiries(scheme, in_period),
     }
+
+
+def _enquiries(scheme: Scheme, in_period) -> dict[str, Any]:
+    """Enquiries received in the period by source; days from enquiry to approval (approved in
+    the period) and to the first match proposed to the person it became (proposed in the period)."""
+    zone = ZoneInfo(scheme.timezone)
+    theirs = sa.or_(Match.householder_id == Enquiry.person_id, Match.sharer_id == Enquiry.person_id)
+    rows = db.session.execute(
+        sa.select(Enquiry.source, Enquiry.enquiry_on, Enquiry.approved_on,
+                  sa.select(sa.func.min(Match.proposed_at)).where(theirs).correlate(Enquiry).scalar_subquery())
+        .where(Enquiry.scheme_id == scheme.id)).all()
+    received = [row for row in rows if in_period(row[1])]
+    approved = [(row[2] - row[1]).days for row in rows if in_period(row[2])]
+    matched = [(day - row[1]).days for row in rows if in_period(day := _local(row[3], zone))]
+    return {"received": len(received), "by_source": dict(Counter(row[0].value for row in received)),
+            "approved": len(approved), "median_days_to_approval": _median(approved),
+            "first_matched": len(matched), "median_days_to_first_match": _median(matched)}
 
 
 def _start_of(day: date, scheme: Scheme) -> datetime:

@@ -25,3 +25,5 @@ class ExportSchema(Schema):
     notifications = ma.fields.List(ma.fields.Dict())
     devices = ma.fields.List(ma.fields.Dict())
     concerns_raised = ma.fields.List(ma.fields.Dict())
+    enquiries = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The enquiries the scheme recorded before you joined, without its notes."})

@@ -24,6 +24,7 @@ from homeshare.checkins.schemas import AnswerViewSchema
 from homeshare.common.clock import local_today, utcnow
 from homeshare.concerns.models import Concern
 from homeshare.concerns.schemas import OwnConcernSchema
+from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
@@ -85,6 +86,11 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
             sa.select(Device).where(Device.account_id == account.id)).all()),
         "concerns_raised": OwnConcernSchema(many=True).dump(db.session.scalars(
             sa.select(Concern).where(Concern.raised_by_id == account.id)).all()),
+        # The enquiries they came from, without the coordinators' notes.
+        "enquiries": [{"name": e.name, "contact": e.contact, "contact_name": e.contact_name,
+                       "seeking": e.seeking.value, "source": e.source.value, "stage": e.stage.value,
+                       "enquiry_on": e.enquiry_on.isoformat()} for e in db.session.scalars(
+            sa.select(Enquiry).where(Enquiry.person_id == account.id)).all()],
     }
     audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=EXPORTED, target_type="person",
                  target_id=account.id)
@@ -131,6 +137,8 @@ ERASED: dict[str, str] = {
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
        for name in ("full_name", "phone", "contact_email")},
+    **{f"enquiry.{name}": "blanked in the enquiries that became the person (which keep their stages and dates)"
+       for name in ("name", "contact", "contact_name", "notes", "repeat_key")},
 }
 
 SAFEGUARDING = "safeguarding records: kept, detached from the erased person and marked"
@@ -188,6 +196,10 @@ NOT_PERSONAL: dict[str, str] = {
     "delivery.channel": "a closed vocabulary (push, email)",
     "delivery.status": "a closed vocabulary (delivery statuses)",
     "delivery.claim_token": "a random token",
+    "enquiry.seeking": "a closed vocabulary (roles)",
+    "enquiry.source": "a closed vocabulary (sources of enquiries)",
+    "enquiry.stage": "a closed vocabulary (enquiry stages)",
+    "enquiry.closed_reason": "a closed vocabulary (reasons an enquiry closed)",
 }
 """Text columns that hold no personal data, each with why."""
 
@@ -264,6 +276,10 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
+    # The enquiries that became the person keep their stages and dates, for the measures.
+    db.session.execute(sa.update(Enquiry).where(Enquiry.person_id == account.id)
+                       .values(name=None, contact=None, contact_name=None, notes=None, repeat_key=None,
+                               person_erased=True))
     # Safeguarding records are kept, detached from the person and marked.
     db.session.execute(sa.update(Concern).where(Concern.raised_by_id == account.id)
                        .values(raised_by_id=None, raiser_erased=True))

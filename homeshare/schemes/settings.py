@@ -117,6 +117,11 @@ class SchemeSettingsSchema(Schema):
         load_default=9, validate=validate.Range(min=6, max=21),
         metadata={"description": "Local hour at which reminders go out."},
     )
+    enquiry_waiting_days = StrictInteger(
+        load_default=14, validate=validate.Range(min=1, max=90),
+        metadata={"description": "Days an open enquiry may stay in its stage before the dashboard lists it as "
+                                 "waiting."},
+    )
     invitation_days = StrictInteger(
         load_default=14, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days an invitation to get a login stays valid."},

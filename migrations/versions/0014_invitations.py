@@ -6,7 +6,7 @@ may now go to an address other than its account's (``to_address``): the invitati
 for an account that has no address yet.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-02 02:30:00.000000
 
 """
@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0014'
-down_revision = '0012'
+# After the enquiries (0013), which were numbered before invitations and merged after them.
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

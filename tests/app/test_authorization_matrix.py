@@ -94,7 +94,7 @@ def _names(group) -> tuple[str, ...]:
 # concern the householder raised about the match; {scheme_id} the match's scheme;
 # {account_id} another householder of the scheme (a sharer without a login, to invite);
 # {notification_id} one of the householder's notifications; {device_id} one of the sharer's
-# phones.
+# phones; {enquiry_id} an enquiry of the scheme; {slug} the scheme's slug.
 
 MATRIX: dict[str, dict[str, Any]] = {
     # Health and reference data
@@ -237,6 +237,15 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/concerns/{concern_id}/acknowledgement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/concerns/{concern_id}/notes": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/concerns/{concern_id}/resolution": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # Enquiries: the scheme's coordinators follow them; anyone may send one with the website's form
+    "GET /api/v1/schemes/{scheme_id}/enquiries": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/schemes/{scheme_id}/enquiries": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/schemes/by-slug/{slug}/enquiries": public(),
+    "GET /api/v1/enquiries/{enquiry_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/enquiries/{enquiry_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/enquiries/{enquiry_id}/stage": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/enquiries/{enquiry_id}/person": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 }
 
 # Operations that change what later cells rely on run last, in this order.
@@ -374,6 +383,9 @@ def _build_world(app) -> World:
     device = _ok(client.post("/api/v1/me/devices", headers=desk.sharer.headers,
                              json={"platform": "android", "token": "sharer-phone-token-0001"}), 201)
     ids["device_id"] = device["id"]
+    enquiry = _ok(client.post(f"/api/v1/schemes/{scheme.id}/enquiries", headers=desk.coordinator.headers, json={
+        "name": "Ada Lovell", "contact": "0113 496 0002", "seeking": "householder", "source": "council"}), 201)
+    ids["enquiry_id"], ids["slug"] = enquiry["id"], scheme.slug
     with app.app_context():
         notify([Message(account_id=uuid.UUID(desk.householder_person.id), kind="checkin_due",
                         title="A check-in is due", body="Tell us how things are going.",
@@ -549,6 +561,14 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         "description": "The hours have been creeping up."}),
     "POST /api/v1/concerns/{concern_id}/notes": lambda w, c: Call(json={"body": "Phoned the householder."}),
     "POST /api/v1/concerns/{concern_id}/resolution": lambda w, c: Call(json={"outcome": "The rail was fixed."}),
+    "GET /api/v1/schemes/{scheme_id}/enquiries": lambda w, c: Call(query={"stage": "enquiry"}),
+    "POST /api/v1/schemes/{scheme_id}/enquiries": lambda w, c: Call(json={
+        "name": "Joan Baker", "contact": "0113 496 0001", "seeking": "householder", "source": "gp-or-health"}),
+    "POST /api/v1/schemes/by-slug/{slug}/enquiries": lambda w, c: Call(json={
+        "name": "Priya Shah", "contact": "priya@example.org", "seeking": "sharer"}),
+    "PATCH /api/v1/enquiries/{enquiry_id}": lambda w, c: Call(json={"notes": "Prefers a call after 5."}),
+    "POST /api/v1/enquiries/{enquiry_id}/stage": lambda w, c: Call(json={"stage": "application"}),
+    "POST /api/v1/enquiries/{enquiry_id}/person": lambda w, c: Call(json={"first_name": "Ada"}),
 }
 
 

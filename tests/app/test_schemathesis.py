@@ -18,10 +18,10 @@ operation succeeded at least once.
 It runs on one database, to keep it within about a minute: PostgreSQL, or SQLite where
 PostgreSQL is not at hand (the rest of the suite covers both). The world (a scheme, its
 coordinator, an admin, householders and sharers in matches at every stage, an active match
-with an accepted agreement, hours entries, check-ins and answers, a concern, a device and
-notifications) is built once through the API and the services, kept in memory, and put
-back before each operation, so each operation starts from the same data while its own
-requests accumulate. Operations that end sessions or accounts (logout, refresh, password
+with an accepted agreement, hours entries, check-ins and answers, a concern, a device,
+notifications and an enquiry) is built once through the API and the services, kept in
+memory, and put back before each operation, so each operation starts from the same data
+while its own requests accumulate. Operations that end sessions or accounts (logout, refresh, password
 change, ``DELETE /me``) use a new account for every request; the people that staff
 operations deactivate, reset or erase are their own. Generation is derandomised and reads
 nothing back from responses, so a run is repeatable.
@@ -169,6 +169,9 @@ def build_world(app, client, make) -> World:
         db.session.commit()
         db.session.remove()
     notification = _ok(client.get("/api/v1/me/notifications", headers=desk.householder.headers))["items"][0]
+    enquiry = _ok(client.post(f"/api/v1/schemes/{scheme.id}/enquiries", headers=desk.coordinator.headers,
+                              json={"name": "Ada Lovell", "contact": "0113 496 0002", "seeking": "householder",
+                                    "source": "council", "enquiry_on": "2027-03-01"}), 201)
 
     # Matches at every earlier stage, each between its own two people.
     proposed = _pair(client, make, scheme, desk.coordinator)
@@ -206,7 +209,7 @@ def build_world(app, client, make) -> World:
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
-        notification=notification["id"], representation=link["id"],
+        notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
     )
     world.rows = _snapshot(app)
     return world
@@ -267,7 +270,7 @@ CLAIM = ("POST", "/api/v1/auth/invitation")
 ADMIN = {("GET", "/api/v1/schemes"), ("POST", "/api/v1/schemes"), ("GET", "/api/v1/measures")}
 ANONYMOUS = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/password-reset",
              "/api/v1/auth/password-reset/confirmation", "/api/v1/auth/invitation", "/api/v1/tasks", "/healthz",
-             "/readyz"}
+             "/readyz", "/api/v1/schemes/by-slug/{slug}/enquiries"}
 SHARER = {("PUT", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("PATCH", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("DELETE", "/api/v1/matches/{match_id}/hours/{entry_id}")}
@@ -318,6 +321,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "concern_id": ids["concern"],
         "device_id": ids["device"],
         "notification_id": ids["notification"],
+        "enquiry_id": ids["enquiry"],
+        "slug": ids["slug"],
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate")
                              else "without_login" if path.endswith("/invitations") else "target"].id,
@@ -336,6 +341,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "entry_ids": [world.ids["entry"]], "scheme_slug": world.ids["slug"],
         "start_on": TRIAL_START, "trial_ends_on": "2027-03-29", "end_on": "2027-04-30", "worked_on": "2027-03-30",
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
+        "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
     }
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)

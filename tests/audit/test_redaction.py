@@ -21,6 +21,8 @@ WORDS = {
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
     "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
     "ending": "Pumpernickle", "contact_notes": "Crumpetta", "full_name": "Hortensia", "phone": "0113 496 0999",
+    "enquiry_name": "Fennimore Gale", "enquiry_contact": "0113 496 0888", "enquiry_notes": "Inglenook",
+    "form_name": "Jessamy Larkin", "form_message": "Kittiwake",
     "invited": "Hollyhocke",
 }
 
@@ -119,6 +121,17 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
                                                     "password": "correct horse battery"}))
     desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
                             "end_on": "2027-04-30"})
+    enquiry = ok(client.post(f"/api/v1/schemes/{desk.scheme.id}/enquiries", headers=coordinator.headers, json={  # enquiry.recorded
+        "name": WORDS["enquiry_name"], "contact": WORDS["enquiry_contact"], "notes": WORDS["enquiry_notes"],
+        "seeking": "householder", "source": "council"}), 201)
+    enquiry_url = f"/api/v1/enquiries/{enquiry['id']}"
+    ok(client.patch(enquiry_url, headers=coordinator.headers,                                # enquiry.updated
+                    json={"notes": f"{WORDS['enquiry_notes']}, again", "source": "gp-or-health"}))
+    ok(client.post(f"{enquiry_url}/stage", headers=coordinator.headers, json={"stage": "application"}))  # enquiry.stage_moved
+    ok(client.post(f"{enquiry_url}/person", headers=coordinator.headers, json={}), 201)    # enquiry.converted
+    ok(client.post(f"/api/v1/schemes/by-slug/{desk.scheme.slug}/enquiries", json={         # enquiry.received
+        "name": WORDS["form_name"], "contact": "someone@example.org", "seeking": "sharer",
+        "message": WORDS["form_message"]}), 202)
 
 
 def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, client, make, desk):

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import pytest
 import sqlalchemy as sa
 
+from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.privacy.service import ERASED, NOT_PERSONAL, RETAINED
 from tests.helpers import assert_problem
@@ -48,6 +49,8 @@ WORDS = {
     "hours note": "Snorkelby", "dispute": "Wibbleham", "householder's comment": "Crumpetta",
     "sharer's comment": "Dandelionne", "contact notes": "Mumblecore", "ending": "Pumpernickle",
     "left reason": "Quarrendon", "referee": "Hollowmere", "referee contact": "Rookwardine",
+    "enquiry name": "Fennimore", "enquiry contact": "Gildersleeve", "enquiry contact name": "Harrowgate",
+    "enquiry notes": "Inglenook",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -93,6 +96,16 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
                         "reference_satisfactory": True}))
     ok(client.post("/api/v1/me/devices", headers=sharer.headers,
                    json={"platform": "android", "token": f"token-{WORDS['device']}"}), 201)
+    # The enquiry the sharer came from.
+    enquiry = ok(client.post(f"/api/v1/schemes/{desk.scheme.id}/enquiries", headers=coordinator.headers, json={
+        "name": f"Tomasz {WORDS['enquiry name']}", "contact": f"{WORDS['enquiry contact']}@example.org",
+        "contact_name": f"{WORDS['enquiry contact name']}, tutor", "notes": WORDS["enquiry notes"],
+        "seeking": "sharer", "source": "website", "enquiry_on": "2027-01-05"}), 201)
+    with client.application.app_context():
+        db.session.execute(sa.update(Enquiry).where(Enquiry.id == uuid.UUID(enquiry["id"]))
+                           .values(person_id=uuid.UUID(sharer_id)))
+        db.session.commit()
+        db.session.remove()
     # A proposal the householder declines, one the coordinator withdraws.
     desk.propose()
     desk.respond(householder, "decline", reason=f"Not him: {WORDS['householder declines']}")
@@ -153,7 +166,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "vetting_check.referee_contact", "device.token", "match.householder_decline_reason",
                                "match.end_reason", "match.introduction_place", "match_event.details",
                                "agreement_version.house_rules", "checkin_answer.comments", "checkin.contact_notes",
-                               "hours_entry.note", "hours_entry.dispute_reason", "account.email"}, before
+                               "hours_entry.note", "hours_entry.dispute_reason", "account.email",
+                               "enquiry.name", "enquiry.contact", "enquiry.contact_name", "enquiry.notes"}, before
         db.session.remove()
 
     if erased_by == "themselves":

@@ -1,0 +1,1 @@
+"""Enquiries: the first contact with a scheme, followed through application, assessment and approval."""
