@@ -151,13 +151,13 @@ def add_person(*, actor: Account, scheme: Scheme, role: Role, details: Mapping[s
             if existing.scheme_id == scheme.id and existing.role is role and existing.origin is Origin.COORDINATOR:
                 return get_profile(existing.id), False
             raise Conflict("This id is already used; choose another.", kind="id-reused")
-    account = accounts.add_without_login(scheme=scheme, role=role, account_id=person_id)
-    profile = db.session.get(Profile, account.id)
-    flat = _validated_changes(profile, details)
-    for field, value in flat.items():
-        setattr(profile, field, value)
-    _locate(profile, flat)
     try:
+        account = accounts.add_without_login(scheme=scheme, role=role, account_id=person_id)
+        profile = db.session.get(Profile, account.id)
+        flat = _validated_changes(profile, details)
+        for field, value in flat.items():
+            setattr(profile, field, value)
+        _locate(profile, flat)
         db.session.commit()
     except IntegrityError:  # the same id sent twice at once: the other request added the person
         db.session.rollback()

@@ -67,7 +67,7 @@ def test_a_householder_without_a_login_from_enquiry_to_an_active_match(client, m
     assert [(p["person_id"], p["has_login"], p["email"], p["vetting_status"]) for p in listed] == [
         (margaret, False, None, "cleared")]
     candidates = ok(client.get(f"/api/v1/people/{margaret}/candidates", headers=coordinator))["items"]
-    assert [c["person_id"] for c in candidates] == [sharer.person.id]
+    assert [c["sharer"]["person_id"] for c in candidates] == [sharer.person.id]
 
     # The proposal, answered on her behalf: she said yes when the coordinator visited.
     match = ok(client.post(f"/api/v1/schemes/{scheme.id}/matches", headers=coordinator, json={
@@ -104,7 +104,8 @@ def test_a_householder_without_a_login_from_enquiry_to_an_active_match(client, m
     assert (acceptance["given_as"], acceptance["person_id"], acceptance["recorded_by_id"]) == (
         "proxy", margaret, link["representative_id"])
 
-    # A week of hours, logged by the sharer and confirmed by Anna.
+    # A week of hours, logged by the sharer and confirmed by Anna the Monday after.
+    clock.set(datetime(2027, 1, 11, 10, 0, tzinfo=timezone.utc))
     entry = str(uuid.uuid4())
     ok(client.put(f"{base}/hours/{entry}", headers=sharer.headers,
                   json={"worked_on": "2027-01-05", "minutes": 120, "task": "cooking"}), 201)
@@ -117,7 +118,7 @@ def test_a_householder_without_a_login_from_enquiry_to_an_active_match(client, m
                               json={"wellbeing": 4, "match_going": 4, "help_happening": True}), 404)
     answer = ok(client.put(f"{base}/checkins/{checkin['id']}/answer", headers=coordinator, json={
         "wellbeing": 4, "match_going": 5, "help_happening": True,
-        "on_behalf": {"person_id": margaret, "how": "by-phone", "given_at": "2027-01-04T09:45:00+00:00"}}))
+        "on_behalf": {"person_id": margaret, "how": "by-phone", "given_at": "2027-01-11T09:45:00+00:00"}}))
     assert (answer["side"], answer["given_as"]) == ("householder", "on-behalf")
 
     # A concern raised by Anna for her mother.
