@@ -48,6 +48,7 @@ WORDS = {
     "hours note": "Snorkelby", "dispute": "Wibbleham", "householder's comment": "Crumpetta",
     "sharer's comment": "Dandelionne", "contact notes": "Mumblecore", "ending": "Pumpernickle",
     "left reason": "Quarrendon", "referee": "Hollowmere", "referee contact": "Rookwardine",
+    "notice comment": "Fennimore", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -130,6 +131,11 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
     concern_url = f"/api/v1/concerns/{concern['id']}"
     ok(client.post(f"{concern_url}/notes", headers=coordinator.headers, json={"body": KEPT["concern note"]}), 201)
     ok(client.post(f"{concern_url}/resolution", headers=coordinator.headers, json={"outcome": KEPT["outcome"]}))
+    # The sharer gives notice in their own words; both leave exit feedback; the coordinator ends it at once.
+    desk.ok("notice", sharer, {"reason": "sharer-moved-for-work-or-study", "comment": WORDS["notice comment"]})
+    for session, word in ((householder, WORDS["householder's exit comment"]), (sharer, WORDS["sharer's exit comment"])):
+        ok(client.put(f"/api/v1/matches/{desk.match_id}/exit-feedback", headers=session.headers,
+                      json={"would_homeshare_again": True, "scheme_support": 4, "comment": word}), 201)
     desk.ok("ending", body={"ended_by": "sharer", "reason": f"Ended: {WORDS['ending']}", "notice_given_days": 30,
                             "end_on": "2027-04-30"})
     ran = desk.match_id
@@ -153,7 +159,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "vetting_check.referee_contact", "device.token", "match.householder_decline_reason",
                                "match.end_reason", "match.introduction_place", "match_event.details",
                                "agreement_version.house_rules", "checkin_answer.comments", "checkin.contact_notes",
-                               "hours_entry.note", "hours_entry.dispute_reason", "account.email"}, before
+                               "hours_entry.note", "hours_entry.dispute_reason", "account.email",
+                               "match.notice_comment", "exit_feedback.comment"}, before
         db.session.remove()
 
     if erased_by == "themselves":
