@@ -114,5 +114,5 @@ export async function newSharer(client: HomeshareClient, email: string, password
   });
   // Null until the code sent by email is entered (verifyEmail); until then no match is proposed.
   const verified: string = me.email_verified_at ?? "verify your email";
-  return [nextStep, me.email, verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
+  return [nextStep, me.email ?? "no login", verified, expiresAt.toISOString(), schemeName, lastSeen, ...missing, String(hours), ...steps];
 }

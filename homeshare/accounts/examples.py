@@ -17,6 +17,8 @@ ACCOUNT = {
     "created_at": "2027-03-01T09:30:00+00:00",
     "last_login_at": None,
     "email_verified_at": None,
+    "has_login": True,
+    "origin": "self-registered",
     "scheme": {
         "id": "0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d",
         "slug": "leeds-homeshare",
