@@ -137,7 +137,13 @@ def build_world(app, client, make) -> World:
     world = World(desk=desk)
     people = world.people
     people.update(admin=make.admin(), coordinator=desk.coordinator.person,
-                  householder=desk.householder_person, sharer=desk.sharer_person)
+                  householder=desk.householder_person, sharer=desk.sharer_person,
+                  representative=make.representative(scheme, desk.householder_person))
+    # A second link of the householder's, for coordinators to change and remove.
+    link = _ok(client.post(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                           headers=desk.coordinator.headers, json={
+                               "representative": {"full_name": "Tom Jones"}, "relationship": "friend",
+                               "consent_on": "2027-03-01", "consent_how": "by-phone", "scopes": ["see-match"]}), 201)
     base = f"/api/v1/matches/{desk.match_id}"
 
     entries = {}
@@ -183,7 +189,11 @@ def build_world(app, client, make) -> World:
     trial.agree({**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
     _ok(trial.accept_agreement(trial.householder, 1))
     _ok(trial.accept_agreement(trial.sharer, 1))
-    people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person)
+    noticed = _pair(client, make, scheme, desk.coordinator)  # active, the sharer's notice running to 7 April
+    noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
+    people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person,
+                  noticed_householder=noticed.householder_person)
 
     # People waiting for a match, someone being vetted, and the people staff act on.
     people.update(waiting_householder=make.ready("householder", scheme), waiting_sharer=make.ready("sharer", scheme),
@@ -194,9 +204,9 @@ def build_world(app, client, make) -> World:
 
     world.ids.update(
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
-        accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
+        accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id, noticed=noticed.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
-        notification=notification["id"],
+        notification=notification["id"], representation=link["id"],
     )
     world.rows = _snapshot(app)
     return world
@@ -270,6 +280,9 @@ OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/trial": ("introduced", None),
     "/api/v1/matches/{match_id}/activation": ("trial", None),
     "/api/v1/matches/{match_id}/agreement/acceptance": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/notice/shortening": ("noticed", None),
+    "/api/v1/matches/{match_id}/notice/withdrawal": ("noticed", "noticed_householder"),
+    "/api/v1/matches/{match_id}/exit-feedback": ("noticed", "noticed_householder"),
 }
 
 
@@ -281,6 +294,8 @@ def caller(world: World, method: str, path: str) -> str | None:
         return "admin"
     if path in OWN_MATCH and OWN_MATCH[path][1]:
         return OWN_MATCH[path][1]
+    if path == "/api/v1/me/represented" or path.startswith("/api/v1/represented/"):
+        return "representative"
     if (method, path) in SHARER:
         return "sharer"
     if (method, path) in HOUSEHOLDER or path.startswith("/api/v1/me"):
@@ -303,6 +318,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "concern_id": ids["concern"],
         "device_id": ids["device"],
         "notification_id": ids["notification"],
+        "representation_id": ids["representation"],
+        "represented_id": people["householder"].id,
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate") else "target"].id,
     }
@@ -318,6 +335,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "entry_ids": [world.ids["entry"]], "scheme_slug": world.ids["slug"],
         "start_on": TRIAL_START, "trial_ends_on": "2027-03-29", "end_on": "2027-04-30", "worked_on": "2027-03-30",
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
+        "last_day": "2027-04-03",  # within the notice running on the world's noticed match
     }
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)
@@ -495,4 +513,4 @@ def test_every_operation_reached_its_handler():
     if set(STATUSES) != operations:
         pytest.skip("only some operations ran")
     unreached = sorted(label for label, counts in STATUSES.items() if not any(200 <= s < 300 for s in counts))
-    assert unreached == []
+    assert unreached == [], unreached
