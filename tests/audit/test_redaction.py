@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from homeshare.audit import service as audit
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
 from tests.matchdesk import TERMS, Desk
 
 WORDS = {
@@ -21,6 +22,7 @@ WORDS = {
     "corrected_note": "Wibbleham", "notes": "Zephyrine", "referee_name": "Mumblecore", "outcome": "Thistlewaite",
     "concern_note": "Gorsemoor", "left_reason": "Quarrendon", "place": "Plimsoll", "withdrawal": "Fizzlewick",
     "ending": "Pumpernickle", "contact_notes": "Crumpetta", "full_name": "Hortensia", "phone": "0113 496 0999",
+    "notice_comment": "Fennimore", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
 }
 
 
@@ -110,6 +112,22 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
                          headers=coordinator.headers).status_code == 204
     desk.ok("ending", body={"ended_by": "both", "reason": WORDS["ending"], "notice_given_days": 0,  # match.ended
                             "end_on": "2027-04-30"})
+    noticed = Desk(client, make, desk.scheme)
+    noticed.coordinator = coordinator
+    noticed.to_active()
+    noticed.ok("notice", noticed.sharer, {"reason": "other",                                 # match.notice_given
+                                          "comment": WORDS["notice_comment"]})
+    ok(client.put(f"/api/v1/matches/{noticed.match_id}/exit-feedback",                       # match.exit_feedback_given
+                  headers=noticed.householder.headers,
+                  json={"would_homeshare_again": True, "scheme_support": 5, "comment": WORDS["exit_comment"]}), 201)
+    noticed.ok("notice/shortening", body={"last_day": "2027-04-05",                          # match.notice_shortened
+                                          "reason": WORDS["shortening"]})
+    noticed.ok("notice/withdrawal", noticed.householder, {})                                 # match.notice_withdrawal_agreed
+    noticed.ok("notice/withdrawal", noticed.sharer, {})                                      # match.notice_withdrawn
+    noticed.ok("notice", noticed.householder, {"reason": "householder-moved-to-care"})
+    with client.application.app_context():                                                   # match.notice_ran_out
+        run_all(datetime(2027, 4, 8, 1, 0, tzinfo=timezone.utc))
+        db.session.remove()
 
 
 def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, client, make, desk):
