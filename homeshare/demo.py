@@ -322,6 +322,7 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
     agreed(ended, "elsie", "sam", _terms(started, 6, ["companionship", "overnight_presence"], "Back by 11pm."))
     step(ended, "activation")
     step(ended, "ending", body={"ended_by": "sharer", "reason": "Moved to Manchester for a new job.",
+                                "reason_code": "sharer-moved-for-work-or-study",
                                 "notice_given_days": 30, "end_on": (today - timedelta(days=30)).isoformat()})
 
     # Declined and withdrawn proposals; Harold and Lena wait for their match.

@@ -88,6 +88,11 @@ class Desk:
         self.ok("ending", body={"ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 30,
                                 "end_on": "2027-09-30"})
 
+    def to_notice(self):
+        """Active, with the sharer's notice running (28 days from today)."""
+        self.to_active()
+        self.ok("notice", self.sharer, {"reason": "sharer-moved-for-work-or-study"})
+
     def to_declined(self):
         self.to_proposed()
         self.respond(self.sharer, "decline", reason="Too far from my college.")

@@ -24,7 +24,8 @@ class AgreementVersion(IdMixin, db.Model):
     monthly_contribution_pence: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     start_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     trial_ends_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
-    notice_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    notice_days: Mapped[int] = mapped_column(sa.Integer, nullable=False)  # once the match is active
+    trial_notice_days: Mapped[int] = mapped_column(sa.Integer, nullable=False, server_default="7")
     house_rules: Mapped[str | None] = mapped_column(sa.Text)
     householder_must_know: Mapped[str | None] = mapped_column(sa.Text)
     sharer_must_know: Mapped[str | None] = mapped_column(sa.Text)

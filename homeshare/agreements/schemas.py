@@ -4,11 +4,12 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
+from homeshare.matching.models import DEFAULT_NOTICE_DAYS, DEFAULT_TRIAL_NOTICE_DAYS
 from homeshare.common.schemas import BoundedDate, Schema, StrictBoolean, StrictInteger, bounded_string
 from homeshare.profiles.schemas import task_code
 
 TERMS = ("hours_per_week", "tasks", "monthly_contribution_pence", "start_on", "trial_ends_on",
-         "notice_days", "house_rules", "householder_must_know", "sharer_must_know")
+         "notice_days", "trial_notice_days", "house_rules", "householder_must_know", "sharer_must_know")
 
 
 class AgreementTermsSchema(Schema):
@@ -24,7 +25,11 @@ class AgreementTermsSchema(Schema):
     )
     start_on = BoundedDate(required=True)
     trial_ends_on = BoundedDate(required=True)
-    notice_days = StrictInteger(required=True, validate=validate.Range(min=0, max=180))
+    notice_days = StrictInteger(load_default=DEFAULT_NOTICE_DAYS, validate=validate.Range(min=0, max=180), metadata={
+        "description": "The notice either side gives once the match is active, in days (28 unless given)."})
+    trial_notice_days = StrictInteger(
+        load_default=DEFAULT_TRIAL_NOTICE_DAYS, validate=validate.Range(min=0, max=180),
+        metadata={"description": "The notice either side gives during the trial, in days (7 unless given)."})
     house_rules = bounded_string(5000, allow_none=True, load_default=None)
     householder_must_know = bounded_string(5000, allow_none=True, load_default=None,
                                            metadata={"description": "What the householder must know."})

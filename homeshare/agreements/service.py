@@ -179,3 +179,11 @@ def versions_to_accept(account: Account, *, matches: Sequence[Match]) -> dict[uu
         version.match_id: f"Read and accept version {version.number} of the agreement."
         for version in versions if getattr(version, f"{sides[version.match_id]}_accepted_at") is None
     }
+
+
+def notice_lengths(match: Match) -> dict[str, int] | None:
+    """``notice_terms``: the notice lengths of the newest version both sides accepted, or None."""
+    baseline = agreement_of(match).baseline
+    if baseline is None:
+        return None
+    return {"notice_days": baseline.notice_days, "trial_notice_days": baseline.trial_notice_days}

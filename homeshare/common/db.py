@@ -52,10 +52,10 @@ class TimestampMixin:
     )
 
 
-def string_enum(kind: type[enum.Enum], name: str) -> sa.Enum:
+def string_enum(kind: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
     """An enum stored as its values in a bounded string with a CHECK constraint
     (the same on SQLite and PostgreSQL; adding a value needs no type migration)."""
-    return sa.Enum(kind, native_enum=False, length=20, create_constraint=True, name=name,
+    return sa.Enum(kind, native_enum=False, length=length, create_constraint=True, name=name,
                    values_callable=lambda members: [member.value for member in members])
 
 

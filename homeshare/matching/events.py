@@ -23,3 +23,8 @@ party_steps = events.signal("party-steps", doc="""\
 Sent with the ``Account`` of a householder or sharer and ``matches=`` the matches they are
 shown. A receiver returns ``{match_id: text}`` for matches where something that hangs off
 the match waits on that person (an agreement to accept); one statement for all the matches.""")
+
+notice_terms = events.signal("notice-terms", doc="""\
+Sent with a ``Match`` someone gives notice on. A receiver returns the notice lengths its
+agreement sets, ``{"notice_days": int, "trial_notice_days": int}``, or None where the match has
+no accepted agreement (the defaults of ``matching.models`` apply).""")

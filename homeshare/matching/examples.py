@@ -17,6 +17,9 @@ OWN_MATCH_PAGE = {
             "trial_ends_on": None,
             "ended_on": None,
             "next_step": "Meet at the introduction, then wait for your coordinator to start the trial.",
+            "on_behalf": [],
+            "notice": None,
+            "exit_feedback": None,
             "other_party": {
                 "role": "householder",
                 "preferred_name": "Margaret",

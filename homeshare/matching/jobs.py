@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from homeshare.extensions import db
+from homeshare.matching import service
 from homeshare.matching.models import TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
@@ -27,3 +28,9 @@ def trial_ending_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: d
                 Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)))
         for coordinator in coordinators
     ]
+
+
+def notice_endings(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
+    """Matches whose notice's last day has passed (in the scheme's time zone) end on that day,
+    once whatever number of schedulers run; both people and the coordinators are told."""
+    return service.notices_run_out(scheme, now, coordinators)

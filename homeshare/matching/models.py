@@ -18,22 +18,32 @@ class MatchState(str, enum.Enum):
     INTRODUCTION = "introduction"
     TRIAL = "trial"
     ACTIVE = "active"
+    NOTICE = "notice"
     ENDED = "ended"
     DECLINED = "declined"
     WITHDRAWN = "withdrawn"
 
 
-OPEN_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+OPEN_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
 """The match still holds its two people: nobody is in more than one open match (partial
 unique indexes hold that), and nobody in one is offered as a candidate."""
 
-ACQUAINTED_STATES = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE)
+ACQUAINTED_STATES = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
 """Both said yes and were introduced: the agreement can be drafted, contact details shared,
 and each side has next steps."""
 
-SHARING_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
+SHARING_STATES = (MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
 """The sharer lives in the householder's home: check-ins are scheduled and due, and the agreed
-hours are owed and watched for shortfalls."""
+hours are owed and watched for shortfalls. A match in notice still is: the sharer lives there
+until the notice's last day."""
+
+NOTICE_FROM_STATES = (MatchState.TRIAL, MatchState.ACTIVE)
+"""Where notice may be given: a match in its trial (the agreement's trial notice) or active
+(its settled notice); withdrawing the notice returns the match to the one it came from."""
+
+DEFAULT_NOTICE_DAYS = 28
+DEFAULT_TRIAL_NOTICE_DAYS = 7
+"""Notice lengths where the match has no accepted agreement (or one drafted before they existed)."""
 
 TRIAL_REVIEW_NOTICE_DAYS = 7
 """A trial ending within this many days is due for its review: coordinators are reminded, and
@@ -46,25 +56,47 @@ TRANSITIONS: dict[MatchState, dict[str, MatchState]] = {
     MatchState.PROPOSED: {"accept": MatchState.PROPOSED, "decline": MatchState.DECLINED,
                           "introduce": MatchState.INTRODUCTION, "withdraw": MatchState.WITHDRAWN},
     MatchState.INTRODUCTION: {"start_trial": MatchState.TRIAL, "withdraw": MatchState.WITHDRAWN},
-    MatchState.TRIAL: {"activate": MatchState.ACTIVE, "end": MatchState.ENDED},
-    MatchState.ACTIVE: {"end": MatchState.ENDED},
+    MatchState.TRIAL: {"activate": MatchState.ACTIVE, "give_notice": MatchState.NOTICE, "end": MatchState.ENDED},
+    MatchState.ACTIVE: {"give_notice": MatchState.NOTICE, "end": MatchState.ENDED},
+    MatchState.NOTICE: {"shorten_notice": MatchState.NOTICE, "agree_to_withdraw_notice": MatchState.NOTICE,
+                        "resume_trial": MatchState.TRIAL,
+                        "resume_active": MatchState.ACTIVE, "notice_runs_out": MatchState.ENDED,
+                        "end": MatchState.ENDED},
     MatchState.ENDED: {},
     MatchState.DECLINED: {},
     MatchState.WITHDRAWN: {},
 }
-PARTY_ACTIONS = frozenset({"accept", "decline"})
-"""The actions the householder and the sharer take; coordinators take the others."""
+PARTY_ACTIONS = frozenset({"accept", "decline", "agree_to_withdraw_notice"})
+"""The actions the householder and the sharer take; coordinators take the others (and give
+notice, and agree to withdraw it, as the people do)."""
+AUTOMATIC_ACTIONS = frozenset({"notice_runs_out", "resume_trial", "resume_active"})
+"""Actions nobody asks for by name: the scheduler ends a notice on its last day, and a notice
+both people agreed to withdraw returns the match to the state it came from."""
 
 
 def allowed_actions(state: MatchState) -> list[str]:
-    return list(TRANSITIONS[state])
+    """What may be asked of a match in ``state`` (not what happens by itself)."""
+    return [action for action in TRANSITIONS[state] if action not in AUTOMATIC_ACTIONS]
 
 
 def refusal(state: MatchState, action: str) -> dict[str, object]:
     """The members of a 409 that refuses a coordinator's ``action`` on a match in ``state`` for
     a condition not met: the state, and what the coordinator may do instead."""
-    others = [name for name in TRANSITIONS[state] if name != action and name not in PARTY_ACTIONS]
+    others = [name for name in TRANSITIONS[state]
+              if name != action and name not in PARTY_ACTIONS and name not in AUTOMATIC_ACTIONS]
     return {"state": state.value, "allowed_transitions": others}
+
+
+def state_diagram() -> str:
+    """The state machine as a Mermaid diagram, made from ``TRANSITIONS`` (docs/api-guide.md
+    carries it; a test fails when the committed copy is stale)."""
+    lines = ["stateDiagram-v2", f"    [*] --> {MatchState.PROPOSED.value}: propose"]
+    for state, actions in TRANSITIONS.items():
+        for action, target in actions.items():
+            lines.append(f"    {state.value} --> {target.value}: {action}")
+        if not actions:
+            lines.append(f"    {state.value} --> [*]")
+    return "\n".join(lines) + "\n"
 
 
 class Response(str, enum.Enum):
@@ -77,6 +109,32 @@ class EndedBy(str, enum.Enum):
     SHARER = "sharer"
     BOTH = "both"
     SCHEME = "scheme"
+
+
+class NoticeGiver(str, enum.Enum):
+    """Who gave notice: one of the two people (themselves or through someone), or the scheme."""
+
+    HOUSEHOLDER = "householder"
+    SHARER = "sharer"
+    SCHEME = "scheme"
+
+
+class EndReason(str, enum.Enum):
+    """Why a match ends, as schemes count it."""
+
+    HOUSEHOLDER_MOVED_TO_CARE = "householder-moved-to-care"  # into care or hospital
+    HOUSEHOLDER_HEALTH_CHANGED = "householder-health-changed"
+    HOUSEHOLDER_DIED = "householder-died"
+    SHARER_MOVED_FOR_WORK_OR_STUDY = "sharer-moved-for-work-or-study"
+    SHARER_CIRCUMSTANCES_CHANGED = "sharer-circumstances-changed"
+    RELATIONSHIP_BROKE_DOWN = "relationship-broke-down"
+    DISAGREEMENT_ABOUT_HOURS_OR_EXPECTATIONS = "disagreement-about-hours-or-expectations"
+    SAFEGUARDING = "safeguarding"
+    SCHEME_ENDED = "scheme-ended"
+    OTHER = "other"
+
+
+END_REASON_LENGTH = 40
 
 
 
@@ -128,14 +186,40 @@ class Match(IdMixin, db.Model):
     end_reason: Mapped[str | None] = mapped_column(sa.String(1000))
     notice_given_days: Mapped[int | None] = mapped_column(sa.Integer)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why it ended, from the closed vocabulary (a notice's reason, or a coordinator's ending).
+    end_reason_code: Mapped[EndReason | None] = mapped_column(
+        string_enum(EndReason, "end_reason_code", length=END_REASON_LENGTH))
+    # The notice, while it runs (and, once the match ends on its last day, as it was).
+    notice_given_by: Mapped[NoticeGiver | None] = mapped_column(string_enum(NoticeGiver, "notice_given_by"))
+    notice_reason: Mapped[EndReason | None] = mapped_column(
+        string_enum(EndReason, "notice_reason", length=END_REASON_LENGTH))
+    notice_comment: Mapped[str | None] = mapped_column(sa.String(2000))
+    notice_given_on: Mapped[date | None] = mapped_column(sa.Date)
+    notice_last_day: Mapped[date | None] = mapped_column(sa.Date)
+    # Each person's agreement to withdraw the notice; both withdraw it.
+    householder_withdraws_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sharer_withdraws_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    follows_match_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("match.id", ondelete="SET NULL"))
 
     householder: Mapped[Account] = relationship(foreign_keys=[householder_id], lazy="raise")
     sharer: Mapped[Account] = relationship(foreign_keys=[sharer_id], lazy="raise")
     events: Mapped[list[MatchEvent]] = relationship(
         order_by="(MatchEvent.occurred_at, MatchEvent.id)", lazy="select", viewonly=True
     )
+    exit_feedback: Mapped[list[ExitFeedback]] = relationship(order_by="ExitFeedback.side", lazy="select",
+                                                             viewonly=True)
 
     __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def notice(self) -> dict[str, Any] | None:
+        """The notice running on the match, or None."""
+        if self.state is not MatchState.NOTICE:
+            return None
+        return {"given_by": self.notice_given_by, "reason": self.notice_reason, "comment": self.notice_comment,
+                "given_on": self.notice_given_on, "last_day": self.notice_last_day,
+                "withdrawal_agreed_by": [side for side in ("householder", "sharer")
+                                         if getattr(self, f"{side}_withdraws_notice_at") is not None]}
 
     def side_of(self, account_id: uuid.UUID) -> str | None:
         if account_id == self.householder_id:
@@ -158,3 +242,18 @@ class MatchEvent(IdMixin, db.Model):
     actor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+
+
+class ExitFeedback(IdMixin, db.Model):
+    """What one side says about the homeshare as it ends: once per side, replaceable."""
+
+    __tablename__ = "exit_feedback"
+    __table_args__ = (sa.UniqueConstraint("match_id", "side"),)
+
+    match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), nullable=False)
+    side: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    would_homeshare_again: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+    scheme_support: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    comment: Mapped[str | None] = mapped_column(sa.String(2000))
+    recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)

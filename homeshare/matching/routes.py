@@ -13,6 +13,11 @@ from homeshare.matching.examples import OWN_MATCH_PAGE
 from homeshare.common.views import retry_on_concurrent_change
 from homeshare.matching.schemas import (
     EndSchema,
+    ExitFeedbackRequestSchema,
+    ExitFeedbackSchema,
+    NoticeRequestSchema,
+    NoticeWithdrawalSchema,
+    ShorteningSchema,
     IntroductionSchema,
     MatchDetailSchema,
     MatchListQuerySchema,
@@ -87,10 +92,12 @@ class SchemeMatches(MethodView):
         """Propose a match between a cleared householder and a cleared sharer
 
         For the scheme's coordinators: both people must be active, cleared by vetting and in no
-        other live match (409 otherwise).
+        other live match (409 otherwise). A rematch names the ended or withdrawn match it follows
+        (`follows_match_id`).
         """
         match, created = service.propose(actor=current_account(), scheme=scheme,
-                                         householder_id=data["householder_id"], sharer_id=data["sharer_id"])
+                                         householder_id=data["householder_id"], sharer_id=data["sharer_id"],
+                                         follows_match_id=data["follows_match_id"])
         return match, 201 if created else 200
 
 
@@ -239,13 +246,14 @@ class MatchEnding(MethodView):
     @documents_errors(404, 409)
     @retry_on_concurrent_change
     def post(self, data, match: Match):
-        """End a match in its trial or once active: who ended it, why, the notice and the last day
+        """End a match at once, in its trial, active or in notice: who ended it, why, the notice and the last day
 
         For the match's coordinators. Records who ended it, why and the notice given; an ended
-        match no longer changes.
+        match no longer changes. Most matches end by notice instead (`giveNotice`).
         """
         service.end(actor=current_account(), match=match, ended_by=data["ended_by"], reason=data["reason"],
-                    notice_given_days=data["notice_given_days"], end_on=data["end_on"])
+                    notice_given_days=data["notice_given_days"], end_on=data["end_on"],
+                    reason_code=data["reason_code"])
         return match
 
 
@@ -265,3 +273,85 @@ class MatchWithdrawal(MethodView):
         """
         service.withdraw(actor=current_account(), match=match, reason=data["reason"])
         return match
+
+
+@blp.route("/matches/<uuid:match_id>/notice")
+class MatchNotice(MethodView):
+    @blp.doc(operationId="giveNotice")
+    @requires(*MEMBER_ROLES, Role.COORDINATOR)
+    @blp.arguments(NoticeRequestSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    @retry_on_concurrent_change
+    def post(self, data, match: Match):
+        """Give notice on a match in its trial or active (either person, or a coordinator)
+
+        The householder or the sharer gives notice for themselves; a coordinator records a
+        person's notice (`on_behalf`) or, without it, gives the scheme's. The notice runs for the
+        accepted agreement's `trial_notice_days` in the trial, `notice_days` once active (7 and 28
+        without one), from today in the scheme's time zone; the match ends after its last day.
+        The same notice again changes nothing; any other match is 409.
+        """
+        service.give_notice(actor=current_account(), match=match, reason=data["reason"], comment=data["comment"],
+                            on_behalf=data["on_behalf"])
+        return match
+
+
+@blp.route("/matches/<uuid:match_id>/notice/shortening")
+class MatchNoticeShortening(MethodView):
+    @blp.doc(operationId="shortenNotice")
+    @requires(Role.COORDINATOR)
+    @blp.arguments(ShorteningSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    @retry_on_concurrent_change
+    def post(self, data, match: Match):
+        """Bring a notice's last day forward, with the reason (coordinators)
+
+        The new last day is not before today (in the scheme's time zone) nor after the current
+        last day (422 otherwise); 409 when no notice runs.
+        """
+        service.shorten_notice(actor=current_account(), match=match, last_day=data["last_day"],
+                               reason=data["reason"])
+        return match
+
+
+@blp.route("/matches/<uuid:match_id>/notice/withdrawal")
+class MatchNoticeWithdrawal(MethodView):
+    @blp.doc(operationId="withdrawNotice")
+    @requires(*MEMBER_ROLES, Role.COORDINATOR)
+    @blp.arguments(NoticeWithdrawalSchema)
+    @blp.response(200, MatchDetailSchema)
+    @documents_errors(404, 409)
+    @retry_on_concurrent_change
+    def post(self, data, match: Match):
+        """Agree to withdraw the notice (each person, or a coordinator for them)
+
+        Notice is withdrawn only when both people agree: each sends this (a coordinator records a
+        person's agreement with `on_behalf`, never for both). Once both have, the match returns to
+        its trial or active state and the notice is cleared; its steps stay in the history.
+        """
+        service.withdraw_notice(actor=current_account(), match=match, on_behalf=data["on_behalf"])
+        return match
+
+
+@blp.route("/matches/<uuid:match_id>/exit-feedback")
+class MatchExitFeedback(MethodView):
+    @blp.doc(operationId="putExitFeedback")
+    @requires(*MEMBER_ROLES, Role.COORDINATOR)
+    @blp.arguments(ExitFeedbackRequestSchema)
+    @blp.response(201, ExitFeedbackSchema, description="Your side's feedback, stored.")
+    @blp.alt_response(200, schema=ExitFeedbackSchema, description="Your side's feedback, replaced or unchanged.",
+                      success=True)
+    @documents_errors(404, 409)
+    def put(self, data, match: Match):
+        """Give or replace your exit feedback, once the match is in notice or ended
+
+        Each person gives their own (a coordinator records a person's with `on_behalf`): whether
+        they would homeshare again, how well the scheme supported them (1 to 5) and a comment.
+        Sending it again replaces it. Coordinators see both sides' in the match.
+        """
+        feedback, created = service.put_exit_feedback(
+            actor=current_account(), match=match, would_homeshare_again=data["would_homeshare_again"],
+            scheme_support=data["scheme_support"], comment=data["comment"], on_behalf=data["on_behalf"])
+        return feedback, 201 if created else 200

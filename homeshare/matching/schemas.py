@@ -8,13 +8,73 @@ from homeshare.behalf.service import attach
 from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
-from homeshare.matching.models import EndedBy, MatchState, Response
+from homeshare.matching.models import EndedBy, EndReason, MatchState, NoticeGiver, Response
 from homeshare.matching.models import allowed_actions
 
 
 class ProposalSchema(Schema):
     householder_id = ma.fields.UUID(required=True)
     sharer_id = ma.fields.UUID(required=True)
+    follows_match_id = ma.fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "A rematch: the ended or withdrawn match of the scheme, with the householder or the sharer "
+                       "in it, that this one follows."})
+
+
+REASON_DESCRIPTION = (
+    "Why: `householder-moved-to-care` (into care or hospital), `householder-health-changed`, `householder-died`, "
+    "`sharer-moved-for-work-or-study`, `sharer-circumstances-changed`, `relationship-broke-down`, "
+    "`disagreement-about-hours-or-expectations`, `safeguarding`, `scheme-ended`, `other`.")
+
+
+class NoticeRequestSchema(Schema):
+    reason = ma.fields.Enum(EndReason, by_value=True, required=True, metadata={"description": REASON_DESCRIPTION})
+    comment = bounded_string(2000, allow_none=True, load_default=None, metadata={
+        "description": "In the person's own words (optional); coordinators see it."})
+    on_behalf = on_behalf_field()
+
+
+class ShorteningSchema(Schema):
+    last_day = BoundedDate(required=True, metadata={
+        "description": "The new last day: not before today, not after the current last day."})
+    reason = bounded_string(1000, required=True)
+
+
+class NoticeWithdrawalSchema(Schema):
+    on_behalf = on_behalf_field()
+
+
+class ExitFeedbackRequestSchema(Schema):
+    would_homeshare_again = StrictBoolean(required=True)
+    scheme_support = StrictInteger(required=True, validate=validate.Range(min=1, max=5), metadata={
+        "description": "How well the scheme supported you, from 1 (poorly) to 5 (very well)."})
+    comment = bounded_string(2000, allow_none=True, load_default=None)
+    on_behalf = on_behalf_field()
+
+
+class ExitFeedbackSchema(Schema):
+    side = ma.fields.String(metadata={"description": "`householder` or `sharer`."})
+    would_homeshare_again = StrictBoolean()
+    scheme_support = StrictInteger()
+    comment = ma.fields.String(allow_none=True)
+    updated_at = ma.fields.AwareDateTime()
+
+
+class NoticeSchema(Schema):
+    """The notice running on a match."""
+
+    given_by = ma.fields.Enum(NoticeGiver, by_value=True, metadata={
+        "description": "`householder`, `sharer` (themselves or through someone: see `on_behalf`) or `scheme`."})
+    reason = ma.fields.Enum(EndReason, by_value=True)
+    comment = ma.fields.String(allow_none=True)
+    given_on = BoundedDate()
+    last_day = BoundedDate(metadata={"description": "The sharer's last day in the home; the match ends after it."})
+    withdrawal_agreed_by = ma.fields.List(ma.fields.String(), metadata={
+        "description": "The sides who agreed to withdraw the notice; when both have, it is withdrawn."})
+
+
+class OwnNoticeSchema(NoticeSchema):
+    class Meta:
+        exclude = ("comment",)
 
 
 class MatchResponseSchema(Schema):
@@ -39,6 +99,8 @@ class EndSchema(Schema):
     ended_by = ma.fields.Enum(EndedBy, by_value=True, required=True, metadata={
         "description": "Who ended it: the householder, the sharer, both, or the scheme."})
     reason = bounded_string(1000, required=True)
+    reason_code = ma.fields.Enum(EndReason, by_value=True, load_default=None, allow_none=True, metadata={
+        "description": "The reason from the notice's vocabulary, for the measures (the notice's, if one ran)."})
     notice_given_days = StrictInteger(required=True, validate=validate.Range(min=0, max=365))
     end_on = BoundedDate(required=True)
 
@@ -114,7 +176,11 @@ class MatchSchema(Schema):
     ended_by = ma.fields.Enum(EndedBy, by_value=True, allow_none=True)
     end_reason = ma.fields.String(allow_none=True)
     notice_given_days = StrictInteger(allow_none=True)
+    end_reason_code = ma.fields.Enum(EndReason, by_value=True, allow_none=True, metadata={
+        "description": "Why it ended, from the notice's reasons (null for endings recorded before them)."})
     closed_at = ma.fields.AwareDateTime(allow_none=True)
+    notice = ma.fields.Nested(NoticeSchema, allow_none=True, metadata={"description": "While the match is in notice."})
+    follows_match_id = ma.fields.UUID(allow_none=True, metadata={"description": "The match this one follows."})
 
     def _allowed(self, match):
         return allowed_actions(match.state)
@@ -122,6 +188,8 @@ class MatchSchema(Schema):
 
 class MatchDetailSchema(MatchSchema):
     events = ma.fields.List(ma.fields.Nested(MatchEventSchema))
+    exit_feedback = ma.fields.List(ma.fields.Nested(ExitFeedbackSchema), metadata={
+        "description": "Each side's exit feedback, once given."})
     on_behalf = on_behalf_list("The responses given for someone by someone else, oldest first.")
 
     @ma.pre_dump
@@ -176,3 +244,6 @@ class OwnMatchSchema(Schema):
     trial_started_on = BoundedDate(attribute="match.trial_started_on", allow_none=True)
     trial_ends_on = BoundedDate(attribute="match.trial_ends_on", allow_none=True)
     ended_on = BoundedDate(attribute="match.ended_on", allow_none=True)
+    notice = ma.fields.Nested(OwnNoticeSchema, allow_none=True, metadata={"description": "While the match is in notice."})
+    exit_feedback = ma.fields.Nested(ExitFeedbackSchema, allow_none=True, metadata={
+        "description": "Your exit feedback, once given."})

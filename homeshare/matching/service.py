@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import math
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Mapping, Sequence
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
@@ -23,11 +25,13 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching import scoring
-from homeshare.matching.events import activating, party_steps, trial_started
+from homeshare.matching.events import activating, notice_terms, party_steps, trial_started
 from homeshare.matching.models import (
-    ACQUAINTED_STATES, OPEN_STATES, TRANSITIONS, EndedBy, Match, MatchEvent, MatchState, Response, allowed_actions,
-    refusal,
+    ACQUAINTED_STATES, DEFAULT_NOTICE_DAYS, DEFAULT_TRIAL_NOTICE_DAYS, NOTICE_FROM_STATES, OPEN_STATES,
+    TRANSITIONS, EndedBy, EndReason, ExitFeedback, Match, MatchEvent, MatchState, NoticeGiver, Response,
+    allowed_actions, refusal,
 )
+from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
@@ -225,34 +229,37 @@ STEP_EVENTS = {action: audit.declare(f"match.{name}", plain=("state",)) for acti
     ("activate", "activated"), ("end", "ended"), ("withdraw", "withdrawn"))}
 
 
-def _record_step(match: Match, action: str, actor: Account, before: MatchState | None) -> None:
-    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=STEP_EVENTS[action], target_type="match",
+def _record_step(match: Match, action: str, actor: Account | None, before: MatchState | None) -> None:
+    audit.record(actor_id=actor.id if actor else None, scheme_id=match.scheme_id, action=STEP_EVENTS[action], target_type="match",
                  target_id=match.id, before={"state": before.value} if before else None,
                  after={"state": match.state.value})
 
 
-def _transition(match: Match, action: str, actor: Account, details: Mapping[str, Any] | None = None) -> None:
+def _transition(match: Match, action: str, actor: Account | None,
+                details: Mapping[str, Any] | None = None) -> MatchEvent:
     """Move ``match`` by ``action`` (or raise 409 naming what is allowed) and record the step."""
     targets = TRANSITIONS[match.state]
     if action not in targets:
-        allowed = list(targets)
+        allowed = allowed_actions(match.state)
         raise Conflict(
             f"A match that is {match.state.value} cannot {action.replace('_', ' ')}. "
             + (f"Allowed now: {', '.join(allowed)}." if allowed else "It is closed: nothing more can happen to it."),
             kind="illegal-transition", extensions={"state": match.state.value, "allowed_transitions": allowed},
         )
     before, match.state = match.state, targets[action]
-    db.session.add(MatchEvent(match_id=match.id, action=action, from_state=before, to_state=match.state,
-                              actor_id=actor.id, occurred_at=utcnow(), details=_plain(details)))
+    event = MatchEvent(id=uuid.uuid4(), match_id=match.id, action=action, from_state=before, to_state=match.state,
+                       actor_id=actor.id if actor else None, occurred_at=utcnow(), details=_plain(details))
+    db.session.add(event)
     if action in STEP_EVENTS:
         _record_step(match, action, actor, before)
+    return event
 
 
 def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if not details:
         return None
     return {key: value.isoformat() if isinstance(value, (date, datetime)) else
-            value.value if isinstance(value, EndedBy) else value for key, value in details.items()}
+            value.value if isinstance(value, enum.Enum) else value for key, value in details.items()}
 
 
 def _is_cleared(account: Account, scheme: Scheme) -> bool:
@@ -270,8 +277,11 @@ def _still_eligible(match: Match, scheme: Scheme) -> None:
                            extensions={"state": match.state.value, "allowed_transitions": allowed_actions(match.state)})
 
 
-def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer_id: uuid.UUID) -> tuple[Match, bool]:
-    """Propose a match. Repeating a proposal that is still open returns it unchanged."""
+def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer_id: uuid.UUID,
+            follows_match_id: uuid.UUID | None = None) -> tuple[Match, bool]:
+    """Propose a match. Repeating a proposal that is still open returns it unchanged.
+    ``follows_match_id``: the ended or withdrawn match of the scheme this one follows (a rematch
+    of at least one of its two people)."""
     people = {a.id: a for a in db.session.scalars(sa.select(Account).where(Account.id.in_([householder_id, sharer_id])))}
     errors: dict[str, list[str]] = {}
     for field_name, person_id, role in (("householder_id", householder_id, Role.HOUSEHOLDER),
@@ -289,6 +299,13 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
             missing = db.session.get(Profile, person.id).completeness["missing_for_vetting"]
             if missing:
                 errors[field_name] = [f"The profile is missing {', '.join(missing)}."]
+    if follows_match_id is not None:
+        previous = db.session.get(Match, follows_match_id)
+        if (previous is None or previous.scheme_id != scheme.id
+                or previous.state not in (MatchState.ENDED, MatchState.WITHDRAWN)
+                or not {previous.householder_id, previous.sharer_id} & {householder_id, sharer_id}):
+            errors["follows_match_id"] = [
+                "Must be an ended or withdrawn match of the scheme with the householder or the sharer in it."]
     if errors:
         raise ValidationFailed(errors)
     existing = _open_proposal(householder_id, sharer_id)
@@ -298,7 +315,7 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
     evaluation = scoring.evaluate(candidate_of(people[householder_id]), candidate_of(people[sharer_id]), weights)
     match = Match(id=uuid.uuid4(), scheme_id=scheme.id, householder_id=householder_id, sharer_id=sharer_id,
                   state=MatchState.PROPOSED, score=int(evaluation.score[0, 0]),
-                  proposed_by_id=actor.id, proposed_at=utcnow())
+                  proposed_by_id=actor.id, proposed_at=utcnow(), follows_match_id=follows_match_id)
     db.session.add(match)
     db.session.add(MatchEvent(match_id=match.id, action="propose", from_state=None, to_state=MatchState.PROPOSED,
                               actor_id=actor.id, occurred_at=match.proposed_at))
@@ -400,7 +417,8 @@ def activate(*, actor: Account, match: Match) -> Match:
 
 
 def end(*, actor: Account, match: Match, ended_by: EndedBy, reason: str, notice_given_days: int,
-        end_on: date) -> Match:
+        end_on: date, reason_code: EndReason | None = None) -> Match:
+    """A coordinator ends a match at once (from its trial, once active, or during its notice)."""
     if match.state is MatchState.ENDED:
         if (match.ended_by, match.end_reason, match.notice_given_days, match.ended_on) == (
                 ended_by, reason, notice_given_days, end_on):
@@ -410,6 +428,7 @@ def end(*, actor: Account, match: Match, ended_by: EndedBy, reason: str, notice_
     _transition(match, "end", actor, {"ended_by": ended_by, "reason": reason,
                                       "notice_given_days": notice_given_days, "end_on": end_on})
     match.ended_by, match.end_reason = ended_by, reason
+    match.end_reason_code = reason_code or match.notice_reason
     match.notice_given_days, match.ended_on = notice_given_days, end_on
     match.closed_at = utcnow()
     db.session.commit()
@@ -424,6 +443,246 @@ def withdraw(*, actor: Account, match: Match, reason: str) -> Match:
     match.closed_at = utcnow()
     db.session.commit()
     return match
+
+
+# Notice ----------------------------------------------------------------------------------------
+# Real matches end with notice: either person (or a coordinator for them, or the scheme) gives
+# it, the sharer stays until its last day, and the scheduler ends the match once that day has
+# passed. Both people together may withdraw it; a coordinator may shorten it.
+
+NOTICE_GIVEN = audit.declare("match.notice_given", plain=("state", "given_by", "reason", "given_on", "last_day"))
+NOTICE_SHORTENED = audit.declare("match.notice_shortened", plain=("last_day",))
+NOTICE_WITHDRAWAL_AGREED = audit.declare("match.notice_withdrawal_agreed", plain=("side",))
+NOTICE_WITHDRAWN = audit.declare("match.notice_withdrawn", plain=("state",))
+NOTICE_RAN_OUT = audit.declare("match.notice_ran_out", plain=("state", "ended_on", "reason"))
+EXIT_FEEDBACK_GIVEN = audit.declare("match.exit_feedback_given",
+                                    plain=("side", "would_homeshare_again", "scheme_support"))
+
+# What was done for someone, as ``behalf.record`` names it.
+GIVING_NOTICE = "match.notice_given"
+AGREEING_TO_WITHDRAW_NOTICE = "match.notice_withdrawal_agreed"
+GIVING_EXIT_FEEDBACK = "match.exit_feedback_given"
+
+EXIT_FEEDBACK_STATES = (MatchState.NOTICE, MatchState.ENDED)
+
+
+def notice_days(match: Match) -> int:
+    """The notice a match in its trial or active owes: its accepted agreement's (trial) notice,
+    or the defaults where no version was accepted."""
+    terms = {"notice_days": DEFAULT_NOTICE_DAYS, "trial_notice_days": DEFAULT_TRIAL_NOTICE_DAYS}
+    for _receiver, found in notice_terms.send(match):
+        if found:
+            terms.update(found)
+    return terms["trial_notice_days"] if match.state is MatchState.TRIAL else terms["notice_days"]
+
+
+def notice_period(given_at: datetime, timezone_name: str, days: int) -> tuple[date, date]:
+    """The day notice given at ``given_at`` counts from (the scheme's local day) and its last day."""
+    given_on = given_at.astimezone(ZoneInfo(timezone_name)).date()
+    return given_on, given_on + timedelta(days=days)
+
+
+def _messages(match: Match, *, kind: str, title: str, body: str, key: str, sides: Sequence[str],
+              coordinators: Sequence[uuid.UUID] | None = None) -> list[Message]:
+    """For ``sides`` of the match and the scheme's coordinators, once each per ``key``."""
+    people = [getattr(match, f"{side}_id") for side in sides]
+    coordinators = coordinators_of(match.scheme_id) if coordinators is None else coordinators
+    return [Message(recipient, kind, title, body, f"{key}:{recipient}", {"match_id": str(match.id)})
+            for recipient in dict.fromkeys([*people, *coordinators])]
+
+
+def _tell(match: Match, **message: Any) -> None:
+    notify(_messages(match, **message))
+
+
+def _other_sides(given_by: NoticeGiver) -> tuple[str, ...]:
+    return ("householder", "sharer") if given_by is NoticeGiver.SCHEME else (
+        ("sharer",) if given_by is NoticeGiver.HOUSEHOLDER else ("householder",))
+
+
+def give_notice(*, actor: Account, match: Match, reason: EndReason, comment: str | None,
+                on_behalf: Mapping[str, Any] | None = None) -> Match:
+    """Give notice: a person for themselves, a coordinator recording a person's notice
+    (``on_behalf``) or, without ``on_behalf``, giving the scheme's. The same notice again
+    changes nothing; a match not in its trial or active is refused (409), nothing stored."""
+    if actor.role is Role.COORDINATOR and on_behalf is None:
+        answerer, given_by = None, NoticeGiver.SCHEME
+    else:
+        answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=None)
+        given_by = NoticeGiver(answerer.side)
+    if match.state is MatchState.NOTICE and (match.notice_given_by, match.notice_reason, match.notice_comment) == (
+            given_by, reason, comment):
+        return match
+    if match.state not in NOTICE_FROM_STATES:
+        already = match.state is MatchState.NOTICE
+        raise Conflict(
+            "Notice was already given on this match; a coordinator may shorten it, or both people withdraw it."
+            if already else f"A match that is {match.state.value} cannot be given notice: only a trial or an "
+            "active match.", kind="notice-already-given" if already else "illegal-transition",
+            extensions=refusal(match.state, "give_notice"))
+    scheme = get_scheme_of(match)
+    days = notice_days(match)
+    given_on, last_day = notice_period(utcnow(), scheme.timezone, days)
+    before = match.state
+    event = _transition(match, "give_notice", actor, {"given_by": given_by, "reason_code": reason,
+                                                      "notice_days": days, "given_on": given_on,
+                                                      "last_day": last_day})
+    match.notice_given_by, match.notice_reason, match.notice_comment = given_by, reason, comment
+    match.notice_given_on, match.notice_last_day = given_on, last_day
+    match.householder_withdraws_notice_at = match.sharer_withdraws_notice_at = None
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_GIVEN, target_type="match",
+                 target_id=match.id, before={"state": before.value},
+                 after={"state": match.state.value, "given_by": given_by.value, "reason": reason.value,
+                        "given_on": given_on, "last_day": last_day})
+    if answerer is not None:
+        behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_NOTICE, target_type="match",
+                      target_id=match.id)
+    who = "The scheme" if given_by is NoticeGiver.SCHEME else f"The {given_by.value}"
+    _tell(match, kind="notice_given", title="Notice was given on your homeshare",
+          body=f"{who} gave notice; the last day is {last_day.isoformat()}.", key=f"notice-given:{event.id}",
+          sides=_other_sides(given_by))
+    db.session.commit()
+    return match
+
+
+def shorten_notice(*, actor: Account, match: Match, last_day: date, reason: str) -> Match:
+    """A coordinator brings the notice's last day forward: not before today (in the scheme's
+    time zone), not after its current last day. The same last day again changes nothing."""
+    if match.state is not MatchState.NOTICE:
+        raise Conflict(f"A match that is {match.state.value} has no notice to shorten.", kind="no-notice",
+                       extensions=refusal(match.state, "shorten_notice"))
+    if last_day == match.notice_last_day:
+        return match
+    today = local_today(get_scheme_of(match).timezone)
+    if last_day < today:
+        raise ValidationFailed({"last_day": [f"Cannot be before today ({today.isoformat()})."]})
+    if last_day > match.notice_last_day:
+        raise ValidationFailed({"last_day": [
+            f"Cannot be after the notice's last day ({match.notice_last_day.isoformat()}); only shortened."]})
+    previous = match.notice_last_day
+    event = _transition(match, "shorten_notice", actor, {"last_day": last_day, "shortened_from": previous,
+                                                         "reason": reason})
+    match.notice_last_day = last_day
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_SHORTENED, target_type="match",
+                 target_id=match.id, before={"last_day": previous}, after={"last_day": last_day})
+    _tell(match, kind="notice_shortened", title="The notice on your homeshare was shortened",
+          body=f"The last day is now {last_day.isoformat()}.", key=f"notice-shortened:{event.id}",
+          sides=("householder", "sharer"))
+    db.session.commit()
+    return match
+
+
+def withdraw_notice(*, actor: Account, match: Match, on_behalf: Mapping[str, Any] | None = None) -> Match:
+    """One person agrees to withdraw the notice (themselves, or a coordinator recording their
+    view; one coordinator never agrees for both). Once both agreed, the match returns to the
+    state it was in and the notice is cleared (its steps stay in the match's history)."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=None)
+    if match.state is not MatchState.NOTICE:
+        raise Conflict(f"A match that is {match.state.value} has no notice to withdraw.", kind="no-notice",
+                       extensions=refusal(match.state, "agree_to_withdraw_notice"))
+    side = answerer.side
+    column = f"{side}_withdraws_notice_at"
+    if getattr(match, column) is not None:
+        return match
+    refuse_both_sides(answerer, actions=[AGREEING_TO_WITHDRAW_NOTICE], target_type="match", target_ids=[match.id])
+    _transition(match, "agree_to_withdraw_notice", actor, {"side": side})
+    setattr(match, column, utcnow())
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_WITHDRAWAL_AGREED, target_type="match",
+                 target_id=match.id, after={"side": side})
+    behalf.record(answerer, scheme_id=match.scheme_id, action=AGREEING_TO_WITHDRAW_NOTICE, target_type="match",
+                  target_id=match.id)
+    if match.householder_withdraws_notice_at is not None and match.sharer_withdraws_notice_at is not None:
+        event = _transition(match, "resume_active" if match.activated_at is not None else "resume_trial", actor,
+                            {"given_by": match.notice_given_by, "reason_code": match.notice_reason,
+                             "given_on": match.notice_given_on, "last_day": match.notice_last_day})
+        match.notice_given_by = match.notice_reason = match.notice_comment = None
+        match.notice_given_on = match.notice_last_day = None
+        match.householder_withdraws_notice_at = match.sharer_withdraws_notice_at = None
+        audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_WITHDRAWN, target_type="match",
+                     target_id=match.id, before={"state": MatchState.NOTICE.value}, after={"state": match.state.value})
+        _tell(match, kind="notice_withdrawn", title="The notice on your homeshare was withdrawn",
+              body="You both agreed: the homeshare carries on.", key=f"notice-withdrawn:{event.id}",
+              sides=("householder", "sharer"))
+    db.session.commit()
+    return match
+
+
+def run_out_notice(match: Match, *, now: datetime, coordinators: Sequence[uuid.UUID] | None = None) -> list[Message]:
+    """End ``match``, whose notice's last day has passed, on that day: once, whatever number of
+    schedulers try at once (a conditional write). The caller commits and sends the messages it
+    returns (none when the match was not ended here)."""
+    if match.state is not MatchState.NOTICE or "notice_runs_out" not in TRANSITIONS[match.state]:
+        return []
+    last_day, given_by, reason = match.notice_last_day, match.notice_given_by, match.notice_reason
+    match_id, scheme_id = match.id, match.scheme_id
+    ended = db.session.execute(
+        sa.update(Match).where(Match.id == match_id, Match.state == MatchState.NOTICE)
+        .values(state=MatchState.ENDED, ended_on=last_day, ended_by=EndedBy(given_by.value),
+                end_reason=reason.value, end_reason_code=reason,
+                notice_given_days=(last_day - match.notice_given_on).days, closed_at=now,
+                version=Match.version + 1)
+        .execution_options(synchronize_session=False)).rowcount
+    db.session.expire(match)
+    if not ended:
+        return []
+    db.session.add(MatchEvent(match_id=match_id, action="notice_runs_out", from_state=MatchState.NOTICE,
+                              to_state=MatchState.ENDED, actor_id=None, occurred_at=now,
+                              details=_plain({"ended_by": given_by, "reason_code": reason, "end_on": last_day})))
+    audit.record(actor_id=None, scheme_id=scheme_id, action=NOTICE_RAN_OUT, target_type="match",
+                 target_id=match_id, before={"state": MatchState.NOTICE.value},
+                 after={"state": MatchState.ENDED.value, "ended_on": last_day, "reason": reason.value})
+    return _messages(match, kind="match_ended", title="Your homeshare has ended",
+                     body=f"The notice's last day was {last_day.isoformat()}.", key=f"match-ended:{match_id}",
+                     sides=("householder", "sharer"), coordinators=coordinators)
+
+
+def notices_run_out(scheme: Scheme, now: datetime, coordinators: Sequence[uuid.UUID] | None = None) -> list[Message]:
+    """End the scheme's matches whose notice's last day has passed (in its time zone); the
+    messages that tell their people and the coordinators, for the caller to send."""
+    today = now.astimezone(ZoneInfo(scheme.timezone)).date()
+    due = db.session.scalars(sa.select(Match).where(
+        Match.scheme_id == scheme.id, Match.state == MatchState.NOTICE, Match.notice_last_day < today)).all()
+    return [message for match in due for message in run_out_notice(match, now=now, coordinators=coordinators)]
+
+
+def put_exit_feedback(*, actor: Account, match: Match, would_homeshare_again: bool, scheme_support: int,
+                      comment: str | None, on_behalf: Mapping[str, Any] | None = None) -> tuple[ExitFeedback, bool]:
+    """One side's exit feedback, once the match is in notice or ended: the person, or a
+    coordinator recording their view. Replaces what that side gave; the same again changes
+    nothing. Returns it and whether it was new."""
+    answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=None)
+    if match.state not in EXIT_FEEDBACK_STATES:
+        raise Conflict(f"Exit feedback is given once notice is given or the match ended; this one is "
+                       f"{match.state.value}.", kind="not-ending", extensions=refusal(match.state, "exit_feedback"))
+    side = answerer.side
+    values = {"would_homeshare_again": would_homeshare_again, "scheme_support": scheme_support, "comment": comment}
+    found = db.session.scalars(sa.select(ExitFeedback).where(ExitFeedback.match_id == match.id,
+                                                             ExitFeedback.side == side)).first()
+    if found is not None and all(getattr(found, name) == value for name, value in values.items()):
+        return found, False
+    created = found is None
+    before = None if created else {"side": side, "would_homeshare_again": found.would_homeshare_again,
+                                   "scheme_support": found.scheme_support}
+    if created:
+        found = ExitFeedback(id=uuid.uuid4(), match_id=match.id, side=side, **values,
+                             recorded_by_id=actor.id, updated_at=utcnow())
+        db.session.add(found)
+    else:
+        for name, value in values.items():
+            setattr(found, name, value)
+        found.recorded_by_id, found.updated_at = actor.id, utcnow()
+    audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=EXIT_FEEDBACK_GIVEN, target_type="match",
+                 target_id=match.id, before=before,
+                 after={"side": side, "would_homeshare_again": would_homeshare_again, "scheme_support": scheme_support})
+    behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_EXIT_FEEDBACK, target_type="match",
+                  target_id=match.id)
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same side's feedback, sent twice at once
+        db.session.rollback()
+        return put_exit_feedback(actor=actor, match=match, would_homeshare_again=would_homeshare_again,
+                                 scheme_support=scheme_support, comment=comment, on_behalf=on_behalf)
+    return found, created
 
 
 # Reading matches ---------------------------------------------------------------------------------
@@ -500,11 +759,16 @@ def _next_step(match: Match, side: str, waiting: str | None) -> str | None:
             return "Meet at the introduction, then wait for your coordinator to start the trial."
         if match.state is MatchState.TRIAL:
             return f"Trial until {match.trial_ends_on.isoformat()}; your coordinator will review it with you."
+        if match.state is MatchState.NOTICE:
+            if getattr(match, f"{other}_withdraws_notice_at") and not getattr(match, f"{side}_withdraws_notice_at"):
+                return f"The {other} would like to carry on: agree to withdraw the notice, or let it run."
+            return f"Notice was given: the homeshare ends after {match.notice_last_day.isoformat()}."
     return None
 
 
 def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, Any]]:
-    """What ``account`` sees of each of its matches, in four statements whatever their number."""
+    """What ``account`` sees of each of its matches, in four statements whatever their number (and
+    one more for exit feedback where any of them is in notice or ended)."""
     others = {m.id: (m.sharer_id if m.householder_id == account.id else m.householder_id) for m in matches}
     profiles = {
         p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
@@ -514,6 +778,9 @@ def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, An
         for _receiver, steps in party_steps.send(account, matches=matches):
             waiting.update(steps)
     done_for = behalf.records_for("match", [match.id for match in matches])
+    ending = [match.id for match in matches if match.state in EXIT_FEEDBACK_STATES]
+    feedback = {(item.match_id, item.side): item for item in db.session.scalars(
+        sa.select(ExitFeedback).where(ExitFeedback.match_id.in_(ending)))} if ending else {}
     views = []
     for match in matches:
         side = match.side_of(account.id)
@@ -522,5 +789,6 @@ def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, An
             "on_behalf": [item for item in done_for.get(match.id, []) if item.person_id == account.id],
             "other_party": _other_party(match, profiles[others[match.id]]),
             "next_step": _next_step(match, side, waiting.get(match.id)),
+            "notice": match.notice, "exit_feedback": feedback.get((match.id, side)),
         })
     return views

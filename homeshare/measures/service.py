@@ -141,7 +141,7 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
     in_period = lambda day: day is not None and first <= day <= last  # noqa: E731
 
     matches = db.session.execute(
-        sa.select(Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.ended_by)
+        sa.select(Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.ended_by, Match.end_reason_code)
         .where(Match.scheme_id == scheme.id)).all()
     ended = [m for m in matches if m.trial_started_on and in_period(m.ended_on)]
     lengths = [(m.ended_on - m.trial_started_on).days for m in ended]
@@ -176,6 +176,9 @@ def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
             "median_length_days": _median(lengths),
             "live_now": sum(1 for m in matches if m.state in SHARING_STATES),
             "ended_by": dict(Counter(m.ended_by.value for m in ended if m.ended_by)),
+            # By the structured reason; an ending recorded before there was one counts as "other".
+            "ended_by_reason": dict(Counter(m.end_reason_code.value if m.end_reason_code else "other"
+                                            for m in ended)),
         },
         "leaving": _by_role([p for p in people if in_period(p.left_on)], _leavers),
         "waiting": _by_role([p for p in people if p.cleared_now and not p.in_live_match and p.left_on is None],

@@ -28,7 +28,7 @@ from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
-from homeshare.matching.models import OPEN_STATES, EndedBy, Match, MatchEvent, MatchState
+from homeshare.matching.models import OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState
 from homeshare.matching.schemas import OwnMatchSchema
 from homeshare.matching.service import party_views
 from homeshare.notifications.models import Device, Notification
@@ -128,6 +128,8 @@ ERASED: dict[str, str] = {
     "match.introduction_place": "blanked in every match of the person",
     "match.end_reason": "blanked in every match of the person (\"account closed\" where the erasure closed it)",
     "match_event.details": "every match step of the person keeps only MATCH_EVENT_FACTS",
+    "match.notice_comment": "blanked in every match of the person, whichever side gave the notice",
+    "exit_feedback.comment": "blanked in every match of the person, whichever side wrote it",
     "agreement_version.house_rules": "blanked in every version of every agreement of the person",
     "agreement_version.householder_must_know": "blanked in every version of every agreement of the person",
     "agreement_version.sharer_must_know": "blanked in every version of every agreement of the person",
@@ -180,6 +182,10 @@ NOT_PERSONAL: dict[str, str] = {
     "match.householder_response": "a closed vocabulary (responses)",
     "match.sharer_response": "a closed vocabulary (responses)",
     "match.ended_by": "a closed vocabulary (sides)",
+    "match.end_reason_code": "a closed vocabulary (reasons a match ends)",
+    "match.notice_given_by": "a closed vocabulary (sides, the scheme)",
+    "match.notice_reason": "a closed vocabulary (reasons a match ends)",
+    "exit_feedback.side": "a closed vocabulary (sides)",
     "match_event.action": "a closed vocabulary (match actions)",
     "match_event.from_state": "a closed vocabulary (match states)",
     "match_event.to_state": "a closed vocabulary (match states)",
@@ -203,7 +209,8 @@ NOT_PERSONAL: dict[str, str] = {
 }
 """Text columns that hold no personal data, each with why."""
 
-MATCH_EVENT_FACTS = frozenset({"side", "ended_by", "notice_given_days", "end_on", "start_on", "meeting_at"})
+MATCH_EVENT_FACTS = frozenset({"side", "ended_by", "notice_given_days", "end_on", "start_on", "meeting_at",
+                               "given_by", "reason_code", "notice_days", "given_on", "last_day", "shortened_from"})
 """What an erased person's match steps keep of their details: facts, never words (a reason or a
 place is dropped, and so is any key not named here)."""
 
@@ -263,11 +270,12 @@ def erase(*, actor: Account, account: Account) -> None:
                                                      Match.sharer_id == account.id))
     db.session.execute(sa.update(Match).where(Match.id.in_(their_matches))
                        .values(householder_decline_reason=None, sharer_decline_reason=None,
-                               introduction_place=None, end_reason=None))
+                               introduction_place=None, end_reason=None, notice_comment=None))
     _close_matches(account, now)
     for event in db.session.scalars(sa.select(MatchEvent).where(MatchEvent.match_id.in_(their_matches))):
         if event.details:
             event.details = {key: value for key, value in event.details.items() if key in MATCH_EVENT_FACTS} or None
+    db.session.execute(sa.update(ExitFeedback).where(ExitFeedback.match_id.in_(their_matches)).values(comment=None))
     db.session.execute(sa.update(AgreementVersion).where(AgreementVersion.match_id.in_(their_matches))
                        .values(house_rules=None, householder_must_know=None, sharer_must_know=None))
     their_checkins = sa.select(CheckIn.id).where(CheckIn.match_id.in_(their_matches))

@@ -197,6 +197,17 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/matches/{match_id}/withdrawal": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/ending": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
+    # Notice: either person gives it (or a coordinator, for them or for the scheme), coordinators
+    # shorten it, both people (or a coordinator for each, never one for both) withdraw it, and
+    # each gives exit feedback; representatives do none of these
+    "POST /api/v1/matches/{match_id}/notice": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "POST /api/v1/matches/{match_id}/notice/shortening": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/notice/withdrawal": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+    "PUT /api/v1/matches/{match_id}/exit-feedback": only(
+        PARTIES + (COORDINATOR,), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR,)),
+
     # The agreement: coordinators set the terms, both sides (or someone for them) accept, all read it
     "GET /api/v1/matches/{match_id}/agreement": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
@@ -251,6 +262,13 @@ MATRIX: dict[str, dict[str, Any]] = {
 # Operations that change what later cells rely on run last, in this order.
 LAST = (
     "DELETE /api/v1/representations/{representation_id}",
+    # The householder gives notice (the sharer's different notice is 409), the coordinator
+    # shortens it, both give exit feedback, then both agree to withdraw it: the match is active
+    # again for its ending.
+    "POST /api/v1/matches/{match_id}/notice",
+    "POST /api/v1/matches/{match_id}/notice/shortening",
+    "PUT /api/v1/matches/{match_id}/exit-feedback",
+    "POST /api/v1/matches/{match_id}/notice/withdrawal",
     "POST /api/v1/matches/{match_id}/ending",
     "DELETE /api/v1/people/{person_id}",
     "POST /api/v1/auth/refresh",
@@ -525,6 +543,14 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "POST /api/v1/matches/{match_id}/ending": lambda w, c: Call(json={
         "ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 30,
         "end_on": TODAY.isoformat()}),
+    "POST /api/v1/matches/{match_id}/notice": lambda w, c: Call(
+        json={"reason": "householder-moved-to-care", **_for(w, c, "person_id")}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/notice/shortening": lambda w, c: Call(
+        json={"last_day": (TODAY + timedelta(days=3)).isoformat(), "reason": "A care home place came up."}),
+    "POST /api/v1/matches/{match_id}/notice/withdrawal": lambda w, c: Call(
+        json={**_for(w, c, "person_id")}, tolerate=(409,)),
+    "PUT /api/v1/matches/{match_id}/exit-feedback": lambda w, c: Call(
+        json={"would_homeshare_again": True, "scheme_support": 5, **_for(w, c, "person_id")}),
     "PUT /api/v1/matches/{match_id}/agreement": lambda w, c: Call(json=AGREED),
     "POST /api/v1/matches/{match_id}/agreement/acceptance": lambda w, c: Call(
         json={"version": 1, **_for(w, c, "person_id")}),

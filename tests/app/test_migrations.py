@@ -11,11 +11,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
+from homeshare.agreements.models import AgreementVersion
+from homeshare.checkins.models import CheckIn
 from homeshare.extensions import db
+from homeshare.matching.models import Match, MatchEvent, MatchState
 from homeshare.places.models import PostcodeDistrict
 from homeshare.places.service import SHIPPED_DISTRICTS, read_districts
 from homeshare.profiles.models import Profile
 from tests import factories
+from tests.matchdesk import Desk
 from tests.conftest import DATABASES, empty_database, make_app
 
 
@@ -144,5 +148,56 @@ def test_people_and_their_profiles_survive_revision_0012_both_ways(kind, tmp_pat
                 assert _account_rows(connection) == {householder_id: ("householder", "householder@example.org"),
                                                      coordinator_id: ("coordinator", "coordinator@example.org")}
                 assert _profile_ids(connection) == {householder_id}
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_notice_revision_keeps_every_match_and_what_hangs_off_it(kind, tmp_path_factory):
+    """0015 rebuilds ``match`` and ``match_event`` on SQLite: down to 0012 and up again, no row
+    cascades away, states stay, and afterwards a match in notice is stored and held live."""
+    with empty_database(kind, tmp_path_factory, prefix="hs_notice") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        make = factories.Factories(app)
+        with app.app_context():
+            upgrade()
+        client = app.test_client()
+        desk = Desk(client, make, make.scheme())
+        desk.to_active()
+        ended = Desk(client, make, make.scheme())
+        ended.to_ended()
+
+        def counts():
+            return {model.__tablename__: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+                    for model in (Match, MatchEvent, AgreementVersion, CheckIn)}
+
+        with app.app_context():
+            before = counts()
+            states = dict(db.session.execute(sa.select(Match.id, Match.state)).all())
+            db.session.remove()
+            downgrade(revision="0012")
+            assert db.session.scalar(sa.text("SELECT count(*) FROM match")) == before["match"]
+            assert db.session.scalar(sa.text("SELECT count(*) FROM match_event")) == before["match_event"]
+            assert db.session.scalar(sa.text("SELECT count(*) FROM checkin")) == before["checkin"]
+            db.session.remove()
+            upgrade()
+            assert counts() == before
+            assert dict(db.session.execute(sa.select(Match.id, Match.state)).all()) == states
+            db.session.remove()
+        assert desk.post("notice", desk.sharer, {"reason": "sharer-moved-for-work-or-study"}).status_code == 200
+        with app.app_context():
+            assert db.session.get(Match, uuid.UUID(desk.match_id)).state is MatchState.NOTICE
+            db.session.remove()
+        # Still live: the householder cannot be proposed again while the notice runs.
+        response = client.post(f"/api/v1/schemes/{desk.scheme.id}/matches", headers=desk.coordinator.headers,
+                               json={"householder_id": desk.householder_person.id,
+                                     "sharer_id": make.ready("sharer", desk.scheme).id})
+        assert response.status_code == 409
+        with app.app_context():
+            db.session.remove()
+            downgrade(revision="0012")  # the match in notice goes back to active
+            assert db.session.scalar(sa.text(f"SELECT state FROM match WHERE id = '{uuid.UUID(desk.match_id).hex}'"
+                                             if kind == "sqlite" else
+                                             f"SELECT state FROM match WHERE id = '{desk.match_id}'")) == "active"
             db.session.remove()
             db.engine.dispose()

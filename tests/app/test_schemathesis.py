@@ -138,7 +138,13 @@ def build_world(app, client, make) -> World:
     world = World(desk=desk)
     people = world.people
     people.update(admin=make.admin(), coordinator=desk.coordinator.person,
-                  householder=desk.householder_person, sharer=desk.sharer_person)
+                  householder=desk.householder_person, sharer=desk.sharer_person,
+                  representative=make.representative(scheme, desk.householder_person))
+    # A second link of the householder's, for coordinators to change and remove.
+    link = _ok(client.post(f"/api/v1/people/{desk.householder_person.id}/representatives",
+                           headers=desk.coordinator.headers, json={
+                               "representative": {"full_name": "Tom Jones"}, "relationship": "friend",
+                               "consent_on": "2027-03-01", "consent_how": "by-phone", "scopes": ["see-match"]}), 201)
     base = f"/api/v1/matches/{desk.match_id}"
 
     entries = {}
@@ -187,7 +193,11 @@ def build_world(app, client, make) -> World:
     trial.agree({**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
     _ok(trial.accept_agreement(trial.householder, 1))
     _ok(trial.accept_agreement(trial.sharer, 1))
-    people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person)
+    noticed = _pair(client, make, scheme, desk.coordinator)  # active, the sharer's notice running to 7 April
+    noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
+    people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person,
+                  noticed_householder=noticed.householder_person)
 
     # People waiting for a match, someone being vetted, and the people staff act on.
     people.update(waiting_householder=make.ready("householder", scheme), waiting_sharer=make.ready("sharer", scheme),
@@ -207,7 +217,7 @@ def build_world(app, client, make) -> World:
 
     world.ids.update(
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
-        accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id,
+        accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id, noticed=noticed.match_id,
         entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
     )
@@ -286,6 +296,9 @@ OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/trial": ("introduced", None),
     "/api/v1/matches/{match_id}/activation": ("trial", None),
     "/api/v1/matches/{match_id}/agreement/acceptance": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/notice/shortening": ("noticed", None),
+    "/api/v1/matches/{match_id}/notice/withdrawal": ("noticed", "noticed_householder"),
+    "/api/v1/matches/{match_id}/exit-feedback": ("noticed", "noticed_householder"),
 }
 
 
@@ -297,6 +310,8 @@ def caller(world: World, method: str, path: str) -> str | None:
         return "admin"
     if path in OWN_MATCH and OWN_MATCH[path][1]:
         return OWN_MATCH[path][1]
+    if path == "/api/v1/me/represented" or path.startswith("/api/v1/represented/"):
+        return "representative"
     if (method, path) in SHARER:
         return "sharer"
     if (method, path) in REPRESENTATIVE:
@@ -323,11 +338,11 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "notification_id": ids["notification"],
         "enquiry_id": ids["enquiry"],
         "slug": ids["slug"],
+        "representation_id": ids["representation"],
+        "represented_id": people["householder"].id,
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate")
                              else "without_login" if path.endswith("/invitations") else "target"].id,
-        "representation_id": ids["representation"],
-        "represented_id": people["householder"].id,
     }
 
 
@@ -342,6 +357,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "start_on": TRIAL_START, "trial_ends_on": "2027-03-29", "end_on": "2027-04-30", "worked_on": "2027-03-30",
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
         "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
+        "last_day": "2027-04-03",  # within the notice running on the world's noticed match
     }
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)

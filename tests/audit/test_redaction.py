@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from homeshare.audit import service as audit
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
 from tests.matchdesk import TERMS, Desk
 
 WORDS = {
@@ -24,6 +25,7 @@ WORDS = {
     "enquiry_name": "Fennimore Gale", "enquiry_contact": "0113 496 0888", "enquiry_notes": "Inglenook",
     "form_name": "Jessamy Larkin", "form_message": "Kittiwake",
     "invited": "Hollyhocke",
+    "notice_comment": "Quillfeather", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
 }
 
 
@@ -132,6 +134,22 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"/api/v1/schemes/by-slug/{desk.scheme.slug}/enquiries", json={         # enquiry.received
         "name": WORDS["form_name"], "contact": "someone@example.org", "seeking": "sharer",
         "message": WORDS["form_message"]}), 202)
+    noticed = Desk(client, make, desk.scheme)
+    noticed.coordinator = coordinator
+    noticed.to_active()
+    noticed.ok("notice", noticed.sharer, {"reason": "other",                                 # match.notice_given
+                                          "comment": WORDS["notice_comment"]})
+    ok(client.put(f"/api/v1/matches/{noticed.match_id}/exit-feedback",                       # match.exit_feedback_given
+                  headers=noticed.householder.headers,
+                  json={"would_homeshare_again": True, "scheme_support": 5, "comment": WORDS["exit_comment"]}), 201)
+    noticed.ok("notice/shortening", body={"last_day": "2027-04-05",                          # match.notice_shortened
+                                          "reason": WORDS["shortening"]})
+    noticed.ok("notice/withdrawal", noticed.householder, {})                                 # match.notice_withdrawal_agreed
+    noticed.ok("notice/withdrawal", noticed.sharer, {})                                      # match.notice_withdrawn
+    noticed.ok("notice", noticed.householder, {"reason": "householder-moved-to-care"})
+    with client.application.app_context():                                                   # match.notice_ran_out
+        run_all(datetime(2027, 4, 8, 1, 0, tzinfo=timezone.utc))
+        db.session.remove()
 
 
 def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, client, make, desk):

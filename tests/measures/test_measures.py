@@ -101,7 +101,8 @@ def test_every_measure_on_a_year_checked_by_hand(client, history):
 
     assert found["matches"] == {
         "ended": 2, "lasted_over_6_months": 1, "share_lasted_over_6_months": 0.5, "average_length_days": 184.5,
-        "median_length_days": 184.5, "live_now": 0, "ended_by": {"householder": 1, "sharer": 1}}
+        "median_length_days": 184.5, "live_now": 0, "ended_by": {"householder": 1, "sharer": 1},
+        "ended_by_reason": {"other": 2}}  # ended at once, without a reason from the vocabulary
     assert found["leaving"]["sharer"] == {"left": 2, "left_never_matched": 2, "share_left_never_matched": 1.0,
                                           "reasons": {"found other housing": 1, "erased at their request": 1}}
     assert found["leaving"]["householder"]["left"] == 0

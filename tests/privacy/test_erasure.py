@@ -51,6 +51,7 @@ WORDS = {
     "left reason": "Quarrendon", "referee": "Hollowmere", "referee contact": "Rookwardine",
     "enquiry name": "Fennimore", "enquiry contact": "Gildersleeve", "enquiry contact name": "Harrowgate",
     "enquiry notes": "Inglenook",
+    "notice comment": "Wolfsbane", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -143,6 +144,11 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
     concern_url = f"/api/v1/concerns/{concern['id']}"
     ok(client.post(f"{concern_url}/notes", headers=coordinator.headers, json={"body": KEPT["concern note"]}), 201)
     ok(client.post(f"{concern_url}/resolution", headers=coordinator.headers, json={"outcome": KEPT["outcome"]}))
+    # The sharer gives notice in their own words; both leave exit feedback; the coordinator ends it at once.
+    desk.ok("notice", sharer, {"reason": "sharer-moved-for-work-or-study", "comment": WORDS["notice comment"]})
+    for session, word in ((householder, WORDS["householder's exit comment"]), (sharer, WORDS["sharer's exit comment"])):
+        ok(client.put(f"/api/v1/matches/{desk.match_id}/exit-feedback", headers=session.headers,
+                      json={"would_homeshare_again": True, "scheme_support": 4, "comment": word}), 201)
     desk.ok("ending", body={"ended_by": "sharer", "reason": f"Ended: {WORDS['ending']}", "notice_given_days": 30,
                             "end_on": "2027-04-30"})
     ran = desk.match_id
@@ -167,7 +173,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "match.end_reason", "match.introduction_place", "match_event.details",
                                "agreement_version.house_rules", "checkin_answer.comments", "checkin.contact_notes",
                                "hours_entry.note", "hours_entry.dispute_reason", "account.email",
-                               "enquiry.name", "enquiry.contact", "enquiry.contact_name", "enquiry.notes"}, before
+                               "enquiry.name", "enquiry.contact", "enquiry.contact_name", "enquiry.notes",
+                               "match.notice_comment", "exit_feedback.comment"}, before
         db.session.remove()
 
     if erased_by == "themselves":
