@@ -1,8 +1,8 @@
 """A demo scheme worth looking at (``flask homeshare seed-demo``, ``make demo``).
 
 Fifteen people of Leeds placed by their postcode district, vetting in several states, a match
-in every state, five weeks of hours and check-ins on the live matches, a concern, and one
-account of each role to sign in with. Everything after the accounts goes through the API
+in every state, five weeks of hours and check-ins on the live matches, a concern, a householder
+without the app whose son represents her, and one account of each role to sign in with. Everything after the accounts goes through the API
 itself, in process, so the demo obeys the same rules, audit and events as a real scheme.
 The story is told once: a second run finds the scheme's matches and leaves them alone.
 """
@@ -37,6 +37,7 @@ SIGN_INS = (
     ("coordinator", COORDINATOR_EMAIL),
     ("householder", "householder@demo.homeshare.test"),
     ("sharer", "sharer@demo.homeshare.test"),
+    ("representative", "representative@demo.homeshare.test"),
 )
 IDS = uuid.UUID("0b6f3a52-5d0c-4a8e-9a51-7d1f3c1e2b90")  # namespace of the demo's hours entry ids
 
@@ -264,6 +265,8 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
         for kind, record in vetting_records(person, today).items():
             api.call("put", f"/people/{person.id}/vetting/{kind}", coordinator, record)
 
+    _without_the_app(api, scheme_id, coordinator, today)
+
     def match(householder: str, sharer: str) -> str:
         body = {"householder_id": cast[householder].id, "sharer_id": cast[sharer].id}
         return api.call("post", f"/schemes/{scheme_id}/matches", coordinator, body)["id"]
@@ -330,6 +333,30 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
     step(declined, "response", cast["sam"], {"decision": "decline", "reason": "I would rather stay nearer town."})
     withdrawn = match("elsie", "lena")
     step(withdrawn, "withdrawal", body={"reason": "Elsie is in hospital for a few weeks."})
+
+
+def _without_the_app(api: Api, scheme_id: str, coordinator: Person, today: date) -> None:
+    """Dorothy does not use the app: her coordinator added her after her son's enquiry, and her
+    son David, who holds her lasting power of attorney for health and welfare, represents her
+    with a login of his own (he claimed the invitation his coordinator read him on the phone)."""
+    dorothy = _householder("dorothy", "Dorothy", "Clarke", "1934-04-09", "LS6 4HX", "Far Headingley",
+                           "Former seamstress; still does the Yorkshire Post crossword every morning.",
+                           ["crosswords", "sewing", "radio"], ["companionship", "shopping"], 6)
+    added = api.call("post", f"/schemes/{scheme_id}/people", coordinator, {
+        "role": "householder", "person_id": str(uuid.uuid5(IDS, "dorothy")), **_dated(dorothy, today)})
+    dorothy.id = added["person_id"]
+    for kind, record in vetting_records(dorothy, today).items():
+        api.call("put", f"/people/{dorothy.id}/vetting/{kind}", coordinator, record)
+    link = api.call("post", f"/people/{dorothy.id}/representatives", coordinator, {
+        "representation_id": str(uuid.uuid5(IDS, "dorothy-david")),
+        "representative": {"full_name": "David Clarke", "phone": "07700 900555"},
+        "relationship": "attorney-health", "consent_on": (today - timedelta(days=14)).isoformat(),
+        "consent_how": "on-paper", "scopes": ["see-match", "accept-agreement", "confirm-hours",
+                                              "raise-concerns", "receive-notifications"]})
+    invitation = api.call("post", f"/accounts/{link['representative_id']}/invitations", coordinator,
+                          {"channel": "phone"})
+    api.call("post", "/auth/invitation", None, {"code": invitation["code"], "email": SIGN_INS[-1][1],
+                                               "password": PASSWORD})
 
 
 def _dated(person: Person, today: date) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
     first = run(app, "seed-demo")
     assert first.exit_code == 0, first.output
     assert "a match in every state" in first.output
-    for role in ("admin", "coordinator", "householder", "sharer"):
+    for role in ("admin", "coordinator", "householder", "sharer", "representative"):
         assert f"{role}@demo.homeshare.test" in first.output
         _signed_in(client, f"{role}@demo.homeshare.test")
     headers = _signed_in(client, "coordinator@demo.homeshare.test")
@@ -90,7 +90,11 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
 
     people = client.get(f"{scheme}/people?per_page=100", headers=headers).json["items"]
     members = [p for p in people if p["role"] != "coordinator"]
-    assert len(members) == 15 and {p["role"] for p in members} == {"householder", "sharer"}
+    assert len(members) == 16 and {p["role"] for p in members} == {"householder", "sharer"}
+    assert [p["first_name"] for p in members if not p["has_login"]] == ["Dorothy"]
+    represented = client.get("/api/v1/me/represented",
+                             headers=_signed_in(client, "representative@demo.homeshare.test")).json["items"]
+    assert [(r["first_name"], r["relationship"]) for r in represented] == [("Dorothy", "attorney-health")]
     assert {p["vetting_status"] for p in members} == {"cleared", "in_progress", "rejected", "expired"}
     for person in members:
         profile = client.get(f"/api/v1/people/{person['person_id']}/profile", headers=headers).json
@@ -117,7 +121,7 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "already seeded" in second.output, second.output
     assert _demo_counts(client, headers, scheme_id, states["active"]) == before
-    assert before["accounts"] == 16 and before["disputed"] == 2  # 15 people and the coordinator
+    assert before["accounts"] == 18 and before["disputed"] == 2  # 16 people, a representative and the coordinator
 
 
 def test_seed_demo_refuses_production(app):
