@@ -25,8 +25,18 @@ class MatchState(str, enum.Enum):
 
 
 OPEN_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
-"""The match still holds its two people: nobody is in more than one open match (partial
-unique indexes hold that), and nobody in one is offered as a candidate."""
+"""The match still holds its two people: it is not closed (declined, withdrawn or ended), so
+its check-ins, agreement and people's next steps still matter."""
+
+OFFER_STATES = (MatchState.PROPOSED, MatchState.INTRODUCTION)
+"""An offer still being weighed: a person may be in several at once, up to the scheme's
+``max_open_offers``; when one of them starts its trial, the others of both its people are
+withdrawn ("matched elsewhere")."""
+
+LIVE_STATES = (MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
+"""The match a person lives in (or is about to leave): nobody is in more than one (partial
+unique indexes hold that, however many requests race), and nobody in one is proposed or
+offered as a candidate."""
 
 ACQUAINTED_STATES = (MatchState.INTRODUCTION, MatchState.TRIAL, MatchState.ACTIVE, MatchState.NOTICE)
 """Both said yes and were introduced: the agreement can be drafted, contact details shared,
@@ -49,7 +59,7 @@ TRIAL_REVIEW_NOTICE_DAYS = 7
 """A trial ending within this many days is due for its review: coordinators are reminded, and
 the dashboard lists it."""
 
-_OPEN_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in OPEN_STATES) + ")"
+_LIVE_SQL = "state IN (" + ", ".join(f"'{state.value}'" for state in LIVE_STATES) + ")"
 
 # The state machine: for each state, the actions allowed from it and the state each leads to.
 TRANSITIONS: dict[MatchState, dict[str, MatchState]] = {
@@ -141,16 +151,17 @@ END_REASON_LENGTH = 40
 class Match(IdMixin, db.Model):
     """A householder and a sharer, from proposal to the end of their homeshare.
 
-    A person is in at most one live match: partial unique indexes hold that in the
-    database, whatever the code does and however many requests race.
+    A person is in at most one live match (trial, active or notice): partial unique indexes
+    hold that in the database, whatever the code does and however many requests race. Offers
+    (proposed, introduction) may be several at once, up to the scheme's ``max_open_offers``.
     """
 
     __tablename__ = "match"
     __table_args__ = (
         sa.Index("uq_match_live_householder", "householder_id", unique=True,
-                 sqlite_where=sa.text(_OPEN_SQL), postgresql_where=sa.text(_OPEN_SQL)),
+                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
         sa.Index("uq_match_live_sharer", "sharer_id", unique=True,
-                 sqlite_where=sa.text(_OPEN_SQL), postgresql_where=sa.text(_OPEN_SQL)),
+                 sqlite_where=sa.text(_LIVE_SQL), postgresql_where=sa.text(_LIVE_SQL)),
         sa.CheckConstraint("householder_id <> sharer_id", name="two_people"),
     )
 

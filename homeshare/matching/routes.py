@@ -91,9 +91,11 @@ class SchemeMatches(MethodView):
     def post(self, data, scheme: Scheme):
         """Propose a match between a cleared householder and a cleared sharer
 
-        For the scheme's coordinators: both people must be active, cleared by vetting and in no
-        other live match (409 otherwise). A rematch names the ended or withdrawn match it follows
-        (`follows_match_id`).
+        For the scheme's coordinators: both people must be active and cleared by vetting. A person
+        may be in several proposals and introductions at once, up to the scheme's
+        `max_open_offers` (3 unless set): one more is 409 `too-many-offers`; someone in a live
+        match (trial, active or notice) is 409 `already-matched`. A rematch names the ended or
+        withdrawn match it follows (`follows_match_id`).
         """
         match, created = service.propose(actor=current_account(), scheme=scheme,
                                          householder_id=data["householder_id"], sharer_id=data["sharer_id"],
@@ -214,7 +216,11 @@ class MatchTrial(MethodView):
         """Start the trial; it lasts the scheme's trial length
 
         For the match's coordinators, after the introduction: the check-ins are planned, and the
-        trial lasts the scheme's trial length.
+        trial lasts the scheme's trial length. Both people's other proposals and introductions
+        are withdrawn at once ("matched elsewhere"), and their other people and the coordinators
+        are told (`match_withdrawn`). A person lives in one match at most: of two trials started
+        at once for the same person, one starts and the other is 409 (`matched-elsewhere`, or
+        `already-matched`), nothing stored.
         """
         service.start_trial(actor=current_account(), match=match, start_on=data["start_on"],
                             scheme=service.get_scheme_of(match))

@@ -27,8 +27,8 @@ from homeshare.extensions import db
 from homeshare.matching import scoring
 from homeshare.matching.events import activating, notice_terms, party_steps, trial_started
 from homeshare.matching.models import (
-    ACQUAINTED_STATES, DEFAULT_NOTICE_DAYS, DEFAULT_TRIAL_NOTICE_DAYS, NOTICE_FROM_STATES, OPEN_STATES,
-    TRANSITIONS, EndedBy, EndReason, ExitFeedback, Match, MatchEvent, MatchState, NoticeGiver, Response,
+    ACQUAINTED_STATES, DEFAULT_NOTICE_DAYS, DEFAULT_TRIAL_NOTICE_DAYS, LIVE_STATES, NOTICE_FROM_STATES,
+    OFFER_STATES, OPEN_STATES, TRANSITIONS, EndedBy, EndReason, ExitFeedback, Match, MatchEvent, MatchState, NoticeGiver, Response,
     allowed_actions, refusal,
 )
 from homeshare.notifications.service import Message, coordinators_of, notify
@@ -60,14 +60,18 @@ SHOWN_FIELDS = ("first_name", "last_name", "preferred_name", "postcode", "base_n
 CASELESS_FIELDS = frozenset({"interests", "languages"})
 
 
-def _free(account_id_column) -> sa.ColumnElement[bool]:
-    """In no live match, on either side. One anti-join per side, each answered from that
-    side's unique index of live matches alone; "householder or sharer" in one made
-    PostgreSQL combine both indexes and read the match rows, for each person."""
+def _free(account_id_column, max_open_offers: int) -> sa.ColumnElement[bool]:
+    """In no live match, on either side, and in fewer than ``max_open_offers`` offers. One
+    anti-join per side, each answered from that side's unique index of live matches alone;
+    "householder or sharer" in one made PostgreSQL combine both indexes and read the match
+    rows, for each person. The offers are counted per side, and added."""
+    offers = sum((sa.select(sa.func.count()).where(side == account_id_column, Match.state.in_(OFFER_STATES))
+                  .correlate_except(Match).scalar_subquery()
+                  for side in (Match.householder_id, Match.sharer_id)), sa.literal(0))
     return sa.and_(*(
-        sa.not_(sa.exists().where(side == account_id_column, Match.state.in_(OPEN_STATES)))
+        sa.not_(sa.exists().where(side == account_id_column, Match.state.in_(LIVE_STATES)))
         for side in (Match.householder_id, Match.sharer_id)
-    ))
+    ), offers < max_open_offers)
 
 
 LIST_FIELDS = frozenset(
@@ -120,16 +124,18 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
 
 
 def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
-    """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared, free."""
+    """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared,
+    in no live match and below the scheme's ``max_open_offers``."""
     today = local_today(scheme.timezone)
+    settings = scheme.effective_settings
     statement = _candidate_select(role).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
         Account.email_settled_expression(),
-        Account.id.in_(cleared_people(role, scheme.effective_settings, today)),
+        Account.id.in_(cleared_people(role, settings, today)),
         completeness.ready_expression(Profile, "vetting"),
-        _free(Account.id),
+        _free(Account.id, settings["max_open_offers"]),
     ).order_by(Account.id)
     if excluding is not None:
         statement = statement.where(Account.id != excluding)
@@ -308,9 +314,15 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
                 "Must be an ended or withdrawn match of the scheme with the householder or the sharer in it."]
     if errors:
         raise ValidationFailed(errors)
+    _hold_people(householder_id, sharer_id)
     existing = _open_proposal(householder_id, sharer_id)
     if existing is not None:
         return existing, False
+    if db.session.scalars(sa.select(Match.id).where(Match.householder_id == householder_id,
+                                                    Match.sharer_id == sharer_id,
+                                                    Match.state.in_(ACQUAINTED_STATES))).first() is not None:
+        raise Conflict("These two are already introduced, or share a home.", kind="already-matched")
+    _refuse_unless_free(scheme, {"householder_id": householder_id, "sharer_id": sharer_id})
     weights = scheme.effective_settings["matching_weights"]
     evaluation = scoring.evaluate(candidate_of(people[householder_id]), candidate_of(people[sharer_id]), weights)
     match = Match(id=uuid.uuid4(), scheme_id=scheme.id, householder_id=householder_id, sharer_id=sharer_id,
@@ -336,6 +348,45 @@ def _open_proposal(householder_id: uuid.UUID, sharer_id: uuid.UUID) -> Match | N
         sa.select(Match).where(Match.householder_id == householder_id, Match.sharer_id == sharer_id,
                                Match.state == MatchState.PROPOSED)
     ).first()
+
+
+def _hold_people(*people: uuid.UUID) -> None:
+    """Hold the people's account rows until the transaction ends (on SQLite, its one write
+    lock): proposals and trials for the same person take turns, so counting their offers and
+    withdrawing their other offers sees what the other request did. Always in the same order,
+    so two requests never wait for each other."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        # A write that changes nothing takes SQLite's one write lock now, before the reads.
+        db.session.execute(sa.text("UPDATE account SET role = role WHERE id IN :people").bindparams(
+            sa.bindparam("people", value=list(people), expanding=True, type_=sa.Uuid())))
+        return
+    db.session.execute(sa.select(Account.id).where(Account.id.in_(people)).order_by(Account.id)
+                       .with_for_update(key_share=True))
+
+
+def _matches_of(people: Sequence[uuid.UUID], states: Sequence[MatchState]) -> sa.Select:
+    return sa.select(Match).where(sa.or_(Match.householder_id.in_(people), Match.sharer_id.in_(people)),
+                                  Match.state.in_(states)).order_by(Match.id)
+
+
+def _refuse_unless_free(scheme: Scheme, people: Mapping[str, uuid.UUID]) -> None:
+    """409 when either person is in a live match, or already in as many offers (proposals
+    and introductions) as the scheme allows at once (``max_open_offers``)."""
+    live = db.session.scalars(_matches_of(list(people.values()), LIVE_STATES)).all()
+    busy = [name for name, person in people.items() if any(person in (m.householder_id, m.sharer_id) for m in live)]
+    if busy:
+        raise Conflict(f"The {' and the '.join(name.removesuffix('_id') for name in busy)} already "
+                       f"{'is' if len(busy) == 1 else 'are'} in a live match (trial, active or notice).",
+                       kind="already-matched", extensions={"people": busy})
+    limit = scheme.effective_settings["max_open_offers"]
+    offers = db.session.scalars(_matches_of(list(people.values()), OFFER_STATES)).all()
+    full = [name for name, person in people.items()
+            if sum(person in (m.householder_id, m.sharer_id) for m in offers) >= limit]
+    if full:
+        raise Conflict(f"The {' and the '.join(name.removesuffix('_id') for name in full)} already "
+                       f"{'has' if len(full) == 1 else 'have'} {limit} open offers (proposals and introductions), "
+                       "as many as the scheme allows at once; withdraw one first.",
+                       kind="too-many-offers", extensions={"people": full, "max_open_offers": limit})
 
 
 RESPONSES = tuple(audit.declare(f"match.{response.value}", plain=("side", "response")) for response in Response)
@@ -390,18 +441,71 @@ def arrange_introduction(*, actor: Account, match: Match, meeting_at: datetime, 
     return match
 
 
+MATCHED_ELSEWHERE = "matched elsewhere"
+"""The reason an offer is withdrawn when one of its people starts a trial in another match."""
+
+
 def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme) -> Match:
+    """Start the trial of an introduction. Both people's other offers (proposals and
+    introductions) are withdrawn in the same transaction ("matched elsewhere"), and their other
+    people and the coordinators are told. A person is in one live match at most: of two trials
+    started at once for the same person, one starts and the other is refused (409)."""
     if match.state is MatchState.TRIAL and match.trial_started_on == start_on:
         return match
     if match.state is MatchState.INTRODUCTION:
+        _hold_people(match.householder_id, match.sharer_id)
+        db.session.refresh(match)  # as it is now the people are held: another trial may have withdrawn it
+    if match.state is MatchState.WITHDRAWN and match.end_reason == MATCHED_ELSEWHERE:
+        raise Conflict("One of this match's people started a trial in another match; this one was withdrawn.",
+                       kind="matched-elsewhere", extensions=refusal(match.state, "start_trial"))
+    if match.state is MatchState.INTRODUCTION:
         _still_eligible(match, scheme)
+        live = db.session.scalars(_matches_of([match.householder_id, match.sharer_id], LIVE_STATES)).first()
+        if live is not None:
+            raise _already_live()
     _transition(match, "start_trial", actor, {"start_on": start_on})
     match.trial_started_on = start_on
     match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another trial for one of them landed first: the unique index refused this one
+        db.session.rollback()
+        raise _already_live() from None
+    messages = _withdraw_other_offers(match, actor)
     trial_started.send(match, scheme=scheme)
-    db.session.commit()
+    notify(messages)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise _already_live() from None
     return match
+
+
+def _already_live() -> Conflict:
+    return Conflict("The householder or the sharer is already in a live match (trial, active or notice); "
+                    "nothing was changed.", kind="already-matched",
+                    extensions={"state": MatchState.INTRODUCTION.value,
+                                "allowed_transitions": allowed_actions(MatchState.INTRODUCTION)})
+
+
+def _withdraw_other_offers(match: Match, actor: Account | None) -> list[Message]:
+    """Withdraw the other proposals and introductions of ``match``'s two people, as a
+    coordinator's withdrawal is recorded; the messages that tell each of their other people
+    and the coordinators, once per match and person."""
+    others = [other for other in db.session.scalars(
+        _matches_of([match.householder_id, match.sharer_id], OFFER_STATES)) if other.id != match.id]
+    coordinators = coordinators_of(match.scheme_id) if others else []
+    messages: list[Message] = []
+    for other in others:
+        _transition(other, "withdraw", actor, {"reason": MATCHED_ELSEWHERE, "matched_in": str(match.id)})
+        other.end_reason, other.closed_at = MATCHED_ELSEWHERE, utcnow()
+        sides = tuple(side for side in ("householder", "sharer")
+                      if getattr(other, f"{side}_id") not in (match.householder_id, match.sharer_id))
+        messages += _messages(other, kind="match_withdrawn", title="A proposed match was withdrawn",
+                              body="The other person has started a trial in another match, so this one was withdrawn.",
+                              key=f"matched-elsewhere:{other.id}", sides=sides, coordinators=coordinators)
+    return messages
 
 
 def activate(*, actor: Account, match: Match) -> Match:

@@ -89,6 +89,11 @@ class SchemeSettingsSchema(Schema):
         load_default=28, validate=validate.Range(min=7, max=120),
         metadata={"description": "Length of the trial period of a match."},
     )
+    max_open_offers = StrictInteger(
+        load_default=3, validate=validate.Range(min=1, max=10),
+        metadata={"description": "How many proposals and introductions a person may be in at once; "
+                                 "starting one trial withdraws the others."},
+    )
     householder_background_check = StrictBoolean(
         load_default=False,
         metadata={"description": "Whether householders also need an enhanced background check."},

@@ -201,3 +201,44 @@ def test_notice_revision_keeps_every_match_and_what_hangs_off_it(kind, tmp_path_
                                              f"SELECT state FROM match WHERE id = '{desk.match_id}'")) == "active"
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_several_offers_revision_withdraws_the_extra_offers_on_the_way_down(kind, tmp_path_factory):
+    """0016 lets a person hold several offers; going back to 0015 (one open match a person)
+    keeps the live match, or else the first offer, and withdraws the rest; up again, the
+    schema is the models' once more."""
+    with empty_database(kind, tmp_path_factory, prefix="hs_offers") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        make = factories.Factories(app)
+        with app.app_context():
+            upgrade()
+        client = app.test_client()
+        live = Desk(client, make, make.scheme())
+        live.to_trial()
+        first = Desk(client, make, make.scheme())
+        first.propose()
+        offers = [first.match_id]
+        for _ in range(2):  # the same householder, two more sharers
+            response = client.post(f"/api/v1/schemes/{first.scheme.id}/matches", headers=first.coordinator.headers,
+                                   json={"householder_id": first.householder_person.id,
+                                         "sharer_id": make.ready("sharer", first.scheme).id})
+            assert response.status_code == 201, response.json
+            offers.append(response.json["id"])
+        with app.app_context():
+            db.session.remove()
+            downgrade(revision="0015")
+            states = {str(uuid.UUID(str(row[0]))): (row[1], row[2]) for row in db.session.execute(
+                sa.select(Match.id, Match.state, Match.end_reason))}
+            assert states[live.match_id] == (MatchState.TRIAL, None)
+            assert states[offers[0]] == (MatchState.PROPOSED, None)
+            assert [states[offer] for offer in offers[1:]] == [(MatchState.WITHDRAWN, "matched elsewhere")] * 2
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(MatchEvent).where(
+                MatchEvent.action == "withdraw")) == 2
+            db.session.remove()
+            upgrade()
+            with db.engine.connect() as connection:
+                context = MigrationContext.configure(connection, opts={"compare_type": True})
+                assert compare_metadata(context, db.metadata) == []
+            db.session.remove()
+            db.engine.dispose()
