@@ -253,3 +253,11 @@ def test_check_in_measures_count_answers_by_whose_hand_they_came(client, home):
     rows = {row["measure"]: row["value"] for row in csv.DictReader(io.StringIO(flat))}
     assert rows["checkins.answers_by_hand.householder.on_behalf"] == "1"
     assert rows["checkins.answers_by_hand.sharer.self"] == "2"
+
+
+def test_an_answer_for_someone_waits_for_the_check_in_to_open_too(client, home):
+    later = next(c for c in home.checkins() if c["opens_on"] > NOW.date().isoformat())
+    url = f"/api/v1/matches/{home.match_id}/checkins/{later['id']}/answer"
+    for session, extra in ((home.coordinator, home.for_householder()), (home.representative, {})):
+        assert_problem(client.put(url, headers=session.headers, json={**GOOD, **extra}), 409, "checkin-not-open")
+    assert next(c for c in home.checkins() if c["id"] == later["id"])["answers"] == []

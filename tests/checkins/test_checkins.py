@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.checkins.jobs import ensure_schedules
+from homeshare.checkins.models import CheckIn, CheckInKind
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.vetting.models import CheckKind, VettingCheck
@@ -255,3 +256,21 @@ def test_the_opening_follows_a_moved_check_in_and_the_schemes_setting(client, de
     for bad in (-1, 31):
         assert_problem(client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
                                     json={"settings": {"checkin_opens_days_before": bad}}), 422)
+
+
+def test_making_the_schedule_again_moves_no_check_in_planned_under_an_older_cadence(app, desk):
+    """A live match planned under an older cadence keeps its check-ins: making the schedule
+    again only adds the dates it does not have yet."""
+    old_day = date(2027, 4, 28)  # where the old 30-day cadence put the first monthly check-in
+    with app.app_context():
+        db.session.add(CheckIn(id=uuid.uuid4(), match_id=uuid.UUID(desk.match_id), kind=CheckInKind.CHECKIN,
+                               planned_on=old_day, due_on=old_day, created_at=datetime(2027, 2, 20, tzinfo=timezone.utc)))
+        db.session.commit()
+        db.session.remove()
+    before = {(c["kind"], c["due_on"]) for c in checkins(desk)}
+    with app.app_context():
+        ensure_schedules()
+        db.session.remove()
+    after = {(c["kind"], c["due_on"]) for c in checkins(desk)}
+    assert ("checkin", "2027-04-28") in after and ("checkin", "2027-04-29") in after
+    assert before <= after
