@@ -26,7 +26,8 @@ blp = Blueprint("checkins", __name__, url_prefix="/api/v1", description="Check-i
 
 def _own(checkin, side: str) -> dict:
     mine = next((a for a in checkin.answers if a.side == side), None)
-    return {"id": checkin.id, "kind": checkin.kind, "due_on": checkin.due_on, "your_answer": mine}
+    return {"id": checkin.id, "kind": checkin.kind, "due_on": checkin.due_on, "opens_on": checkin.opens_on,
+            "your_answer": mine}
 
 
 @blp.route("/matches/<uuid:match_id>/checkins")
@@ -105,7 +106,8 @@ class Answer(MethodView):
         The householder or the sharer answers for themselves, a representative whose scope allows
         it for the person they represent, and a coordinator records the answers a person gave by
         phone or in person (`on_behalf`). Answering again replaces the answer. A score at or below
-        the scheme's threshold alerts its coordinators at once.
+        the scheme's threshold alerts its coordinators at once. 409 `checkin-not-open` before the
+        check-in opens (`opens_on`, a few days before it is due).
         """
         values = {name: value for name, value in data.items() if name != "on_behalf"}
         return service.answer(actor=current_account(), match=match, checkin=service.checkin_in(match, checkin_id),

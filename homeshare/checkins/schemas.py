@@ -55,6 +55,9 @@ class CheckInSchema(Schema):
     match_id = ma.fields.UUID()
     kind = ma.fields.Enum(CheckInKind, by_value=True)
     due_on = ma.fields.Date()
+    opens_on = ma.fields.Date(metadata={
+        "description": "The first day the check-in can be answered: the scheme's `checkin_opens_days_before` "
+                       "its due date."})
     planned_on = ma.fields.Date(allow_none=True)
     escalated_at = ma.fields.AwareDateTime(allow_none=True, metadata={"description": "When it was found overdue."})
     answers = ma.fields.List(ma.fields.Nested(AnswerViewSchema))
@@ -69,4 +72,7 @@ class OwnCheckInSchema(Schema):
     id = ma.fields.UUID()
     kind = ma.fields.Enum(CheckInKind, by_value=True)
     due_on = ma.fields.Date()
+    opens_on = ma.fields.Date(metadata={
+        "description": "The first day the check-in can be answered: the scheme's `checkin_opens_days_before` "
+                       "its due date."})
     your_answer = ma.fields.Nested(AnswerViewSchema, allow_none=True)

@@ -46,8 +46,18 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
     return db.session.connection().execute(statement, rows).rowcount if rows else 0
 
 
-def _with_behalf(checkins: list[CheckIn]) -> list[CheckIn]:
+def opens_on(checkin: CheckIn, settings: Mapping[str, Any]) -> date:
+    """The first day a check-in can be answered: the scheme's ``checkin_opens_days_before`` its
+    due date."""
+    return checkin.due_on - timedelta(days=settings["checkin_opens_days_before"])
+
+
+def _with_behalf(match: Match, checkins: list[CheckIn]) -> list[CheckIn]:
+    """The check-ins with what was answered for someone, and the day each opens (``opens_on``)."""
     behalf.attach([answer for checkin in checkins for answer in checkin.answers], "checkin_answer")
+    settings = db.session.get(Scheme, match.scheme_id).effective_settings
+    for checkin in checkins:
+        checkin.opens_on = opens_on(checkin, settings)
     return checkins
 
 
@@ -56,7 +66,7 @@ def checkin_in(match: Match, checkin_id: uuid.UUID) -> CheckIn:
                                  .options(selectinload(CheckIn.answers))).first()
     if checkin is None:
         raise NotFound("No such check-in.")
-    return _with_behalf([checkin])[0]
+    return _with_behalf(match, [checkin])[0]
 
 
 def own_checkins(actor: Account, match: Match, *, page: int, per_page: int) -> tuple[str, Page[CheckIn]]:
@@ -72,7 +82,7 @@ def checkins_of(match: Match, *, page: int, per_page: int) -> Page[CheckIn]:
     statement = (sa.select(CheckIn).where(CheckIn.match_id == match.id)
                  .options(selectinload(CheckIn.answers)).order_by(CheckIn.due_on, CheckIn.kind, CheckIn.id))
     result = paginate(statement, page=page, per_page=per_page)
-    _with_behalf(result.items)
+    _with_behalf(match, result.items)
     return result
 
 
@@ -120,9 +130,18 @@ def answer(*, actor: Account, match: Match, checkin: CheckIn, values: Mapping[st
            on_behalf: Mapping[str, Any] | None = None) -> CheckInAnswer:
     """Record (or replace) one side's answer: the person's own, their representative's, or a
     coordinator's record of what the person said on the phone or in person (``on_behalf``). A
-    low score or a raised flag alerts the scheme's coordinators at once, in the same transaction."""
+    low score or a raised flag alerts the scheme's coordinators at once, in the same transaction.
+    Refused (409 ``checkin-not-open``, nothing stored) before the check-in opens: the scheme's
+    ``checkin_opens_days_before`` its due date, in the scheme's time zone."""
     answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.ANSWER_CHECKINS)
     return _answer(answerer, match, checkin, values)
+
+
+def _answerable(scheme: Scheme, checkin: CheckIn) -> None:
+    day = opens_on(checkin, scheme.effective_settings)
+    if local_today(scheme.timezone) < day:
+        raise Conflict(f"This check-in is due on {checkin.due_on.isoformat()}; it can be answered from "
+                       f"{day.isoformat()}.", kind="checkin-not-open")
 
 
 def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[str, Any],
@@ -130,6 +149,7 @@ def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[
     _open(match)
     side = answerer.side
     scheme = db.session.get(Scheme, match.scheme_id)
+    _answerable(scheme, checkin)
     existing = db.session.scalars(sa.select(CheckInAnswer).where(
         CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.side == side)).first()
     record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, side=side,

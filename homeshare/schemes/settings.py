@@ -5,8 +5,9 @@ setting needs no data migration and a changed default reaches every scheme that 
 
 Defaults follow common Homeshare practice: sharers 18 or older, background checks
 renewed every three years, a trial of four weeks,
-a first contact three days after move-in, weekly check-ins during the trial, monthly
-after it, and reviews at three and six months and every six months after that.
+a first contact three days after move-in, weekly check-ins during the trial and one in its
+last week, monthly for six months after it and every two months from then on, and reviews at
+three, six and twelve months and every twelve months after that.
 """
 
 from __future__ import annotations
@@ -30,17 +31,27 @@ class CheckinCadenceSchema(Schema):
         load_default=7, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days between check-ins during the trial."},
     )
-    after_trial_every_days = StrictInteger(
-        load_default=30, validate=validate.Range(min=7, max=180),
-        metadata={"description": "Days between check-ins once the match is active."},
+    after_trial_every_months = StrictInteger(
+        load_default=1, validate=validate.Range(min=1, max=6),
+        metadata={"description": "Calendar months between check-ins after the trial, counted from its end."},
+    )
+    settled_after_months = StrictInteger(
+        load_default=6, validate=validate.Range(min=0, max=60),
+        metadata={"description": "Months after the trial's end from which check-ins follow "
+                                 "settled_every_months instead."},
+    )
+    settled_every_months = StrictInteger(
+        load_default=2, validate=validate.Range(min=1, max=12),
+        metadata={"description": "Calendar months between check-ins once the match has settled."},
     )
     review_after_months = ma.fields.List(
         StrictInteger(validate=validate.Range(min=1, max=60)),
-        load_default=lambda: [3, 6], validate=validate.Length(max=12),
-        metadata={"description": "Months after the trial started of the first reviews."},
+        load_default=lambda: [3, 6, 12], validate=validate.Length(max=12),
+        metadata={"description": "Months after the trial started of the first reviews. A review replaces a "
+                                 "check-in within 7 days of it."},
     )
     review_every_months = StrictInteger(
-        load_default=6, validate=validate.Range(min=1, max=24),
+        load_default=12, validate=validate.Range(min=1, max=24),
         metadata={"description": "Months between reviews after the listed ones."},
     )
 
@@ -118,6 +129,10 @@ class SchemeSettingsSchema(Schema):
         load_default=3, validate=validate.Range(min=1, max=30),
         metadata={"description": "Days after a check-in is due before it is overdue and escalated."},
     )
+    checkin_opens_days_before = StrictInteger(
+        load_default=3, validate=validate.Range(min=0, max=30),
+        metadata={"description": "Days before a check-in is due from which it can be answered."},
+    )
     reminder_hour = StrictInteger(
         load_default=9, validate=validate.Range(min=6, max=21),
         metadata={"description": "Local hour at which reminders go out."},
@@ -169,9 +184,24 @@ class SchemeSettingsChangeSchema(SchemeSettingsSchema):
 NESTED_SETTINGS = ("checkin_cadence", "matching_weights")
 
 
+def _current(stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Stored choices in today's names. ``checkin_cadence.after_trial_every_days`` (days between
+    check-ins after the trial, until calendar months replaced it) is read as the nearest whole
+    number of months, at least one; it is rewritten when the scheme's settings are next changed."""
+    result = dict(stored or {})
+    cadence = result.get("checkin_cadence")
+    if isinstance(cadence, Mapping) and "after_trial_every_days" in cadence:
+        cadence = dict(cadence)
+        days = cadence.pop("after_trial_every_days")
+        if isinstance(days, int) and not isinstance(days, bool):
+            cadence.setdefault("after_trial_every_months", min(6, max(1, round(days / 30))))
+        result["checkin_cadence"] = cadence
+    return result
+
+
 def resolved_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """The stored choices with every default filled in."""
-    return SchemeSettingsSchema().load(dict(stored or {}), unknown=ma.EXCLUDE)
+    return SchemeSettingsSchema().load(_current(stored), unknown=ma.EXCLUDE)
 
 
 def merged_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:
@@ -179,7 +209,7 @@ def merged_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]
 
     Raises ``marshmallow.ValidationError`` when the result breaks a rule.
     """
-    result = dict(stored or {})
+    result = _current(stored)
     for key, value in changes.items():
         if key in NESTED_SETTINGS and isinstance(value, Mapping):
             result[key] = {**result.get(key, {}), **value}

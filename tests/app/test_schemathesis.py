@@ -159,7 +159,9 @@ def build_world(app, client, make) -> World:
                     json={"reason": "Away that day."}))
 
     checkins = _ok(client.get(f"{base}/checkins?per_page=100", headers=desk.coordinator.headers))["items"]
-    answered, upcoming = checkins[0], next(c for c in checkins if c["due_on"] > "2027-03-31")
+    # One answered by both sides, and the latest one not yet answered that is open by NOW.
+    answered = checkins[0]
+    unanswered = [c for c in checkins[1:] if c["opens_on"] <= NOW.date().isoformat()][-1]
     answer = {"wellbeing": 4, "match_going": 4, "help_happening": True}
     for session in (desk.householder, desk.sharer):
         _ok(client.put(f"{base}/checkins/{answered['id']}/answer", headers=session.headers, json=answer))
@@ -218,7 +220,7 @@ def build_world(app, client, make) -> World:
     world.ids.update(
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id, noticed=noticed.match_id,
-        entry=entries["logged"], checkin=upcoming["id"], concern=concern["id"], device=device["id"],
+        entry=entries["logged"], checkin=unanswered["id"], concern=concern["id"], device=device["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
     )
     world.rows = _snapshot(app)

@@ -196,7 +196,12 @@ def test_the_check_in_export_says_whose_hand_each_answer_came_by(client, home, c
 
     with count_queries() as few:
         home.csv(url)
-    for checkin in home.checkins()[3:8]:
+    # More answers, to check ones that are open today: the coordinator adds five check-ins due now.
+    for _ in range(5):
+        added = client.post(f"/api/v1/matches/{home.match_id}/checkins", headers=home.coordinator.headers,
+                            json={"kind": "checkin", "due_on": NOW.date().isoformat()})
+        assert added.status_code == 201, added.json
+    for checkin in [c for c in home.checkins() if c["planned_on"] is None]:
         home.answer(checkin["id"], home.coordinator, home.for_householder())
         home.answer(checkin["id"], home.representative)  # the same side again, by another hand
         home.answer(checkin["id"], home.sharer)
@@ -248,3 +253,11 @@ def test_check_in_measures_count_answers_by_whose_hand_they_came(client, home):
     rows = {row["measure"]: row["value"] for row in csv.DictReader(io.StringIO(flat))}
     assert rows["checkins.answers_by_hand.householder.on_behalf"] == "1"
     assert rows["checkins.answers_by_hand.sharer.self"] == "2"
+
+
+def test_an_answer_for_someone_waits_for_the_check_in_to_open_too(client, home):
+    later = next(c for c in home.checkins() if c["opens_on"] > NOW.date().isoformat())
+    url = f"/api/v1/matches/{home.match_id}/checkins/{later['id']}/answer"
+    for session, extra in ((home.coordinator, home.for_householder()), (home.representative, {})):
+        assert_problem(client.put(url, headers=session.headers, json={**GOOD, **extra}), 409, "checkin-not-open")
+    assert next(c for c in home.checkins() if c["id"] == later["id"])["answers"] == []

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.checkins.jobs import ensure_schedules
+from homeshare.checkins.models import CheckIn, CheckInKind
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.vetting.models import CheckKind, VettingCheck
@@ -53,9 +54,14 @@ def tick(app, now):
 
 def test_the_trial_starts_the_schedule_from_the_schemes_cadence(desk):
     items = checkins(desk)
-    firsts = [(c["kind"], c["due_on"]) for c in items[:6]]
-    assert firsts == [("contact", "2027-03-04"), ("checkin", "2027-03-08"), ("checkin", "2027-03-15"),
-                      ("checkin", "2027-03-22"), ("checkin", "2027-04-28"), ("checkin", "2027-05-28")]
+    firsts = [(c["kind"], c["due_on"], c["opens_on"]) for c in items[:7]]
+    assert firsts == [("contact", "2027-03-04", "2027-03-01"), ("checkin", "2027-03-08", "2027-03-05"),
+                      ("checkin", "2027-03-15", "2027-03-12"), ("checkin", "2027-03-22", "2027-03-19"),
+                      ("checkin", "2027-03-26", "2027-03-23"),  # the trial's last week (it ends on 29 March)
+                      ("checkin", "2027-04-29", "2027-04-26"), ("review", "2027-06-01", "2027-05-29")]
+    monthly = [c["due_on"] for c in items if c["kind"] == "checkin" and c["due_on"] > "2027-04"]
+    # Monthly from the trial's end, but not within a week of a review; every two months after six.
+    assert monthly == ["2027-04-29", "2027-06-29", "2027-07-29", "2027-09-29", "2027-11-29", "2028-01-29"]
     reviews = [c["due_on"] for c in items if c["kind"] == "review"]
     assert reviews == ["2027-06-01", "2027-09-01"]  # 3 and 6 months; the next, at 12, is beyond the year
     assert max(c["due_on"] for c in items) <= "2028-02-20"  # a year ahead of today
@@ -78,13 +84,15 @@ def test_coordinators_add_and_move_check_ins_and_remaking_the_schedule_keeps_the
                    403)
 
 
-def test_each_side_answers_separately_and_sees_only_its_own_answer(desk):
+def test_each_side_answers_separately_and_sees_only_its_own_answer(desk, clock):
+    clock.set(datetime(2027, 3, 4, 12, 0, tzinfo=timezone.utc))  # the first contact's due day
     checkin_id = checkins(desk)[0]["id"]
     assert answer(desk, desk.householder, checkin_id, GOOD).status_code == 200
     assert answer(desk, desk.sharer, checkin_id, {**GOOD, "comments": "All well", "wants_call": True}).status_code == 200
     own = desk.client.get(f"/api/v1/me/matches/{desk.match_id}/checkins", headers=desk.householder.headers).json
     mine = own["items"][0]
     assert mine["your_answer"]["side"] == "householder" and "comments" in mine["your_answer"]
+    assert (mine["due_on"], mine["opens_on"]) == ("2027-03-04", "2027-03-01")
     assert "All well" not in str(own)
     both = checkins(desk)[0]["answers"]
     assert [a["side"] for a in both] == ["householder", "sharer"] and both[1]["wants_call"] is True
@@ -99,7 +107,8 @@ def test_each_side_answers_separately_and_sees_only_its_own_answer(desk):
 
 @pytest.mark.parametrize("body, alerted", [(GOOD, False), (LOW, True), ({**GOOD, "match_going": 3}, True),
                                            ({**GOOD, "something_wrong": True}, True)])
-def test_a_low_score_or_a_raised_flag_alerts_the_coordinators_at_once(client, make, desk, body, alerted):
+def test_a_low_score_or_a_raised_flag_alerts_the_coordinators_at_once(client, make, desk, clock, body, alerted):
+    clock.set(datetime(2027, 3, 4, 12, 0, tzinfo=timezone.utc))
     second = make.login(client, make.coordinator(desk.scheme))
     checkin_id = checkins(desk)[0]["id"]
     answer(desk, desk.sharer, checkin_id, body)
@@ -127,7 +136,8 @@ def test_reminders_follow_the_local_morning_across_the_clock_change(app, client,
     for session in (desk.householder, desk.sharer):
         assert len([n for n in inbox(desk, session) if n["data"].get("checkin_id") == due["id"]]) == 1
 
-    answer(desk, desk.householder, due["id"], GOOD)
+    clock.set(at(2027, 3, 28, 8, 30))
+    assert answer(desk, desk.householder, due["id"], GOOD).status_code == 200
     tick(app, at(2027, 3, 30, 8, 0))  # two days later: only the sharer, who has not answered
     assert len([n for n in inbox(desk, desk.householder) if n["data"].get("checkin_id") == due["id"]]) == 1
     assert len([n for n in inbox(desk, desk.sharer) if n["data"].get("checkin_id") == due["id"]]) == 2
@@ -164,7 +174,8 @@ def test_trial_ending_and_expiring_checks_and_quiet_weeks_are_reminded_once(app,
     assert coordinator_kinds.count("hours_shortfall") == 1  # nothing logged for two completed weeks
 
 
-def test_the_inbox_counts_unread_and_marks_read(app, client, make, desk):
+def test_the_inbox_counts_unread_and_marks_read(app, client, make, desk, clock):
+    clock.set(datetime(2027, 3, 4, 12, 0, tzinfo=timezone.utc))
     checkin_id = checkins(desk)[0]["id"]
     answer(desk, desk.sharer, checkin_id, LOW)
     answer(desk, desk.householder, checkin_id, {**GOOD, "something_wrong": True})
@@ -196,3 +207,70 @@ def test_coordinators_are_asked_for_the_trial_review_once(app, desk):
         tick(app, datetime(2027, 3, 22, hour, 0, tzinfo=timezone.utc))
     ending = [n for n in inbox(desk, desk.coordinator, per_page=100) if n["kind"] == "trial_ending"]
     assert len(ending) == 1 and ending[0]["data"]["match_id"] == desk.match_id
+
+
+def test_a_check_in_opens_a_few_days_before_it_is_due(client, desk, clock):
+    first = checkins(desk)[0]
+    assert (first["kind"], first["due_on"], first["opens_on"]) == ("contact", "2027-03-04", "2027-03-01")
+    clock.set(datetime(2027, 2, 28, 23, 59, tzinfo=timezone.utc))  # still 28 February in London
+    early = answer(desk, desk.sharer, first["id"], LOW)
+    assert_problem(early, 409, "checkin-not-open")
+    assert "2027-03-01" in early.json["detail"]
+    assert_problem(answer(desk, desk.householder, first["id"], GOOD), 409, "checkin-not-open")
+    # Nothing stored: no answer, no alert.
+    assert checkins(desk)[0]["answers"] == []
+    assert [n for n in inbox(desk, desk.coordinator, per_page=100) if n["kind"] == "checkin_alert"] == []
+    # The coordinator's own call is theirs to record whenever it happened.
+    record = client.post(f"/api/v1/matches/{desk.match_id}/checkins/{first['id']}/contact",
+                         headers=desk.coordinator.headers,
+                         json={"kind": "call", "at": "2027-02-28T15:00:00+00:00", "notes": "Settling in."})
+    assert record.status_code == 200 and record.json["opens_on"] == "2027-03-01"
+
+    clock.set(datetime(2027, 3, 1, 0, 0, tzinfo=timezone.utc))  # the day it opens
+    assert answer(desk, desk.sharer, first["id"], LOW).status_code == 200
+    assert [a["side"] for a in checkins(desk)[0]["answers"]] == ["sharer"]
+    # Answered late, too: it stays open.
+    clock.set(datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc))
+    assert answer(desk, desk.householder, first["id"], GOOD).status_code == 200
+
+
+def test_the_opening_follows_a_moved_check_in_and_the_schemes_setting(client, desk, clock):
+    second = checkins(desk)[1]  # due 8 March
+    url = f"/api/v1/matches/{desk.match_id}/checkins/{second['id']}"
+    moved = client.patch(url, headers=desk.coordinator.headers, json={"due_on": "2027-03-12"})
+    assert (moved.json["due_on"], moved.json["opens_on"]) == ("2027-03-12", "2027-03-09")
+    clock.set(datetime(2027, 3, 8, 12, 0, tzinfo=timezone.utc))
+    assert_problem(answer(desk, desk.sharer, second["id"], GOOD), 409, "checkin-not-open")
+
+    changed = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                           json={"settings": {"checkin_opens_days_before": 4}})
+    assert changed.status_code == 200, changed.json
+    own = client.get(f"/api/v1/me/matches/{desk.match_id}/checkins", headers=desk.sharer.headers).json["items"]
+    assert next(c["opens_on"] for c in own if c["id"] == second["id"]) == "2027-03-08"
+    assert answer(desk, desk.sharer, second["id"], GOOD).status_code == 200
+
+    changed = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                           json={"settings": {"checkin_opens_days_before": 0}})
+    assert changed.status_code == 200, changed.json
+    assert all(c["opens_on"] == c["due_on"] for c in checkins(desk))
+    for bad in (-1, 31):
+        assert_problem(client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                                    json={"settings": {"checkin_opens_days_before": bad}}), 422)
+
+
+def test_making_the_schedule_again_moves_no_check_in_planned_under_an_older_cadence(app, desk):
+    """A live match planned under an older cadence keeps its check-ins: making the schedule
+    again only adds the dates it does not have yet."""
+    old_day = date(2027, 4, 28)  # where the old 30-day cadence put the first monthly check-in
+    with app.app_context():
+        db.session.add(CheckIn(id=uuid.uuid4(), match_id=uuid.UUID(desk.match_id), kind=CheckInKind.CHECKIN,
+                               planned_on=old_day, due_on=old_day, created_at=datetime(2027, 2, 20, tzinfo=timezone.utc)))
+        db.session.commit()
+        db.session.remove()
+    before = {(c["kind"], c["due_on"]) for c in checkins(desk)}
+    with app.app_context():
+        ensure_schedules()
+        db.session.remove()
+    after = {(c["kind"], c["due_on"]) for c in checkins(desk)}
+    assert ("checkin", "2027-04-28") in after and ("checkin", "2027-04-29") in after
+    assert before <= after

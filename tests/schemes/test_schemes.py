@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
+import uuid
 
+import pytest
+import sqlalchemy as sa
+
+from homeshare.extensions import db
+from homeshare.schemes.models import Scheme
+from homeshare.schemes.settings import resolved_settings
 from tests.helpers import assert_problem
 
 
@@ -24,9 +30,11 @@ def test_admin_creates_a_scheme_with_documented_defaults(client, admin):
     assert settings["max_sharer_age"] is None
     assert settings["trial_length_days"] == 28
     assert settings["checkin_cadence"] == {
-        "first_contact_days": 3, "trial_every_days": 7, "after_trial_every_days": 30,
-        "review_after_months": [3, 6], "review_every_months": 6,
+        "first_contact_days": 3, "trial_every_days": 7, "after_trial_every_months": 1,
+        "settled_after_months": 6, "settled_every_months": 2,
+        "review_after_months": [3, 6, 12], "review_every_months": 12,
     }
+    assert settings["checkin_opens_days_before"] == 3
 
 
 def test_scheme_creation_with_chosen_settings(client, admin):
@@ -87,14 +95,14 @@ def test_coordinator_reads_and_changes_own_scheme_settings(client, make):
     assert client.get(url, headers=coordinator.headers).json["settings"]["min_sharer_age"] == 21
 
     response = client.patch(url, headers=coordinator.headers, json={
-        "name": "Renamed", "settings": {"trial_length_days": 35, "checkin_cadence": {"after_trial_every_days": 60}},
+        "name": "Renamed", "settings": {"trial_length_days": 35, "checkin_cadence": {"after_trial_every_months": 2}},
     })
     assert response.status_code == 200
     body = client.get(url, headers=coordinator.headers).json
     assert body["name"] == "Renamed"
     assert body["settings"]["trial_length_days"] == 35
     assert body["settings"]["min_sharer_age"] == 21  # untouched settings keep their values
-    assert body["settings"]["checkin_cadence"]["after_trial_every_days"] == 60
+    assert body["settings"]["checkin_cadence"]["after_trial_every_months"] == 2
     assert body["settings"]["checkin_cadence"]["trial_every_days"] == 7
 
 
@@ -142,3 +150,35 @@ def test_scheme_list_is_paginated_in_a_fixed_number_of_queries(client, make, adm
     assert len(page["items"]) == 1
     for query in ("per_page=0", "per_page=101", "page=0", "page=abc", "sort=name"):
         assert_problem(client.get(f"/api/v1/schemes?{query}", headers=admin.headers), 422)
+
+
+def test_a_stored_cadence_in_days_after_the_trial_reads_as_months(app, client, make):
+    """``after_trial_every_days`` was replaced by calendar months: a scheme that stored it keeps
+    loading, read as the nearest whole number of months (at least one, at most six), and the
+    next change of its settings stores the new name."""
+    assert [resolved_settings({"checkin_cadence": {"after_trial_every_days": days}})["checkin_cadence"]
+            ["after_trial_every_months"] for days in (7, 30, 45, 60, 100, 180)] == [1, 1, 2, 2, 3, 6]
+    kept = resolved_settings({"checkin_cadence": {"after_trial_every_days": 60, "after_trial_every_months": 4}})
+    assert kept["checkin_cadence"]["after_trial_every_months"] == 4
+    assert "after_trial_every_days" not in kept["checkin_cadence"]
+
+    scheme = make.scheme()
+    with app.app_context():
+        db.session.execute(sa.update(Scheme).where(Scheme.id == uuid.UUID(scheme.id)).values(
+            settings={"checkin_cadence": {"after_trial_every_days": 60, "trial_every_days": 14}}))
+        db.session.commit()
+        db.session.remove()
+    coordinator = make.login(client, make.coordinator(scheme))
+    url = f"/api/v1/schemes/{scheme.id}"
+    cadence = client.get(url, headers=coordinator.headers).json["settings"]["checkin_cadence"]
+    assert (cadence["after_trial_every_months"], cadence["trial_every_days"]) == (2, 14)
+    assert "after_trial_every_days" not in cadence
+    changed = client.patch(url, headers=coordinator.headers, json={"settings": {"checkin_cadence": {"first_contact_days": 2}}})
+    assert changed.status_code == 200, changed.json
+    with app.app_context():
+        stored = db.session.get(Scheme, uuid.UUID(scheme.id)).settings
+        db.session.remove()
+    assert stored["checkin_cadence"] == {"after_trial_every_months": 2, "trial_every_days": 14, "first_contact_days": 2}
+    # Requests use today's names only.
+    assert_problem(client.patch(url, headers=coordinator.headers,
+                                json={"settings": {"checkin_cadence": {"after_trial_every_days": 30}}}), 422)
