@@ -58,17 +58,25 @@ def _side_of(match: Any, person_id: uuid.UUID) -> str | None:
     return None
 
 
-def live_representations(representative_id: uuid.UUID, person_ids: Iterable[uuid.UUID]) -> list[Representation]:
-    return list(db.session.scalars(sa.select(Representation).where(
+def live_representations(representative_id: uuid.UUID, person_ids: Iterable[uuid.UUID],
+                         scopes: Sequence[Scope] = ()) -> list[Representation]:
+    """The representative's live links to any of ``person_ids`` that cover any of ``scopes``
+    (whatever their scope when none is named)."""
+    links = db.session.scalars(sa.select(Representation).where(
         Representation.representative_id == representative_id, Representation.person_id.in_(list(person_ids)),
-        Representation.ended_at.is_(None))))
+        Representation.ended_at.is_(None)))
+    return [link for link in links if not scopes or link.allows(*scopes)]
 
 
 def represents(representative: Account, person_ids: Iterable[uuid.UUID], scopes: Sequence[Scope] = ()) -> bool:
     """Whether ``representative`` stands for any of ``person_ids`` now, within any of ``scopes``
     (any scope when none is named): what the authorisation gate asks for each request."""
-    return any(not scopes or link.allows(*scopes)
-               for link in live_representations(representative.id, person_ids))
+    return bool(live_representations(representative.id, person_ids, scopes))
+
+
+def proxy(actor: Account, person_id: uuid.UUID, side: str) -> Answerer:
+    """A representative answering for ``person_id``, on ``side``, now."""
+    return Answerer(actor=actor, person_id=person_id, side=side, given_as=GivenAs.PROXY, given_at=utcnow())
 
 
 def answerer(actor: Account, match: Any, *, on_behalf: Mapping[str, Any] | None, scope: Scope | None,
@@ -124,21 +132,19 @@ def _representative(actor: Account, match: Any, on_behalf: Mapping[str, Any] | N
         if set(on_behalf) - {"person_id"}:
             raise ValidationFailed({"on_behalf": ["A representative names only the person (person_id)."]})
         wanted = [person for person in wanted if person == on_behalf.get("person_id")]
-    links = [link for link in live_representations(actor.id, wanted) if link.allows(scope)]
+    links = live_representations(actor.id, wanted, (scope,))
     if not links:
         raise Forbidden("Your representation does not cover this.")
     if len(links) > 1:
         raise ValidationFailed({"on_behalf": {"person_id": ["You represent both people: say for whom you answer."]}})
     person_id = links[0].person_id
-    return Answerer(actor=actor, person_id=person_id, side=_side_of(match, person_id), given_as=GivenAs.PROXY,
-                    given_at=utcnow())
+    return proxy(actor, person_id, _side_of(match, person_id))
 
 
 def side_seen_by(actor: Account, match: Any, scopes: Sequence[Scope]) -> str:
     """The side of ``match`` whose view ``actor`` reads: their own, or the person's they represent."""
     if actor.role is Role.REPRESENTATIVE:
-        links = [link for link in live_representations(actor.id, (match.householder_id, match.sharer_id))
-                 if link.allows(*scopes)]
+        links = live_representations(actor.id, (match.householder_id, match.sharer_id), scopes)
         if not links:
             raise Forbidden("Your representation does not cover this.")
         return _side_of(match, links[0].person_id)

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
-from homeshare.behalf.models import GivenAs, Scope
+from homeshare.behalf.models import Scope
 from homeshare.behalf.service import Answerer
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.clock import utcnow
@@ -34,16 +34,14 @@ def _raiser(actor: Account, values: Mapping[str, Any]) -> tuple[Account, Answere
     candidates = [named] if named else ([match.householder_id, match.sharer_id] if match else [])
     if match is not None:
         candidates = [person for person in candidates if match.side_of(person) is not None]
-    links = [link for link in behalf.live_representations(actor.id, candidates) if link.allows(Scope.RAISE_CONCERNS)]
+    links = behalf.live_representations(actor.id, candidates, (Scope.RAISE_CONCERNS,))
     if len(links) != 1:
         field = "match_id" if match is not None and not named else "on_behalf"
         message = ("You represent both people of this match: name the one you raise it for." if len(links) > 1
                    else "No match or person of someone you represent and may raise concerns for.")
         raise ValidationFailed({field: [message]})
     person = db.session.get(Account, links[0].person_id)
-    answerer = Answerer(actor=actor, person_id=person.id, side=person.role.value, given_as=GivenAs.PROXY,
-                        given_at=utcnow())
-    return person, answerer
+    return person, behalf.proxy(actor, person.id, person.role.value)
 
 
 def _reachable_match(actor: Account, match_id: uuid.UUID | None) -> Match | None:
