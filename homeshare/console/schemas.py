@@ -27,6 +27,9 @@ class DashboardSchema(Schema):
     introductions = ma.fields.Nested(SectionSchema)
     trials_ending = ma.fields.Nested(SectionSchema, metadata={
         "description": f"Trials in their last {TRIAL_REVIEW_NOTICE_DAYS} days, or past their end, awaiting review."})
+    notices_running = ma.fields.Nested(SectionSchema, metadata={
+        "description": "Matches in notice, the soonest last day first: `match_id`, `householder_id`, `sharer_id`, "
+                       "`last_day`, `reason`, `given_by`. Both people will need a new match or a way out."})
     overdue_checkins = ma.fields.Nested(SectionSchema)
     low_checkin_scores = ma.fields.Nested(SectionSchema, metadata={"description": "In the last 30 days."})
     hours_shortfalls = ma.fields.Nested(SectionSchema)

@@ -99,6 +99,12 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
         "trials_ending": _section(sa.select(*match).where(
             in_scheme, Match.state == MatchState.TRIAL,
             Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on], match_item),
+        "notices_running": _section(sa.select(
+            Match.id, Match.householder_id, Match.sharer_id, Match.notice_last_day, Match.notice_reason,
+            Match.notice_given_by).where(in_scheme, Match.state == MatchState.NOTICE),
+            [Match.notice_last_day, Match.id], lambda r: {
+                "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
+                "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
         "overdue_checkins": _section(_overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
         "low_checkin_scores": _section(_low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {

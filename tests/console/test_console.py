@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -179,6 +179,24 @@ def test_the_dashboard_answers_what_needs_a_coordinator_in_fixed_queries(client,
     assert board["introductions"]["count"] == 3 and len(board["introductions"]["items"]) == 3
     assert len(small) == len(large)
     assert_problem(client.get(url, headers=desk.householder.headers), 403)
+
+
+def test_the_dashboard_lists_notices_soonest_last_day_first(client, make, desk, clock):
+    url = f"/api/v1/schemes/{desk.scheme.id}/dashboard"
+    assert client.get(url, headers=desk.coordinator.headers).json["notices_running"] == {"count": 0, "items": []}
+    later = Desk(client, make, desk.scheme)
+    later.to_notice()  # the sharer's 28 days
+    sooner = Desk(client, make, desk.scheme)
+    sooner.to_active()
+    sooner.ok("notice", sooner.householder, {"reason": "householder-health-changed"})
+    sooner.ok("notice/shortening", body={"last_day": (clock.today() + timedelta(days=5)).isoformat(),
+                                         "reason": "The householder moves to her daughter's next week."})
+    board = client.get(url, headers=desk.coordinator.headers).json["notices_running"]
+    assert board["count"] == 2
+    assert [(i["match_id"], i["given_by"], i["reason"]) for i in board["items"]] == [
+        (sooner.match_id, "householder", "householder-health-changed"),
+        (later.match_id, "sharer", "sharer-moved-for-work-or-study")]
+    assert board["items"][0]["last_day"] == (clock.today() + timedelta(days=5)).isoformat()
 
 
 def test_low_scores_and_overdue_check_ins_have_their_own_lists(client, desk):
