@@ -43,7 +43,7 @@ test: install contract
 	$(BIN)/python -m tests.pg_database
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m tests.audit_lock
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadscope
 
 contract/node_modules/.installed: contract/package.json contract/package-lock.json
 	cd contract && npm ci --no-audit --no-fund --loglevel=error
