@@ -314,8 +314,7 @@ def test_every_operation_has_an_entry():
 
 TODAY = date.today()
 TRIAL_START = TODAY - timedelta(days=TODAY.weekday() + 49)  # a Monday, seven weeks ago
-AGREED = {**TERMS, "start_on": TRIAL_START.isoformat(),
-          "trial_ends_on": (TRIAL_START + timedelta(days=28)).isoformat()}
+AGREED = {**TERMS, "start_on": TRIAL_START.isoformat()}
 NEW_PASSWORD = "another horse battery"
 
 
