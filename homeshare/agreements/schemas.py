@@ -116,5 +116,5 @@ class AcceptanceSchema(Schema):
 
 
 class AgreementPdfQuerySchema(Schema):
-    version = StrictInteger(validate=validate.Range(min=1), metadata={
+    version = ma.fields.Integer(strict=False, validate=validate.Range(min=1, max=100_000), metadata={
         "description": "The version to print (the current one unless given)."})
