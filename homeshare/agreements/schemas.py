@@ -89,9 +89,24 @@ class AgreementTermsSchema(Schema):
                                       metadata={"description": "What the sharer must know."})
 
 
+class AgreedHouseRuleSchema(HouseRuleSchema):
+    """A house rule as a version holds it. (A class of its own, so that the description's
+    response schema can say every field is always there.)"""
+
+
+class AgreedFeeSchema(FeeSchema):
+    """A fee to the scheme as a version holds it."""
+
+
 class AgreementVersionSchema(AgreementTermsSchema):
     number = StrictInteger(dump_only=True)
     trial_length_days = StrictInteger(dump_only=True, metadata={"description": "The trial's length in days."})
+    house_rules = ma.fields.List(ma.fields.Nested(AgreedHouseRuleSchema), dump_only=True, metadata={
+        "description": "The house rules, each a topic and the rule, in the order they are shown."})
+    householder_fee = ma.fields.Nested(AgreedFeeSchema, dump_only=True, allow_none=True, metadata={
+        "description": "The fee the householder pays the scheme, or null for none."})
+    sharer_fee = ma.fields.Nested(AgreedFeeSchema, dump_only=True, allow_none=True, metadata={
+        "description": "The fee the sharer pays the scheme, or null for none."})
     created_at = ma.fields.AwareDateTime(dump_only=True)
     householder_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)
     sharer_accepted_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True)

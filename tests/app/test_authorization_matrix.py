@@ -212,6 +212,8 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/matches/{match_id}/agreement": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "PUT /api/v1/matches/{match_id}/agreement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/matches/{match_id}/agreement.pdf": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "POST /api/v1/matches/{match_id}/agreement/acceptance": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
