@@ -9,6 +9,10 @@ text becomes one rule whose topic is "House rules"; a version without any gets a
 On SQLite, dropping and changing columns copies the table (batch mode), done with foreign keys
 off as 0012 and 0015 do, so that nothing cascades away.
 
+Processes of the release before cannot write an agreement version once this has run (they
+write the end date and the text): stop the API for the upgrade rather than reloading it
+machine by machine.
+
 Downgrade: the end date comes back as the start plus the length; the rules become one text, each
 "topic: rule" on a line of its own; the other new terms go.
 
