@@ -122,10 +122,12 @@ def register_events() -> None:
     signals; connecting the same receiver twice is a no-op)."""
     from homeshare.accounts.events import account_created, email_to_owner
     from homeshare.audit.service import record_account_created, record_scheme_updated
-    from homeshare.agreements.service import notice_lengths, refuse_activation_unless_accepted, versions_to_accept
+    from homeshare.agreements.service import (
+        notice_lengths, refuse_activation_unless_accepted, trial_length, versions_to_accept,
+    )
     from homeshare.behalf.service import copies_for_representatives
     from homeshare.checkins.service import ensure_schedule
-    from homeshare.matching.events import activating, notice_terms, party_steps, trial_started
+    from homeshare.matching.events import activating, notice_terms, party_steps, trial_started, trial_terms
     from homeshare.notifications.events import addressing
     from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import start_profile
@@ -139,6 +141,7 @@ def register_events() -> None:
     activating.connect(refuse_activation_unless_accepted)
     party_steps.connect(versions_to_accept)
     notice_terms.connect(notice_lengths)
+    trial_terms.connect(trial_length)
     addressing.connect(copies_for_representatives)
 
 

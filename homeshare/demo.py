@@ -371,8 +371,8 @@ def _dated(person: Person, today: date) -> dict[str, Any]:
 
 def _terms(start: date, hours: int, tasks: list[str], rules: str) -> dict[str, Any]:
     return {"hours_per_week": hours, "tasks": tasks, "monthly_contribution_pence": 4000,
-            "start_on": start.isoformat(), "trial_ends_on": (start + timedelta(days=28)).isoformat(),
-            "notice_days": 7, "house_rules": rules, "sharer_must_know": "The back door sticks."}
+            "start_on": start.isoformat(), "trial_length_days": 28, "notice_days": 7,
+            "house_rules": [{"topic": "House rules", "rule": rules}], "sharer_must_know": "The back door sticks."}
 
 
 def _at(day: date, hour: int) -> str:

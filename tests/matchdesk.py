@@ -4,8 +4,9 @@ from __future__ import annotations
 
 TERMS = {
     "hours_per_week": 10, "tasks": ["companionship", "cooking"], "monthly_contribution_pence": 5000,
-    "start_on": "2027-01-04", "trial_ends_on": "2027-02-01", "notice_days": 7,
-    "house_rules": "No guests overnight without asking.", "sharer_must_know": "The boiler is temperamental.",
+    "start_on": "2027-01-04", "trial_length_days": 28, "notice_days": 7,
+    "house_rules": [{"topic": "Guests", "rule": "No guests overnight without asking."}],
+    "sharer_must_know": "The boiler is temperamental.",
 }
 
 

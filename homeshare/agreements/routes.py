@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
 from homeshare.agreements import service
-from homeshare.agreements.schemas import AcceptanceSchema, AgreementSchema, AgreementTermsSchema
+from homeshare.agreements.schemas import (
+    AcceptanceSchema, AgreementPdfQuerySchema, AgreementSchema, AgreementTermsSchema,
+)
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.matching.models import Match
 
@@ -43,6 +46,31 @@ class Agreement(MethodView):
         """
         agreement, created = service.draft(actor=current_account(), match=match, terms=terms)
         return agreement, 201 if created else 200
+
+
+PDF_CONTENT = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
+
+
+@blp.route("/matches/<uuid:match_id>/agreement.pdf")
+class AgreementPdf(MethodView):
+    @blp.doc(operationId="printAgreement")
+    @requires(*EVERYONE_IN_A_MATCH, Role.REPRESENTATIVE, scopes=(Scope.SEE_MATCH, Scope.ACCEPT_AGREEMENT))
+    @blp.arguments(AgreementPdfQuerySchema, location="query")
+    @blp.doc(responses={"200": {"description": "The version as a PDF, to print or keep.", **PDF_CONTENT}})
+    @documents_errors(404)
+    def get(self, query, match: Match):
+        """The agreement as a printable PDF
+
+        One version (the current one unless `version` is given): the scheme, both people, every
+        term, the house rules, the fees, and each side's acceptance with its date, saying where
+        someone accepted for them. For those who may read the agreement; 404 for a version
+        that does not exist.
+        """
+        number = query.get("version")
+        pdf = service.printed(match=match, number=number)
+        name = f"agreement-{match.id}" + (f"-v{number}" if number else "") + ".pdf"
+        return Response(pdf, mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
 @blp.route("/matches/<uuid:match_id>/agreement/acceptance")

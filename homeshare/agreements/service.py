@@ -10,23 +10,26 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
-from homeshare.agreements.models import AgreementVersion
+from homeshare.agreements.models import AgreementVersion, Term
+from homeshare.agreements.printing import Printable, render
 from homeshare.agreements.schemas import TERMS
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
 from homeshare.behalf.models import Scope
 from homeshare.behalf.service import refuse_both_sides
 from homeshare.common.clock import utcnow
-from homeshare.errors import Conflict, ValidationFailed
+from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import ACQUAINTED_STATES, OPEN_STATES, Match, refusal
+from homeshare.profiles.models import Profile
 from homeshare.profiles.vocabulary import check_tasks
-
+from homeshare.schemes.models import Scheme
 
 
 @dataclass
 class Agreement:
     match_id: Any
+    trial_ends_on: Any = None  # the match's: the one place the trial's end is held
     versions: list[AgreementVersion] = field(default_factory=list)
 
     @property
@@ -43,31 +46,46 @@ def agreement_of(match: Match) -> Agreement:
     versions = db.session.scalars(
         sa.select(AgreementVersion).where(AgreementVersion.match_id == match.id).order_by(AgreementVersion.number)
     ).all()
-    return Agreement(match_id=match.id, versions=list(behalf.attach(versions, "agreement_version")))
+    return Agreement(match_id=match.id, trial_ends_on=match.trial_ends_on,
+                     versions=list(behalf.attach(versions, "agreement_version")))
 
 
-def _validated(terms: Mapping[str, Any]) -> dict[str, Any]:
+def _validated(terms: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The terms with the scheme's defaults filled in, or 422 naming each term that breaks a rule."""
     values = {name: terms.get(name) for name in TERMS}
+    values["term"] = Term(values["term"] or Term.OPEN_ENDED)
+    values["house_rules"] = [dict(rule) for rule in values["house_rules"] or []]
+    if values["trial_length_days"] is None:
+        values["trial_length_days"] = settings["trial_length_days"]
     errors: dict[str, list[str]] = {}
     values["tasks"], messages = check_tasks(values["tasks"])
     if messages:
         errors["tasks"] = messages
-    if values["trial_ends_on"] <= values["start_on"]:
-        errors["trial_ends_on"] = ["Must be after start_on."]
+    if values["term"] is Term.FIXED and values["term_ends_on"] is None:
+        errors["term_ends_on"] = ["Required for a fixed term."]
+    elif values["term"] is Term.OPEN_ENDED and values["term_ends_on"] is not None:
+        errors["term_ends_on"] = ["Only a fixed term has an end date; leave it out for an open-ended one."]
+    for name in ("term_ends_on", "review_on"):
+        if name not in errors and values[name] is not None and values[name] <= values["start_on"]:
+            errors[name] = ["Must be after start_on."]
+    cap = settings["max_hours_per_week"]
+    if values["hours_per_week"] > cap and not values["hours_reason"]:
+        errors["hours_reason"] = [f"Required: {values['hours_per_week']} hours a week is above this scheme's "
+                                  f"{cap} (max_hours_per_week); say why."]
     if errors:
         raise ValidationFailed(errors)
     return values
 
 
 def _same_terms(version: AgreementVersion, values: Mapping[str, Any]) -> bool:
-    """The same terms, whatever the order the tasks are listed in."""
+    """The same terms, whatever the order the tasks are listed in (house rules keep their order)."""
     return all(
         (set(getattr(version, name)) == set(values[name])) if name == "tasks" else getattr(version, name) == values[name]
         for name in TERMS
     )
 
 
-FREE_TEXT = ("house_rules", "householder_must_know", "sharer_must_know")
+FREE_TEXT = ("house_rules", "householder_must_know", "sharer_must_know", "hours_reason")
 DRAFTED = audit.declare("agreement.version_drafted", plain=[name for name in TERMS if name not in FREE_TEXT])
 ACCEPTED = audit.declare("agreement.version_accepted", plain=("version", "side"))
 
@@ -82,7 +100,7 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
             f"An agreement is drafted once the match reaches its introduction; this match is {match.state.value}.",
             kind="agreement-not-open",
         )
-    values = _validated(terms)
+    values = _validated(terms, db.session.get(Scheme, match.scheme_id).effective_settings)
     agreement = agreement_of(match)
     current = agreement.current
     if current is not None and _same_terms(current, values):
@@ -181,9 +199,41 @@ def versions_to_accept(account: Account, *, matches: Sequence[Match]) -> dict[uu
     }
 
 
+def trial_length(match: Match) -> int | None:
+    """``trial_terms``: the trial's length in days of the newest version both sides accepted, or None."""
+    baseline = agreement_of(match).baseline
+    return None if baseline is None else baseline.trial_length_days
+
+
 def notice_lengths(match: Match) -> dict[str, int] | None:
     """``notice_terms``: the notice lengths of the newest version both sides accepted, or None."""
     baseline = agreement_of(match).baseline
     if baseline is None:
         return None
     return {"notice_days": baseline.notice_days, "trial_notice_days": baseline.trial_notice_days}
+
+
+# The printable agreement -------------------------------------------------------------------------
+
+
+def printed(*, match: Match, number: int | None = None) -> bytes:
+    """Version ``number`` of ``match``'s agreement (the current one when None) as a PDF; 404
+    where there is no such version."""
+    agreement = agreement_of(match)
+    if number is None:
+        version = agreement.current
+    else:
+        version = next((v for v in agreement.versions if v.number == number), None)
+    if version is None:
+        raise NotFound(f"This agreement has no version {number}." if number
+                       else "This match has no agreement yet.")
+    scheme = db.session.get(Scheme, match.scheme_id)
+    names = {row.account_id: " ".join(part for part in (row.first_name, row.last_name) if part)
+             for row in db.session.execute(sa.select(Profile.account_id, Profile.first_name, Profile.last_name)
+                                           .where(Profile.account_id.in_([match.householder_id, match.sharer_id])))}
+    return render(Printable(
+        scheme_name=scheme.name, timezone=scheme.timezone,
+        householder_name=names.get(match.householder_id) or "The householder",
+        sharer_name=names.get(match.sharer_id) or "The sharer",
+        version=version, current_number=agreement.current.number, trial_ends_on=match.trial_ends_on,
+    ))

@@ -28,3 +28,8 @@ notice_terms = events.signal("notice-terms", doc="""\
 Sent with a ``Match`` someone gives notice on. A receiver returns the notice lengths its
 agreement sets, ``{"notice_days": int, "trial_notice_days": int}``, or None where the match has
 no accepted agreement (the defaults of ``matching.models`` apply).""")
+
+trial_terms = events.signal("trial-terms", doc="""\
+Sent with a ``Match`` whose trial is starting. A receiver returns the trial's length in days its
+agreement sets (the newest version both sides accepted), or None where no version was accepted
+(the scheme's ``trial_length_days`` applies).""")

@@ -25,7 +25,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching import scoring
-from homeshare.matching.events import activating, notice_terms, party_steps, trial_started
+from homeshare.matching.events import activating, notice_terms, party_steps, trial_started, trial_terms
 from homeshare.matching.models import (
     ACQUAINTED_STATES, DEFAULT_NOTICE_DAYS, DEFAULT_TRIAL_NOTICE_DAYS, LIVE_STATES, NOTICE_FROM_STATES,
     OFFER_STATES, OPEN_STATES, TRANSITIONS, EndedBy, EndReason, ExitFeedback, Match, MatchEvent, MatchState, NoticeGiver, Response,
@@ -463,9 +463,14 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
         live = db.session.scalars(_matches_of([match.householder_id, match.sharer_id], LIVE_STATES)).first()
         if live is not None:
             raise _already_live()
+    # The length the accepted agreement sets, else the scheme's (read before the match changes,
+    # so that the database's last word on live matches comes at the flush below).
+    length = next((found for _receiver, found in trial_terms.send(match) if found),
+                  scheme.effective_settings["trial_length_days"])
     _transition(match, "start_trial", actor, {"start_on": start_on})
     match.trial_started_on = start_on
-    match.trial_ends_on = start_on + timedelta(days=scheme.effective_settings["trial_length_days"])
+    # The match holds the trial's end date.
+    match.trial_ends_on = start_on + timedelta(days=length)
     try:
         db.session.flush()
     except IntegrityError:  # another trial for one of them landed first: the unique index refused this one

@@ -133,6 +133,7 @@ ERASED: dict[str, str] = {
     "agreement_version.house_rules": "blanked in every version of every agreement of the person",
     "agreement_version.householder_must_know": "blanked in every version of every agreement of the person",
     "agreement_version.sharer_must_know": "blanked in every version of every agreement of the person",
+    "agreement_version.hours_reason": "blanked in every version of every agreement of the person",
     "checkin.contact_notes": "coordinators' notes of calls and visits about the person's matches: blanked",
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
     "hours_entry.note": "blanked in every entry of the person's matches",
@@ -190,6 +191,9 @@ NOT_PERSONAL: dict[str, str] = {
     "match_event.from_state": "a closed vocabulary (match states)",
     "match_event.to_state": "a closed vocabulary (match states)",
     "agreement_version.tasks": "codes of GET /api/v1/tasks",
+    "agreement_version.term": "a closed vocabulary (open-ended, fixed)",
+    "agreement_version.householder_fee": "an amount and a closed vocabulary of periods",
+    "agreement_version.sharer_fee": "an amount and a closed vocabulary of periods",
     "checkin.kind": "a closed vocabulary (check-in kinds)",
     "checkin.contact_kind": "a closed vocabulary (call, visit)",
     "checkin_answer.side": "a closed vocabulary (sides)",
@@ -277,7 +281,8 @@ def erase(*, actor: Account, account: Account) -> None:
             event.details = {key: value for key, value in event.details.items() if key in MATCH_EVENT_FACTS} or None
     db.session.execute(sa.update(ExitFeedback).where(ExitFeedback.match_id.in_(their_matches)).values(comment=None))
     db.session.execute(sa.update(AgreementVersion).where(AgreementVersion.match_id.in_(their_matches))
-                       .values(house_rules=None, householder_must_know=None, sharer_must_know=None))
+                       .values(house_rules=[], householder_must_know=None, sharer_must_know=None,
+                               hours_reason=None))
     their_checkins = sa.select(CheckIn.id).where(CheckIn.match_id.in_(their_matches))
     db.session.execute(sa.update(CheckInAnswer).where(CheckInAnswer.checkin_id.in_(their_checkins))
                        .values(comments=None))

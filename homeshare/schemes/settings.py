@@ -113,6 +113,11 @@ class SchemeSettingsSchema(Schema):
         load_default=3, validate=validate.Range(min=1, max=10),
         metadata={"description": "Years a background check stays valid from its issue date."},
     )
+    max_hours_per_week = StrictInteger(
+        load_default=15, validate=validate.Range(min=1, max=40),
+        metadata={"description": "The most hours a week an agreement sets without a reason: above it, the "
+                                 "coordinator gives `hours_reason` (40 at most, whatever the reason)."},
+    )
     hours_shortfall_percent = StrictInteger(
         load_default=80, validate=validate.Range(min=1, max=100),
         metadata={"description": "A week below this share of the agreed hours counts as short."},

@@ -212,6 +212,8 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/matches/{match_id}/agreement": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "PUT /api/v1/matches/{match_id}/agreement": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/matches/{match_id}/agreement.pdf": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "POST /api/v1/matches/{match_id}/agreement/acceptance": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
@@ -314,8 +316,7 @@ def test_every_operation_has_an_entry():
 
 TODAY = date.today()
 TRIAL_START = TODAY - timedelta(days=TODAY.weekday() + 49)  # a Monday, seven weeks ago
-AGREED = {**TERMS, "start_on": TRIAL_START.isoformat(),
-          "trial_ends_on": (TRIAL_START + timedelta(days=28)).isoformat()}
+AGREED = {**TERMS, "start_on": TRIAL_START.isoformat()}
 NEW_PASSWORD = "another horse battery"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -240,5 +240,67 @@ def test_several_offers_revision_withdraws_the_extra_offers_on_the_way_down(kind
             with db.engine.connect() as connection:
                 context = MigrationContext.configure(connection, opts={"compare_type": True})
                 assert compare_metadata(context, db.metadata) == []
+            db.session.remove()
+            db.engine.dispose()
+
+
+def _versions(connection, *columns: str, rules_as_list: bool = False) -> dict[int, tuple]:
+    """Each version's ``columns`` by number; ``house_rules`` as text (0016) or as a list (0020)."""
+    types = {"start_on": sa.Date(), "trial_ends_on": sa.Date(), "number": sa.Integer(),
+             "house_rules": sa.JSON() if rules_as_list else sa.Text(), "trial_length_days": sa.Integer(),
+             "term": sa.String()}
+    statement = sa.text(f"SELECT number, {', '.join(columns)} FROM agreement_version").columns(
+        *(sa.column(name, types[name]) for name in ("number", *columns)))
+    return {row[0]: tuple(row[1:]) for row in connection.execute(statement)}
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_fuller_agreements_revision_turns_each_end_date_into_a_length_and_back(kind, tmp_path_factory):
+    """0020: a version's trial end becomes its length (end minus start) and its free text house
+    rules one rule with a topic; down again, the end and the text come back."""
+    with empty_database(kind, tmp_path_factory, prefix="hs_agreements") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        make = factories.Factories(app)
+        with app.app_context():
+            upgrade()
+        desk = Desk(app.test_client(), make, make.scheme())
+        desk.to_active()  # version 1: 28 days from 4 January, one rule about guests
+        with app.app_context():
+            db.session.remove()
+            downgrade(revision="0016")
+            with db.engine.begin() as connection:
+                assert _versions(connection, "start_on", "trial_ends_on", "house_rules") == {
+                    1: (date(2027, 1, 4), date(2027, 2, 1), "Guests: No guests overnight without asking.")}
+                statement = sa.text(
+                    "INSERT INTO agreement_version (id, match_id, number, hours_per_week, tasks, "
+                    "monthly_contribution_pence, start_on, trial_ends_on, notice_days, trial_notice_days, house_rules, "
+                    "created_at) VALUES (:id, :match_id, 2, 12, :tasks, 0, :start_on, :trial_ends_on, 28, 7, "
+                    ":house_rules, :created_at)").bindparams(
+                    sa.bindparam("id", type_=sa.Uuid()), sa.bindparam("match_id", type_=sa.Uuid()),
+                    sa.bindparam("tasks", type_=sa.JSON()), sa.bindparam("start_on", type_=sa.Date()),
+                    sa.bindparam("trial_ends_on", type_=sa.Date()),
+                    sa.bindparam("created_at", type_=sa.DateTime(timezone=True)))
+                connection.execute(statement, {
+                    "id": uuid.uuid4(), "match_id": uuid.UUID(desk.match_id), "tasks": ["cooking"],
+                    "start_on": date(2027, 3, 1), "trial_ends_on": date(2027, 4, 5),
+                    "house_rules": "  Quiet after ten.  ", "created_at": datetime.now(timezone.utc)})
+
+            upgrade()
+            with db.engine.begin() as connection:
+                assert _versions(connection, "trial_length_days", "house_rules", "term", rules_as_list=True) == {
+                    1: (28, [{"topic": "House rules", "rule": "Guests: No guests overnight without asking."}],
+                        "open-ended"),
+                    2: (35, [{"topic": "House rules", "rule": "Quiet after ten."}], "open-ended")}
+            if kind == "sqlite":
+                with db.engine.connect() as connection:
+                    assert connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall() == []
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckIn)) > 0  # nothing cascaded away
+            db.session.remove()
+
+            downgrade(revision="0016")
+            with db.engine.begin() as connection:
+                assert _versions(connection, "start_on", "trial_ends_on", "house_rules") == {
+                    1: (date(2027, 1, 4), date(2027, 2, 1), "Guests: No guests overnight without asking."),
+                    2: (date(2027, 3, 1), date(2027, 4, 5), "Quiet after ten.")}
             db.session.remove()
             db.engine.dispose()

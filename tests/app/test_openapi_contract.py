@@ -202,7 +202,8 @@ def test_openapi_python_client_generates_a_client_without_warnings(tmp_path):
     generated = tmp_path / "client"
     result = subprocess.run(
         [tools / "openapi-python-client", "generate", "--path", PROJECT_ROOT / "openapi.yaml",
-         "--output-path", generated, "--meta", "none"],
+         "--output-path", generated, "--meta", "none",
+         "--config", PROJECT_ROOT / "contract" / "openapi-python-client.yaml"],
         capture_output=True, text=True, env=environment, check=False,
     )
     said = [line for line in (result.stdout + result.stderr).splitlines()

@@ -134,7 +134,7 @@ def _ok(response, *statuses):
 def build_world(app, client, make) -> World:
     scheme = make.scheme()
     desk = Desk(client, make, scheme)
-    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
     world = World(desk=desk)
     people = world.people
     people.update(admin=make.admin(), coordinator=desk.coordinator.person,
@@ -192,11 +192,11 @@ def build_world(app, client, make) -> World:
     introduced.to_introduction()
     trial = _pair(client, make, scheme, desk.coordinator)
     trial.to_trial(start_on=TRIAL_START)
-    trial.agree({**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    trial.agree({**TERMS, "start_on": TRIAL_START})
     _ok(trial.accept_agreement(trial.householder, 1))
     _ok(trial.accept_agreement(trial.sharer, 1))
     noticed = _pair(client, make, scheme, desk.coordinator)  # active, the sharer's notice running to 7 April
-    noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
     noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
     people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person,
                   noticed_householder=noticed.householder_person)
@@ -356,7 +356,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "householder_id": people["waiting_householder"].id, "sharer_id": people["waiting_sharer"].id,
         "match_id": world.ids["match"], "person_id": people["householder"].id,
         "entry_ids": [world.ids["entry"]], "scheme_slug": world.ids["slug"],
-        "start_on": TRIAL_START, "trial_ends_on": "2027-03-29", "end_on": "2027-04-30", "worked_on": "2027-03-30",
+        "start_on": TRIAL_START, "end_on": "2027-04-30", "worked_on": "2027-03-30",
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
         "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
         "last_day": "2027-04-03",  # within the notice running on the world's noticed match

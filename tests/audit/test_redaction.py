@@ -26,6 +26,7 @@ WORDS = {
     "form_name": "Jessamy Larkin", "form_message": "Kittiwake",
     "invited": "Hollyhocke",
     "notice_comment": "Quillfeather", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
+    "house_rule_topic": "Marigoldry", "hours_reason": "Tumblethwaite",
 }
 
 
@@ -56,8 +57,12 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",                 # match.introduced
                                   "place": WORDS["place"]})
     desk.ok("trial", body={"start_on": "2027-03-01"})                                        # match.trial_started
-    desk.agree({**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29",
-                **{name: WORDS[name] for name in ("house_rules", "householder_must_know", "sharer_must_know")}})
+    desk.agree({**TERMS, "start_on": "2027-03-01", "house_rules": [
+        {"topic": WORDS["house_rule_topic"], "rule": WORDS["house_rules"]}], "hours_per_week": 20,
+        "hours_reason": WORDS["hours_reason"], "term": "fixed", "term_ends_on": "2028-02-29",
+        "review_on": "2027-09-01", "minimum_stay_months": 6, "nights_away_per_month": 4, "days_off_per_week": 1,
+        "householder_fee": {"amount_pence": 2500, "period": "month"}, "sharer_fee": None,
+        **{name: WORDS[name] for name in ("householder_must_know", "sharer_must_know")}})
     for session in (desk.householder, desk.sharer):                                          # agreement.version_*
         assert desk.accept_agreement(session, 1).status_code == 200
     desk.ok("activation")                                                                    # match.activated
@@ -171,9 +176,17 @@ def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, clie
     text = client.get(f"/api/v1/schemes/{desk.scheme.id}/audit?per_page=100", headers=desk.coordinator.headers)
     assert text.status_code == 200
     assert not [word for word in WORDS.values() if word in text.get_data(as_text=True)]
-    drafted = [e for e in events if e.action == "agreement.version_drafted"][0]
-    assert drafted.after["hours_per_week"] == 10 and drafted.after["tasks"] == ["companionship", "cooking"]
+    drafted, = [e for e in events if e.action == "agreement.version_drafted" and str(e.target_id) == desk.match_id]
+    assert drafted.after["hours_per_week"] == 20 and drafted.after["tasks"] == ["companionship", "cooking"]
     assert drafted.after["house_rules"] == drafted.after["sharer_must_know"] == audit.PERSONAL_MARK
+    assert drafted.after["hours_reason"] == audit.PERSONAL_MARK
+    # The terms themselves stay plain: they are the scheme's record of what was agreed.
+    assert {name: drafted.after[name] for name in (
+        "trial_length_days", "term", "term_ends_on", "review_on", "minimum_stay_months", "nights_away_per_month",
+        "days_off_per_week", "householder_fee", "sharer_fee")} == {
+        "trial_length_days": 28, "term": "fixed", "term_ends_on": "2028-02-29", "review_on": "2027-09-01",
+        "minimum_stay_months": 6, "nights_away_per_month": 4, "days_off_per_week": 1,
+        "householder_fee": {"amount_pence": 2500, "period": "month"}, "sharer_fee": None}
     corrected = [e for e in events if e.action == "profile.corrected"][0]
     # Personal by default is not only words: a number about a person stays out too.
     assert corrected.after == {"bio": audit.PERSONAL_MARK, "first_name": audit.PERSONAL_MARK,

@@ -52,7 +52,7 @@ class Household:
         self.ok("introduction", self.coordinator, {"meeting_at": "2027-02-10T14:00:00+00:00", "place": "Library"})
         self.ok("trial", self.coordinator, {"start_on": TRIAL_START})
         agreement = client.put(f"/api/v1/matches/{self.match_id}/agreement", headers=self.coordinator.headers,
-                               json={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+                               json={**TERMS, "start_on": TRIAL_START})
         assert agreement.status_code in (200, 201), agreement.json
         self.ok("agreement/acceptance", self.representative, {"version": 1})
         self.ok("agreement/acceptance", self.sharer, {"version": 1})

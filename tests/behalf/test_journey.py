@@ -30,7 +30,7 @@ VETTING = {
     "home_visit": {"status": "passed"},
 }
 TERMS = {"hours_per_week": 8, "tasks": ["companionship", "cooking"], "monthly_contribution_pence": 0,
-         "start_on": "2027-01-04", "trial_ends_on": "2027-02-01", "notice_days": 28}
+         "start_on": "2027-01-04", "trial_length_days": 28, "notice_days": 28}
 
 
 def ok(response, status=200):

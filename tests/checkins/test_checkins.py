@@ -156,7 +156,7 @@ def test_reminders_follow_the_local_morning_across_the_clock_change(app, client,
 def test_trial_ending_and_expiring_checks_and_quiet_weeks_are_reminded_once(app, client, make, clock):
     clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
     # The factory's background checks expire three years after it ran: bring one close.
     with app.app_context():
         db.session.execute(sa.update(VettingCheck).where(VettingCheck.kind == CheckKind.BACKGROUND,

@@ -195,7 +195,7 @@ def test_erasure_leaves_no_words_and_no_live_match_behind(app, client, make, clo
 
     clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
     entry = str(uuid.uuid4())
     client.put(f"/api/v1/matches/{desk.match_id}/hours/{entry}", headers=desk.sharer.headers,
                json={"worked_on": "2027-03-30", "minutes": 60, "task": "cooking", "note": "Soup"})
@@ -269,7 +269,7 @@ def test_identical_answers_devices_and_entries_arriving_together(app, client, ma
 
     clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
     checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
     answers = burst(lambda: app.test_client().put(
         f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,
@@ -320,7 +320,7 @@ def test_a_retrying_phone_s_burst_of_the_same_write_leaves_one_effect(app, clien
               if n["kind"] == "checkin_alert"]
     assert len(alerts) == 1
 
-    desk.agree({**TERMS, "start_on": "2027-02-22", "trial_ends_on": "2027-03-22"})
+    desk.agree({**TERMS, "start_on": "2027-02-22"})
     for session in (desk.householder, desk.sharer):
         accepted = burst(lambda: app.test_client().post(
             f"/api/v1/matches/{desk.match_id}/agreement/acceptance", headers=session.headers,

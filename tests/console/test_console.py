@@ -23,7 +23,7 @@ from tests.matchdesk import TERMS, Desk
 def desk(client, make, clock):
     clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
     return desk
 
 

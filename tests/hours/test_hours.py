@@ -23,7 +23,7 @@ NOW = datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc)  # Wednesday 31 March, B
 def desk(client, make, clock):
     clock.set(NOW)
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
     return desk
 
 

@@ -59,7 +59,7 @@ def new_match(make, scheme: Scheme, *, started: date | None = START, state=Match
     for number, (per_week, accepted) in enumerate(hours, start=1):
         db.session.add(AgreementVersion(
             match_id=match.id, number=number, hours_per_week=per_week, tasks=["companionship"],
-            monthly_contribution_pence=0, start_on=START, trial_ends_on=START + timedelta(days=28), notice_days=7,
+            monthly_contribution_pence=0, start_on=START, trial_length_days=28, notice_days=7,
             created_at=at(START - timedelta(days=20)), householder_accepted_at=accepted and at(accepted, 9),
             sharer_accepted_at=accepted and at(accepted, 10)))
     db.session.commit()

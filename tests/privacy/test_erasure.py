@@ -50,7 +50,7 @@ WORDS = {
     "sharer's comment": "Dandelionne", "contact notes": "Mumblecore", "ending": "Pumpernickle",
     "left reason": "Quarrendon", "referee": "Hollowmere", "referee contact": "Rookwardine",
     "enquiry name": "Fennimore", "enquiry contact": "Gildersleeve", "enquiry contact name": "Harrowgate",
-    "enquiry notes": "Inglenook",
+    "enquiry notes": "Inglenook", "hours reason v2": "Tumblethwaite",
     "notice comment": "Wolfsbane", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
@@ -120,11 +120,14 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
     desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",
                                   "place": f"Cafe {WORDS['introduction place']}"})
     desk.ok("trial", body={"start_on": "2027-03-01"})
-    terms = {**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29"}
-    desk.agree({**terms, "house_rules": WORDS["house rules v1"], "householder_must_know": WORDS["householder must know v1"],
+    terms = {**TERMS, "start_on": "2027-03-01"}
+    desk.agree({**terms, "house_rules": [{"topic": WORDS["house rules v1"], "rule": "Shoes off indoors."}],
+                "householder_must_know": WORDS["householder must know v1"],
                 "sharer_must_know": WORDS["sharer must know v1"]})
-    desk.agree({**terms, "house_rules": WORDS["house rules v2"], "householder_must_know": WORDS["householder must know v2"],
-                "sharer_must_know": WORDS["sharer must know v2"]})
+    desk.agree({**terms, "house_rules": [{"topic": "Guests", "rule": WORDS["house rules v2"]}],
+                "householder_must_know": WORDS["householder must know v2"],
+                "sharer_must_know": WORDS["sharer must know v2"],
+                "hours_per_week": 20, "hours_reason": f"Needs more help: {WORDS['hours reason v2']}"})
     for session in (householder, sharer):
         assert desk.accept_agreement(session, 2).status_code == 200
     desk.ok("activation")
@@ -214,7 +217,7 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
     assert steps["end"] == {"ended_by": "sharer", "notice_given_days": 30, "end_on": "2027-04-30"}
     assert steps["introduce"] == {"meeting_at": "2027-02-20T14:00:00+00:00"}
     agreement = views[2].json
-    assert [v["number"] for v in agreement["versions"]] == [1, 2] and agreement["versions"][1]["hours_per_week"] == 10
+    assert [v["number"] for v in agreement["versions"]] == [1, 2] and agreement["versions"][1]["hours_per_week"] == 20
     concern = client.get(f"/api/v1/schemes/{desk.scheme.id}/concerns", headers=desk.coordinator.headers).json["items"][0]
     assert (concern["description"], concern["subject_erased"]) == (KEPT["concern"], True)
     # The proposal left open was withdrawn, and says so in the service's own words.
