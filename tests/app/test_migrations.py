@@ -245,7 +245,7 @@ def test_several_offers_revision_withdraws_the_extra_offers_on_the_way_down(kind
 
 
 def _versions(connection, *columns: str, rules_as_list: bool = False) -> dict[int, tuple]:
-    """Each version's ``columns`` by number; ``house_rules`` as text (0016) or as a list (0020)."""
+    """Each version's ``columns`` by number; ``house_rules`` as text (0016) or as a list (0017)."""
     types = {"start_on": sa.Date(), "trial_ends_on": sa.Date(), "number": sa.Integer(),
              "house_rules": sa.JSON() if rules_as_list else sa.Text(), "trial_length_days": sa.Integer(),
              "term": sa.String()}
@@ -256,7 +256,7 @@ def _versions(connection, *columns: str, rules_as_list: bool = False) -> dict[in
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_fuller_agreements_revision_turns_each_end_date_into_a_length_and_back(kind, tmp_path_factory):
-    """0020: a version's trial end becomes its length (end minus start) and its free text house
+    """0017: a version's trial end becomes its length (end minus start) and its free text house
     rules one rule with a topic; down again, the end and the text come back."""
     with empty_database(kind, tmp_path_factory, prefix="hs_agreements") as url:
         app = make_app(url, tmp_path_factory.mktemp("instance"))

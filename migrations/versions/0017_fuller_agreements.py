@@ -16,7 +16,7 @@ machine by machine.
 Downgrade: the end date comes back as the start plus the length; the rules become one text, each
 "topic: rule" on a line of its own; the other new terms go.
 
-Revision ID: 0020
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-02 04:40:00
 
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0020'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None
