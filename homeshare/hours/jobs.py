@@ -12,7 +12,7 @@ from homeshare.absences.service import days_away
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
-from homeshare.hours.weeks import DAYS_IN_A_WEEK, away_in_week, flagged_matches, over_agreed_matches, week_start_of
+from homeshare.hours.weeks import DAYS_IN_A_WEEK, away_in_week, watched_matches, week_start_of
 from homeshare.matching.models import SHARING_STATES, Match
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
@@ -41,13 +41,14 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
                     Match.trial_started_on <= local.date(), sa.not_(logged_this_week)))
             if away_in_week(monday, away.get(match_id, ()), None, None) < DAYS_IN_A_WEEK
         ]
-    for item in flagged_matches(scheme):
+    flagged, over_agreed = watched_matches(scheme)
+    for item in flagged:
         week = item.weeks[0].week_start
         messages += [Message(coordinator, "hours_shortfall", "Hours have fallen short",
                              f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
                              f"shortfall:{item.match.id}:{week}:{coordinator}", {"match_id": str(item.match.id)})
                      for coordinator in coordinators]
-    for item in over_agreed_matches(scheme):
+    for item in over_agreed:
         week = item.weeks[0]
         messages += [Message(coordinator, "hours_over_agreed", "Hours above the agreement",
                              f"In the week of {week.week_start.isoformat()}, a match logged {week.counted_minutes} "

@@ -258,12 +258,24 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
 
 def flagged_matches(scheme: Scheme) -> list[FlaggedMatch]:
     """Every match of the scheme whose sharer lives in the home and whose hours are flagged
-    short, in four statements.
+    short (see ``watched_matches``)."""
+    return watched_matches(scheme)[0]
+
+
+def over_agreed_matches(scheme: Scheme) -> list[FlaggedMatch]:
+    """Every match of the scheme whose sharer lives in the home and whose last completed week
+    was over the agreement (hours creep), each with that week (see ``watched_matches``)."""
+    return watched_matches(scheme)[1]
+
+
+def watched_matches(scheme: Scheme) -> tuple[list[FlaggedMatch], list[FlaggedMatch]]:
+    """The matches of the scheme whose sharer lives in the home that are flagged short, and
+    those whose last completed week was over the agreement, in four statements.
 
     Matches and versions are read as rows of the fields the flags need: a scheme has
-    hundreds of live matches, and loading them as objects took most of the time. Versions
-    and sums are read for every match of the scheme, selected by a subquery (cheaper than
-    hundreds of ids as parameters): a match read as live that ends in between is still
+    hundreds of live matches, and loading them as objects took most of the time. Versions,
+    sums and days away are read for every match of the scheme, selected by a subquery (cheaper
+    than hundreds of ids as parameters): a match read as live that ends in between is still
     judged on its hours.
     """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
@@ -275,35 +287,19 @@ def flagged_matches(scheme: Scheme) -> list[FlaggedMatch]:
     of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
     versions, sums = agreed_versions(of_scheme), _sums(of_scheme, earliest, last_completed)
     away = days_away(of_scheme, earliest, last_completed + timedelta(days=6))
-    flagged = []
+    flagged, over = [], []
     for match in matches:
-        is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums, away)
+        agreed = Agreed(versions[match.id], scheme.timezone)
+        is_short, weeks = _shortfall(match, agreed, today, settings, sums, away)
         if is_short:
             flagged.append(FlaggedMatch(match, weeks))
-    return flagged
-
-
-def over_agreed_matches(scheme: Scheme) -> list[FlaggedMatch]:
-    """Every match of the scheme whose sharer lives in the home and whose last completed week
-    was over the agreement (hours creep), each with that week; four statements."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    matches = db.session.execute(
-        sa.select(*MATCH_FIELDS).where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES))
-        .order_by(Match.trial_started_on, Match.id)).all()
-    last_completed = week_start_of(today) - timedelta(weeks=1)
-    of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
-    versions, sums = agreed_versions(of_scheme), _sums(of_scheme, last_completed, last_completed)
-    away = days_away(of_scheme, last_completed, last_completed + timedelta(days=6))
-    found = []
-    for match in matches:
         span = _span(match, today)
-        if span is None or last_completed < span[0]:
-            continue
-        week = _week(match, last_completed, sums, Agreed(versions[match.id], scheme.timezone), today,
-                     settings["hours_shortfall_percent"], away, settings["hours_over_agreed_percent"])
-        if week.over_agreed:
-            found.append(FlaggedMatch(match, [week]))
-    return found
+        if span is not None and span[0] <= last_completed:
+            week = _week(match, last_completed, sums, agreed, today, settings["hours_shortfall_percent"], away,
+                         settings["hours_over_agreed_percent"])
+            if week.over_agreed:
+                over.append(FlaggedMatch(match, [week]))
+    return flagged, over
 
 
 
