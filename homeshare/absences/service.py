@@ -87,8 +87,13 @@ def _check(match: Match, values: Mapping[str, Any], *, absence_id: uuid.UUID) ->
 
 def _lock_match(match: Match) -> None:
     """Serialise writes to one match's absences, so that two overlapping ones sent at once are
-    not both stored (PostgreSQL row lock; SQLite serialises writers)."""
-    db.session.execute(sa.select(Match.id).where(Match.id == match.id).with_for_update())
+    not both stored: a row lock on PostgreSQL; on SQLite, which locks the whole database for a
+    writer, a write that changes nothing, taken before the overlap is looked for."""
+    if db.engine.dialect.name == "sqlite":
+        db.session.execute(sa.update(Match).where(Match.id == match.id).values(id=Match.id)
+                           .execution_options(synchronize_session=False))
+    else:
+        db.session.execute(sa.select(Match.id).where(Match.id == match.id).with_for_update())
 
 
 def _facts(absence: Absence) -> dict[str, Any]:

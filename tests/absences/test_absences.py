@@ -13,7 +13,7 @@ from homeshare.absences.models import Absence
 from homeshare.audit.models import AuditEvent
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
 
 TRIAL_START = "2027-03-01"  # a Monday
@@ -97,6 +97,24 @@ def test_the_same_id_for_another_absence_is_refused(app, desk):
     recorded(desk, desk.sharer, HOLIDAY, absence_id)
     assert_problem(put(desk, desk.sharer, {**HOLIDAY, "last_day": "2027-04-10"}, absence_id), 409, "absence-id-reused")
     assert listed(desk)["items"][0]["last_day"] == "2027-04-09" and stored(app) == 1
+
+
+def test_the_same_absence_sent_at_once_is_stored_once(app, desk):
+    absence_id = str(uuid.uuid4())
+
+    def attempt():
+        return app.test_client().put(url(desk, absence_id), headers=desk.sharer.headers, json=HOLIDAY).status_code
+
+    assert sorted(at_once(attempt, 4)) == [200, 200, 200, 201]
+    assert stored(app) == 1
+
+
+def test_overlapping_absences_sent_at_once_store_one(app, desk):
+    def attempt():
+        return app.test_client().put(url(desk, uuid.uuid4()), headers=desk.sharer.headers, json=HOLIDAY).status_code
+
+    assert sorted(at_once(attempt, 3)) == [201, 409, 409]
+    assert stored(app) == 1
 
 
 def test_kinds_follow_the_projects_spelling(desk):
