@@ -120,13 +120,14 @@ def register_authorisation(app: Flask) -> None:
 def register_events() -> None:
     """Connect the packages above to what happens in the packages below them (blinker
     signals; connecting the same receiver twice is a no-op)."""
+    from homeshare.absences.events import absence_recorded
     from homeshare.accounts.events import account_created, email_to_owner
     from homeshare.audit.service import record_account_created, record_scheme_updated
     from homeshare.agreements.service import (
         notice_lengths, refuse_activation_unless_accepted, trial_length, versions_to_accept,
     )
     from homeshare.behalf.service import copies_for_representatives
-    from homeshare.checkins.service import ensure_schedule
+    from homeshare.checkins.service import ensure_schedule, move_out_of_absence
     from homeshare.matching.events import activating, notice_terms, party_steps, trial_started, trial_terms
     from homeshare.notifications.events import addressing
     from homeshare.notifications.service import email_owner
@@ -143,6 +144,7 @@ def register_events() -> None:
     notice_terms.connect(notice_lengths)
     trial_terms.connect(trial_length)
     addressing.connect(copies_for_representatives)
+    absence_recorded.connect(move_out_of_absence)
 
 
 def register_audit(app: Flask) -> None:
@@ -169,6 +171,7 @@ def register_request_hooks(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from homeshare.absences.routes import blp as absences
     from homeshare.accounts.routes import accounts, auth
     from homeshare.agreements.routes import blp as agreements
     from homeshare.audit.routes import blp as audit
@@ -189,7 +192,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf):
+                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences):
         api.register_blueprint(blueprint)
 
 

@@ -62,6 +62,9 @@ class CheckInAnswer(IdMixin, db.Model):
     wants_call: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     something_wrong: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
     comments: Mapped[str | None] = mapped_column(sa.Text)
+    # The sharer's answer to "Have you been asked to do anything outside the agreement?", and what.
+    asked_outside_agreement: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    outside_agreement_what: Mapped[str | None] = mapped_column(sa.Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     # Whose hand the answer came by: the person's own, a coordinator's recording their view, or
     # their representative's (who and how: the answer's behalf records).

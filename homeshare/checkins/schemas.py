@@ -18,6 +18,16 @@ class AnswerSchema(Schema):
     wants_call = StrictBoolean(load_default=False, metadata={"description": "Would you like a call from your coordinator?"})
     something_wrong = StrictBoolean(load_default=False, metadata={"description": "Something is wrong: tell us now."})
     comments = bounded_string(2000, allow_none=True, load_default=None)
+    asked_outside_agreement = StrictBoolean(load_default=False, metadata={
+        "description": "The sharer's answer to \"Have you been asked to do anything outside the agreement?\" "
+                       "(false unless given; a householder leaves it false). Yes alerts the coordinators."})
+    outside_agreement_what = bounded_string(2000, allow_none=True, load_default=None, metadata={
+        "description": "What the sharer was asked to do, when they say yes."})
+
+    @ma.validates_schema
+    def _what_with_yes(self, data, **kwargs):
+        if data.get("outside_agreement_what") and not data.get("asked_outside_agreement"):
+            raise ma.ValidationError("Only with asked_outside_agreement true.", "outside_agreement_what")
 
 
 class AnswerRequestSchema(AnswerSchema):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from homeshare.absences.models import Absence
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
@@ -20,7 +21,7 @@ from homeshare.checkins.schedule import planned
 from homeshare.common.clock import local_today, utcnow
 from homeshare.common.db import insert_ignoring_duplicates
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import Conflict, NotFound
+from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
 from homeshare.notifications.service import Message, coordinators_of, notify
@@ -123,6 +124,21 @@ def move_checkin(*, actor: Account, match: Match, checkin: CheckIn, due_on: date
     return checkin_in(match, checkin.id)
 
 
+def move_out_of_absence(absence: Absence, *, match: Match, actor: Account) -> int:
+    """``absence_recorded``: every open check-in of the match (answered by neither side, no
+    coordinator's contact recorded) due inside the absence moves to the day after it ends,
+    as a coordinator's move does (``planned_on`` stays); the caller commits. Returns how many moved."""
+    answered = sa.exists().where(CheckInAnswer.checkin_id == CheckIn.id)
+    moving = db.session.scalars(sa.select(CheckIn).where(
+        CheckIn.match_id == match.id, CheckIn.due_on >= absence.first_day, CheckIn.due_on <= absence.last_day,
+        CheckIn.contact_at.is_(None), sa.not_(answered))).all()
+    day_after = absence.last_day + timedelta(days=1)
+    for checkin in moving:
+        _record(actor, match, checkin, MOVED, {"due_on": checkin.due_on}, {"due_on": day_after})
+        checkin.due_on, checkin.escalated_at = day_after, None
+    return len(moving)
+
+
 ANSWERED = "checkin.answered"
 
 
@@ -150,6 +166,8 @@ def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[
     side = answerer.side
     scheme = db.session.get(Scheme, match.scheme_id)
     _answerable(scheme, checkin)
+    if side != "sharer" and values.get("asked_outside_agreement"):
+        raise ValidationFailed({"asked_outside_agreement": ["This question is the sharer's."]})
     existing = db.session.scalars(sa.select(CheckInAnswer).where(
         CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.side == side)).first()
     record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, side=side,
@@ -174,16 +192,18 @@ def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[
 
 def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str, record: CheckInAnswer) -> None:
     low = scheme.effective_settings["checkin_low_score"]
-    if record.wellbeing <= low or record.match_going <= low or record.something_wrong:
+    outside = bool(record.asked_outside_agreement)
+    if record.wellbeing <= low or record.match_going <= low or record.something_wrong or outside:
         worries = [f"scored wellbeing {record.wellbeing} and the match {record.match_going} out of 5"]
         worries += ["said something is wrong"] if record.something_wrong else []
+        worries += ["was asked to do something outside the agreement"] if outside else []
         worries += ["asked for a call"] if record.wants_call else []
         notify(Message(
             account_id=coordinator, kind="checkin_alert", title=f"A {side} needs you",
             body=f"In the check-in due {checkin.due_on.isoformat()}, the {side} {' and '.join(worries)}.",
             data={"match_id": str(match.id), "checkin_id": str(checkin.id), "side": side},
             dedupe_key=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
-                       f"{record.something_wrong}:{coordinator}",
+                       f"{record.something_wrong}:{outside}:{coordinator}",
         ) for coordinator in coordinators_of(match.scheme_id))
 
 

@@ -33,6 +33,10 @@ class DashboardSchema(Schema):
     overdue_checkins = ma.fields.Nested(SectionSchema)
     low_checkin_scores = ma.fields.Nested(SectionSchema, metadata={"description": "In the last 30 days."})
     hours_shortfalls = ma.fields.Nested(SectionSchema)
+    hours_over_agreed = ma.fields.Nested(SectionSchema, metadata={
+        "description": "Live matches whose last completed week's hours exceeded what the week expected by more than "
+                       "the scheme's `hours_over_agreed_percent`: `match_id`, `week_start`, `counted_minutes`, "
+                       "`expected_minutes`."})
     open_concerns = ma.fields.Nested(ConcernSectionSchema)
     enquiries_waiting = ma.fields.Nested(SectionSchema, metadata={
         "description": "Open enquiries (enquiry, application, assessment) still in the stage they reached more "

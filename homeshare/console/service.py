@@ -18,7 +18,7 @@ from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
 from homeshare.extensions import db
-from homeshare.hours.weeks import flagged_matches
+from homeshare.hours.weeks import watched_matches
 from homeshare.matching.models import OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
@@ -78,7 +78,7 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     in_scheme = Match.scheme_id == scheme.id
     awaiting = sa.select(*match).where(in_scheme, Match.state == MatchState.PROPOSED, sa.or_(
         Match.householder_response.is_(None), Match.sharer_response.is_(None)))
-    shortfalls = flagged_matches(scheme)
+    shortfalls, over_agreed = watched_matches(scheme)
     open_concerns = sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at).where(
         Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
     by_severity = dict(db.session.execute(
@@ -112,6 +112,10 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
             "something_wrong": r[5], "answered_at": _iso(r[6])}),
         "hours_shortfalls": {"count": len(shortfalls), "items": [
             {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls[:FIRST_ITEMS]]},
+        "hours_over_agreed": {"count": len(over_agreed), "items": [
+            {"match_id": str(item.match.id), "week_start": _iso(item.weeks[0].week_start),
+             "counted_minutes": item.weeks[0].counted_minutes, "expected_minutes": item.weeks[0].expected_minutes}
+            for item in over_agreed[:FIRST_ITEMS]]},
         "open_concerns": {
             "by_severity": {severity.value: int(count) for severity, count in by_severity.items()},
             **_section(open_concerns, [severity_first, Concern.created_at.desc()], lambda r: {

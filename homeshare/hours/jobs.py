@@ -8,18 +8,20 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from homeshare.absences.service import days_away
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
-from homeshare.hours.weeks import flagged_matches, week_start_of
+from homeshare.hours.weeks import DAYS_IN_A_WEEK, away_in_week, watched_matches, week_start_of
 from homeshare.matching.models import SHARING_STATES, Match
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
 
 def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
-    """On Sundays, sharers who logged nothing this week; and, to the coordinators, matches
-    whose hours are flagged short."""
+    """On Sundays, sharers who logged nothing this week (unless someone of the match was away
+    all week); and, to the coordinators, matches whose hours are flagged short, and matches
+    whose last completed week was over the agreement (once per match and week)."""
     settings = scheme.effective_settings
     local = now.astimezone(ZoneInfo(scheme.timezone))
     monday = week_start_of(local.date())
@@ -27,6 +29,8 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
     if local.weekday() == 6 and now >= local_moment(local.date(), settings["reminder_hour"], scheme.timezone):
         logged_this_week = sa.exists().where(HoursEntry.match_id == Match.id, HoursEntry.week_start == monday,
                                              HoursEntry.deleted_at.is_(None))
+        live = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES))
+        away = days_away(live, monday, local.date())
         messages += [
             Message(sharer_id, "hours_missing", "Log this week's hours",
                     "You have not logged any hours this week. A minute now keeps the record fair to both of you.",
@@ -35,11 +39,21 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
                 sa.select(Match.id, Match.sharer_id).where(
                     Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES),
                     Match.trial_started_on <= local.date(), sa.not_(logged_this_week)))
+            if away_in_week(monday, away.get(match_id, ()), None, None) < DAYS_IN_A_WEEK
         ]
-    for item in flagged_matches(scheme):
+    flagged, over_agreed = watched_matches(scheme)
+    for item in flagged:
         week = item.weeks[0].week_start
         messages += [Message(coordinator, "hours_shortfall", "Hours have fallen short",
                              f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
                              f"shortfall:{item.match.id}:{week}:{coordinator}", {"match_id": str(item.match.id)})
+                     for coordinator in coordinators]
+    for item in over_agreed:
+        week = item.weeks[0]
+        messages += [Message(coordinator, "hours_over_agreed", "Hours above the agreement",
+                             f"In the week of {week.week_start.isoformat()}, a match logged {week.counted_minutes} "
+                             f"minutes where the agreement expects {week.expected_minutes}.",
+                             f"over:{item.match.id}:{week.week_start}:{coordinator}",
+                             {"match_id": str(item.match.id), "week_start": week.week_start.isoformat()})
                      for coordinator in coordinators]
     return messages

@@ -87,11 +87,22 @@ class WeekSchema(Schema):
     logged_minutes = ma.fields.Integer()
     confirmed_minutes = ma.fields.Integer()
     disputed_minutes = ma.fields.Integer()
-    agreed_minutes = ma.fields.Integer(allow_none=True)
+    agreed_minutes = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The agreed weekly hours in force that week, in minutes; null before any agreement."})
+    away_days = ma.fields.Integer(metadata={
+        "description": "Days of the week (0 to 7) either person was away, by their absences, while the match ran."})
+    expected_minutes = ma.fields.Integer(allow_none=True, metadata={
+        "description": "The agreed minutes prorated for the days away (to the nearest minute); 0 for a week "
+                       "fully away."})
     counted_minutes = ma.fields.Integer(metadata={"description": "Logged minus disputed."})
-    shortfall_minutes = ma.fields.Integer(allow_none=True)
+    shortfall_minutes = ma.fields.Integer(allow_none=True, metadata={
+        "description": "How far what counts is below what the week expects."})
     completed = ma.fields.Boolean(metadata={"description": "The week is over."})
-    short = ma.fields.Boolean(metadata={"description": "Completed and below the scheme's share of the agreed hours."})
+    short = ma.fields.Boolean(metadata={
+        "description": "Completed and below the scheme's share of what the week expects."})
+    over_agreed = ma.fields.Boolean(metadata={
+        "description": "What counts exceeds what the week expects by more than the scheme's "
+                       "`hours_over_agreed_percent` (hours creep)."})
 
 
 class ShortfallSchema(Schema):

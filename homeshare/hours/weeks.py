@@ -2,9 +2,16 @@
 hours were given.
 
 A week runs Monday to Sunday in the scheme's time zone. Hours count towards the agreement
-unless disputed; a completed week is short when what counts is below the scheme's
-``hours_shortfall_percent`` of the agreed hours in force that week; a live match is flagged
-when its last ``hours_shortfall_weeks`` completed weeks were all short.
+unless disputed. What a week expects is the agreed hours in force that week, prorated for the
+days either person of the match was away (an absence, see ``homeshare.absences``): a week with
+2 of its 7 days away expects 5/7 of the agreed minutes, to the nearest minute; a week fully
+away expects nothing. Days away count only while the match runs (from its trial's start to its
+end). A completed week is short when what counts is below the scheme's
+``hours_shortfall_percent`` of what it expects (a week that expects nothing is never short); a
+live match is flagged when its last ``hours_shortfall_weeks`` completed weeks were all short.
+A week is over the agreement when what counts exceeds what it expects by more than the
+scheme's ``hours_over_agreed_percent`` of it (hours creep; a week that expects nothing is never
+over).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from homeshare.absences.service import days_away
 from homeshare.agreements.models import AgreementVersion
 from homeshare.common.clock import local_today
 from homeshare.common.pagination import Page
@@ -44,6 +52,13 @@ class Week:
     agreed_minutes: int | None
     completed: bool
     short: bool
+    away_days: int = 0
+    expected_minutes: int | None = None
+    over_agreed: bool = False
+
+    def __post_init__(self) -> None:
+        if self.expected_minutes is None and not self.away_days:
+            self.expected_minutes = self.agreed_minutes  # nobody away: the week expects the agreed hours
 
     @property
     def counted_minutes(self) -> int:
@@ -52,9 +67,40 @@ class Week:
 
     @property
     def shortfall_minutes(self) -> int | None:
-        if self.agreed_minutes is None:
+        if self.expected_minutes is None:
             return None
-        return max(self.agreed_minutes - self.counted_minutes, 0)
+        return max(self.expected_minutes - self.counted_minutes, 0)
+
+
+DAYS_IN_A_WEEK = 7
+
+
+def away_in_week(monday: date, absences: Iterable[tuple[date, date]], started: date | None,
+                 ended: date | None) -> int:
+    """How many days of the week of ``monday`` someone of the match was away: days covered by
+    any of ``absences`` (first and last day included; overlaps of the two people count once),
+    counted only from ``started`` (the trial's first day) to ``ended`` (the match's last day)."""
+    lo, hi = monday, monday + timedelta(days=DAYS_IN_A_WEEK - 1)
+    if started is not None:
+        lo = max(lo, started)
+    if ended is not None:
+        hi = min(hi, ended)
+    days: set[date] = set()
+    for first, last in absences:
+        day = max(first, lo)
+        while day <= min(last, hi):
+            days.add(day)
+            day += timedelta(days=1)
+    return len(days)
+
+
+def prorated(agreed_minutes: int | None, away_days: int) -> int | None:
+    """The minutes a week expects: the agreed minutes for the days nobody was away, to the
+    nearest minute (a seventh is never exactly half a minute away from a whole one)."""
+    if agreed_minutes is None:
+        return None
+    present = DAYS_IN_A_WEEK - min(away_days, DAYS_IN_A_WEEK)
+    return (agreed_minutes * present * 2 + DAYS_IN_A_WEEK) // (DAYS_IN_A_WEEK * 2)
 
 
 class Agreed:
@@ -118,13 +164,26 @@ def _span(match: Match, today: date) -> tuple[date, date] | None:
     return week_start_of(match.trial_started_on), week_start_of(end)
 
 
-def _week(match: Match, monday: date, sums: Mapping, agreed: Agreed, today: date, share: int) -> Week:
+NO_ABSENCES: Mapping[uuid.UUID, list[tuple[date, date]]] = {}
+DEFAULT_OVER_PERCENT = 50
+
+
+def _week(match: Match, monday: date, sums: Mapping, agreed: Agreed, today: date, share: int,
+          away: Mapping[uuid.UUID, list[tuple[date, date]]] = NO_ABSENCES,
+          over_percent: int = DEFAULT_OVER_PERCENT) -> Week:
+    """One week of a match: ``share`` is the scheme's ``hours_shortfall_percent``,
+    ``over_percent`` its ``hours_over_agreed_percent``, ``away`` the days away by match."""
     logged, confirmed, disputed = sums.get((match.id, monday), (0, 0, 0))
     sunday = monday + timedelta(days=6)
     agreed_minutes = agreed.minutes_for(sunday)
+    away_days = away_in_week(monday, away.get(match.id, ()), match.trial_started_on, match.ended_on)
+    expected = prorated(agreed_minutes, away_days)
     completed = sunday < today
-    short = bool(completed and agreed_minutes and (logged - disputed) * 100 < agreed_minutes * share)
-    return Week(match.id, monday, sunday, logged, confirmed, disputed, agreed_minutes, completed, short)
+    counted = logged - disputed
+    short = bool(completed and expected and counted * 100 < expected * share)
+    over = bool(expected and counted * 100 > expected * (100 + over_percent))
+    return Week(match.id, monday, sunday, logged, confirmed, disputed, agreed_minutes, completed, short,
+                away_days, expected, over)
 
 
 @dataclass
@@ -155,15 +214,18 @@ def weekly_summary(*, match: Match, scheme: Scheme, first: date | None, last: da
     bounds = [last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1), last_completed, *shown[-1:],
               *shown[:1]]
     sums = _sums([match.id], min(bounds), max(bounds))
-    flagged, short_weeks = _shortfall(match, agreed, today, settings, sums)
-    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in shown]
+    away = days_away([match.id], min(bounds), max(bounds) + timedelta(days=6))
+    flagged, short_weeks = _shortfall(match, agreed, today, settings, sums, away)
+    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"], away,
+                   settings["hours_over_agreed_percent"]) for monday in shown]
     return Summary(Page(weeks, page, per_page, len(mondays)), flagged, short_weeks)
 
 
 def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str, Any],
-               sums: Mapping) -> tuple[bool, list[Week]]:
+               sums: Mapping, away: Mapping = NO_ABSENCES) -> tuple[bool, list[Week]]:
     """Whether the last N completed weeks of a match whose sharer lives in the home were all
-    short, and those weeks; ``sums`` must cover those weeks (see ``_sums``)."""
+    short, and those weeks; ``sums`` and ``away`` must cover those weeks (see ``_sums`` and
+    ``absences.service.days_away``)."""
     span = _span(match, today)
     weeks_needed = settings["hours_shortfall_weeks"]
     if span is None or match.state not in SHARING_STATES:
@@ -172,7 +234,8 @@ def _shortfall(match: Match, agreed: Agreed, today: date, settings: Mapping[str,
     mondays = [last_completed - timedelta(weeks=n) for n in range(weeks_needed)]
     if mondays[-1] < span[0]:
         return False, []
-    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"]) for monday in mondays]
+    weeks = [_week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"], away,
+                   settings["hours_over_agreed_percent"]) for monday in mondays]
     flagged = all(week.short for week in weeks)
     return flagged, (weeks if flagged else [])
 
@@ -195,12 +258,24 @@ def scheme_shortfalls(*, scheme: Scheme, page: int, per_page: int) -> Page[Flagg
 
 def flagged_matches(scheme: Scheme) -> list[FlaggedMatch]:
     """Every match of the scheme whose sharer lives in the home and whose hours are flagged
-    short, in three statements.
+    short (see ``watched_matches``)."""
+    return watched_matches(scheme)[0]
+
+
+def over_agreed_matches(scheme: Scheme) -> list[FlaggedMatch]:
+    """Every match of the scheme whose sharer lives in the home and whose last completed week
+    was over the agreement (hours creep), each with that week (see ``watched_matches``)."""
+    return watched_matches(scheme)[1]
+
+
+def watched_matches(scheme: Scheme) -> tuple[list[FlaggedMatch], list[FlaggedMatch]]:
+    """The matches of the scheme whose sharer lives in the home that are flagged short, and
+    those whose last completed week was over the agreement, in four statements.
 
     Matches and versions are read as rows of the fields the flags need: a scheme has
-    hundreds of live matches, and loading them as objects took most of the time. Versions
-    and sums are read for every match of the scheme, selected by a subquery (cheaper than
-    hundreds of ids as parameters): a match read as live that ends in between is still
+    hundreds of live matches, and loading them as objects took most of the time. Versions,
+    sums and days away are read for every match of the scheme, selected by a subquery (cheaper
+    than hundreds of ids as parameters): a match read as live that ends in between is still
     judged on its hours.
     """
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
@@ -211,17 +286,26 @@ def flagged_matches(scheme: Scheme) -> list[FlaggedMatch]:
     earliest = last_completed - timedelta(weeks=settings["hours_shortfall_weeks"] - 1)
     of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
     versions, sums = agreed_versions(of_scheme), _sums(of_scheme, earliest, last_completed)
-    flagged = []
+    away = days_away(of_scheme, earliest, last_completed + timedelta(days=6))
+    flagged, over = [], []
     for match in matches:
-        is_short, weeks = _shortfall(match, Agreed(versions[match.id], scheme.timezone), today, settings, sums)
+        agreed = Agreed(versions[match.id], scheme.timezone)
+        is_short, weeks = _shortfall(match, agreed, today, settings, sums, away)
         if is_short:
             flagged.append(FlaggedMatch(match, weeks))
-    return flagged
+        span = _span(match, today)
+        if span is not None and span[0] <= last_completed:
+            week = _week(match, last_completed, sums, agreed, today, settings["hours_shortfall_percent"], away,
+                         settings["hours_over_agreed_percent"])
+            if week.over_agreed:
+                over.append(FlaggedMatch(match, [week]))
+    return flagged, over
 
 
 
 WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirmed_minutes", "disputed_minutes",
-                "agreed_minutes", "shortfall_minutes", "completed", "short")
+                "agreed_minutes", "shortfall_minutes", "completed", "short", "away_days", "expected_minutes",
+                "over_agreed")
 
 
 def week_rows(*, scheme: Scheme, first: date, last: date) -> Iterator[tuple]:
@@ -239,6 +323,7 @@ def _week_rows(scheme_id: uuid.UUID, timezone: str, settings: Mapping[str, Any],
         .order_by(Match.trial_started_on, Match.id)).all()
     lo, hi = week_start_of(first), week_start_of(last)
     versions, sums = agreed_versions(started), _sums(started, lo, hi)
+    away = days_away(started, lo, hi + timedelta(days=6))
     for match in matches:
         span = _span(match, today)
         if span is None:
@@ -246,7 +331,9 @@ def _week_rows(scheme_id: uuid.UUID, timezone: str, settings: Mapping[str, Any],
         agreed = Agreed(versions[match.id], timezone)
         monday = max(span[0], lo)
         while monday <= min(span[1], hi):
-            week = _week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"])
+            week = _week(match, monday, sums, agreed, today, settings["hours_shortfall_percent"], away,
+                   settings["hours_over_agreed_percent"])
             yield (match.id, week.week_start, week.week_end, week.logged_minutes, week.confirmed_minutes,
-                   week.disputed_minutes, week.agreed_minutes, week.shortfall_minutes, week.completed, week.short)
+                   week.disputed_minutes, week.agreed_minutes, week.shortfall_minutes, week.completed, week.short,
+                   week.away_days, week.expected_minutes, week.over_agreed)
             monday += timedelta(weeks=1)

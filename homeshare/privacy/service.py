@@ -12,6 +12,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from homeshare.absences.models import Absence
+from homeshare.absences.schemas import AbsenceSchema
 from homeshare.accounts.models import Account, AccountCode, AuthSession, Invitation
 from homeshare.agreements.models import AgreementVersion
 from homeshare.agreements.schemas import AgreementVersionSchema
@@ -77,6 +79,9 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "agreements": [{"match_id": str(v.match_id), **AgreementVersionSchema().dump(v)} for v in versions],
         "hours": EntrySchema(many=True).dump(behalf.attach(entries, "hours_entry")),
         "checkin_answers": AnswerViewSchema(many=True).dump(behalf.attach(answers, "checkin_answer")),
+        "absences": AbsenceSchema(many=True).dump(behalf.attach(db.session.scalars(
+            sa.select(Absence).where(Absence.person_id == account.id, Absence.cancelled_at.is_(None))
+            .order_by(Absence.first_day)).all(), "absence")),
         "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
                             "target_id": str(item.target_id)} for item in done_for],
         "representatives": LinkViewSchema(many=True).dump(links),
@@ -136,6 +141,8 @@ ERASED: dict[str, str] = {
     "agreement_version.hours_reason": "blanked in every version of every agreement of the person",
     "checkin.contact_notes": "coordinators' notes of calls and visits about the person's matches: blanked",
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
+    "checkin_answer.outside_agreement_what": "blanked in every answer of the person's matches",
+    "absence.note": "blanked in every absence of the person's matches, whoever was away",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
@@ -197,6 +204,8 @@ NOT_PERSONAL: dict[str, str] = {
     "checkin.kind": "a closed vocabulary (check-in kinds)",
     "checkin.contact_kind": "a closed vocabulary (call, visit)",
     "checkin_answer.side": "a closed vocabulary (sides)",
+    "absence.who": "a closed vocabulary (sides)",
+    "absence.kind": "a closed vocabulary (kinds of absence)",
     "hours_entry.task": "codes of GET /api/v1/tasks",
     "hours_entry.status": "a closed vocabulary (entry statuses)",
     "concern.raised_by_role": "a closed vocabulary (roles)",
@@ -285,7 +294,8 @@ def erase(*, actor: Account, account: Account) -> None:
                                hours_reason=None))
     their_checkins = sa.select(CheckIn.id).where(CheckIn.match_id.in_(their_matches))
     db.session.execute(sa.update(CheckInAnswer).where(CheckInAnswer.checkin_id.in_(their_checkins))
-                       .values(comments=None))
+                       .values(comments=None, outside_agreement_what=None))
+    db.session.execute(sa.update(Absence).where(Absence.match_id.in_(their_matches)).values(note=None))
     db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))

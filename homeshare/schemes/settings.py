@@ -126,6 +126,15 @@ class SchemeSettingsSchema(Schema):
         load_default=2, validate=validate.Range(min=1, max=12),
         metadata={"description": "Consecutive short weeks that flag a match for its coordinator."},
     )
+    hours_over_agreed_percent = StrictInteger(
+        load_default=50, validate=validate.Range(min=1, max=500),
+        metadata={"description": "A week whose hours exceed the agreed hours (prorated for absences) by more "
+                                 "than this share of them is flagged, and its coordinators told once."},
+    )
+    long_absence_alert_days = StrictInteger(
+        load_default=28, validate=validate.Range(min=1, max=365),
+        metadata={"description": "An absence longer than this many days alerts the coordinators once."},
+    )
     checkin_low_score = StrictInteger(
         load_default=3, validate=validate.Range(min=1, max=5),
         metadata={"description": "A check-in score at or below this alerts the coordinators at once."},

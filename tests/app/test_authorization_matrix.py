@@ -90,7 +90,8 @@ def _names(group) -> tuple[str, ...]:
 # The matrix --------------------------------------------------------------------------------------
 # Path parameters name these things of the world: {match_id} the match (active, agreement
 # accepted); {person_id} its householder (the sharer is "the other party"); {entry_id} one
-# of the sharer's hours entries; {checkin_id} one of the match's check-ins; {concern_id} a
+# of the sharer's hours entries; {checkin_id} one of the match's check-ins; {absence_id} one of the
+# householder's absences (the sharer's own for the sharer); {concern_id} a
 # concern the householder raised about the match; {scheme_id} the match's scheme;
 # {account_id} another householder of the scheme (a sharer without a login, to invite);
 # {notification_id} one of the householder's notifications; {device_id} one of the sharer's
@@ -241,6 +242,17 @@ MATRIX: dict[str, dict[str, Any]] = {
     "PATCH /api/v1/matches/{match_id}/checkins/{checkin_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/checkins/{checkin_id}/contact": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+
+    # Absences: each person records their own (or their representative who may answer check-ins, or a
+    # coordinator), and all of them see the match's absences
+    "GET /api/v1/matches/{match_id}/absences": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "PUT /api/v1/matches/{match_id}/absences/{absence_id}": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "PATCH /api/v1/matches/{match_id}/absences/{absence_id}": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "DELETE /api/v1/matches/{match_id}/absences/{absence_id}": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
 
     # Concerns: anyone in the match, a representative or the coordinator raises one; coordinators work on it
@@ -396,6 +408,14 @@ def _build_world(app) -> World:
 
     checkins = _ok(client.get(f"/api/v1/matches/{match}/checkins", headers=desk.coordinator.headers))
     ids["checkin_id"] = checkins["items"][0]["id"]
+    # Absences of each person: one to change, one to cancel.
+    for name, session, who, day in (("absence_id", desk.householder, "householder", 60),
+                                    ("sharer_absence_id", desk.sharer, "sharer", 60),
+                                    ("absence_to_cancel", desk.householder, "householder", 70),
+                                    ("sharer_absence_to_cancel", desk.sharer, "sharer", 70)):
+        ids[name] = str(uuid.uuid4())
+        _ok(client.put(f"/api/v1/matches/{match}/absences/{ids[name]}", headers=session.headers, json={
+            "who": who, "kind": "holiday", "first_day": worked(day), "last_day": worked(day + 1)}), 201)
     concern = _ok(client.post("/api/v1/concerns", headers=desk.householder.headers, json={
         "match_id": match, "category": "home", "severity": "low", "description": "The stair rail is loose."}), 201)
     ids["concern_id"] = concern["id"]
@@ -575,6 +595,15 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
               "notes": "All well."}),
     "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": lambda w, c: Call(
         json={"wellbeing": 4, "match_going": 4, "help_happening": True, **_for(w, c, "person_id")}),
+    "PUT /api/v1/matches/{match_id}/absences/{absence_id}": lambda w, c: Call(json={
+        "who": "sharer" if c == SHARER else "householder", "kind": "visiting-family",
+        "first_day": worked(80 + 3 * CALLERS.index(c)), "last_day": worked(81 + 3 * CALLERS.index(c))},
+        params={"absence_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"absence-of-{c}"))}),
+    "PATCH /api/v1/matches/{match_id}/absences/{absence_id}": lambda w, c: Call(
+        json={"note": f"Changed by the {c}."},
+        params={"absence_id": w.ids["sharer_absence_id" if c == SHARER else "absence_id"]}),
+    "DELETE /api/v1/matches/{match_id}/absences/{absence_id}": lambda w, c: Call(
+        params={"absence_id": w.ids["sharer_absence_to_cancel" if c == SHARER else "absence_to_cancel"]}),
     "POST /api/v1/schemes/{scheme_id}/people": lambda w, c: Call(json={
         "role": "householder", "first_name": "Edna", "last_name": "Moss", "person_id": NEW_PERSON}),
     "POST /api/v1/people/{person_id}/representatives": lambda w, c: Call(json={

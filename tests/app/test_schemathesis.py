@@ -165,6 +165,8 @@ def build_world(app, client, make) -> World:
     answer = {"wellbeing": 4, "match_going": 4, "help_happening": True}
     for session in (desk.householder, desk.sharer):
         _ok(client.put(f"{base}/checkins/{answered['id']}/answer", headers=session.headers, json=answer))
+    absence = _ok(client.put(f"{base}/absences/{uuid.uuid4()}", headers=desk.householder.headers, json={
+        "who": "householder", "kind": "hospital-stay", "first_day": "2027-04-10", "last_day": "2027-04-12"}), 201)
     concern = _ok(client.post("/api/v1/concerns", headers=desk.householder.headers,
                               json={"match_id": desk.match_id, "category": "safeguarding", "severity": "medium",
                                     "description": "Worried about the stairs."}), 201)
@@ -221,6 +223,7 @@ def build_world(app, client, make) -> World:
         scheme=scheme.id, slug=scheme.slug, match=desk.match_id, proposed=proposed.match_id,
         accepted=accepted.match_id, introduced=introduced.match_id, trial=trial.match_id, noticed=noticed.match_id,
         entry=entries["logged"], checkin=unanswered["id"], concern=concern["id"], device=device["id"],
+        absence=absence["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
     )
     world.rows = _snapshot(app)
@@ -335,6 +338,7 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "match_id": ids[OWN_MATCH[path][0]] if path in OWN_MATCH else ids["match"],
         "entry_id": ids["entry"],
         "checkin_id": ids["checkin"],
+        "absence_id": ids["absence"],
         "concern_id": ids["concern"],
         "device_id": ids["device"],
         "notification_id": ids["notification"],
@@ -360,6 +364,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
         "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
         "last_day": "2027-04-03",  # within the notice running on the world's noticed match
+        "first_day": "2027-04-01",  # an absence, before that last day
     }
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)
@@ -389,9 +394,9 @@ def aim(case, world: World, key: str) -> None:
     method, path = case.operation.method.upper(), case.operation.path
     if case.path_parameters and not invalid_at(case, ParameterLocation.PATH) and mostly(key, "path"):
         real = path_ids(world, method, path)
-        keep_new_entry = method == "PUT" and path.endswith("/hours/{entry_id}")
+        keep_new = method == "PUT" and (path.endswith("/hours/{entry_id}") or path.endswith("/absences/{absence_id}"))
         for name in case.path_parameters:
-            if name in real and not (name == "entry_id" and keep_new_entry):
+            if name in real and not (name in ("entry_id", "absence_id") and keep_new):
                 case.path_parameters[name] = real[name]
     if isinstance(case.body, dict) and not invalid_at(case, ParameterLocation.BODY) and mostly(key, "body"):
         for name, value in body_values(world, path).items():

@@ -27,6 +27,7 @@ WORDS = {
     "invited": "Hollyhocke",
     "notice_comment": "Quillfeather", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
     "house_rule_topic": "Marigoldry", "hours_reason": "Tumblethwaite",
+    "absence_note": "Tumbleweedy", "changed_absence_note": "Marrowfat",
 }
 
 
@@ -86,6 +87,13 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
                     json={"minutes": 90, "note": WORDS["corrected_note"]}))                  # hours.entry_corrected
     assert client.delete(f"/api/v1/matches/{desk.match_id}/hours/{entries[1]}",
                          headers=coordinator.headers).status_code == 204                     # hours.entry_deleted
+    absence = f"/api/v1/matches/{desk.match_id}/absences/{uuid.uuid4()}"
+    ok(client.put(absence, headers=desk.sharer.headers, json={                                 # absence.recorded
+        "who": "sharer", "kind": "holiday", "first_day": "2027-04-05", "last_day": "2027-04-07",
+        "note": WORDS["absence_note"]}), 201)
+    ok(client.patch(absence, headers=coordinator.headers,                                      # absence.changed
+                    json={"last_day": "2027-04-08", "note": WORDS["changed_absence_note"]}))
+    assert client.delete(absence, headers=coordinator.headers).status_code == 204              # absence.cancelled
     ok(client.put(f"/api/v1/people/{desk.sharer_person.id}/vetting/reference_1",               # vetting.check_recorded
                   headers=coordinator.headers, json={"status": "pending", "notes": WORDS["notes"],
                                                      "referee_name": WORDS["referee_name"]}))

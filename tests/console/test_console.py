@@ -199,6 +199,21 @@ def test_the_dashboard_lists_notices_soonest_last_day_first(client, make, desk, 
     assert board["items"][0]["last_day"] == (clock.today() + timedelta(days=5)).isoformat()
 
 
+def test_the_dashboard_counts_the_matches_whose_last_week_was_over_the_agreement(client, desk, count_queries):
+    url = f"/api/v1/schemes/{desk.scheme.id}/dashboard"
+    with count_queries() as before:
+        assert client.get(url, headers=desk.coordinator.headers).json["hours_over_agreed"] == {"count": 0, "items": []}
+    for day in ("2027-03-23", "2027-03-24"):  # 960 minutes where 600 are agreed
+        response = client.put(f"/api/v1/matches/{desk.match_id}/hours/{uuid.uuid4()}", headers=desk.sharer.headers,
+                              json={"worked_on": day, "minutes": 480, "task": "companionship"})
+        assert response.status_code == 201, response.json
+    with count_queries() as after:
+        over = client.get(url, headers=desk.coordinator.headers).json["hours_over_agreed"]
+    assert over == {"count": 1, "items": [{"match_id": desk.match_id, "week_start": "2027-03-22",
+                                           "counted_minutes": 960, "expected_minutes": 600}]}
+    assert len(before) == len(after)
+
+
 def test_low_scores_and_overdue_check_ins_have_their_own_lists(client, desk):
     checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
     client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,

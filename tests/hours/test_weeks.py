@@ -454,7 +454,7 @@ def test_week_rows_cover_every_started_match_in_the_range(now, make):
     scheme, made = shortfall_scheme(make)
     new_match(make, scheme, started=None, state=MatchState.PROPOSED)
     rows = list(week_rows(scheme=scheme, first=date(2027, 2, 24), last=date(2027, 3, 14)))
-    assert len(rows[0]) == len(weeks.WEEK_COLUMNS) == 10
+    assert len(rows[0]) == len(weeks.WEEK_COLUMNS) == 13
     by_match: dict = {}
     for row in rows:
         by_match.setdefault(row[0], []).append(dict(zip(weeks.WEEK_COLUMNS, row)))
@@ -525,10 +525,10 @@ def test_the_rules_cost_a_fixed_number_of_statements(now, make, count_queries):
     db.session.refresh(match)
     with count_queries() as statements:
         summary(match, scheme, page=1, per_page=3)
-    assert len(statements) == 2  # agreed versions, sums
+    assert len(statements) == 3  # agreed versions, sums, days away
     with count_queries() as statements:
         assert scheme_shortfalls(scheme=scheme, page=1, per_page=20).total == 4  # the new match is short too
-    assert len(statements) == 3  # live matches, versions, sums
+    assert len(statements) == 4  # live matches, versions, sums, days away
 
 
 def test_matches_starting_the_same_day_come_in_the_order_of_their_ids(now, make):
