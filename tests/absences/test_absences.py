@@ -26,7 +26,7 @@ HOLIDAY = {"who": "sharer", "kind": "holiday", "first_day": "2027-04-05", "last_
 def desk(client, make, clock):
     clock.set(NOW)
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_length_days": 28})
     return desk
 
 
@@ -247,7 +247,7 @@ def test_an_absence_is_changed_and_cancelled_and_both_are_audited(app, desk):
 def test_an_absence_of_another_match_is_not_found(client, make, desk, clock):
     absence = recorded(desk, desk.sharer, HOLIDAY)
     other = Desk(client, make, desk.scheme)
-    other.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    other.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_length_days": 28})
     assert_problem(client.patch(f"/api/v1/matches/{other.match_id}/absences/{absence['id']}",
                                 headers=other.coordinator.headers, json={"note": None}), 404)
     assert_problem(client.delete(f"/api/v1/matches/{other.match_id}/absences/{absence['id']}",

@@ -120,7 +120,7 @@ TRIAL_START = "2027-03-01"
 def desk(client, make, clock):
     clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())
-    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
+    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_length_days": 28})
     return desk
 
 
