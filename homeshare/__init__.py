@@ -124,8 +124,9 @@ def register_events() -> None:
     from homeshare.audit.service import record_account_created, record_scheme_updated
     from homeshare.agreements.service import notice_lengths, refuse_activation_unless_accepted, versions_to_accept
     from homeshare.behalf.service import copies_for_representatives
-    from homeshare.checkins.service import ensure_schedule
-    from homeshare.matching.events import activating, notice_terms, party_steps, trial_started
+    from homeshare.checkins.service import ensure_schedule, replan_schedule
+    from homeshare.matching.events import activating, notice_terms, party_steps, trial_extended, trial_started
+    from homeshare.matching.reviews import refuse_activation_without_review
     from homeshare.notifications.events import addressing
     from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import start_profile
@@ -136,7 +137,9 @@ def register_events() -> None:
     scheme_updated.connect(record_scheme_updated)
     email_to_owner.connect(email_owner)
     trial_started.connect(ensure_schedule)
+    trial_extended.connect(replan_schedule)
     activating.connect(refuse_activation_unless_accepted)
+    activating.connect(refuse_activation_without_review)
     party_steps.connect(versions_to_accept)
     notice_terms.connect(notice_lengths)
     addressing.connect(copies_for_representatives)

@@ -28,3 +28,8 @@ notice_terms = events.signal("notice-terms", doc="""\
 Sent with a ``Match`` someone gives notice on. A receiver returns the notice lengths its
 agreement sets, ``{"notice_days": int, "trial_notice_days": int}``, or None where the match has
 no accepted agreement (the defaults of ``matching.models`` apply).""")
+
+trial_extended = events.signal("trial-extended", doc="""\
+Sent with a ``Match`` in its trial whose end a coordinator's trial review moved later
+(``match.trial_ends_on`` is the new end), ``scheme=`` its ``Scheme`` and ``previous_end=`` the
+end it had. Receivers plan again what follows from the trial's end (the check-ins).""")

@@ -28,8 +28,10 @@ from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
-from homeshare.matching.models import OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState
-from homeshare.matching.schemas import OwnMatchSchema
+from homeshare.matching.models import (
+    OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState, TrialReview, TrialReviewView,
+)
+from homeshare.matching.schemas import OwnMatchSchema, TrialViewSchema
 from homeshare.matching.service import party_views
 from homeshare.notifications.models import Device, Notification
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
@@ -61,6 +63,13 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
     versions = db.session.scalars(sa.select(AgreementVersion).where(
         AgreementVersion.match_id.in_(match_ids))).all() if match_ids else []
     answers = db.session.scalars(sa.select(CheckInAnswer).where(CheckInAnswer.account_id == account.id)).all()
+    trial_views = []
+    for view, number, match_id in db.session.execute(
+            sa.select(TrialReviewView, TrialReview.round, TrialReview.match_id)
+            .join(TrialReview, TrialReview.id == TrialReviewView.review_id)
+            .where(TrialReviewView.account_id == account.id).order_by(TrialReview.match_id, TrialReview.round)):
+        view.round, view.match_id = number, match_id
+        trial_views.append(view)
     done_for = db.session.scalars(sa.select(BehalfRecord).where(BehalfRecord.person_id == account.id)
                                   .order_by(BehalfRecord.created_at, BehalfRecord.id)).all()
     links = db.session.scalars(sa.select(Representation).where(Representation.person_id == account.id)
@@ -77,6 +86,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "agreements": [{"match_id": str(v.match_id), **AgreementVersionSchema().dump(v)} for v in versions],
         "hours": EntrySchema(many=True).dump(behalf.attach(entries, "hours_entry")),
         "checkin_answers": AnswerViewSchema(many=True).dump(behalf.attach(answers, "checkin_answer")),
+        "trial_review_views": [{"match_id": str(view.match_id), **TrialViewSchema().dump(view)}
+                               for view in behalf.attach(trial_views, "trial_review_view")],
         "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
                             "target_id": str(item.target_id)} for item in done_for],
         "representatives": LinkViewSchema(many=True).dump(links),
@@ -135,6 +146,9 @@ ERASED: dict[str, str] = {
     "agreement_version.sharer_must_know": "blanked in every version of every agreement of the person",
     "checkin.contact_notes": "coordinators' notes of calls and visits about the person's matches: blanked",
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
+    "trial_review_view.comment": "blanked in every trial review of the person's matches, whichever side wrote it",
+    "trial_review.decision_comment": "a coordinator's words about the person's trial: blanked in every trial review "
+                                     "of the person's matches",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
@@ -193,6 +207,11 @@ NOT_PERSONAL: dict[str, str] = {
     "checkin.kind": "a closed vocabulary (check-in kinds)",
     "checkin.contact_kind": "a closed vocabulary (call, visit)",
     "checkin_answer.side": "a closed vocabulary (sides)",
+    "trial_review.decision": "a closed vocabulary (trial review decisions)",
+    "trial_review.stop_reason": "a closed vocabulary (reasons a match ends)",
+    "trial_review_view.side": "a closed vocabulary (sides)",
+    "trial_review_view.view": "a closed vocabulary (views of a trial)",
+    "trial_review_view.given_as": "a closed vocabulary (self, on behalf, proxy)",
     "hours_entry.task": "codes of GET /api/v1/tasks",
     "hours_entry.status": "a closed vocabulary (entry statuses)",
     "concern.raised_by_role": "a closed vocabulary (roles)",
@@ -282,6 +301,11 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.update(CheckInAnswer).where(CheckInAnswer.checkin_id.in_(their_checkins))
                        .values(comments=None))
     db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
+    their_reviews = sa.select(TrialReview.id).where(TrialReview.match_id.in_(their_matches))
+    db.session.execute(sa.update(TrialReviewView).where(TrialReviewView.review_id.in_(their_reviews))
+                       .values(comment=None))
+    db.session.execute(sa.update(TrialReview).where(TrialReview.match_id.in_(their_matches))
+                       .values(decision_comment=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
     # The enquiries that became the person keep their stages and dates, for the measures.

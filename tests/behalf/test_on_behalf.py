@@ -49,7 +49,7 @@ def to_active(desk):
     accepted = desk.post("agreement/acceptance", body={"version": 1, **for_householder(desk)})
     assert accepted.status_code == 200, accepted.json
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
-    desk.ok("activation")
+    desk.review()
 
 
 def test_a_householder_without_the_app_reaches_an_active_match_through_her_coordinator(desk):
