@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching import service
 from homeshare.matching.models import TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView
@@ -32,7 +33,8 @@ def trial_ending_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: d
 
 def trial_review_view_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
     """Trials ending within the review notice: each person who has not given their view at the
-    round under way is asked for it, once per person and round."""
+    round under way is asked for it, from the scheme's ``reminder_hour`` on the first day of the
+    notice, once per person and round."""
     today = now.astimezone(ZoneInfo(scheme.timezone)).date()
     ending = db.session.execute(sa.select(Match.id, Match.householder_id, Match.sharer_id, Match.trial_ends_on).where(
         Match.scheme_id == scheme.id, Match.state == MatchState.TRIAL, Match.trial_ends_on >= today,
@@ -44,11 +46,14 @@ def trial_review_view_reminders(scheme: Scheme, coordinators: list[uuid.UUID], n
             sa.select(TrialReview.match_id, TrialReview.round, TrialReview.id)
             .where(TrialReview.match_id.in_([row.id for row in ending])).order_by(TrialReview.round)):
         latest[match_id] = (number, review_id)
-    given = set(db.session.execute(sa.select(TrialReviewView.review_id, TrialReviewView.side).where(
-        TrialReviewView.review_id.in_([review_id for _number, review_id in latest.values()]))).tuples()) \
-        if latest else set()
+    given = {(review_id, side) for review_id, side in db.session.execute(
+        sa.select(TrialReviewView.review_id, TrialReviewView.side).where(
+            TrialReviewView.review_id.in_([review_id for _number, review_id in latest.values()])))} if latest else set()
     messages = []
+    hour = scheme.effective_settings["reminder_hour"]
     for match_id, householder_id, sharer_id, ends_on in ending:
+        if now < local_moment(ends_on - timedelta(days=TRIAL_REVIEW_NOTICE_DAYS), hour, scheme.timezone):
+            continue
         number, review_id = latest.get(match_id, (1, None))
         for side, person in (("householder", householder_id), ("sharer", sharer_id)):
             if (review_id, side) in given:

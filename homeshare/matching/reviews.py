@@ -149,7 +149,7 @@ def _check(match: Match, scheme: Scheme, decision: TrialDecision, trial_ends_on:
 
 
 def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_on: date | None = None,
-           reason: EndReason | None = None, comment: str | None = None) -> Match:
+           reason: EndReason | None = None, comment: str | None = None, retried: bool = False) -> Match:
     """A coordinator's decision at the round under way, in one transaction with what follows
     from it: ``activate`` (the activation rules apply: 409 and nothing stored when one is not
     met), ``extend`` to ``trial_ends_on`` (after today and after the current end; the check-ins
@@ -189,8 +189,10 @@ def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_
         raise
     except IntegrityError:  # the first round opened by another request at the same time: decide on it
         db.session.rollback()
+        if retried:
+            raise
         return decide(actor=actor, match=match, decision=decision, trial_ends_on=trial_ends_on, reason=reason,
-                      comment=comment)
+                      comment=comment, retried=True)
     return match
 
 

@@ -298,6 +298,8 @@ OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/trial": ("introduced", None),
     "/api/v1/matches/{match_id}/activation": ("trial", None),
     "/api/v1/matches/{match_id}/agreement/acceptance": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/trial-review/view": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/trial-review/decision": ("trial", None),
     "/api/v1/matches/{match_id}/notice/shortening": ("noticed", None),
     "/api/v1/matches/{match_id}/notice/withdrawal": ("noticed", "noticed_householder"),
     "/api/v1/matches/{match_id}/exit-feedback": ("noticed", "noticed_householder"),
