@@ -409,7 +409,7 @@ class MatchTrialView(MethodView):
 class MatchTrialDecision(MethodView):
     @blp.doc(operationId="decideTrialReview")
     @requires(Role.COORDINATOR)
-    @blp.arguments(TrialDecisionRequestSchema)
+    @blp.arguments(TrialDecisionRequestSchema, example={"decision": "activate", "comment": "Both want to carry on."})
     @blp.response(200, TrialReviewSchema)
     @documents_errors(404, 409)
     @retry_on_concurrent_change

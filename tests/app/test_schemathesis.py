@@ -195,6 +195,10 @@ def build_world(app, client, make) -> World:
     trial.agree({**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
     _ok(trial.accept_agreement(trial.householder, 1))
     _ok(trial.accept_agreement(trial.sharer, 1))
+    # The direct activation too (the trial review is the way there by default; its refusal is
+    # tested in tests/matching/test_trial_review.py).
+    _ok(client.patch(f"/api/v1/schemes/{scheme.id}", headers=desk.coordinator.headers,
+                     json={"settings": {"trial_review_required": False}}))
     noticed = _pair(client, make, scheme, desk.coordinator)  # active, the sharer's notice running to 7 April
     noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START, "trial_ends_on": "2027-03-29"})
     noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
