@@ -35,6 +35,10 @@ from homeshare.schemes.models import Scheme
 
 DECIDED = audit.declare("match.trial_review_decided", plain=("round", "decision", "trial_ends_on", "reason"))
 
+ATTEMPTS = 3
+"""A write that meets another request's at once (the first round opened, a side's view stored)
+is tried again on what that request stored: a side's view may meet both in turn."""
+
 # What was done for someone, as ``behalf.record`` names it.
 GIVING_VIEW = "match.trial_review_view_given"
 
@@ -77,7 +81,7 @@ def _not_in_trial(match: Match, what: str) -> Conflict:
 
 
 def give_view(*, actor: Account, match: Match, view: TrialView, comment: str | None,
-              on_behalf: Mapping[str, Any] | None = None, retried: bool = False) -> TrialReviewView:
+              on_behalf: Mapping[str, Any] | None = None, attempt: int = 1) -> TrialReviewView:
     """One side's view of the trial, at the round under way: the person's own, their
     representative's (who may answer check-ins) or a coordinator's record of it (``on_behalf``).
     The same view again changes nothing; another replaces it until the coordinator decides.
@@ -85,26 +89,27 @@ def give_view(*, actor: Account, match: Match, view: TrialView, comment: str | N
     answerer = behalf.answerer(actor, match, on_behalf=on_behalf, scope=Scope.ANSWER_CHECKINS)
     if match.state is not MatchState.TRIAL:
         raise _not_in_trial(match, "views are given")
-    review = _open_round(match)
-    found = db.session.scalars(sa.select(TrialReviewView).where(
-        TrialReviewView.review_id == review.id, TrialReviewView.side == answerer.side)).first()
-    if found is not None and (found.view, found.comment) == (view, comment):
-        found.round = review.round
-        return behalf.attach([found], "trial_review_view")[0]
-    if found is None:
-        found = TrialReviewView(id=uuid.uuid4(), review_id=review.id, side=answerer.side,
-                                account_id=answerer.person_id)
-        db.session.add(found)
-    found.view, found.comment, found.given_at, found.given_as = view, comment, utcnow(), answerer.given_as
-    behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_VIEW, target_type="trial_review_view",
-                  target_id=found.id)
     try:
+        review = _open_round(match)
+        found = db.session.scalars(sa.select(TrialReviewView).where(
+            TrialReviewView.review_id == review.id, TrialReviewView.side == answerer.side)).first()
+        if found is not None and (found.view, found.comment) == (view, comment):
+            found.round = review.round
+            return behalf.attach([found], "trial_review_view")[0]
+        if found is None:
+            found = TrialReviewView(id=uuid.uuid4(), review_id=review.id, side=answerer.side,
+                                    account_id=answerer.person_id)
+            db.session.add(found)
+        found.view, found.comment, found.given_at, found.given_as = view, comment, utcnow(), answerer.given_as
+        behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_VIEW, target_type="trial_review_view",
+                      target_id=found.id)
         db.session.commit()
     except IntegrityError:  # the first round opened, or this side's view stored, by a request at the same time
         db.session.rollback()
-        if retried:
+        if attempt == ATTEMPTS:
             raise
-        return give_view(actor=actor, match=match, view=view, comment=comment, on_behalf=on_behalf, retried=True)
+        return give_view(actor=actor, match=match, view=view, comment=comment, on_behalf=on_behalf,
+                         attempt=attempt + 1)
     found.round = review.round
     return behalf.attach([found], "trial_review_view")[0]
 
@@ -149,7 +154,7 @@ def _check(match: Match, scheme: Scheme, decision: TrialDecision, trial_ends_on:
 
 
 def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_on: date | None = None,
-           reason: EndReason | None = None, comment: str | None = None, retried: bool = False) -> Match:
+           reason: EndReason | None = None, comment: str | None = None, attempt: int = 1) -> Match:
     """A coordinator's decision at the round under way, in one transaction with what follows
     from it: ``activate`` (the activation rules apply: 409 and nothing stored when one is not
     met), ``extend`` to ``trial_ends_on`` (after today and after the current end; the check-ins
@@ -189,10 +194,10 @@ def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_
         raise
     except IntegrityError:  # the first round opened by another request at the same time: decide on it
         db.session.rollback()
-        if retried:
+        if attempt == ATTEMPTS:
             raise
         return decide(actor=actor, match=match, decision=decision, trial_ends_on=trial_ends_on, reason=reason,
-                      comment=comment, retried=True)
+                      comment=comment, attempt=attempt + 1)
     return match
 
 

@@ -18,7 +18,7 @@ from homeshare.jobs.reminders import run_all
 from homeshare.matching import reviews
 from homeshare.matching.models import Match, TrialDecision, TrialReview, TrialReviewView, TrialView
 from homeshare.schemes.models import Scheme
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import Desk
 
 REVIEW = "/api/v1/matches/{}/trial-review"
@@ -285,6 +285,19 @@ def test_the_persons_export_lists_their_views(desk):
     assert (view["match_id"], view["round"], view["view"], view["comment"]) == (
         desk.match_id, 1, "not-sure", "Early days.")
     assert desk.client.get("/api/v1/me/export", headers=desk.householder.headers).json["trial_review_views"] == []
+
+
+def test_both_sides_at_once_open_one_round_and_the_same_view_twice_stores_one(app, desk):
+    desk.to_trial()
+    url = f"{REVIEW.format(desk.match_id)}/view"
+    sessions = [desk.householder, desk.sharer, desk.sharer]
+
+    def give():
+        session = sessions.pop()
+        return app.test_client().put(url, headers=session.headers, json={"view": "carry-on"}).status_code
+
+    assert at_once(give, 3) == [200, 200, 200]
+    assert (stored(app, TrialReview), stored(app, TrialReviewView)) == (1, 2)
 
 
 # The rules, called directly ----------------------------------------------------------------------
