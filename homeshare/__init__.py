@@ -127,8 +127,11 @@ def register_events() -> None:
         notice_lengths, refuse_activation_unless_accepted, trial_length, versions_to_accept,
     )
     from homeshare.behalf.service import copies_for_representatives
-    from homeshare.checkins.service import ensure_schedule, move_out_of_absence
-    from homeshare.matching.events import activating, notice_terms, party_steps, trial_started, trial_terms
+    from homeshare.checkins.service import ensure_schedule, move_out_of_absence, replan_schedule
+    from homeshare.matching.events import (
+        activating, notice_terms, party_steps, trial_extended, trial_started, trial_terms,
+    )
+    from homeshare.matching.reviews import refuse_activation_without_review
     from homeshare.notifications.events import addressing
     from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import start_profile
@@ -139,7 +142,9 @@ def register_events() -> None:
     scheme_updated.connect(record_scheme_updated)
     email_to_owner.connect(email_owner)
     trial_started.connect(ensure_schedule)
+    trial_extended.connect(replan_schedule)
     activating.connect(refuse_activation_unless_accepted)
+    activating.connect(refuse_activation_without_review)
     party_steps.connect(versions_to_accept)
     notice_terms.connect(notice_lengths)
     trial_terms.connect(trial_length)

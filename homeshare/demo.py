@@ -287,6 +287,12 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
         for key in (householder, sharer):
             step(match_id, "agreement/acceptance", cast[key], {"version": version})
 
+    def reviewed(match_id: str, householder: str, sharer: str) -> None:
+        """The trial review: both say to carry on, and the coordinator makes the match active."""
+        for key in (householder, sharer):
+            api.call("put", f"/matches/{match_id}/trial-review/view", cast[key], {"view": "carry-on"})
+        step(match_id, "trial-review/decision", body={"decision": "activate"})
+
     # Active: Margaret and Priya, six weeks in.
     active = match("margaret", "priya")
     started = today - timedelta(days=42)
@@ -294,7 +300,7 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
     step(active, "trial", body={"start_on": started.isoformat()})
     tasks = ["companionship", "cooking", "shopping", "technology_help"]
     agreed(active, "margaret", "priya", _terms(started, 10, tasks, "Quiet after 10pm; Biscuit is fed at 7."))
-    step(active, "activation")
+    reviewed(active, "margaret", "priya")
     _hours(api, active, cast["priya"], cast["margaret"], started, today, tasks, weekly_minutes=600)
     _checkins(api, active, cast["margaret"], cast["priya"], today, low=False)
 
@@ -323,7 +329,7 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
     introduced(ended, "elsie", "sam", started - timedelta(days=9), "West Yorkshire Playhouse bar")
     step(ended, "trial", body={"start_on": started.isoformat()})
     agreed(ended, "elsie", "sam", _terms(started, 6, ["companionship", "overnight_presence"], "Back by 11pm."))
-    step(ended, "activation")
+    reviewed(ended, "elsie", "sam")
     step(ended, "ending", body={"ended_by": "sharer", "reason": "Moved to Manchester for a new job.",
                                 "reason_code": "sharer-moved-for-work-or-study",
                                 "notice_given_days": 30, "end_on": (today - timedelta(days=30)).isoformat()})

@@ -53,6 +53,33 @@ class Desk:
     def accept_agreement(self, session, version):
         return self.post("agreement/acceptance", session, {"version": version})
 
+    def view(self, session, view="carry-on", **extra):
+        """A side's view of the trial: from its own session, or (``session`` None: a person
+        without a login) recorded by the coordinator for ``person``."""
+        response = self.client.put(f"/api/v1/matches/{self.match_id}/trial-review/view", headers=session.headers,
+                                   json={"view": view, **extra})
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def view_for(self, person, view="carry-on", **extra):
+        return self.view(self.coordinator, view, on_behalf={
+            "person_id": person.id, "how": "by-phone", "given_at": "2026-11-30T10:00:00+00:00"}, **extra)
+
+    def decide(self, decision="activate", **body):
+        return self.post("trial-review/decision", body={"decision": decision, **body})
+
+    def review(self, decision="activate", **body):
+        """Both sides say to carry on, and the coordinator decides (by default: the match
+        becomes active); the match as it then is."""
+        for session, person in ((self.householder, self.householder_person), (self.sharer, self.sharer_person)):
+            if session is None:
+                self.view_for(person)
+            else:
+                self.view(session)
+        response = self.decide(decision, **body)
+        assert response.status_code == 200, response.json
+        return self.detail()
+
     def detail(self):
         response = self.client.get(f"/api/v1/matches/{self.match_id}", headers=self.coordinator.headers)
         assert response.status_code == 200, response.json
@@ -82,7 +109,7 @@ class Desk:
         self.agree(terms)
         assert self.accept_agreement(self.householder, 1).status_code == 200
         assert self.accept_agreement(self.sharer, 1).status_code == 200
-        self.ok("activation")
+        self.review()
 
     def to_ended(self):
         self.to_active()

@@ -47,6 +47,26 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
     return db.session.connection().execute(statement, rows).rowcount if rows else 0
 
 
+def replan_schedule(match: Match, *, scheme: Scheme, previous_end: date | None = None,
+                    today: date | None = None) -> int:
+    """``matching.events.trial_extended``: plan the check-ins again for the trial's new end; the
+    caller commits. What was planned and is still as planned (due later than today, neither
+    answered, moved, recorded as a contact nor escalated) and that the new plan no longer has is
+    dropped; the new plan's dates are added. Whatever is past, answered or changed by hand stays,
+    as a remade schedule keeps what was planned."""
+    today = today or local_today(scheme.timezone)
+    wanted = set(planned(match.trial_started_on, match.trial_ends_on, scheme.effective_settings["checkin_cadence"],
+                         today + HORIZON))
+    untouched = db.session.execute(sa.select(CheckIn.id, CheckIn.kind, CheckIn.planned_on).where(
+        CheckIn.match_id == match.id, CheckIn.planned_on.is_not(None), CheckIn.due_on == CheckIn.planned_on,
+        CheckIn.due_on > today, CheckIn.contact_at.is_(None), CheckIn.escalated_at.is_(None),
+        ~sa.exists().where(CheckInAnswer.checkin_id == CheckIn.id))).all()
+    dropped = [row.id for row in untouched if (row.kind, row.planned_on) not in wanted]
+    if dropped:
+        db.session.execute(sa.delete(CheckIn).where(CheckIn.id.in_(dropped)))
+    return ensure_schedule(match, scheme, today=today)
+
+
 def opens_on(checkin: CheckIn, settings: Mapping[str, Any]) -> date:
     """The first day a check-in can be answered: the scheme's ``checkin_opens_days_before`` its
     due date."""

@@ -26,7 +26,9 @@ class DashboardSchema(Schema):
     proposals_awaiting_answer = ma.fields.Nested(SectionSchema)
     introductions = ma.fields.Nested(SectionSchema)
     trials_ending = ma.fields.Nested(SectionSchema, metadata={
-        "description": f"Trials in their last {TRIAL_REVIEW_NOTICE_DAYS} days, or past their end, awaiting review."})
+        "description": f"Trials in their last {TRIAL_REVIEW_NOTICE_DAYS} days, or past their end, awaiting review; "
+                       "each with `review_views_given`, how many of the two sides gave their view at its trial "
+                       "review's round under way (0 to 2)."})
     notices_running = ma.fields.Nested(SectionSchema, metadata={
         "description": "Matches in notice, the soonest last day first: `match_id`, `householder_id`, `sharer_id`, "
                        "`last_day`, `reason`, `given_by`. Both people will need a new match or a way out."})

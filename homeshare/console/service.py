@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, Iterator
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from homeshare.accounts.models import Account
 from homeshare.behalf.models import BehalfRecord, GivenAs
@@ -19,7 +20,9 @@ from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
 from homeshare.extensions import db
 from homeshare.hours.weeks import watched_matches
-from homeshare.matching.models import OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState
+from homeshare.matching.models import (
+    OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView,
+)
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
@@ -60,6 +63,15 @@ def _low_scores(scheme: Scheme) -> sa.Select:
                           CheckInAnswer.something_wrong.is_(True))))
 
 
+def _views_given() -> sa.ScalarSelect:
+    """How many of the two sides gave their view at the match's trial review round under way
+    (a correlated count, so the section stays one statement)."""
+    rounds = aliased(TrialReview)
+    latest = sa.select(sa.func.max(rounds.round)).where(rounds.match_id == Match.id).correlate(Match).scalar_subquery()
+    return (sa.select(sa.func.count(TrialReviewView.id)).join(TrialReview, TrialReview.id == TrialReviewView.review_id)
+            .where(TrialReview.match_id == Match.id, TrialReview.round == latest).correlate(Match).scalar_subquery())
+
+
 def dashboard(scheme: Scheme) -> dict[str, Any]:
     """Counts and the first items of every list that may need a coordinator today."""
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
@@ -96,9 +108,10 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
         "proposals_awaiting_answer": _section(awaiting, [Match.proposed_at], match_item),
         "introductions": _section(sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
                                   [Match.proposed_at], match_item),
-        "trials_ending": _section(sa.select(*match).where(
+        "trials_ending": _section(sa.select(*match, _views_given()).where(
             in_scheme, Match.state == MatchState.TRIAL,
-            Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on], match_item),
+            Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on],
+            lambda r: {**match_item(r), "review_views_given": int(r[6])}),
         "notices_running": _section(sa.select(
             Match.id, Match.householder_id, Match.sharer_id, Match.notice_last_day, Match.notice_reason,
             Match.notice_given_by).where(in_scheme, Match.state == MatchState.NOTICE),

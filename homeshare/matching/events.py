@@ -33,3 +33,9 @@ trial_terms = events.signal("trial-terms", doc="""\
 Sent with a ``Match`` whose trial is starting. A receiver returns the trial's length in days its
 agreement sets (the newest version both sides accepted), or None where no version was accepted
 (the scheme's ``trial_length_days`` applies).""")
+
+
+trial_extended = events.signal("trial-extended", doc="""\
+Sent with a ``Match`` in its trial whose end a coordinator's trial review moved later
+(``match.trial_ends_on`` is the new end), ``scheme=`` its ``Scheme`` and ``previous_end=`` the
+end it had. Receivers plan again what follows from the trial's end (the check-ins).""")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from homeshare.accounts.models import Account
+from homeshare.behalf.models import GivenAs
 from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
 
@@ -268,3 +269,65 @@ class ExitFeedback(IdMixin, db.Model):
     comment: Mapped[str | None] = mapped_column(sa.String(2000))
     recorded_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class TrialView(str, enum.Enum):
+    """How one side says the trial went, at its review."""
+
+    CARRY_ON = "carry-on"
+    NOT_SURE = "not-sure"
+    STOP = "stop"
+
+
+class TrialDecision(str, enum.Enum):
+    """The coordinator's decision at a trial review: the match becomes active, its trial is
+    extended (a new round of the review opens), or it is given the scheme's notice."""
+
+    ACTIVATE = "activate"
+    EXTEND = "extend"
+    STOP = "stop"
+
+
+class TrialReview(IdMixin, db.Model):
+    """One round of a match's trial review: both sides' views, then the coordinator's decision.
+    Round 1 reviews the trial as started; each extension opens the next round."""
+
+    __tablename__ = "trial_review"
+    __table_args__ = (sa.UniqueConstraint("match_id", "round"),)
+
+    match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), nullable=False)
+    round: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    # The trial's end this round reviews.
+    trial_ends_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    decision: Mapped[TrialDecision | None] = mapped_column(string_enum(TrialDecision, "decision"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id", ondelete="SET NULL"))
+    # An extension's new end; a stop's reason, from the notice's vocabulary.
+    extended_to: Mapped[date | None] = mapped_column(sa.Date)
+    stop_reason: Mapped[EndReason | None] = mapped_column(string_enum(EndReason, "stop_reason",
+                                                                      length=END_REASON_LENGTH))
+    # The coordinator's words about the decision (for a stop, the notice's comment too).
+    decision_comment: Mapped[str | None] = mapped_column(sa.String(2000))
+
+    views: Mapped[list[TrialReviewView]] = relationship(order_by="TrialReviewView.side", lazy="raise",
+                                                        viewonly=True)
+
+
+class TrialReviewView(IdMixin, db.Model):
+    """One side's view at a round of the trial review: replaceable until the decision."""
+
+    __tablename__ = "trial_review_view"
+    __table_args__ = (sa.UniqueConstraint("review_id", "side"),)
+
+    review_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("trial_review.id", ondelete="CASCADE"),
+                                                 nullable=False)
+    side: Mapped[str] = mapped_column(sa.String(12), nullable=False)
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False,
+                                                  index=True)
+    view: Mapped[TrialView] = mapped_column(string_enum(TrialView, "view"), nullable=False)
+    comment: Mapped[str | None] = mapped_column(sa.String(2000))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # Whose hand the view came by (who and how: the view's behalf records).
+    given_as: Mapped[GivenAs] = mapped_column(string_enum(GivenAs, "given_as"), nullable=False,
+                                              default=GivenAs.SELF)

@@ -8,7 +8,7 @@ from homeshare.common.access import current_account, requires
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.pagination import PageQuerySchema, page_of
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.matching import service
+from homeshare.matching import reviews, service
 from homeshare.matching.examples import OWN_MATCH_PAGE
 from homeshare.common.views import retry_on_concurrent_change
 from homeshare.matching.schemas import (
@@ -27,7 +27,12 @@ from homeshare.matching.schemas import (
     ProposalSchema,
     MatchResponseSchema,
     SuggestionSchema,
+    OwnTrialReviewSchema,
+    TrialDecisionRequestSchema,
+    TrialReviewSchema,
     TrialSchema,
+    TrialViewRequestSchema,
+    TrialViewSchema,
     WithdrawSchema,
 )
 from homeshare.matching.models import Match
@@ -237,7 +242,10 @@ class MatchActivation(MethodView):
     def post(self, match: Match):
         """Confirm the trial went well: the match becomes active
 
-        Both sides must have accepted the current version of the agreement.
+        Both sides must have accepted the current version of the agreement. Where the scheme's
+        `trial_review_required` holds (the default), a match becomes active through its trial
+        review's `activate` decision (`decideTrialReview`): here it is 409 `trial-review-needed`
+        until that decision was made.
         """
         service.activate(actor=current_account(), match=match)
         return match
@@ -361,3 +369,76 @@ class MatchExitFeedback(MethodView):
             actor=current_account(), match=match, would_homeshare_again=data["would_homeshare_again"],
             scheme_support=data["scheme_support"], comment=data["comment"], on_behalf=data["on_behalf"])
         return feedback, 201 if created else 200
+
+
+@blp.route("/matches/<uuid:match_id>/trial-review")
+class MatchTrialReview(MethodView):
+    @blp.doc(operationId="getTrialReview")
+    @requires(Role.COORDINATOR)
+    @blp.response(200, TrialReviewSchema)
+    @documents_errors(404)
+    def get(self, match: Match):
+        """A match's trial review: both sides' views and the decision of each round (coordinators)
+
+        Every round of the review, the one under way last while the match is in its trial. 404
+        for a match that never started a trial.
+        """
+        return reviews.review_of(match)
+
+
+@blp.route("/matches/<uuid:match_id>/trial-review/view")
+class MatchTrialView(MethodView):
+    @blp.doc(operationId="giveTrialView")
+    @requires(*MEMBER_ROLES, Role.COORDINATOR, Role.REPRESENTATIVE, scopes=(Scope.ANSWER_CHECKINS,))
+    @blp.arguments(TrialViewRequestSchema)
+    @blp.response(200, TrialViewSchema)
+    @documents_errors(404, 409)
+    def put(self, data, match: Match):
+        """Say how the trial went: carry on, not sure or stop (or change what you said)
+
+        The householder or the sharer gives their own view, a representative who may answer
+        check-ins gives the person's, and a coordinator records a view given in person, by phone
+        or on paper (`on_behalf`). The same view again changes nothing; another replaces it until
+        the coordinator decides. 409 `not-in-trial` once the match is not in its trial.
+        """
+        return reviews.give_view(actor=current_account(), match=match, view=data["view"], comment=data["comment"],
+                                 on_behalf=data["on_behalf"])
+
+
+@blp.route("/matches/<uuid:match_id>/trial-review/decision")
+class MatchTrialDecision(MethodView):
+    @blp.doc(operationId="decideTrialReview")
+    @requires(Role.COORDINATOR)
+    @blp.arguments(TrialDecisionRequestSchema, example={"decision": "activate", "comment": "Both want to carry on."})
+    @blp.response(200, TrialReviewSchema)
+    @documents_errors(404, 409)
+    @retry_on_concurrent_change
+    def post(self, data, match: Match):
+        """Decide the trial review: activate the match, extend its trial, or stop it with notice (coordinators)
+
+        `activate`: the match becomes active at once, under the activation rules (both sides
+        accepted the current agreement; both people active and cleared), 409 with nothing
+        stored otherwise. `extend`: the trial goes on until `trial_ends_on` (after today and after
+        its current end, 422 otherwise), the check-ins are planned again for the new end and a
+        new round of the review opens. `stop`: the scheme gives notice with `reason` and
+        `comment`, as `giveNotice` does. Both people are told. The same decision again changes
+        nothing; 409 `not-in-trial` for a match not in its trial.
+        """
+        reviews.decide(actor=current_account(), match=match, decision=data["decision"],
+                       trial_ends_on=data["trial_ends_on"], reason=data["reason"], comment=data["comment"])
+        return reviews.review_of(match)
+
+
+@blp.route("/me/matches/<uuid:match_id>/trial-review")
+class OwnTrialReview(MethodView):
+    @blp.doc(operationId="getMyTrialReview")
+    @requires(*MEMBER_ROLES, Role.REPRESENTATIVE, scopes=(Scope.ANSWER_CHECKINS,))
+    @blp.response(200, OwnTrialReviewSchema)
+    @documents_errors(404)
+    def get(self, match: Match):
+        """Your trial review: your own view and the decision of each round
+
+        For the householder or the sharer (a representative who may answer check-ins sees the
+        person's). 404 for a match that never started a trial.
+        """
+        return reviews.own_review(current_account(), match)

@@ -8,7 +8,8 @@ from homeshare.behalf.service import attach
 from homeshare.common.roles import Role
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import BoundedDate, BoundedDateTime, Schema, StrictBoolean, StrictFloat, StrictInteger, bounded_string
-from homeshare.matching.models import EndedBy, EndReason, MatchState, NoticeGiver, Response
+from homeshare.behalf.models import GivenAs
+from homeshare.matching.models import EndedBy, EndReason, MatchState, NoticeGiver, Response, TrialDecision, TrialView
 from homeshare.matching.models import allowed_actions
 
 
@@ -247,3 +248,94 @@ class OwnMatchSchema(Schema):
     notice = ma.fields.Nested(OwnNoticeSchema, allow_none=True, metadata={"description": "While the match is in notice."})
     exit_feedback = ma.fields.Nested(ExitFeedbackSchema, allow_none=True, metadata={
         "description": "Your exit feedback, once given."})
+
+
+# The trial review ------------------------------------------------------------------------------
+
+VIEW_DESCRIPTION = "How the trial went: `carry-on`, `not-sure` or `stop`."
+
+
+class TrialViewRequestSchema(Schema):
+    view = ma.fields.Enum(TrialView, by_value=True, required=True, metadata={"description": VIEW_DESCRIPTION})
+    comment = bounded_string(2000, allow_none=True, load_default=None, metadata={
+        "description": "In the person's own words (optional); they and the coordinators see it."})
+    on_behalf = on_behalf_field()
+
+
+class TrialViewSchema(Schema):
+    """One side's view at a round of the trial review."""
+
+    round = StrictInteger(metadata={"description": "The round of the review it belongs to, from 1."})
+    side = ma.fields.String(metadata={"description": "`householder` or `sharer`."})
+    view = ma.fields.Enum(TrialView, by_value=True, metadata={"description": VIEW_DESCRIPTION})
+    comment = ma.fields.String(allow_none=True)
+    given_at = ma.fields.AwareDateTime()
+    given_as = ma.fields.Enum(GivenAs, by_value=True, metadata={
+        "description": "`self`: the person in the app; `on-behalf`: a coordinator recorded their view; "
+                       "`proxy`: their representative gave it."})
+    on_behalf = on_behalf_list("Who gave the view for the person, how and when, oldest first.")
+
+
+class TrialDecisionRequestSchema(Schema):
+    decision = ma.fields.Enum(TrialDecision, by_value=True, required=True, metadata={
+        "description": "`activate`: the match becomes active; `extend`: the trial goes on until `trial_ends_on` "
+                       "and a new round opens; `stop`: the scheme gives notice, with `reason`."})
+    trial_ends_on = BoundedDate(load_default=None, allow_none=True, metadata={
+        "description": "For `extend` (required there): the trial's new last day, after today and after its "
+                       "current end."})
+    reason = ma.fields.Enum(EndReason, by_value=True, load_default=None, allow_none=True, metadata={
+        "description": "For `stop` (required there): the notice's reason. " + REASON_DESCRIPTION})
+    comment = bounded_string(2000, allow_none=True, load_default=None, metadata={
+        "description": "Why (optional); for `stop`, the notice's comment too. Coordinators see it."})
+
+
+class TrialDecisionSchema(Schema):
+    """The coordinator's decision at a round of the trial review."""
+
+    decision = ma.fields.Enum(TrialDecision, by_value=True)
+    decided_at = ma.fields.AwareDateTime()
+    decided_by_id = ma.fields.UUID(allow_none=True)
+    trial_ends_on = BoundedDate(allow_none=True, metadata={"description": "For `extend`: the trial's new end."})
+    reason = ma.fields.Enum(EndReason, by_value=True, allow_none=True, metadata={
+        "description": "For `stop`: the notice's reason."})
+    comment = ma.fields.String(allow_none=True)
+
+
+class OwnTrialDecisionSchema(TrialDecisionSchema):
+    class Meta:
+        exclude = ("decided_by_id", "comment")
+
+
+class TrialReviewRoundSchema(Schema):
+    round = StrictInteger(metadata={"description": "From 1; each extension of the trial opens the next."})
+    trial_ends_on = BoundedDate(metadata={"description": "The trial's end this round reviews."})
+    views = ma.fields.List(ma.fields.Nested(TrialViewSchema), metadata={"description": "The views given, by side."})
+    decision = ma.fields.Nested(TrialDecisionSchema, allow_none=True, metadata={"description": "Once decided."})
+
+
+class TrialReviewSchema(Schema):
+    """A match's trial review as its scheme's coordinators see it."""
+
+    match_id = ma.fields.UUID()
+    state = ma.fields.Enum(MatchState, by_value=True, metadata={"description": "The match's state."})
+    trial_ends_on = BoundedDate(allow_none=True, metadata={"description": "The trial's end as it stands."})
+    rounds = ma.fields.List(ma.fields.Nested(TrialReviewRoundSchema), metadata={
+        "description": "First to last; the last is the one under way while the match is in its trial."})
+
+
+class OwnTrialReviewRoundSchema(Schema):
+    round = StrictInteger(metadata={"description": "From 1; each extension of the trial opens the next."})
+    trial_ends_on = BoundedDate(metadata={"description": "The trial's end this round reviews."})
+    your_view = ma.fields.Nested(TrialViewSchema, allow_none=True, metadata={"description": "Once given."})
+    decision = ma.fields.Nested(OwnTrialDecisionSchema, allow_none=True, metadata={"description": "Once decided."})
+
+
+class OwnTrialReviewSchema(Schema):
+    """A match's trial review as one of its people sees it: their own view and the decisions."""
+
+    match_id = ma.fields.UUID()
+    side = ma.fields.String(metadata={"description": "`householder` or `sharer`: the side whose view you see."})
+    state = ma.fields.Enum(MatchState, by_value=True, metadata={"description": "The match's state."})
+    trial_ends_on = BoundedDate(allow_none=True, metadata={"description": "The trial's end as it stands."})
+    rounds = ma.fields.List(ma.fields.Nested(OwnTrialReviewRoundSchema), metadata={
+        "description": "First to last; the last is the one under way while the match is in its trial."})

@@ -22,7 +22,8 @@ class Export(MethodView):
     def get(self):
         """Everything the service holds about you, as JSON
 
-        Your account, profile, vetting, matches, agreements, hours, check-in answers, what others
+        Your account, profile, vetting, matches, agreements, hours, check-in answers, views of
+        your trials, what others
         did for you (a coordinator recording your view, a representative), your representatives,
         concerns, devices and notifications, as one JSON document (your right of access).
         """

@@ -15,6 +15,8 @@ class ExportSchema(Schema):
     agreements = ma.fields.List(ma.fields.Dict())
     hours = ma.fields.List(ma.fields.Dict())
     checkin_answers = ma.fields.List(ma.fields.Dict())
+    trial_review_views = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The person's views of their trials, each with its match and round."})
     done_on_behalf = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "What others did for the person, oldest first: a coordinator recording the person's view "
                        "(`given_as` `on-behalf`, with how and when they gave it) or a representative "

@@ -30,8 +30,10 @@ from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.schemas import EntrySchema
-from homeshare.matching.models import OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState
-from homeshare.matching.schemas import OwnMatchSchema
+from homeshare.matching.models import (
+    OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState, TrialReview, TrialReviewView,
+)
+from homeshare.matching.schemas import OwnMatchSchema, TrialViewSchema
 from homeshare.matching.service import party_views
 from homeshare.notifications.models import Device, Notification
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
@@ -63,6 +65,13 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
     versions = db.session.scalars(sa.select(AgreementVersion).where(
         AgreementVersion.match_id.in_(match_ids))).all() if match_ids else []
     answers = db.session.scalars(sa.select(CheckInAnswer).where(CheckInAnswer.account_id == account.id)).all()
+    trial_views = []
+    for view, number, match_id in db.session.execute(
+            sa.select(TrialReviewView, TrialReview.round, TrialReview.match_id)
+            .join(TrialReview, TrialReview.id == TrialReviewView.review_id)
+            .where(TrialReviewView.account_id == account.id).order_by(TrialReview.match_id, TrialReview.round)):
+        view.round, view.match_id = number, match_id
+        trial_views.append(view)
     done_for = db.session.scalars(sa.select(BehalfRecord).where(BehalfRecord.person_id == account.id)
                                   .order_by(BehalfRecord.created_at, BehalfRecord.id)).all()
     links = db.session.scalars(sa.select(Representation).where(Representation.person_id == account.id)
@@ -82,6 +91,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "absences": AbsenceSchema(many=True).dump(behalf.attach(db.session.scalars(
             sa.select(Absence).where(Absence.person_id == account.id, Absence.cancelled_at.is_(None))
             .order_by(Absence.first_day)).all(), "absence")),
+        "trial_review_views": [{"match_id": str(view.match_id), **TrialViewSchema().dump(view)}
+                               for view in behalf.attach(trial_views, "trial_review_view")],
         "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
                             "target_id": str(item.target_id)} for item in done_for],
         "representatives": LinkViewSchema(many=True).dump(links),
@@ -143,6 +154,9 @@ ERASED: dict[str, str] = {
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
     "checkin_answer.outside_agreement_what": "blanked in every answer of the person's matches",
     "absence.note": "blanked in every absence of the person's matches, whoever was away",
+    "trial_review_view.comment": "blanked in every trial review of the person's matches, whichever side wrote it",
+    "trial_review.decision_comment": "a coordinator's words about the person's trial: blanked in every trial review "
+                                     "of the person's matches",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
@@ -206,6 +220,11 @@ NOT_PERSONAL: dict[str, str] = {
     "checkin_answer.side": "a closed vocabulary (sides)",
     "absence.who": "a closed vocabulary (sides)",
     "absence.kind": "a closed vocabulary (kinds of absence)",
+    "trial_review.decision": "a closed vocabulary (trial review decisions)",
+    "trial_review.stop_reason": "a closed vocabulary (reasons a match ends)",
+    "trial_review_view.side": "a closed vocabulary (sides)",
+    "trial_review_view.view": "a closed vocabulary (views of a trial)",
+    "trial_review_view.given_as": "a closed vocabulary (self, on behalf, proxy)",
     "hours_entry.task": "codes of GET /api/v1/tasks",
     "hours_entry.status": "a closed vocabulary (entry statuses)",
     "concern.raised_by_role": "a closed vocabulary (roles)",
@@ -297,6 +316,11 @@ def erase(*, actor: Account, account: Account) -> None:
                        .values(comments=None, outside_agreement_what=None))
     db.session.execute(sa.update(Absence).where(Absence.match_id.in_(their_matches)).values(note=None))
     db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
+    their_reviews = sa.select(TrialReview.id).where(TrialReview.match_id.in_(their_matches))
+    db.session.execute(sa.update(TrialReviewView).where(TrialReviewView.review_id.in_(their_reviews))
+                       .values(comment=None))
+    db.session.execute(sa.update(TrialReview).where(TrialReview.match_id.in_(their_matches))
+                       .values(decision_comment=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
     # The enquiries that became the person keep their stages and dates, for the measures.

@@ -105,6 +105,11 @@ class SchemeSettingsSchema(Schema):
         metadata={"description": "How many proposals and introductions a person may be in at once; "
                                  "starting one trial withdraws the others."},
     )
+    trial_review_required = StrictBoolean(
+        load_default=True,
+        metadata={"description": "Whether a match becomes active only through its trial review's `activate` "
+                                 "decision; when false, coordinators may also activate a match directly."},
+    )
     householder_background_check = StrictBoolean(
         load_default=False,
         metadata={"description": "Whether householders also need an enhanced background check."},

@@ -198,6 +198,15 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/matches/{match_id}/withdrawal": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/matches/{match_id}/ending": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
+    # The trial review: each person (their representative who answers check-ins, or a coordinator
+    # for them) gives their view and sees their own; coordinators see both and decide
+    "GET /api/v1/matches/{match_id}/trial-review": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/matches/{match_id}/trial-review/view": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "POST /api/v1/matches/{match_id}/trial-review/decision": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/me/matches/{match_id}/trial-review": only(
+        PARTIES + (REPRESENTATIVE,), hidden=OUTSIDERS + (OTHER_REPRESENTATIVE,)),
+
     # Notice: either person gives it (or a coordinator, for them or for the scheme), coordinators
     # shorten it, both people (or a coordinator for each, never one for both) withdraw it, and
     # each gives exit feedback; representatives do none of these
@@ -572,6 +581,11 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         json={**_for(w, c, "person_id")}, tolerate=(409,)),
     "PUT /api/v1/matches/{match_id}/exit-feedback": lambda w, c: Call(
         json={"would_homeshare_again": True, "scheme_support": 5, **_for(w, c, "person_id")}),
+    # The world's match is active: a view is 409 (not in its trial), the activation decision a repeat.
+    "PUT /api/v1/matches/{match_id}/trial-review/view": lambda w, c: Call(
+        json={"view": "carry-on", **_for(w, c, "person_id")}, tolerate=(409,)),
+    "POST /api/v1/matches/{match_id}/trial-review/decision": lambda w, c: Call(
+        json={"decision": "activate"}, tolerate=(409,)),
     "PUT /api/v1/matches/{match_id}/agreement": lambda w, c: Call(json=AGREED),
     "POST /api/v1/matches/{match_id}/agreement/acceptance": lambda w, c: Call(
         json={"version": 1, **_for(w, c, "person_id")}),

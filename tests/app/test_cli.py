@@ -111,6 +111,9 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
         answered = [c for c in client.get(f"/api/v1/matches/{states[state]}/checkins?per_page=100",
                                           headers=headers).json["items"] if c["answers"]]
         assert len(answered) >= 2, state
+    for state in ("active", "ended"):  # made active through the trial review
+        rounds = client.get(f"/api/v1/matches/{states[state]}/trial-review", headers=headers).json["rounds"]
+        assert [(len(r["views"]), r["decision"]["decision"]) for r in rounds] == [(2, "activate")], state
     assert client.get(f"{scheme}/hours/shortfalls", headers=headers).json["pagination"]["total"] == 1
     concerns = client.get(f"{scheme}/concerns", headers=headers).json["items"]
     assert [(c["category"], c["status"]) for c in concerns] == [("hours", "acknowledged")]

@@ -197,6 +197,10 @@ def build_world(app, client, make) -> World:
     trial.agree({**TERMS, "start_on": TRIAL_START})
     _ok(trial.accept_agreement(trial.householder, 1))
     _ok(trial.accept_agreement(trial.sharer, 1))
+    # The direct activation too (the trial review is the way there by default; its refusal is
+    # tested in tests/matching/test_trial_review.py).
+    _ok(client.patch(f"/api/v1/schemes/{scheme.id}", headers=desk.coordinator.headers,
+                     json={"settings": {"trial_review_required": False}}))
     noticed = _pair(client, make, scheme, desk.coordinator)  # active, the sharer's notice running to 7 April
     noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
     noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
@@ -301,6 +305,8 @@ OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/trial": ("introduced", None),
     "/api/v1/matches/{match_id}/activation": ("trial", None),
     "/api/v1/matches/{match_id}/agreement/acceptance": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/trial-review/view": ("trial", "trial_sharer"),
+    "/api/v1/matches/{match_id}/trial-review/decision": ("trial", None),
     "/api/v1/matches/{match_id}/notice/shortening": ("noticed", None),
     "/api/v1/matches/{match_id}/notice/withdrawal": ("noticed", "noticed_householder"),
     "/api/v1/matches/{match_id}/exit-feedback": ("noticed", "noticed_householder"),

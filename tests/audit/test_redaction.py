@@ -28,6 +28,7 @@ WORDS = {
     "notice_comment": "Quillfeather", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
     "house_rule_topic": "Marigoldry", "hours_reason": "Tumblethwaite",
     "absence_note": "Tumbleweedy", "changed_absence_note": "Marrowfat",
+    "view_comment": "Bumbershoot", "decision_comment": "Tatterdemal",
 }
 
 
@@ -66,7 +67,10 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
         **{name: WORDS[name] for name in ("householder_must_know", "sharer_must_know")}})
     for session in (desk.householder, desk.sharer):                                          # agreement.version_*
         assert desk.accept_agreement(session, 1).status_code == 200
-    desk.ok("activation")                                                                    # match.activated
+    desk.view(desk.householder, comment=WORDS["view_comment"])
+    desk.view(desk.sharer)
+    desk.ok("trial-review/decision", body={"decision": "activate",                           # match.trial_review_decided
+                                           "comment": WORDS["decision_comment"]})            # match.activated
     checkins = f"/api/v1/matches/{desk.match_id}/checkins"
     added = ok(client.post(checkins, headers=coordinator.headers,                            # checkin.added
                            json={"kind": "checkin", "due_on": "2027-04-02"}), 201)

@@ -56,7 +56,7 @@ class Household:
         assert agreement.status_code in (200, 201), agreement.json
         self.ok("agreement/acceptance", self.representative, {"version": 1})
         self.ok("agreement/acceptance", self.sharer, {"version": 1})
-        self.ok("activation", self.coordinator)
+        self.ok("trial-review/decision", self.coordinator, {"decision": "activate"})
 
     def on_behalf(self, person_id, how="by-phone"):
         given_at = (self.clock.now - timedelta(hours=2)).isoformat()

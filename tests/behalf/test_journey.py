@@ -99,7 +99,10 @@ def test_a_householder_without_a_login_from_enquiry_to_an_active_match(client, m
     ok(client.put(f"{base}/agreement", headers=coordinator, json=TERMS), 201)
     accepted = ok(client.post(f"{base}/agreement/acceptance", headers=anna, json={"version": 1}))
     ok(client.post(f"{base}/agreement/acceptance", headers=sharer.headers, json={"version": 1}))
-    ok(client.post(f"{base}/activation", headers=coordinator))
+    ok(client.put(f"{base}/trial-review/view", headers=coordinator, json={"view": "carry-on", "on_behalf": {
+        "person_id": margaret, "how": "in-person", "given_at": "2027-01-04T10:00:00+00:00"}}))
+    ok(client.put(f"{base}/trial-review/view", headers=sharer.headers, json={"view": "carry-on"}))
+    ok(client.post(f"{base}/trial-review/decision", headers=coordinator, json={"decision": "activate"}))
     acceptance, = accepted["current"]["on_behalf"]
     assert (acceptance["given_as"], acceptance["person_id"], acceptance["recorded_by_id"]) == (
         "proxy", margaret, link["representative_id"])

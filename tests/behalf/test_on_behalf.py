@@ -49,7 +49,7 @@ def to_active(desk):
     accepted = desk.post("agreement/acceptance", body={"version": 1, **for_householder(desk)})
     assert accepted.status_code == 200, accepted.json
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
-    desk.ok("activation")
+    desk.review()
 
 
 def test_a_householder_without_the_app_reaches_an_active_match_through_her_coordinator(desk):
@@ -80,7 +80,9 @@ def test_the_audit_trail_says_who_recorded_what_for_whom_and_how(app, desk):
         db.session.remove()
     coordinator, householder = desk.coordinator.person.id, desk.householder_person.id
     assert sorted(recorded) == sorted([(coordinator, "match.responded", householder, "by-phone", "on-behalf"),
-                                       (coordinator, "agreement.accepted", householder, "by-phone", "on-behalf")])
+                                       (coordinator, "agreement.accepted", householder, "by-phone", "on-behalf"),
+                                       (coordinator, "match.trial_review_view_given", householder, "by-phone",
+                                        "on-behalf")])
 
 
 def test_a_check_in_answered_on_the_phone_is_marked_and_still_alerts(desk, client):

@@ -124,7 +124,7 @@ def test_what_a_representative_does_is_recorded_as_done_by_them_for_the_person(d
         "proxy", "householder", desk.householder_person.id, daughter.person.id, None)
     assert accepted.json["current"]["householder_accepted_at"] is not None
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
-    desk.ok("activation")
+    desk.review()
     checkin = client.get(f"/api/v1/me/matches/{desk.match_id}/checkins", headers=daughter.headers).json["items"][0]
     answered = client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer",
                           headers=daughter.headers, json={"wellbeing": 4, "match_going": 5, "help_happening": True})

@@ -214,6 +214,22 @@ def test_the_dashboard_counts_the_matches_whose_last_week_was_over_the_agreement
     assert len(before) == len(after)
 
 
+def test_the_trials_ending_show_how_many_sides_gave_their_view(client, make, desk):
+    trial = Desk(client, make, desk.scheme)
+    trial.to_trial(start_on="2027-03-08")  # ends on 5 April
+    url = f"/api/v1/schemes/{desk.scheme.id}/dashboard"
+    item, = client.get(url, headers=desk.coordinator.headers).json["trials_ending"]["items"]
+    assert (item["match_id"], item["review_views_given"]) == (trial.match_id, 0)
+    trial.view(trial.sharer, "not-sure")
+    trial.view(trial.householder)
+    trial.view(trial.householder, "stop")  # changed, still one view of that side
+    item, = client.get(url, headers=desk.coordinator.headers).json["trials_ending"]["items"]
+    assert item["review_views_given"] == 2
+    trial.decide("extend", trial_ends_on="2027-04-06")  # a new round: nothing said yet
+    item, = client.get(url, headers=desk.coordinator.headers).json["trials_ending"]["items"]
+    assert (item["trial_ends_on"], item["review_views_given"]) == ("2027-04-06", 0)
+
+
 def test_low_scores_and_overdue_check_ins_have_their_own_lists(client, desk):
     checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
     client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,

@@ -35,7 +35,7 @@ def test_the_whole_life_of_a_match(desk):
     assert desk.accept_agreement(desk.householder, 1).status_code == 200
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
     assert desk.own(desk.sharer)["next_step"].startswith("Trial until 2027-02-01")
-    active = desk.ok("activation")
+    active = desk.review()
     assert active["state"] == "active" and active["activated_at"]
     ended = desk.ok("ending", body={"ended_by": "householder", "reason": "Moving into care.",
                                     "notice_given_days": 28, "end_on": "2027-11-30"})
@@ -262,7 +262,7 @@ def test_agreement_versions_must_be_accepted_again_after_a_change(desk):
     desk.to_trial()
     agreement = desk.agree()
     assert agreement["current"]["number"] == 1 and agreement["baseline"] is None
-    assert_problem(desk.post("activation"), 409, "agreement-not-accepted")
+    assert_problem(desk.decide("activate"), 409, "agreement-not-accepted")
     desk.accept_agreement(desk.householder, 1)
     desk.accept_agreement(desk.sharer, 1)
     assert desk.agree()["current"]["number"] == 1  # the same terms: no new version
@@ -271,7 +271,7 @@ def test_agreement_versions_must_be_accepted_again_after_a_change(desk):
     assert changed["current"]["number"] == 2
     assert changed["current"]["householder_accepted_at"] is None
     assert changed["baseline"]["number"] == 1 and changed["baseline"]["hours_per_week"] == 10
-    assert_problem(desk.post("activation"), 409, "agreement-not-accepted")
+    assert_problem(desk.decide("activate"), 409, "agreement-not-accepted")
     stale = desk.accept_agreement(desk.householder, 1)
     assert_problem(stale, 409, "agreement-version-superseded")
     accepted = desk.accept_agreement(desk.householder, 2)
@@ -282,7 +282,7 @@ def test_agreement_versions_must_be_accepted_again_after_a_change(desk):
     final = desk.accept_agreement(desk.sharer, 2).json
     assert final["baseline"]["number"] == 2 and final["baseline"]["hours_per_week"] == 12
     assert [v["number"] for v in final["versions"]] == [1, 2]
-    assert desk.ok("activation")["state"] == "active"
+    assert desk.review()["state"] == "active"
 
 
 @pytest.mark.parametrize("change, field", [

@@ -146,7 +146,7 @@ def test_a_coordinator_records_the_notice_of_a_householder_without_a_login(clien
     desk.agree()
     assert desk.post("agreement/acceptance", body={"version": 1, **for_person(householder)}).status_code == 200
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
-    desk.ok("activation")
+    desk.review()
 
     match = give(desk, reason="householder-moved-to-care", **for_person(householder)).json
     assert match["notice"]["given_by"] == "householder"

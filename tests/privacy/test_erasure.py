@@ -53,6 +53,7 @@ WORDS = {
     "enquiry name": "Fennimore", "enquiry contact": "Gildersleeve", "enquiry contact name": "Harrowgate",
     "enquiry notes": "Inglenook", "hours reason v2": "Tumblethwaite",
     "notice comment": "Wolfsbane", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
+    "householder's view": "Bumbershoot", "sharer's view": "Tatterdemal", "trial decision": "Widdershins",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -131,7 +132,10 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
                 "hours_per_week": 20, "hours_reason": f"Needs more help: {WORDS['hours reason v2']}"})
     for session in (householder, sharer):
         assert desk.accept_agreement(session, 2).status_code == 200
-    desk.ok("activation")
+    for session, word in ((householder, WORDS["householder's view"]), (sharer, WORDS["sharer's view"])):
+        ok(client.put(f"/api/v1/matches/{desk.match_id}/trial-review/view", headers=session.headers,
+                      json={"view": "carry-on", "comment": word}))
+    desk.ok("trial-review/decision", body={"decision": "activate", "comment": WORDS["trial decision"]})
     entry = str(uuid.uuid4())
     ok(client.put(f"/api/v1/matches/{desk.match_id}/hours/{entry}", headers=sharer.headers,
                   json={"worked_on": "2027-03-30", "minutes": 60, "task": "cooking", "note": WORDS["hours note"]}), 201)
@@ -186,7 +190,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "hours_entry.note", "hours_entry.dispute_reason", "account.email",
                                "enquiry.name", "enquiry.contact", "enquiry.contact_name", "enquiry.notes",
                                "match.notice_comment", "exit_feedback.comment", "absence.note",
-                               "checkin_answer.outside_agreement_what"}, before
+                               "checkin_answer.outside_agreement_what", "trial_review_view.comment",
+                               "trial_review.decision_comment"}, before
         db.session.remove()
 
     if erased_by == "themselves":
@@ -213,6 +218,7 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
         (f"/api/v1/schemes/{desk.scheme.id}/audit?per_page=100", desk.coordinator),
         ("/api/v1/me/export", desk.householder),
         (f"/api/v1/people/{desk.sharer_person.id}/profile", desk.coordinator),
+        (f"/api/v1/matches/{ran}/trial-review", desk.coordinator),
     )]
     for view in views:
         assert view.status_code == 200, view.json
