@@ -549,8 +549,13 @@ def _claim(*, code: str, email: str, password: str, address: str, retry: bool) -
         raise _gone("invitation-withdrawn")
     if invitation.voided_at is not None:
         raise _gone("invitation-replaced")
-    if invitation.expires_at <= now or account.has_login:
-        raise _gone("invitation-expired" if invitation.expires_at <= now else "invitation-used")
+    if invitation.expires_at <= now:
+        raise _gone("invitation-expired")
+    if account.has_login:
+        if retry:  # a claim at the same moment landed between reading the invitation and the account
+            db.session.rollback()
+            return _claim(code=code, email=email, password=password, address=address, retry=False)
+        raise _gone("invitation-used")
     taken = find_by_email(email)
     if taken is not None and taken.id != account.id:
         raise Conflict("Another account has this email address: choose another, or sign in to that account.",
