@@ -88,7 +88,7 @@ def seed_demo():
     if current_app.config["HOMESHARE_ENV"] == "production":
         raise click.ClickException("Demo accounts have well-known passwords: not in production.")
     result = demo.seed(current_app._get_current_object())
-    told = ("15 people and one without the app with her representative, vetting in several states, a match "
+    told = ("17 people and one without the app with her representative, vetting in several states, a match "
             "in every state, hours, check-ins and a concern"
             if result["told"] else "already seeded: left as it was")
     click.echo(f"Demo scheme '{demo.SCHEME['slug']}' ({result['scheme_id']}): {told}.")

@@ -1,6 +1,6 @@
 """A demo scheme worth looking at (``flask homeshare seed-demo``, ``make demo``).
 
-Fifteen people of Leeds placed by their postcode district, vetting in several states, a match
+Seventeen people of Leeds placed by their postcode district, vetting in several states, a match
 in every state, five weeks of hours and check-ins on the live matches, a concern, a householder
 without the app whose son represents her, and one account of each role to sign in with. Everything after the accounts goes through the API
 itself, in process, so the demo obeys the same rules, audit and events as a real scheme.
@@ -125,6 +125,9 @@ def people() -> list[Person]:
                      "Keen allotment holder, former union rep.",
                      ["allotment", "rugby league", "history"], ["gardening", "shopping", "companionship"], 8,
                      gender="male"),
+        _householder("winifred", "Winifred", "Lowe", "1936-04-22", "LS18 4AA", "Horsforth",
+                     "Former seamstress with a sunny back bedroom and a garden full of roses.",
+                     ["sewing", "gardening", "quiz shows"], ["companionship", "gardening", "shopping"], 8),
         _householder("beryl", "Beryl", "Dawson", "1948-09-14", "LS4 2BB", "Kirkstall",
                      "Retired librarian, newly widowed, house too quiet.",
                      ["books", "painting"], ["companionship", "cooking"], 6, vetting="in_progress"),
@@ -152,6 +155,9 @@ def people() -> list[Person]:
                 "Exchange student from Hamburg for a year.", ["allotment", "history", "cycling"],
                 ["gardening", "shopping", "companionship"], "student", UNIVERSITY, stay=10,
                 languages=["English", "German"]),
+        _sharer("ben", "Benjamin", "Carter", "2000-08-11", "LS18 5HD", "Horsforth",
+                "Trainee teacher at a Horsforth primary school.", ["quiz shows", "gardening", "football"],
+                ["companionship", "gardening", "shopping"], "employed", CITY, preferred="Ben", gender="male"),
         _sharer("oliver", "Oliver", "Reid", "1997-09-09", "LS5 3EL", "Kirkstall",
                 "Care-home kitchen assistant looking for a room.", ["cooking", "gaming"],
                 ["cooking", "shopping"], "employed", CITY, gender="male", vetting="rejected"),
@@ -333,6 +339,21 @@ def _story(api: Api, scheme_id: str, cast: dict[str, Person], today: date) -> No
     step(ended, "ending", body={"ended_by": "sharer", "reason": "Moved to Manchester for a new job.",
                                 "reason_code": "sharer-moved-for-work-or-study",
                                 "notice_given_days": 30, "end_on": (today - timedelta(days=30)).isoformat()})
+
+    # Notice: Winifred and Ben, ten weeks in; Winifred's health changed and she moves to her
+    # daughter's, so she gave the agreement's notice.
+    notice = match("winifred", "ben")
+    started = today - timedelta(days=70)
+    introduced(notice, "winifred", "ben", started - timedelta(days=12), "Horsforth village café")
+    step(notice, "trial", body={"start_on": started.isoformat()})
+    tasks = ["companionship", "gardening", "shopping"]
+    agreed(notice, "winifred", "ben", _terms(started, 8, tasks, "Roses are watered before nine."))
+    reviewed(notice, "winifred", "ben")
+    _hours(api, notice, cast["ben"], cast["winifred"], started, today, tasks, weekly_minutes=480)
+    _checkins(api, notice, cast["winifred"], cast["ben"], today, low=False)
+    step(notice, "notice", cast["winifred"], {
+        "reason": "householder-health-changed",
+        "comment": "After my fall I am moving in with my daughter in Ilkley."})
 
     # Declined and withdrawn proposals; Harold and Lena wait for their match.
     declined = match("harold", "sam")

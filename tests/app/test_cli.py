@@ -90,7 +90,7 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
 
     people = client.get(f"{scheme}/people?per_page=100", headers=headers).json["items"]
     members = [p for p in people if p["role"] != "coordinator"]
-    assert len(members) == 16 and {p["role"] for p in members} == {"householder", "sharer"}
+    assert len(members) == 18 and {p["role"] for p in members} == {"householder", "sharer"}
     assert [p["first_name"] for p in members if not p["has_login"]] == ["Dorothy"]
     represented = client.get("/api/v1/me/represented",
                              headers=_signed_in(client, "representative@demo.homeshare.test")).json["items"]
@@ -101,11 +101,11 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
         assert profile["location_source"] == "postcode" and 53.6 < profile["latitude"] < 54.0, profile["postcode"]
 
     states = {}
-    for state in ("proposed", "introduction", "trial", "active", "ended", "declined", "withdrawn"):
+    for state in ("proposed", "introduction", "trial", "active", "notice", "ended", "declined", "withdrawn"):
         listed = client.get(f"{scheme}/matches?state={state}", headers=headers).json["items"]
         assert len(listed) == 1, state
         states[state] = listed[0]["id"]
-    for state in ("trial", "active"):
+    for state in ("trial", "active", "notice"):
         weeks = client.get(f"/api/v1/matches/{states[state]}/hours/weeks", headers=headers).json["items"]
         assert len([w for w in weeks if w["logged_minutes"]]) >= 3, state
         answered = [c for c in client.get(f"/api/v1/matches/{states[state]}/checkins?per_page=100",
@@ -119,12 +119,13 @@ def test_seed_demo_makes_a_scheme_with_every_state_and_is_repeatable(app, client
     assert [(c["category"], c["status"]) for c in concerns] == [("hours", "acknowledged")]
     dashboard = client.get(f"{scheme}/dashboard", headers=headers)
     assert dashboard.status_code == 200
+    assert [i["match_id"] for i in dashboard.json["notices_running"]["items"]] == [states["notice"]]
 
     before = _demo_counts(client, headers, scheme_id, states["active"])
     second = run(app, "seed-demo")
     assert second.exit_code == 0 and "already seeded" in second.output, second.output
     assert _demo_counts(client, headers, scheme_id, states["active"]) == before
-    assert before["accounts"] == 18 and before["disputed"] == 2  # 16 people, a representative and the coordinator
+    assert before["accounts"] == 20 and before["disputed"] == 3  # 18 people, a representative and the coordinator
 
 
 def test_seed_demo_refuses_production(app):
