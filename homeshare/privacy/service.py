@@ -31,6 +31,8 @@ from homeshare.hours.schemas import EntrySchema
 from homeshare.matching.models import OPEN_STATES, EndedBy, ExitFeedback, Match, MatchEvent, MatchState
 from homeshare.matching.schemas import OwnMatchSchema
 from homeshare.matching.service import party_views
+from homeshare.meetings.models import Meeting, MeetingFeedback
+from homeshare.meetings.schemas import FeedbackViewSchema
 from homeshare.notifications.models import Device, Notification
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
 from homeshare.profiles.models import Profile
@@ -61,6 +63,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
     versions = db.session.scalars(sa.select(AgreementVersion).where(
         AgreementVersion.match_id.in_(match_ids))).all() if match_ids else []
     answers = db.session.scalars(sa.select(CheckInAnswer).where(CheckInAnswer.account_id == account.id)).all()
+    feedback = db.session.scalars(sa.select(MeetingFeedback).where(MeetingFeedback.account_id == account.id)
+                                  .order_by(MeetingFeedback.given_at, MeetingFeedback.id)).all()
     done_for = db.session.scalars(sa.select(BehalfRecord).where(BehalfRecord.person_id == account.id)
                                   .order_by(BehalfRecord.created_at, BehalfRecord.id)).all()
     links = db.session.scalars(sa.select(Representation).where(Representation.person_id == account.id)
@@ -77,6 +81,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "agreements": [{"match_id": str(v.match_id), **AgreementVersionSchema().dump(v)} for v in versions],
         "hours": EntrySchema(many=True).dump(behalf.attach(entries, "hours_entry")),
         "checkin_answers": AnswerViewSchema(many=True).dump(behalf.attach(answers, "checkin_answer")),
+        "meeting_feedback": [{"meeting_id": str(item.meeting_id), **FeedbackViewSchema().dump(item)}
+                             for item in behalf.attach(feedback, "meeting_feedback")],
         "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
                             "target_id": str(item.target_id)} for item in done_for],
         "representatives": LinkViewSchema(many=True).dump(links),
@@ -135,6 +141,10 @@ ERASED: dict[str, str] = {
     "agreement_version.sharer_must_know": "blanked in every version of every agreement of the person",
     "checkin.contact_notes": "coordinators' notes of calls and visits about the person's matches: blanked",
     "checkin_answer.comments": "blanked in every answer of the person's matches, whichever side wrote it",
+    "meeting.place": "blanked in every meeting of the person's matches",
+    "meeting.coordinator_notes": "coordinators' notes on the meetings of the person's matches: blanked",
+    "meeting_feedback.comments": "blanked in the feedback on every meeting of the person's matches, whichever "
+                                 "side wrote it",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
@@ -193,6 +203,12 @@ NOT_PERSONAL: dict[str, str] = {
     "checkin.kind": "a closed vocabulary (check-in kinds)",
     "checkin.contact_kind": "a closed vocabulary (call, visit)",
     "checkin_answer.side": "a closed vocabulary (sides)",
+    "meeting.kind": "a closed vocabulary (meeting kinds)",
+    "meeting.status": "a closed vocabulary (meeting statuses)",
+    "meeting_feedback.side": "a closed vocabulary (sides)",
+    "meeting_feedback.carry_on": "a closed vocabulary (yes, not sure, no)",
+    "meeting_feedback.given_as": "a closed vocabulary (self, on behalf, proxy)",
+    "calendar_feed.secret_hash": "a hash of a random secret; the feed of a closed or erased account answers 404",
     "hours_entry.task": "codes of GET /api/v1/tasks",
     "hours_entry.status": "a closed vocabulary (entry statuses)",
     "concern.raised_by_role": "a closed vocabulary (roles)",
@@ -282,6 +298,11 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.update(CheckInAnswer).where(CheckInAnswer.checkin_id.in_(their_checkins))
                        .values(comments=None))
     db.session.execute(sa.update(CheckIn).where(CheckIn.match_id.in_(their_matches)).values(contact_notes=None))
+    their_meetings = sa.select(Meeting.id).where(Meeting.match_id.in_(their_matches))
+    db.session.execute(sa.update(MeetingFeedback).where(MeetingFeedback.meeting_id.in_(their_meetings))
+                       .values(comments=None))
+    db.session.execute(sa.update(Meeting).where(Meeting.match_id.in_(their_matches))
+                       .values(place=None, coordinator_notes=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
     # The enquiries that became the person keep their stages and dates, for the measures.
