@@ -16,18 +16,26 @@ LOCAL_DATETIME_PATTERN = DATETIME_PATTERN[:-len("$")] + "?$"
 assert LOCAL_DATETIME_PATTERN.endswith(")?$")
 
 
-class LocalDateTime(ma.fields.DateTime):
-    """A moment written as RFC 3339 says (a space for the ``T``, no seconds allowed), with or
-    without its UTC offset: one without is read in the scheme's time zone (by the service)."""
+class LocalDateTime(ma.fields.String):
+    """A moment written as RFC 3339 says (or as ISO 8601 allows apps to: a space for the ``T``, no
+    seconds, up to nanoseconds), with or without its UTC offset: one without is read in the
+    scheme's time zone (by the service). Described as a string with its pattern, since JSON
+    Schema's ``date-time`` needs the offset."""
+
+    _moment = ma.fields.DateTime()
 
     def __init__(self, **kwargs):
         kwargs["metadata"] = {"pattern": LOCAL_DATETIME_PATTERN, **(kwargs.get("metadata") or {})}
         super().__init__(**kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        if not isinstance(value, str) or not re.fullmatch(LOCAL_DATETIME_PATTERN, value):
-            raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE)
-        result = super()._deserialize(value, attr, data, **kwargs)
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not re.fullmatch(LOCAL_DATETIME_PATTERN, text):
+            raise ma.ValidationError("Not a valid datetime.")
+        try:
+            result = self._moment.deserialize(text, attr, data)
+        except ma.ValidationError:  # as written, but no such day (30 February)
+            raise ma.ValidationError("No such day in the calendar.") from None
         if not EARLIEST_DATE.year < result.year < LATEST_DATE.year:
             raise ma.ValidationError(f"Must be between {EARLIEST_DATE.year + 1} and {LATEST_DATE.year - 1}.")
         return result
