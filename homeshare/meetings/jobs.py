@@ -25,18 +25,18 @@ def meeting_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
     if now < local_moment(today, scheme.effective_settings["reminder_hour"], scheme.timezone):
         return []
     rows = db.session.execute(
-        sa.select(Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.place, Meeting.sequence, Match.id,
+        sa.select(Meeting.id, Meeting.kind, Meeting.starts_at, Meeting.sequence, Match.id,
                   Match.householder_id, Match.sharer_id)
         .join(Match, Match.id == Meeting.match_id)
         .where(Meeting.scheme_id == scheme.id, Meeting.status.in_(UPCOMING_STATUSES), Match.state.in_(OPEN_STATES),
                Meeting.starts_at > now, Meeting.starts_at < now + timedelta(days=2))
     ).all()
     messages: list[Message] = []
-    for meeting_id, kind, starts_at, place, sequence, match_id, householder_id, sharer_id in rows:
+    for meeting_id, kind, starts_at, sequence, match_id, householder_id, sharer_id in rows:
         start = starts_at.astimezone(zone)
         if start.date() != today + timedelta(days=1):
             continue
-        body = f"{KIND_NAMES[kind]} tomorrow at {start:%H:%M}" + (f", {place}." if place else ".")
+        body = f"{KIND_NAMES[kind]} tomorrow at {start:%H:%M}. The details are in the app."
         data = {"match_id": str(match_id), "meeting_id": str(meeting_id)}
         messages += [Message(person, "meeting_tomorrow", "Your meeting is tomorrow", body,
                              f"meeting:{meeting_id}:reminder:{sequence}:{person}", data)

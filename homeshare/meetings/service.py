@@ -109,7 +109,8 @@ def _tell(match: Match, meeting: Meeting, event: str, title: str, zone: ZoneInfo
     """Both people (and so their representatives) hear of it, once per meeting, event and version."""
     start = meeting.starts_at.astimezone(zone)
     when = f"{start:%A} {start.day} {start:%B %Y} at {start:%H:%M}"
-    body = f"{KIND_NAMES[meeting.kind]} on {when}" + (f", {meeting.place}." if meeting.place else ".")
+    # Fixed wording and times only: the place may be someone's address, which their erasure blanks.
+    body = f"{KIND_NAMES[meeting.kind]} on {when}. The details are in the app."
     if meeting.status is MeetingStatus.CANCELLED:
         body = f"Cancelled: {KIND_NAMES[meeting.kind].lower()} on {when}."
     data = {"match_id": str(match.id), "meeting_id": str(meeting.id)}

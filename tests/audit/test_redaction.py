@@ -26,6 +26,8 @@ WORDS = {
     "form_name": "Jessamy Larkin", "form_message": "Kittiwake",
     "invited": "Hollyhocke",
     "notice_comment": "Quillfeather", "exit_comment": "Gallowglass", "shortening": "Hobnailer",
+    "meeting_place": "Tumbledown", "moved_place": "Wrenfield", "meeting_notes": "Marrowby",
+    "meeting_notes_later": "Nettlecombe",
 }
 
 
@@ -55,6 +57,20 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     desk.respond(desk.sharer)
     desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",                 # match.introduced
                                   "place": WORDS["place"]})
+    meetings = f"/api/v1/matches/{desk.match_id}/meetings"
+    meeting = ok(client.post(meetings, headers=coordinator.headers, json={                     # meeting.planned
+        "kind": "visit", "starts_at": "2027-02-24T10:00:00", "ends_at": "2027-02-24T12:00:00",
+        "place": WORDS["meeting_place"], "coordinator_notes": WORDS["meeting_notes"]}), 201)
+    meeting_url = f"/api/v1/meetings/{meeting['id']}"
+    ok(client.patch(meeting_url, headers=coordinator.headers, json={                           # meeting.moved
+        "starts_at": "2027-02-25T10:00:00", "ends_at": "2027-02-25T12:00:00", "place": WORDS["moved_place"]}))
+    ok(client.post(f"{meeting_url}/held", headers=coordinator.headers))                       # meeting.held
+    ok(client.put(f"{meeting_url}/notes", headers=coordinator.headers,                        # meeting.notes_written
+                  json={"notes": WORDS["meeting_notes_later"]}))
+    other = ok(client.post(meetings, headers=coordinator.headers, json={
+        "kind": "shared-meal", "starts_at": "2027-04-02T18:00:00", "ends_at": "2027-04-02T20:00:00",
+        "place": WORDS["meeting_place"]}), 201)
+    ok(client.post(f"/api/v1/meetings/{other['id']}/cancellation", headers=coordinator.headers))  # meeting.cancelled
     desk.ok("trial", body={"start_on": "2027-03-01"})                                        # match.trial_started
     desk.agree({**TERMS, "start_on": "2027-03-01", "trial_ends_on": "2027-03-29",
                 **{name: WORDS[name] for name in ("house_rules", "householder_must_know", "sharer_must_know")}})
@@ -181,6 +197,13 @@ def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, clie
     contact = [e for e in events if e.action == "checkin.contact_recorded"][0]
     assert contact.after == {"contact_at": "2027-04-03T10:00:00+00:00", "contact_kind": "visit",
                              "notes": audit.PERSONAL_MARK}
+    planned = [e for e in events if e.action == "meeting.planned"][0]
+    assert planned.after == {"kind": "visit", "starts_at": "2027-02-24T10:00:00+00:00",
+                             "ends_at": "2027-02-24T12:00:00+00:00", "place": audit.PERSONAL_MARK,
+                             "coordinator_attends": False, "status": "planned", "notes": audit.PERSONAL_MARK}
+    moved = [e for e in events if e.action == "meeting.moved"][0]
+    assert (moved.before["place"], moved.after["status"], moved.after["sequence"]) == (
+        audit.PERSONAL_MARK, "moved", 1)
     resolved = [e for e in events if e.action == "concern.resolved"][0]
     assert resolved.before == {"outcome": None, "status": "acknowledged"}
     assert resolved.after == {"outcome": audit.PERSONAL_MARK, "status": "resolved"}

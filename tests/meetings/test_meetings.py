@@ -201,6 +201,11 @@ def test_each_side_gives_feedback_on_a_held_meeting_and_sees_only_its_own(app, d
     assert theirs["your_feedback"]["given_as"] == "proxy"
     full = step(desk, meeting["id"], None, method="get").json
     assert [item["side"] for item in full["feedback"]] == ["householder", "sharer"]
+    # The person's export holds their feedback, whoever gave it for them, and no coordinator notes.
+    export = desk.client.get("/api/v1/me/export", headers=desk.householder.headers)
+    assert [(item["meeting_id"], item["given_as"]) for item in export.json["meeting_feedback"]] == [
+        (meeting["id"], "proxy")]
+    assert NOTES not in export.get_data(as_text=True)
     # A representative who may only see the match does not give feedback.
     watcher = make.login(desk.client, make.representative(desk.scheme, desk.sharer_person, scopes=("see-match",)))
     assert_problem(step(desk, meeting["id"], "feedback", watcher, "put", FEEDBACK), 404)
