@@ -22,9 +22,10 @@ class Export(MethodView):
     def get(self):
         """Everything the service holds about you, as JSON
 
-        Your account, profile, vetting, matches, agreements, hours, check-in answers, what others
-        did for you (a coordinator recording your view, a representative), your representatives,
-        concerns, devices and notifications, as one JSON document (your right of access).
+        Your account, profile, vetting, matches, agreements, hours, check-in answers, feedback on
+        meetings, what others did for you (a coordinator recording your view, a representative), your
+        representatives, concerns, devices and notifications, as one JSON document (your right of
+        access).
         """
         return service.export(current_account())
 

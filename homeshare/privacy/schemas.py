@@ -15,6 +15,8 @@ class ExportSchema(Schema):
     agreements = ma.fields.List(ma.fields.Dict())
     hours = ma.fields.List(ma.fields.Dict())
     checkin_answers = ma.fields.List(ma.fields.Dict())
+    meeting_feedback = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The person's feedback on the meetings of their matches, each with its meeting_id."})
     done_on_behalf = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "What others did for the person, oldest first: a coordinator recording the person's view "
                        "(`given_as` `on-behalf`, with how and when they gave it) or a representative "
