@@ -18,8 +18,8 @@ from homeshare.calendars.models import CalendarFeed
 from homeshare.common.clock import local_today, utcnow
 from homeshare.errors import NotFound
 from homeshare.extensions import db
-from homeshare.matching.models import SHARING_STATES, Match
-from homeshare.meetings.models import Meeting, MeetingStatus
+from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
+from homeshare.meetings.models import UPCOMING_STATUSES, Meeting, MeetingStatus
 from homeshare.meetings.service import KIND_NAMES
 from homeshare.schemes.models import Scheme
 
@@ -80,16 +80,18 @@ def calendar(account: Account) -> bytes:
     cal.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     theirs = sa.or_(Match.householder_id == account.id, Match.sharer_id == account.id)
-    for meeting in db.session.scalars(sa.select(Meeting).join(Match, Match.id == Meeting.match_id)
-                                      .where(theirs).order_by(Meeting.starts_at, Meeting.id)):
-        cal.add_component(_meeting_event(meeting, zone))
+    for meeting, state in db.session.execute(sa.select(Meeting, Match.state).join(Match, Match.id == Meeting.match_id)
+                                             .where(theirs).order_by(Meeting.starts_at, Meeting.id)):
+        cal.add_component(_meeting_event(meeting, zone, off=state not in OPEN_STATES))
     for checkin in _open_checkins(account, scheme, theirs):
         cal.add_component(_checkin_event(checkin, opens_on(checkin, scheme.effective_settings), now))
     cal.add_missing_timezones()
     return cal.to_ical()
 
 
-def _meeting_event(meeting: Meeting, zone: ZoneInfo) -> icalendar.Event:
+def _meeting_event(meeting: Meeting, zone: ZoneInfo, off: bool) -> icalendar.Event:
+    """The meeting as an event; one still to come of a match that closed (withdrawn, declined,
+    ended) is shown cancelled, as it will not take place."""
     event = icalendar.Event()
     event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
     event.add("dtstamp", meeting.updated_at)
@@ -103,7 +105,8 @@ def _meeting_event(meeting: Meeting, zone: ZoneInfo) -> icalendar.Event:
         event.add("location", meeting.place)
     if meeting.coordinator_attends:
         event.add("description", "Your coordinator will be there.")
-    event.add("status", "CANCELLED" if meeting.status is MeetingStatus.CANCELLED else "CONFIRMED")
+    cancelled = meeting.status is MeetingStatus.CANCELLED or (off and meeting.status in UPCOMING_STATUSES)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     return event
 
 

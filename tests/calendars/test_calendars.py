@@ -94,6 +94,14 @@ def test_a_moved_meeting_keeps_its_uid_with_a_higher_sequence_and_a_cancelled_on
     assert (str(gone["status"]), gone.decoded("sequence")) == ("CANCELLED", 1)
 
 
+def test_meetings_to_come_of_a_withdrawn_match_show_as_cancelled(app, client, desk):
+    meeting = plan(desk, VISIT)
+    url = link(desk, desk.sharer).removeprefix("http://localhost")
+    desk.ok("withdrawal", body={"reason": "The householder went into hospital."})
+    _text, calendar = feed(client, url)
+    assert str(events(calendar)[f"meeting-{meeting['id']}@homeshare"]["status"]) == "CANCELLED"
+
+
 def test_open_check_ins_are_all_day_events_until_answered(app, client, make, clock):
     clock.set(datetime(2027, 2, 20, 12, 0, tzinfo=timezone.utc))
     desk = Desk(client, make, make.scheme())

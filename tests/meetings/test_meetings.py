@@ -4,12 +4,17 @@ notifications and the day-before reminder, with a controlled clock."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
+from homeshare.accounts.models import Account
+from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
+from homeshare.matching.models import Match
+from homeshare.meetings import service
+from homeshare.meetings.models import MeetingKind, MeetingStatus
 from homeshare.jobs.reminders import run_all
 from homeshare.meetings.models import Meeting, MeetingFeedback
 from homeshare.notifications.models import Notification
@@ -317,3 +322,35 @@ def test_the_meetings_list_stays_flat_as_it_grows(app, desk, clock, count_querie
             assert response.status_code == 200 and len(response.json["items"]) == per_page
             counts.append(len(statements))
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
+
+
+def test_a_time_without_an_offset_is_the_schemes_own_across_the_clock_change(app, client, make, clock):
+    """Rule edge cases, through the service: a scheme in New York, a meeting the night the clocks
+    go forward there, and a meeting held exactly at its start."""
+    clock.set(datetime(2027, 3, 10, 12, 0, tzinfo=timezone.utc))
+    desk = Desk(client, make, make.scheme(timezone="America/New_York"))
+    desk.to_introduction()
+    with app.app_context():
+        coordinator = db.session.get(Account, uuid.UUID(desk.coordinator.person.id))
+        match = db.session.get(Match, uuid.UUID(desk.match_id))
+        meeting, created = service.plan(actor=coordinator, match=match, values={
+            "kind": MeetingKind.OVERNIGHT_STAY, "starts_at": datetime(2027, 3, 13, 20, 0),
+            "ends_at": datetime(2027, 3, 14, 9, 0), "place": "Brooklyn", "coordinator_attends": False})
+        assert created
+        # EST (UTC-5) in the evening, EDT (UTC-4) the next morning.
+        assert meeting.starts_at == datetime(2027, 3, 14, 1, 0, tzinfo=timezone.utc)
+        assert meeting.ends_at == datetime(2027, 3, 14, 13, 0, tzinfo=timezone.utc)
+        assert (meeting.local_starts_at.utcoffset(), meeting.local_ends_at.utcoffset()) == (
+            timedelta(hours=-5), timedelta(hours=-4))
+        with pytest.raises(Conflict):
+            service.mark_held(actor=coordinator, meeting=meeting)
+        db.session.rollback()
+        clock.set(datetime(2027, 3, 14, 1, 0, tzinfo=timezone.utc))
+        assert service.mark_held(actor=coordinator, meeting=meeting).status is MeetingStatus.HELD
+        with pytest.raises(ValidationFailed):
+            service.plan(actor=coordinator, match=match, values={
+                "kind": MeetingKind.VISIT, "starts_at": datetime(2027, 3, 13, 20, 0),
+                "ends_at": datetime(2027, 3, 14, 1, 0, tzinfo=timezone.utc), "place": "x",
+                "coordinator_attends": False})
+        db.session.remove()
+    assert count(app, Meeting) == 1
