@@ -90,8 +90,8 @@ def calendar(account: Account) -> bytes:
 
 
 def _meeting_event(meeting: Meeting, zone: ZoneInfo, off: bool) -> icalendar.Event:
-    """The meeting as an event; one still to come of a match that closed (withdrawn, declined,
-    ended) is shown cancelled, as it will not take place."""
+    """The meeting as an event; one still to come of a match that closed (withdrawn or ended)
+    is shown cancelled, as it will not take place."""
     event = icalendar.Event()
     event.add("uid", f"meeting-{meeting.id}@{UID_DOMAIN}")
     event.add("dtstamp", meeting.updated_at)
