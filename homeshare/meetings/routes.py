@@ -73,7 +73,11 @@ class MeetingDetail(MethodView):
     @blp.response(200, MeetingSchema)
     @documents_errors(404)
     def get(self, meeting: Meeting):
-        """A meeting, with both sides' feedback and the coordinators' notes (coordinators)"""
+        """A meeting, with both sides' feedback and the coordinators' notes (coordinators)
+
+        Its kind, times (with the offset of the scheme's time zone), place, status, the start
+        before its last move, and the feedback each side gave once it was held.
+        """
         return service.meeting_view(meeting)
 
     @blp.doc(operationId="moveMeeting")
@@ -182,6 +186,11 @@ class OwnMeeting(MethodView):
     @blp.response(200, OwnMeetingSchema)
     @documents_errors(404)
     def get(self, meeting: Meeting):
-        """One of your meetings, with your own feedback"""
+        """One of your meetings, with your own feedback
+
+        A meeting of one of your matches (or of the person you represent, for a representative
+        who may see the match or answer check-ins): its kind, times, place, status and the
+        feedback you gave. Never the coordinators' notes.
+        """
         side, found = service.own_meeting(current_account(), meeting)
         return _own(found, side)
