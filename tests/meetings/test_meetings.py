@@ -354,3 +354,18 @@ def test_a_time_without_an_offset_is_the_schemes_own_across_the_clock_change(app
                 "coordinator_attends": False})
         db.session.remove()
     assert count(app, Meeting) == 1
+
+
+@pytest.mark.parametrize("scopes, sees", [(("see-match",), True), (("answer-checkins",), True),
+                                          (("confirm-hours", "raise-concerns"), False)])
+def test_a_representative_sees_the_meetings_within_their_scope(app, desk, make, scopes, sees):
+    meeting = planned(desk)
+    representative = make.login(desk.client, make.representative(desk.scheme, desk.sharer_person, scopes=scopes))
+    listed = desk.client.get(f"/api/v1/me/matches/{desk.match_id}/meetings", headers=representative.headers)
+    one = desk.client.get(f"/api/v1/me/meetings/{meeting['id']}", headers=representative.headers)
+    if sees:
+        assert [item["id"] for item in listed.json["items"]] == [meeting["id"]] and one.status_code == 200
+        assert one.json["your_feedback"] is None and "coordinator_notes" not in one.json
+    else:
+        assert_problem(listed, 404)
+        assert_problem(one, 404)
