@@ -112,9 +112,11 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.concerns.access import CONCERN
     from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
+    from homeshare.meetings.access import MEETING
     from homeshare.schemes.access import SCHEME
 
-    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY)
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY,
+                          MEETING)
 
 
 def register_events() -> None:
@@ -181,6 +183,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.agreements.routes import blp as agreements
     from homeshare.audit.routes import blp as audit
     from homeshare.behalf.routes import blp as behalf
+    from homeshare.calendars.routes import blp as calendars
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
     from homeshare.enquiries.routes import blp as enquiries
@@ -189,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.hours.routes import blp as hours
     from homeshare.matching.routes import blp as matching
     from homeshare.measures.routes import blp as measures
+    from homeshare.meetings.routes import blp as meetings
     from homeshare.notifications.routes import blp as notifications
     from homeshare.privacy.routes import blp as privacy
     from homeshare.profiles.routes import blp as profiles
@@ -197,7 +201,8 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences):
+                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences,
+                      meetings, calendars):
         api.register_blueprint(blueprint)
 
 

@@ -10,6 +10,7 @@ from homeshare.checkins.jobs import checkin_reminders
 from homeshare.extensions import db
 from homeshare.hours.jobs import hours_reminders
 from homeshare.matching.jobs import notice_endings, trial_ending_reminders, trial_review_view_reminders
+from homeshare.meetings.jobs import meeting_reminders
 from homeshare.notifications.service import coordinators_of, notify
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.jobs import expiring_check_reminders
@@ -17,7 +18,7 @@ from homeshare.vetting.jobs import expiring_check_reminders
 # Each takes (scheme, its coordinators' ids, now) and returns the messages due; notice endings
 # come first, so that a match that ended is not reminded about as if it were live.
 REMINDERS = (notice_endings, checkin_reminders, hours_reminders, expiring_check_reminders, trial_ending_reminders,
-             trial_review_view_reminders)
+             trial_review_view_reminders, meeting_reminders)
 
 
 def _take_scheme(scheme: Scheme) -> bool:

@@ -23,9 +23,9 @@ class Export(MethodView):
         """Everything the service holds about you, as JSON
 
         Your account, profile, vetting, matches, agreements, hours, check-in answers, views of
-        your trials, what others
-        did for you (a coordinator recording your view, a representative), your representatives,
-        concerns, devices and notifications, as one JSON document (your right of access).
+        your trials, feedback on meetings, what others did for you (a coordinator recording your view, a
+        representative), your representatives, concerns, devices and notifications, as one JSON document
+        (your right of access).
         """
         return service.export(current_account())
 

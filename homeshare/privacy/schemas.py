@@ -17,6 +17,8 @@ class ExportSchema(Schema):
     checkin_answers = ma.fields.List(ma.fields.Dict())
     trial_review_views = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The person's views of their trials, each with its match and round."})
+    meeting_feedback = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The person's feedback on the meetings of their matches, each with its meeting_id."})
     done_on_behalf = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "What others did for the person, oldest first: a coordinator recording the person's view "
                        "(`given_as` `on-behalf`, with how and when they gave it) or a representative "

@@ -35,6 +35,8 @@ from homeshare.matching.models import (
 )
 from homeshare.matching.schemas import OwnMatchSchema, TrialViewSchema
 from homeshare.matching.service import party_views
+from homeshare.meetings.models import Meeting, MeetingFeedback
+from homeshare.meetings.schemas import FeedbackViewSchema
 from homeshare.notifications.models import Device, Notification
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
 from homeshare.profiles.models import Profile
@@ -72,6 +74,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
             .where(TrialReviewView.account_id == account.id).order_by(TrialReview.match_id, TrialReview.round)):
         view.round, view.match_id = number, match_id
         trial_views.append(view)
+    feedback = db.session.scalars(sa.select(MeetingFeedback).where(MeetingFeedback.account_id == account.id)
+                                  .order_by(MeetingFeedback.given_at, MeetingFeedback.id)).all()
     done_for = db.session.scalars(sa.select(BehalfRecord).where(BehalfRecord.person_id == account.id)
                                   .order_by(BehalfRecord.created_at, BehalfRecord.id)).all()
     links = db.session.scalars(sa.select(Representation).where(Representation.person_id == account.id)
@@ -93,6 +97,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
             .order_by(Absence.first_day)).all(), "absence")),
         "trial_review_views": [{"match_id": str(view.match_id), **TrialViewSchema().dump(view)}
                                for view in behalf.attach(trial_views, "trial_review_view")],
+        "meeting_feedback": [{"meeting_id": str(item.meeting_id), **FeedbackViewSchema().dump(item)}
+                             for item in behalf.attach(feedback, "meeting_feedback")],
         "done_on_behalf": [{**BehalfRecordSchema().dump(item), "target_type": item.target_type,
                             "target_id": str(item.target_id)} for item in done_for],
         "representatives": LinkViewSchema(many=True).dump(links),
@@ -157,6 +163,10 @@ ERASED: dict[str, str] = {
     "trial_review_view.comment": "blanked in every trial review of the person's matches, whichever side wrote it",
     "trial_review.decision_comment": "a coordinator's words about the person's trial: blanked in every trial review "
                                      "of the person's matches",
+    "meeting.place": "blanked in every meeting of the person's matches",
+    "meeting.coordinator_notes": "coordinators' notes on the meetings of the person's matches: blanked",
+    "meeting_feedback.comments": "blanked in the feedback on every meeting of the person's matches, whichever "
+                                 "side wrote it",
     "hours_entry.note": "blanked in every entry of the person's matches",
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
@@ -225,6 +235,12 @@ NOT_PERSONAL: dict[str, str] = {
     "trial_review_view.side": "a closed vocabulary (sides)",
     "trial_review_view.view": "a closed vocabulary (views of a trial)",
     "trial_review_view.given_as": "a closed vocabulary (self, on behalf, proxy)",
+    "meeting.kind": "a closed vocabulary (meeting kinds)",
+    "meeting.status": "a closed vocabulary (meeting statuses)",
+    "meeting_feedback.side": "a closed vocabulary (sides)",
+    "meeting_feedback.carry_on": "a closed vocabulary (yes, not sure, no)",
+    "meeting_feedback.given_as": "a closed vocabulary (self, on behalf, proxy)",
+    "calendar_feed.secret_hash": "a hash of a random secret; the feed of a closed or erased account answers 404",
     "hours_entry.task": "codes of GET /api/v1/tasks",
     "hours_entry.status": "a closed vocabulary (entry statuses)",
     "concern.raised_by_role": "a closed vocabulary (roles)",
@@ -321,6 +337,11 @@ def erase(*, actor: Account, account: Account) -> None:
                        .values(comment=None))
     db.session.execute(sa.update(TrialReview).where(TrialReview.match_id.in_(their_matches))
                        .values(decision_comment=None))
+    their_meetings = sa.select(Meeting.id).where(Meeting.match_id.in_(their_matches))
+    db.session.execute(sa.update(MeetingFeedback).where(MeetingFeedback.meeting_id.in_(their_meetings))
+                       .values(comments=None))
+    db.session.execute(sa.update(Meeting).where(Meeting.match_id.in_(their_matches))
+                       .values(place=None, coordinator_notes=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
     # The enquiries that became the person keep their stages and dates, for the measures.

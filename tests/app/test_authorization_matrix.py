@@ -263,6 +263,26 @@ MATRIX: dict[str, dict[str, Any]] = {
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "DELETE /api/v1/matches/{match_id}/absences/{absence_id}": only(
         PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    # Meetings: coordinators plan and run them; the two people (and their representatives who may see the
+    # match or answer for them) read them; each side gives feedback on one held, or someone for them
+    "GET /api/v1/matches/{match_id}/meetings": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/matches/{match_id}/meetings": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/meetings/{meeting_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/meetings/{meeting_id}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/meetings/{meeting_id}/cancellation": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/meetings/{meeting_id}/held": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/meetings/{meeting_id}/notes": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/meetings/{meeting_id}/feedback": only(
+        PARTIES + (COORDINATOR, REPRESENTATIVE), hidden=OUTSIDERS + (OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
+    "GET /api/v1/me/matches/{match_id}/meetings": only(
+        PARTIES + (REPRESENTATIVE,), hidden=OUTSIDERS + (OTHER_REPRESENTATIVE,)),
+    "GET /api/v1/me/meetings/{meeting_id}": only(
+        PARTIES + (REPRESENTATIVE,), hidden=OUTSIDERS + (OTHER_REPRESENTATIVE,)),
+
+    # The calendar feed: householders and sharers make and stop their link; the link itself is the key
+    "POST /api/v1/me/calendar": only(MEMBERS),
+    "DELETE /api/v1/me/calendar": only(MEMBERS),
+    "GET /api/v1/calendar/{secret}.ics": public(),
 
     # Concerns: anyone in the match, a representative or the coordinator raises one; coordinators work on it
     "POST /api/v1/concerns": only(PARTIES + (COORDINATOR, REPRESENTATIVE),
@@ -387,8 +407,21 @@ def _build_world(app) -> World:
     make, client = factories.Factories(app), app.test_client()
     scheme, elsewhere = make.scheme(), make.scheme()
     desk = Desk(client, make, scheme)
-    desk.to_active(start_on=TRIAL_START.isoformat(), terms=AGREED)
+    desk.to_introduction()
     match = desk.match_id
+    # Meetings of the introduction: one held, one whose start has passed, one to come.
+    meetings = {}
+    for name, days in (("held_meeting", -3), ("meeting_id", -2), ("meeting_to_cancel", 5)):
+        day = (TODAY + timedelta(days=days)).isoformat()
+        meetings[name] = _ok(client.post(f"/api/v1/matches/{match}/meetings", headers=desk.coordinator.headers, json={
+            "kind": "visit", "starts_at": f"{day}T10:00:00", "ends_at": f"{day}T12:00:00", "place": "Cafe",
+            "coordinator_notes": "Bring the leaflet."}), 201)["id"]
+    _ok(client.post(f"/api/v1/meetings/{meetings['held_meeting']}/held", headers=desk.coordinator.headers))
+    desk.ok("trial", body={"start_on": TRIAL_START.isoformat()})
+    desk.agree(AGREED)
+    for session in (desk.householder, desk.sharer):
+        _ok(desk.accept_agreement(session, 1))
+    desk.ok("activation")
 
     people = {
         HOUSEHOLDER: desk.householder_person, SHARER: desk.sharer_person,
@@ -407,7 +440,9 @@ def _build_world(app) -> World:
 
     ids = {"match_id": match, "person_id": desk.householder_person.id, "scheme_id": scheme.id,
            "scheme_slug": scheme.slug, "kind": "identity", "represented_id": desk.householder_person.id,
-           "sharer_id": desk.sharer_person.id}
+           "sharer_id": desk.sharer_person.id, **meetings}
+    calendar = _ok(client.post("/api/v1/me/calendar", headers=desk.householder.headers), 201)
+    ids["secret"] = calendar["url"].rsplit("/", 1)[1].removesuffix(".ics")
     # The sharer's hours: one to change, one to delete, one to dispute, one to confirm, one still to log.
     for number, name in enumerate(("entry_id", "entry_to_delete", "entry_to_dispute", "entry_to_confirm"), 1):
         ids[name] = str(uuid.uuid4())
@@ -618,6 +653,18 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         params={"absence_id": w.ids["sharer_absence_id" if c == SHARER else "absence_id"]}),
     "DELETE /api/v1/matches/{match_id}/absences/{absence_id}": lambda w, c: Call(
         params={"absence_id": w.ids["sharer_absence_to_cancel" if c == SHARER else "absence_to_cancel"]}),
+    # The world's match is active: planning and moving are refused for its state (409), past the gate.
+    "POST /api/v1/matches/{match_id}/meetings": lambda w, c: Call(json={
+        "kind": "visit", "starts_at": "2027-01-12T14:00:00", "ends_at": "2027-01-12T16:00:00",
+        "place": "Cafe"}, tolerate=(409,)),
+    "PATCH /api/v1/meetings/{meeting_id}": lambda w, c: Call(json={
+        "starts_at": "2027-01-12T14:00:00", "ends_at": "2027-01-12T16:00:00"}, tolerate=(409,)),
+    "POST /api/v1/meetings/{meeting_id}/cancellation": lambda w, c: Call(
+        params={"meeting_id": w.ids["meeting_to_cancel"]}),
+    "PUT /api/v1/meetings/{meeting_id}/notes": lambda w, c: Call(json={"notes": "Went well."}),
+    "PUT /api/v1/meetings/{meeting_id}/feedback": lambda w, c: Call(
+        json={"how_it_went": 4, "carry_on": "yes", **_for(w, c, "person_id")},
+        params={"meeting_id": w.ids["held_meeting"]}),
     "POST /api/v1/schemes/{scheme_id}/people": lambda w, c: Call(json={
         "role": "householder", "first_name": "Edna", "last_name": "Moss", "person_id": NEW_PERSON}),
     "POST /api/v1/people/{person_id}/representatives": lambda w, c: Call(json={

@@ -16,7 +16,7 @@ PUBLIC_OPERATIONS = {
     ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
     ("post", "/api/v1/auth/invitation"),
     ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
-    ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"),
+    ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"), ("get", "/api/v1/calendar/{secret}.ics"),
 }
 
 

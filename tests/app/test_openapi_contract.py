@@ -151,7 +151,7 @@ def test_servers_and_who_may_call_each_operation():
         ("post", "/api/v1/auth/password-reset"), ("post", "/api/v1/auth/password-reset/confirmation"),
         ("post", "/api/v1/auth/invitation"),
         ("get", "/healthz"), ("get", "/readyz"), ("get", "/api/v1/tasks"),
-        ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"),
+        ("post", "/api/v1/schemes/by-slug/{slug}/enquiries"), ("get", "/api/v1/calendar/{secret}.ics"),
     }
     for method, path, operation in OPERATIONS:
         if (method, path) not in public:

@@ -192,6 +192,15 @@ def build_world(app, client, make) -> World:
     accepted.respond(accepted.sharer, share_contact_details=True)
     introduced = _pair(client, make, scheme, desk.coordinator)
     introduced.to_introduction()
+    # Its meetings: one held, one whose start has passed, one to come.
+    meetings = {}
+    for name, day in (("held_meeting", "2027-03-29"), ("past_meeting", "2027-03-30"), ("meeting", "2027-04-05")):
+        meetings[name] = _ok(client.post(
+            f"/api/v1/matches/{introduced.match_id}/meetings", headers=desk.coordinator.headers,
+            json={"kind": "visit", "starts_at": f"{day}T10:00:00", "ends_at": f"{day}T12:00:00", "place": "Cafe",
+                  "coordinator_notes": "Bring the leaflet."}), 201)["id"]
+    _ok(client.post(f"/api/v1/meetings/{meetings['held_meeting']}/held", headers=desk.coordinator.headers))
+    calendar = _ok(client.post("/api/v1/me/calendar", headers=desk.householder.headers), 201)
     trial = _pair(client, make, scheme, desk.coordinator)
     trial.to_trial(start_on=TRIAL_START)
     trial.agree({**TERMS, "start_on": TRIAL_START})
@@ -205,6 +214,7 @@ def build_world(app, client, make) -> World:
     noticed.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
     noticed.ok("notice", noticed.sharer, {"reason": "sharer-moved-for-work-or-study"})
     people.update(proposed_householder=proposed.householder_person, trial_sharer=trial.sharer_person,
+                  introduced_householder=introduced.householder_person,
                   noticed_householder=noticed.householder_person)
 
     # People waiting for a match, someone being vetted, and the people staff act on.
@@ -229,6 +239,7 @@ def build_world(app, client, make) -> World:
         entry=entries["logged"], checkin=unanswered["id"], concern=concern["id"], device=device["id"],
         absence=absence["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
+        secret=calendar["url"].rsplit("/", 1)[1].removesuffix(".ics"), **meetings,
     )
     world.rows = _snapshot(app)
     return world
@@ -289,7 +300,7 @@ CLAIM = ("POST", "/api/v1/auth/invitation")
 ADMIN = {("GET", "/api/v1/schemes"), ("POST", "/api/v1/schemes"), ("GET", "/api/v1/measures")}
 ANONYMOUS = {"/api/v1/auth/login", "/api/v1/auth/register", "/api/v1/auth/password-reset",
              "/api/v1/auth/password-reset/confirmation", "/api/v1/auth/invitation", "/api/v1/tasks", "/healthz",
-             "/readyz", "/api/v1/schemes/by-slug/{slug}/enquiries"}
+             "/readyz", "/api/v1/schemes/by-slug/{slug}/enquiries", "/api/v1/calendar/{secret}.ics"}
 SHARER = {("PUT", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("PATCH", "/api/v1/matches/{match_id}/hours/{entry_id}"),
           ("DELETE", "/api/v1/matches/{match_id}/hours/{entry_id}")}
@@ -310,7 +321,14 @@ OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/notice/shortening": ("noticed", None),
     "/api/v1/matches/{match_id}/notice/withdrawal": ("noticed", "noticed_householder"),
     "/api/v1/matches/{match_id}/exit-feedback": ("noticed", "noticed_householder"),
+    # Meetings are planned in the introduction: the introduced match's, its householder for her own.
+    "/api/v1/matches/{match_id}/meetings": ("introduced", None),
+    "/api/v1/me/matches/{match_id}/meetings": ("introduced", "introduced_householder"),
+    "/api/v1/me/meetings/{meeting_id}": ("introduced", "introduced_householder"),
+    "/api/v1/meetings/{meeting_id}/feedback": ("introduced", "introduced_householder"),
 }
+MEETING_OF = {"/api/v1/meetings/{meeting_id}/feedback": "held_meeting",
+              "/api/v1/meetings/{meeting_id}/held": "past_meeting"}
 
 
 def caller(world: World, method: str, path: str) -> str | None:
@@ -327,7 +345,7 @@ def caller(world: World, method: str, path: str) -> str | None:
         return "sharer"
     if (method, path) in REPRESENTATIVE:
         return "representative"
-    if (method, path) in HOUSEHOLDER or path.startswith("/api/v1/me"):
+    if (method, path) in HOUSEHOLDER or path == "/api/v1/me" or path.startswith("/api/v1/me/"):
         return "householder"
     return "coordinator"
 
@@ -351,6 +369,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "enquiry_id": ids["enquiry"],
         "slug": ids["slug"],
         "representation_id": ids["representation"],
+        "meeting_id": ids[MEETING_OF.get(path, "meeting")],
+        "secret": ids["secret"],
         "represented_id": people["householder"].id,
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate")
@@ -371,6 +391,7 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
         "last_day": "2027-04-03",  # within the notice running on the world's noticed match
         "first_day": "2027-04-01",  # an absence, before that last day
+        "starts_at": "2027-04-02T14:00:00", "ends_at": "2027-04-02T16:00:00",  # a meeting to come
     }
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)

@@ -29,6 +29,8 @@ WORDS = {
     "house_rule_topic": "Marigoldry", "hours_reason": "Tumblethwaite",
     "absence_note": "Tumbleweedy", "changed_absence_note": "Marrowfat",
     "view_comment": "Bumbershoot", "decision_comment": "Tatterdemal",
+    "meeting_place": "Tumbledown", "moved_place": "Wrenfield", "meeting_notes": "Marrowby",
+    "meeting_notes_later": "Nettlecombe",
 }
 
 
@@ -58,6 +60,20 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     desk.respond(desk.sharer)
     desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",                 # match.introduced
                                   "place": WORDS["place"]})
+    meetings = f"/api/v1/matches/{desk.match_id}/meetings"
+    meeting = ok(client.post(meetings, headers=coordinator.headers, json={                     # meeting.planned
+        "kind": "visit", "starts_at": "2027-02-24T10:00:00", "ends_at": "2027-02-24T12:00:00",
+        "place": WORDS["meeting_place"], "coordinator_notes": WORDS["meeting_notes"]}), 201)
+    meeting_url = f"/api/v1/meetings/{meeting['id']}"
+    ok(client.patch(meeting_url, headers=coordinator.headers, json={                           # meeting.moved
+        "starts_at": "2027-02-25T10:00:00", "ends_at": "2027-02-25T12:00:00", "place": WORDS["moved_place"]}))
+    ok(client.post(f"{meeting_url}/held", headers=coordinator.headers))                       # meeting.held
+    ok(client.put(f"{meeting_url}/notes", headers=coordinator.headers,                        # meeting.notes_written
+                  json={"notes": WORDS["meeting_notes_later"]}))
+    other = ok(client.post(meetings, headers=coordinator.headers, json={
+        "kind": "shared-meal", "starts_at": "2027-04-02T18:00:00", "ends_at": "2027-04-02T20:00:00",
+        "place": WORDS["meeting_place"]}), 201)
+    ok(client.post(f"/api/v1/meetings/{other['id']}/cancellation", headers=coordinator.headers))  # meeting.cancelled
     desk.ok("trial", body={"start_on": "2027-03-01"})                                        # match.trial_started
     desk.agree({**TERMS, "start_on": "2027-03-01", "house_rules": [
         {"topic": WORDS["house_rule_topic"], "rule": WORDS["house_rules"]}], "hours_per_week": 20,
@@ -206,6 +222,13 @@ def test_every_action_recorded_with_values_keeps_only_its_plain_fields(app, clie
     contact = [e for e in events if e.action == "checkin.contact_recorded"][0]
     assert contact.after == {"contact_at": "2027-04-03T10:00:00+00:00", "contact_kind": "visit",
                              "notes": audit.PERSONAL_MARK}
+    planned = [e for e in events if e.action == "meeting.planned" and e.after["kind"] == "visit"][0]
+    assert planned.after == {"kind": "visit", "starts_at": "2027-02-24T10:00:00+00:00",
+                             "ends_at": "2027-02-24T12:00:00+00:00", "place": audit.PERSONAL_MARK,
+                             "coordinator_attends": False, "status": "planned", "notes": audit.PERSONAL_MARK}
+    moved = [e for e in events if e.action == "meeting.moved"][0]
+    assert (moved.before["place"], moved.after["status"], moved.after["sequence"]) == (
+        audit.PERSONAL_MARK, "moved", 1)
     resolved = [e for e in events if e.action == "concern.resolved"][0]
     assert resolved.before == {"outcome": None, "status": "acknowledged"}
     assert resolved.after == {"outcome": audit.PERSONAL_MARK, "status": "resolved"}

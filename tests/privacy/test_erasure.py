@@ -54,6 +54,8 @@ WORDS = {
     "enquiry notes": "Inglenook", "hours reason v2": "Tumblethwaite",
     "notice comment": "Wolfsbane", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
     "householder's view": "Bumbershoot", "sharer's view": "Tatterdemal", "trial decision": "Widdershins",
+    "meeting place": "Tumbledown", "meeting notes": "Marrowby", "householder's meeting comment": "Nettlecombe",
+    "sharer's meeting comment": "Ravenscar",
 }
 KEPT = {"concern": "Brackenfold", "outcome": "Thistlewaite", "concern note": "Gorsemoor"}
 
@@ -121,6 +123,14 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
     desk.respond(sharer)
     desk.ok("introduction", body={"meeting_at": "2027-02-20T14:00:00+00:00",
                                   "place": f"Cafe {WORDS['introduction place']}"})
+    meeting = ok(client.post(f"/api/v1/matches/{desk.match_id}/meetings", headers=coordinator.headers, json={
+        "kind": "visit", "starts_at": "2027-02-24T10:00:00", "ends_at": "2027-02-24T12:00:00",
+        "place": f"Flat 2, {WORDS['meeting place']} House", "coordinator_notes": WORDS["meeting notes"]}), 201)
+    ok(client.post(f"/api/v1/meetings/{meeting['id']}/held", headers=coordinator.headers))
+    for session, word in ((householder, WORDS["householder's meeting comment"]),
+                          (sharer, WORDS["sharer's meeting comment"])):
+        ok(client.put(f"/api/v1/meetings/{meeting['id']}/feedback", headers=session.headers,
+                      json={"how_it_went": 4, "carry_on": "yes", "comments": word}))
     desk.ok("trial", body={"start_on": "2027-03-01"})
     terms = {**TERMS, "start_on": "2027-03-01"}
     desk.agree({**terms, "house_rules": [{"topic": WORDS["house rules v1"], "rule": "Shoes off indoors."}],
@@ -191,7 +201,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "enquiry.name", "enquiry.contact", "enquiry.contact_name", "enquiry.notes",
                                "match.notice_comment", "exit_feedback.comment", "absence.note",
                                "checkin_answer.outside_agreement_what", "trial_review_view.comment",
-                               "trial_review.decision_comment"}, before
+                               "trial_review.decision_comment", "meeting.place",
+                               "meeting.coordinator_notes", "meeting_feedback.comments"}, before
         db.session.remove()
 
     if erased_by == "themselves":
@@ -219,6 +230,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
         ("/api/v1/me/export", desk.householder),
         (f"/api/v1/people/{desk.sharer_person.id}/profile", desk.coordinator),
         (f"/api/v1/matches/{ran}/trial-review", desk.coordinator),
+        (f"/api/v1/matches/{ran}/meetings", desk.coordinator),
+        (f"/api/v1/me/matches/{ran}/meetings", desk.householder),
     )]
     for view in views:
         assert view.status_code == 200, view.json
