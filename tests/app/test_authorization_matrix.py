@@ -421,7 +421,7 @@ def _build_world(app) -> World:
     desk.agree(AGREED)
     for session in (desk.householder, desk.sharer):
         _ok(desk.accept_agreement(session, 1))
-    desk.ok("activation")
+    desk.review()
 
     people = {
         HOUSEHOLDER: desk.householder_person, SHARER: desk.sharer_person,

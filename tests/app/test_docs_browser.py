@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import urllib.request
 from urllib.parse import urlsplit
 
@@ -118,6 +119,19 @@ def _click(wait, selector: str):
     return element
 
 
+def _scrolled_to(driver, xpath: str):
+    """The element at ``xpath``, scrolling down until it is drawn: Swagger UI draws a long list
+    of operations only as it comes into view."""
+    for _ in range(200):
+        found = driver.find_elements(By.XPATH, xpath)
+        if found:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", found[0])
+            return found[0]
+        driver.execute_script("window.scrollBy(0, 400);")
+        time.sleep(0.05)
+    pytest.fail(f"no {xpath} on the docs page")
+
+
 def test_the_docs_page_signs_in_and_runs_a_request_without_leaving_the_host(browser, server):
     base_url, person = server
     token = _login(base_url, person)
@@ -137,8 +151,7 @@ def test_the_docs_page_signs_in_and_runs_a_request_without_leaving_the_host(brow
     _click(wait, ".modal-ux button.modal-btn.auth.btn-done")
     wait.until(shown.invisibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
 
-    operation = browser.find_element(
-        By.XPATH, "//div[contains(@class, 'opblock-get')][.//*[@data-path='/api/v1/me']]")
+    operation = _scrolled_to(browser, "//div[contains(@class, 'opblock-get')][.//*[@data-path='/api/v1/me']]")
     operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
     _click(wait, f"#{operation.get_attribute('id')} button.try-out__btn")
     _click(wait, f"#{operation.get_attribute('id')} button.execute")
