@@ -119,6 +119,14 @@ SETTINGS: tuple[Setting, ...] = (
             "The Firebase project's service-account key (JSON), for FCM's access tokens."),
     Setting("HOMESHARE_FCM_ENDPOINT", "HOMESHARE_FCM_ENDPOINT", "https://fcm.googleapis.com", str,
             "FCM's address."),
+    Setting("HOMESHARE_TWILIO_ACCOUNT_SID", "HOMESHARE_TWILIO_ACCOUNT_SID", None, str,
+            "Twilio account (`AC...`): send notifications by text message too, to those who said yes."),
+    Setting("HOMESHARE_TWILIO_AUTH_TOKEN", "HOMESHARE_TWILIO_AUTH_TOKEN", None, str,
+            "That account's auth token."),
+    Setting("HOMESHARE_TWILIO_FROM", "HOMESHARE_TWILIO_FROM", None, str,
+            "Sender: a Twilio number in E.164, or a messaging service (`MG...`)."),
+    Setting("HOMESHARE_TWILIO_BASE_URL", "HOMESHARE_TWILIO_BASE_URL", "https://api.twilio.com", str,
+            "Twilio's address."),
     Setting("HOMESHARE_DELIVERY_MAX_ATTEMPTS", "HOMESHARE_DELIVERY_MAX_ATTEMPTS", 6, _int,
             "Attempts before a delivery is given up (dead-lettered)."),
     Setting("HOMESHARE_DELIVERY_BACKOFF_SECONDS", "HOMESHARE_DELIVERY_BACKOFF_SECONDS", 60, _int,
@@ -224,6 +232,9 @@ def check_channels(config: Mapping[str, Any]) -> None:
                           "through one of them, so set only one")
     if bool(config.get("HOMESHARE_FCM_PROJECT_ID")) != bool(config.get("HOMESHARE_FCM_CREDENTIALS_FILE")):
         raise ConfigError("FCM needs both HOMESHARE_FCM_PROJECT_ID and HOMESHARE_FCM_CREDENTIALS_FILE")
+    twilio = ("HOMESHARE_TWILIO_ACCOUNT_SID", "HOMESHARE_TWILIO_AUTH_TOKEN", "HOMESHARE_TWILIO_FROM")
+    if any(config.get(name) for name in twilio) and not all(config.get(name) for name in twilio):
+        raise ConfigError(f"Text messages need all of {', '.join(twilio)}")
 
 
 PLACEHOLDER_WORDS = ("change", "secret", "password", "example", "default", "homeshare")

@@ -32,7 +32,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
 from homeshare.notifications import providers
-from homeshare.notifications.events import addressing
+from homeshare.notifications.events import addressing, phone_numbers
 from homeshare.notifications.models import (
     EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
 )
@@ -141,6 +141,10 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
         if any(c.channel == "push" for c in claimed):
             for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
                 devices[device.account_id].append(device)
+        phones: dict[uuid.UUID, str | None] = {}
+        if any(c.channel == "sms" for c in claimed):
+            for _receiver, found in phone_numbers.send(list(accounts)):
+                phones.update(found)
         # Each send's outcome is committed on its own; detached, what was loaded for the batch
         # is not read again after every commit.
         db.session.expunge_all()
@@ -157,7 +161,8 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
             try:
                 outcome = providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
                                          account=accounts[notification.account_id],
-                                         devices=devices.get(notification.account_id, []))
+                                         devices=devices.get(notification.account_id, []),
+                                         phone=phones.get(notification.account_id))
             except providers.Failure as failure:  # the provider says whether, and when, to try again
                 log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, failure)
                 _forget_devices(notification.account_id, failure.gone)
@@ -170,7 +175,7 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
                 if outcome is not None:
                     _forget_devices(notification.account_id, outcome.gone)
                 # Recorded before the next send starts: a crash from here on repeats nothing.
-                _settle_sent(token, claimed_at, claim.id)
+                _settle_sent(token, claimed_at, claim.id, note=outcome.note if outcome is not None else None)
                 sent += 1
         sent_total += sent
 
@@ -182,9 +187,10 @@ def _renew(token: str, now: datetime) -> None:
     db.session.commit()
 
 
-def _settle_sent(token: str, now: datetime, delivery_id: Any) -> None:
+def _settle_sent(token: str, now: datetime, delivery_id: Any, note: str | None = None) -> None:
+    """Done; ``note`` says why nothing went out, when nothing did (kept in ``last_error``)."""
     db.session.execute(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token).values(
-        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=None))
+        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
     db.session.commit()
 
 

@@ -9,9 +9,11 @@ from datetime import datetime, timezone
 
 @dataclass(frozen=True)
 class Outcome:
-    """A send that is done. ``gone``: device tokens the push service no longer knows, to forget."""
+    """A send that is done. ``gone``: device tokens the push service no longer knows, to forget;
+    ``note``: why nothing was sent, kept on the delivery."""
 
     gone: tuple[str, ...] = field(default=())
+    note: str | None = None
 
 
 class Failure(Exception):
