@@ -280,6 +280,7 @@ def test_refused_credentials_are_logged_as_an_error_and_retried(app, make, fake_
     assert push_delivery(app).status.value == "pending"
     deliver(app, T0 + timedelta(seconds=60))
     assert push_delivery(app).status.value == "sent"
+    assert fake_fcm.sent[-1]["authorization"] == "Bearer access-2"  # the refused token is not used again
 
 
 def test_a_token_endpoint_that_does_not_answer_is_retried(app, make, fake_fcm):

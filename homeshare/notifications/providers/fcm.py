@@ -107,7 +107,7 @@ def send(config: Mapping[str, Any], delivery_id, notification, devices: Sequence
     refused: list[Failure] = []
     for device in devices:
         try:
-            _post(url, token, {"message": message(notification, device.token, delivery_id)})
+            _post(url, token, {"message": message(notification, device.token, delivery_id)}, config)
         except _Gone:
             gone.append(device.token)
         except Failure as failure:
@@ -126,7 +126,7 @@ class _Gone(Exception):
     """FCM no longer knows the token."""
 
 
-def _post(url: str, token: str, body: dict[str, Any]) -> None:
+def _post(url: str, token: str, body: dict[str, Any], config: Mapping[str, Any]) -> None:
     request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
         "Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {token}"})
     try:
@@ -141,6 +141,8 @@ def _post(url: str, token: str, body: dict[str, Any]) -> None:
         raise _Gone()
     if status in (401, 403):
         log.error("FCM refused the credentials (%s %s): check the service account and project", status, code)
+        if status == 401:
+            forget_token(config)  # the next attempt signs in afresh
         raise Failure(f"FCM answered {status} {code}")
     if status == 429 or status >= 500:
         raise Failure(f"FCM answered {status} {code}", retry_after=wait)
