@@ -134,9 +134,9 @@ def register_events() -> None:
         activating, notice_terms, party_steps, trial_extended, trial_started, trial_terms,
     )
     from homeshare.matching.reviews import refuse_activation_without_review
-    from homeshare.notifications.events import addressing
+    from homeshare.notifications.events import addressing, phone_numbers
     from homeshare.notifications.service import email_owner
-    from homeshare.profiles.service import start_profile
+    from homeshare.profiles.service import phone_numbers as profile_phone_numbers, start_profile
     from homeshare.schemes.events import scheme_updated
 
     account_created.connect(start_profile)
@@ -151,6 +151,7 @@ def register_events() -> None:
     notice_terms.connect(notice_lengths)
     trial_terms.connect(trial_length)
     addressing.connect(copies_for_representatives)
+    phone_numbers.connect(profile_phone_numbers)
     absence_recorded.connect(move_out_of_absence)
 
 

@@ -113,6 +113,20 @@ SETTINGS: tuple[Setting, ...] = (
             "Sender of notification emails."),
     Setting("HOMESHARE_PUSH_WEBHOOK_URL", "HOMESHARE_PUSH_WEBHOOK_URL", None, str,
             "Push gateway: each notification is POSTed there as JSON with the person's device tokens."),
+    Setting("HOMESHARE_FCM_PROJECT_ID", "HOMESHARE_FCM_PROJECT_ID", None, str,
+            "Firebase project: push through Firebase Cloud Messaging (HTTP v1), instead of the webhook."),
+    Setting("HOMESHARE_FCM_CREDENTIALS_FILE", "HOMESHARE_FCM_CREDENTIALS_FILE", None, str,
+            "The Firebase project's service-account key (JSON), for FCM's access tokens."),
+    Setting("HOMESHARE_FCM_ENDPOINT", "HOMESHARE_FCM_ENDPOINT", "https://fcm.googleapis.com", str,
+            "FCM's address."),
+    Setting("HOMESHARE_TWILIO_ACCOUNT_SID", "HOMESHARE_TWILIO_ACCOUNT_SID", None, str,
+            "Twilio account (`AC...`): send notifications by text message too, to those who said yes."),
+    Setting("HOMESHARE_TWILIO_AUTH_TOKEN", "HOMESHARE_TWILIO_AUTH_TOKEN", None, str,
+            "That account's auth token."),
+    Setting("HOMESHARE_TWILIO_FROM", "HOMESHARE_TWILIO_FROM", None, str,
+            "Sender: a Twilio number in E.164, or a messaging service (`MG...`)."),
+    Setting("HOMESHARE_TWILIO_BASE_URL", "HOMESHARE_TWILIO_BASE_URL", "https://api.twilio.com", str,
+            "Twilio's address."),
     Setting("HOMESHARE_DELIVERY_MAX_ATTEMPTS", "HOMESHARE_DELIVERY_MAX_ATTEMPTS", 6, _int,
             "Attempts before a delivery is given up (dead-lettered)."),
     Setting("HOMESHARE_DELIVERY_BACKOFF_SECONDS", "HOMESHARE_DELIVERY_BACKOFF_SECONDS", 60, _int,
@@ -182,6 +196,7 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
 
     config["HOMESHARE_LOG_FORMAT"] = log_format(config, env)
+    check_channels(config)
 
     secret = config.get("SECRET_KEY")
     if env == "production":
@@ -208,6 +223,18 @@ def finalise(config: dict[str, Any], instance_path: Path) -> dict[str, Any]:
     elif len(secret) < MIN_SECRET_LENGTH:
         raise ConfigError(f"HOMESHARE_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
     return config
+
+
+def check_channels(config: Mapping[str, Any]) -> None:
+    """A delivery channel configured in part, or two push providers at once, is refused."""
+    if config.get("HOMESHARE_FCM_PROJECT_ID") and config.get("HOMESHARE_PUSH_WEBHOOK_URL"):
+        raise ConfigError("HOMESHARE_FCM_PROJECT_ID and HOMESHARE_PUSH_WEBHOOK_URL are both set: push goes "
+                          "through one of them, so set only one")
+    if bool(config.get("HOMESHARE_FCM_PROJECT_ID")) != bool(config.get("HOMESHARE_FCM_CREDENTIALS_FILE")):
+        raise ConfigError("FCM needs both HOMESHARE_FCM_PROJECT_ID and HOMESHARE_FCM_CREDENTIALS_FILE")
+    twilio = ("HOMESHARE_TWILIO_ACCOUNT_SID", "HOMESHARE_TWILIO_AUTH_TOKEN", "HOMESHARE_TWILIO_FROM")
+    if any(config.get(name) for name in twilio) and not all(config.get(name) for name in twilio):
+        raise ConfigError(f"Text messages need all of {', '.join(twilio)}")
 
 
 PLACEHOLDER_WORDS = ("change", "secret", "password", "example", "default", "homeshare")

@@ -19,6 +19,7 @@ ACCOUNT = {
     "created_at": "2027-03-01T09:30:00+00:00",
     "last_login_at": None,
     "email_verified_at": None,
+    "sms_opt_in": False,
     "has_login": True,
     "origin": "self-registered",
     "scheme": {

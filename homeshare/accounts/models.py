@@ -60,6 +60,9 @@ class Account(IdMixin, TimestampMixin, db.Model):
     # The day a person who has the app agreed that their coordinator may answer for them (on
     # the phone, in person, on paper). A person without a login needs no such agreement.
     behalf_agreed_on: Mapped[date | None] = mapped_column(sa.Date)
+    # Notifications by text message too: said yes by the person, or for a person without a
+    # login by their coordinator; no until then.
+    sms_opt_in: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
 
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
 

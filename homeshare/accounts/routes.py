@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g
 from flask.views import MethodView
 
-from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema
+from homeshare.accounts.schemas import AccessResetSchema, DeactivationSchema, SmsOptInSchema, SmsOptInStateSchema
 from flask_jwt_extended import get_jwt
 
 from homeshare.accounts import service, throttling
@@ -226,6 +226,37 @@ class Me(MethodView):
         The signed-in account: its id, email, role, scheme and when it last signed in.
         """
         return current_account()
+
+
+@accounts.route("/me/sms")
+class MySms(MethodView):
+    @accounts.doc(operationId="setMySmsOptIn")
+    @requires()
+    @accounts.arguments(SmsOptInSchema)
+    @accounts.response(200, SmsOptInStateSchema)
+    def put(self, data):
+        """Say whether you get notifications by text message too
+
+        `true` sends your notifications to your profile's mobile number as well, where the
+        service sends text messages; `false` stops them. No until you say yes. Audited.
+        """
+        return service.set_sms_opt_in(actor=current_account(), account=current_account(), opt_in=data["sms_opt_in"])
+
+
+@accounts.route("/people/<uuid:person_id>/sms")
+class PersonSms(MethodView):
+    @accounts.doc(operationId="setPersonSmsOptIn")
+    @requires(Role.COORDINATOR)
+    @accounts.arguments(SmsOptInSchema)
+    @accounts.response(200, SmsOptInStateSchema)
+    @documents_errors(404, 409)
+    def put(self, data, person: Account):
+        """Say whether a person without a login gets text messages (their coordinator; audited)
+
+        For a person without a login, as they told their coordinator. A person with a login
+        says it themselves (`PUT /me/sms`): 409 `has-login`. Audited.
+        """
+        return service.set_sms_opt_in(actor=current_account(), account=person, opt_in=data["sms_opt_in"])
 
 
 @accounts.route("/schemes/<uuid:scheme_id>/coordinators")

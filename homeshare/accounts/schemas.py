@@ -121,6 +121,18 @@ class AccountSchema(Schema):
     email_verified_at = ma.fields.AwareDateTime(dump_only=True, allow_none=True, metadata={
         "description": "When the owner proved the email address is theirs; null until then, and "
                        "until then they are not proposed for a match."})
+    sms_opt_in = ma.fields.Boolean(dump_only=True, metadata={
+        "description": "Whether notifications also go by text message (`PUT /me/sms`)."})
+
+
+class SmsOptInSchema(Schema):
+    sms_opt_in = ma.fields.Boolean(required=True, metadata={
+        "description": "Notifications by text message too, to the profile's mobile number: the person's own "
+                       "yes (a coordinator's, for a person without a login). No by default."})
+
+
+class SmsOptInStateSchema(Schema):
+    sms_opt_in = ma.fields.Boolean(metadata={"description": "Whether notifications also go by text message."})
 
 
 class AccountListQuerySchema(PageQuerySchema):

@@ -336,6 +336,23 @@ def set_active(*, actor: Account, account: Account, active: bool, reason: str | 
     return account
 
 
+SMS_OPT_IN_SET = audit.declare("account.sms_opt_in_set", plain=("sms_opt_in",))
+
+
+def set_sms_opt_in(*, actor: Account, account: Account, opt_in: bool) -> Account:
+    """Text messages on or off. The person's own say; a coordinator says it only for a person
+    without a login, who cannot. Saying the same again changes nothing."""
+    if actor.id != account.id and account.has_login:
+        raise Conflict("This person has a login: they say for themselves whether they get text messages.",
+                       kind="has-login")
+    if account.sms_opt_in != opt_in:
+        audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=SMS_OPT_IN_SET, target_type="account",
+                     target_id=account.id, before={"sms_opt_in": account.sms_opt_in}, after={"sms_opt_in": opt_in})
+        account.sms_opt_in = opt_in
+        db.session.commit()
+    return account
+
+
 def reset_access(*, actor: Account, account: Account) -> str:
     """End every session of the account and give it a one-time temporary password, which the
     coordinator passes on; the person should change it (``POST /auth/password``) at once.

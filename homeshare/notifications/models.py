@@ -15,6 +15,9 @@ from homeshare.extensions import db
 # Emails about the account itself (codes, a warning): sent by email only, never shown in the
 # inbox or pushed, since whoever is signed in may not own the address yet.
 EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt", "invitation"})
+# Kinds a phone shows at once, waking it if need be (a push's high priority); the rest may wait
+# for the phone's next wake.
+URGENT_KINDS = frozenset({"urgent_concern", "checkin_alert"})
 
 
 class Notification(IdMixin, db.Model):

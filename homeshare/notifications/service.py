@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +32,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
 from homeshare.notifications import providers
-from homeshare.notifications.events import addressing
+from homeshare.notifications.events import addressing, phone_numbers
 from homeshare.notifications.models import (
     EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
 )
@@ -141,6 +141,10 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
         if any(c.channel == "push" for c in claimed):
             for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
                 devices[device.account_id].append(device)
+        phones: dict[uuid.UUID, str | None] = {}
+        if any(c.channel == "sms" for c in claimed):
+            for _receiver, found in phone_numbers.send(list(accounts)):
+                phones.update(found)
         # Each send's outcome is committed on its own; detached, what was loaded for the batch
         # is not read again after every commit.
         db.session.expunge_all()
@@ -155,15 +159,23 @@ def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int
             if notification is None:  # erased meanwhile, with its deliveries
                 continue
             try:
-                providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
-                               account=accounts[notification.account_id],
-                               devices=devices.get(notification.account_id, []))
+                outcome = providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
+                                         account=accounts[notification.account_id],
+                                         devices=devices.get(notification.account_id, []),
+                                         phone=phones.get(notification.account_id))
+            except providers.Failure as failure:  # the provider says whether, and when, to try again
+                log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, failure)
+                _forget_devices(notification.account_id, failure.gone)
+                _settle_failed(token, claimed_at, claim, f"Failure: {failure}"[:500], config,
+                               retry_after=failure.retry_after, final=failure.final)
             except Exception as error:  # a failing provider is retried; it never stops the others
                 log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, error.__class__.__name__)
                 _settle_failed(token, claimed_at, claim, f"{error.__class__.__name__}: {error}"[:500], config)
             else:
+                if outcome is not None:
+                    _forget_devices(notification.account_id, outcome.gone)
                 # Recorded before the next send starts: a crash from here on repeats nothing.
-                _settle_sent(token, claimed_at, claim.id)
+                _settle_sent(token, claimed_at, claim.id, note=outcome.note if outcome is not None else None)
                 sent += 1
         sent_total += sent
 
@@ -175,19 +187,31 @@ def _renew(token: str, now: datetime) -> None:
     db.session.commit()
 
 
-def _settle_sent(token: str, now: datetime, delivery_id: Any) -> None:
+def _settle_sent(token: str, now: datetime, delivery_id: Any, note: str | None = None) -> None:
+    """Done; ``note`` says why nothing went out, when nothing did (kept in ``last_error``)."""
     db.session.execute(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token).values(
-        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=None))
+        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
     db.session.commit()
 
 
-def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any]) -> None:
+def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any], *,
+                   retry_after: float | None = None, final: bool = False) -> None:
+    """Back to pending after the backoff, or after ``retry_after`` seconds when the provider asked
+    for longer; dead after the last attempt, or at once when ``final``."""
     limit, base = config["HOMESHARE_DELIVERY_MAX_ATTEMPTS"], config["HOMESHARE_DELIVERY_BACKOFF_SECONDS"]
-    dead = claim.attempts >= limit
+    dead = final or claim.attempts >= limit
+    wait = max(base * 2 ** (claim.attempts - 1), retry_after or 0)
     db.session.execute(sa.update(Delivery).where(Delivery.id == claim.id, Delivery.claim_token == token).values(
         status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, claimed_until=None, last_error=error,
-        next_attempt_at=now + timedelta(seconds=base * 2 ** (claim.attempts - 1))))
+        next_attempt_at=now + timedelta(seconds=wait)))
     db.session.commit()
+
+
+def _forget_devices(account_id: uuid.UUID, tokens: Sequence[str]) -> None:
+    """Devices the push service no longer knows: pushed to no more (committed with the outcome)."""
+    if tokens:
+        log.info("forgetting %d device(s) of account %s: unknown to the push service", len(tokens), account_id)
+        db.session.execute(sa.delete(Device).where(Device.account_id == account_id, Device.token.in_(tokens)))
 
 
 # The inbox and devices ----------------------------------------------------------------------------

@@ -135,6 +135,7 @@ MATRIX: dict[str, dict[str, Any]] = {
         HOUSEHOLDER, hidden=set(ANYONE_SIGNED_IN) - {HOUSEHOLDER}),
     "POST /api/v1/me/devices": only(ANYONE_SIGNED_IN),
     "DELETE /api/v1/me/devices/{device_id}": only(SHARER, hidden=set(ANYONE_SIGNED_IN) - {SHARER}),
+    "PUT /api/v1/me/sms": only(ANYONE_SIGNED_IN),
 
     # Schemes and their accounts
     "GET /api/v1/schemes": only(ADMIN),
@@ -174,6 +175,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     # People: profiles, vetting, candidates, erasure (the scheme's coordinators)
     "GET /api/v1/people/{person_id}/profile": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PATCH /api/v1/people/{person_id}/profile": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "PUT /api/v1/people/{person_id}/sms": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/people/{person_id}/vetting": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "PUT /api/v1/people/{person_id}/vetting/{kind}": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/people/{person_id}/candidates": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -580,6 +582,10 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         json={"channel": "phone"}, params={"account_id": w.ids["without_login"]}),
     "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
     "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
+    "PUT /api/v1/me/sms": lambda w, c: Call(json={"sms_opt_in": True}),
+    # The one a coordinator answers for: a person without a login (one with a login is 409).
+    "PUT /api/v1/people/{person_id}/sms": lambda w, c: Call(
+        json={"sms_opt_in": True}, params={"person_id": w.ids["without_login"]}),
     "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),
     "PATCH /api/v1/schemes/{scheme_id}": lambda w, c: Call(json={"name": "Homeshare Leeds"}),
     "POST /api/v1/schemes/{scheme_id}/coordinators": lambda w, c: Call(

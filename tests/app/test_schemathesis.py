@@ -357,6 +357,8 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         person = "applicant"
     elif path == "/api/v1/people/{person_id}":
         person = "target"
+    elif path == "/api/v1/people/{person_id}/sms":
+        person = "without_login"  # a coordinator answers only for a person without a login
     return {
         "scheme_id": ids["scheme"],
         "match_id": ids[OWN_MATCH[path][0]] if path in OWN_MATCH else ids["match"],

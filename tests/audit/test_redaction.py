@@ -131,6 +131,7 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
                    json={"reason": WORDS["left_reason"]}))
     ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
+    ok(client.put("/api/v1/me/sms", headers=desk.sharer.headers, json={"sms_opt_in": True}))  # account.sms_opt_in_set
     person_url = f"/api/v1/people/{desk.householder_person.id}"
     ok(client.put(f"{person_url}/behalf-agreement", headers=coordinator.headers,            # behalf.agreement_changed
                   json={"agreed_on": "2027-03-30"}))

@@ -1,5 +1,10 @@
-"""Delivery providers: ``log`` (always), ``email`` over SMTP and ``push`` through a webhook
-gateway, each used when configured. A provider raises to signal a failure worth retrying."""
+"""Delivery providers: ``log`` (always), ``email`` over SMTP, ``push`` through Firebase Cloud
+Messaging or a webhook gateway (one of them: settings refuse both), and ``sms`` through Twilio,
+each used when configured.
+
+A provider returns an ``Outcome`` (or nothing) when done, and raises to signal a failure: a
+``Failure`` says how (wait at least ``retry_after`` seconds; ``final``: do not retry), any other
+error is retried with the outbox's backoff."""
 
 from __future__ import annotations
 
@@ -11,6 +16,11 @@ from email.message import EmailMessage
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlparse
 
+from homeshare.notifications.providers import fcm, sms
+from homeshare.notifications.providers.outcomes import Failure, Outcome
+
+__all__ = ["Failure", "Outcome", "channels", "send"]
+
 log = logging.getLogger("homeshare.notifications")
 
 
@@ -18,19 +28,28 @@ def channels(config: Mapping[str, Any]) -> list[str]:
     found = ["log"]
     if config.get("HOMESHARE_SMTP_URL"):
         found.append("email")
-    if config.get("HOMESHARE_PUSH_WEBHOOK_URL"):
+    if config.get("HOMESHARE_FCM_PROJECT_ID") or config.get("HOMESHARE_PUSH_WEBHOOK_URL"):
         found.append("push")
+    if config.get("HOMESHARE_TWILIO_ACCOUNT_SID"):
+        found.append("sms")
     return found
 
 
-def send(channel: str, config: Mapping[str, Any], *, delivery_id, notification, account, devices: Sequence) -> None:
+def send(channel: str, config: Mapping[str, Any], *, delivery_id, notification, account,
+         devices: Sequence, phone: str | None = None) -> Outcome | None:
+    """Send one delivery. ``devices``: the account's phones (push); ``phone``: its profile's
+    phone number (sms)."""
     if channel == "log":
         # Ids and kinds only: titles and bodies may name people.
         log.info("notification %s (%s) for account %s", notification.id, notification.kind, account.id)
     elif channel == "email":
         _email(config, delivery_id, notification, account)
+    elif channel == "push" and config.get("HOMESHARE_FCM_PROJECT_ID"):
+        return fcm.send(config, delivery_id, notification, devices)
     elif channel == "push":
         _push(config, delivery_id, notification, devices)
+    elif channel == "sms":
+        return sms.send(config, notification, account, phone)
     else:
         raise ValueError(f"unknown channel {channel}")
 
