@@ -63,11 +63,12 @@ def _latest(match: Match) -> TrialReview | None:
 
 
 def _open_round(match: Match) -> TrialReview:
-    """The round under way: the latest, or the first, opened now (the caller commits)."""
+    """The round under way: the latest undecided one, or a new one opened now (the caller
+    commits): the first, or the next after a stop whose notice both people withdrew."""
     review = _latest(match)
-    if review is None:
-        review = TrialReview(id=uuid.uuid4(), match_id=match.id, round=1, trial_ends_on=match.trial_ends_on,
-                             opened_at=utcnow())
+    if review is None or review.decision is not None:
+        review = TrialReview(id=uuid.uuid4(), match_id=match.id, round=review.round + 1 if review else 1,
+                             trial_ends_on=match.trial_ends_on, opened_at=utcnow())
         db.session.add(review)
     return review
 

@@ -189,6 +189,20 @@ def test_a_stop_gives_the_schemes_notice_with_its_reason(desk):
         assert len(notifications(desk, session, "trial_review_decided")) == 1
 
 
+def test_a_trial_resumed_after_a_withdrawn_stop_is_reviewed_in_a_new_round(desk):
+    desk.to_trial()
+    desk.view(desk.sharer, "stop", comment="I cannot do the evenings.")
+    assert desk.decide("stop", reason="disagreement-about-hours-or-expectations").status_code == 200
+    for session in (desk.householder, desk.sharer):
+        desk.ok("notice/withdrawal", session, {})
+    assert desk.detail()["state"] == "trial"
+    desk.view(desk.sharer, "carry-on", comment="We found a way with the evenings.")
+    rounds = review(desk)["rounds"]
+    assert [(r["round"], r["decision"] and r["decision"]["decision"]) for r in rounds] == [(1, "stop"), (2, None)]
+    assert [(v["side"], v["view"]) for v in rounds[0]["views"]] == [("sharer", "stop")]  # history kept
+    assert [(v["side"], v["view"]) for v in rounds[1]["views"]] == [("sharer", "carry-on")]
+
+
 @pytest.mark.parametrize("state", ["proposed", "introduction", "active"])
 def test_views_and_decisions_only_during_the_trial(app, client, make, state):
     desk = Desk(client, make, make.scheme())
