@@ -265,6 +265,9 @@ def _feedback(answerer: Answerer, match: Match, meeting: Meeting, values: Mappin
               retried: bool = False) -> MeetingFeedback:
     existing = db.session.scalars(sa.select(MeetingFeedback).where(
         MeetingFeedback.meeting_id == meeting.id, MeetingFeedback.side == answerer.side)).first()
+    if existing is not None and existing.given_as == answerer.given_as and all(
+            getattr(existing, name) == value for name, value in values.items()):
+        return behalf.attach([existing], "meeting_feedback")[0]  # the same feedback again changes nothing
     record = existing or MeetingFeedback(id=uuid.uuid4(), meeting_id=meeting.id, side=answerer.side,
                                          account_id=answerer.person_id)
     for name, value in values.items():

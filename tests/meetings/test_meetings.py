@@ -231,6 +231,8 @@ def test_a_coordinator_records_a_persons_feedback_for_them(app, client, make, cl
     assert recorded.status_code == 200, recorded.json
     assert (recorded.json["given_as"], recorded.json["side"]) == ("on-behalf", "householder")
     assert recorded.json["on_behalf"][0]["how"] == "by-phone"
+    again = step(desk, meeting["id"], "feedback", method="put", body={**FEEDBACK, "on_behalf": on_behalf})
+    assert again.status_code == 200 and len(again.json["on_behalf"]) == 1  # the same record, not a second one
 
 
 def test_coordinator_notes_never_reach_the_people_or_their_representatives(app, desk, make):
