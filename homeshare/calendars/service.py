@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
 from homeshare.checkins.models import CheckIn, CheckInAnswer
@@ -47,7 +48,13 @@ def create_feed(account: Account) -> NewFeed:
         db.session.add(CalendarFeed(account_id=account.id, secret_hash=_hash(secret), created_at=now))
     else:
         feed.secret_hash, feed.created_at = _hash(secret), now
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a first feed made by a request at the same moment: replace its secret
+        db.session.rollback()
+        db.session.execute(sa.update(CalendarFeed).where(CalendarFeed.account_id == account.id)
+                           .values(secret_hash=_hash(secret), created_at=now))
+        db.session.commit()
     return NewFeed(secret=secret, created_at=now)
 
 

@@ -66,12 +66,25 @@ def _finish(response: Response) -> Response:
     started = g.get("request_started")
     if started is not None:
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
+        path = _logged_path()
         access_log.info(
-            "%s %s %s %.1fms", request.method, request.path, response.status_code, duration_ms,
-            extra={"method": request.method, "path": request.path, "status": response.status_code,
+            "%s %s %s %.1fms", request.method, path, response.status_code, duration_ms,
+            extra={"method": request.method, "path": path, "status": response.status_code,
                    "duration_ms": duration_ms},
         )
     return response
+
+
+# Path parts that are keys in themselves (a calendar feed's address): never written to the log.
+SECRET_PATH_PARTS = frozenset({"secret"})
+
+
+def _logged_path() -> str:
+    path = request.path
+    for name, value in (request.view_args or {}).items():
+        if name in SECRET_PATH_PARTS and value:
+            path = path.replace(str(value), "[secret]")
+    return path
 
 
 def _add_security_headers(response: Response) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -11,7 +13,7 @@ import sqlalchemy as sa
 
 from homeshare.calendars.models import CalendarFeed
 from homeshare.extensions import db
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import Desk
 
 NOW = datetime(2027, 1, 10, 12, 0, tzinfo=timezone.utc)
@@ -138,6 +140,24 @@ def test_a_new_link_voids_the_old_one_at_once_and_removing_it_voids_it(app, clie
     assert desk.client.delete("/api/v1/me/calendar", headers=desk.sharer.headers).status_code == 204
     assert desk.client.delete("/api/v1/me/calendar", headers=desk.sharer.headers).status_code == 204
     assert_problem(client.get(new), 404, "not-found")
+
+
+def test_the_secret_stays_out_of_the_access_log(client, desk, caplog):
+    caplog.set_level(logging.INFO, logger="homeshare")
+    url = link(desk, desk.sharer).removeprefix("http://localhost")
+    secret = url.rsplit("/", 1)[1].removesuffix(".ics")
+    feed(client, url)
+    access = [record for record in caplog.records if record.name == "homeshare.access"]
+    assert [record.path for record in access][-1] == "/api/v1/calendar/[secret].ics"
+    assert not any(secret in record.getMessage() or secret in record.path for record in access)
+
+
+def test_the_first_link_asked_for_twice_at_once_gives_two_links_of_which_the_last_holds(app, desk):
+    answers = at_once(lambda: app.test_client().post("/api/v1/me/calendar", headers=desk.sharer.headers), 2)
+    assert sorted(answer.status_code for answer in answers) == [201, 201]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(CalendarFeed)) == 1
+        db.session.remove()
 
 
 def test_an_unknown_secret_or_a_closed_account_is_not_found(app, client, desk):
