@@ -50,8 +50,11 @@ def agreement_of(match: Match) -> Agreement:
                      versions=list(behalf.attach(versions, "agreement_version")))
 
 
-def _validated(terms: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[str, Any]:
-    """The terms with the scheme's defaults filled in, or 422 naming each term that breaks a rule."""
+def _validated(terms: Mapping[str, Any], settings: Mapping[str, Any],
+               current: AgreementVersion | None) -> dict[str, Any]:
+    """The terms with the scheme's defaults filled in, or 422 naming each term that breaks a rule.
+    The scheme's hours cap applies to new terms: the current version sent again stays valid
+    after the cap was lowered."""
     values = {name: terms.get(name) for name in TERMS}
     values["term"] = Term(values["term"] or Term.OPEN_ENDED)
     values["house_rules"] = [dict(rule) for rule in values["house_rules"] or []]
@@ -69,7 +72,8 @@ def _validated(terms: Mapping[str, Any], settings: Mapping[str, Any]) -> dict[st
         if name not in errors and values[name] is not None and values[name] <= values["start_on"]:
             errors[name] = ["Must be after start_on."]
     cap = settings["max_hours_per_week"]
-    if values["hours_per_week"] > cap and not values["hours_reason"]:
+    if (values["hours_per_week"] > cap and not values["hours_reason"]
+            and (errors or current is None or not _same_terms(current, values))):
         errors["hours_reason"] = [f"Required: {values['hours_per_week']} hours a week is above this scheme's "
                                   f"{cap} (max_hours_per_week); say why."]
     if errors:
@@ -100,9 +104,9 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
             f"An agreement is drafted once the match reaches its introduction; this match is {match.state.value}.",
             kind="agreement-not-open",
         )
-    values = _validated(terms, db.session.get(Scheme, match.scheme_id).effective_settings)
     agreement = agreement_of(match)
     current = agreement.current
+    values = _validated(terms, db.session.get(Scheme, match.scheme_id).effective_settings, current)
     if current is not None and _same_terms(current, values):
         return agreement, False
     version = AgreementVersion(

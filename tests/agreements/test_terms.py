@@ -145,6 +145,18 @@ def test_a_scheme_sets_its_own_cap(client, make):
     assert "hours_reason" in assert_problem(put(desk, {**TERMS, "hours_per_week": 21}), 422)["errors"]
 
 
+def test_the_current_terms_sent_again_stand_after_the_cap_is_lowered(client, make):
+    desk = Desk(client, make, make.scheme(settings={"max_hours_per_week": 20}))
+    desk.to_introduction()
+    assert put(desk, {**TERMS, "hours_per_week": 18}).status_code == 201
+    lowered = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                           json={"settings": {"max_hours_per_week": 15}})
+    assert lowered.status_code == 200, lowered.json
+    again = put(desk, {**TERMS, "hours_per_week": 18})
+    assert again.status_code == 200 and [v["number"] for v in again.json["versions"]] == [1]
+    assert "hours_reason" in assert_problem(put(desk, {**TERMS, "hours_per_week": 19}), 422)["errors"]
+
+
 def test_the_same_terms_twice_make_one_version(desk):
     desk.to_introduction()
     assert put(desk, FULL).status_code == 201
