@@ -39,6 +39,7 @@ class Printable:
     sharer_name: str
     version: AgreementVersion
     current_number: int
+    trial_started_on: date | None
     trial_ends_on: date | None
 
 
@@ -70,8 +71,9 @@ def _count(number: int | None, one: str, many: str) -> str:
 def terms_of(printable: Printable) -> list[tuple[str, str]]:
     """Every term as a label and its wording, in the order printed."""
     version = printable.version
-    trial_end = (_day(printable.trial_ends_on) if printable.trial_ends_on
-                 else "set when the trial starts")
+    trial = _count(version.trial_length_days, "day", "days") + " agreed; " + (
+        f"the trial runs from {_day(printable.trial_started_on)} to {_day(printable.trial_ends_on)}"
+        if printable.trial_started_on and printable.trial_ends_on else "its dates are set when the trial starts")
     term = ("Fixed, ending on " + _day(version.term_ends_on) if version.term is Term.FIXED
             else "Open-ended, until either side gives notice")
     hours = _count(version.hours_per_week, "hour", "hours")
@@ -79,7 +81,7 @@ def terms_of(printable: Printable) -> list[tuple[str, str]]:
         hours += f" (above the scheme's usual maximum: {version.hours_reason})"
     return [
         ("Start date", _day(version.start_on)),
-        ("Trial", f"{_count(version.trial_length_days, 'day', 'days')}; the trial ends on {trial_end}"),
+        ("Trial", trial),
         ("Term", term),
         ("Review date", _day(version.review_on) if version.review_on else "Not set"),
         ("Minimum stay", _count(version.minimum_stay_months, "month", "months")),

@@ -239,5 +239,6 @@ def printed(*, match: Match, number: int | None = None) -> bytes:
         scheme_name=scheme.name, timezone=scheme.timezone,
         householder_name=names.get(match.householder_id) or "The householder",
         sharer_name=names.get(match.sharer_id) or "The sharer",
-        version=version, current_number=agreement.current.number, trial_ends_on=match.trial_ends_on,
+        version=version, current_number=agreement.current.number,
+        trial_started_on=match.trial_started_on, trial_ends_on=match.trial_ends_on,
     ))

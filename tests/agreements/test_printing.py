@@ -54,7 +54,7 @@ def test_the_pdf_holds_the_scheme_the_people_every_term_the_rules_and_the_fees(d
     for expected in (
         "Homeshare agreement", "Homeshare Caerdydd", "Version 1 (the current version)",
         "Householder Margaret Hill", "Sharer Tomasz Nowak",
-        "Start date 4 January 2027", "35 days; the trial ends on set when the trial starts",
+        "Start date 4 January 2027", "35 days agreed; its dates are set when the trial starts",
         "Fixed, ending on 31 December 2027", "Review date 1 July 2027", "Minimum stay 6 months",
         "18 hours (above the scheme's usual maximum: Evenings while her daughter is abroad.)",
         "Companionship, Cooking", "£50.00", "Notice during the trial 7 days", "Notice once settled 28 days",
@@ -83,7 +83,7 @@ def test_the_pdf_says_who_accepted_when_and_for_whom(client, make, clock):
     assert ("Householder: Margaret Hill Accepted on 10 January 2027 at 12:00, recorded by a coordinator on the "
             "householder's behalf, given by phone on 10 January 2027 at 09:30.") in text
     assert "Sharer: Tomasz Nowak Not yet accepted." in text
-    assert "the trial ends on 1 February 2027" in text  # the match's own end date, once the trial started
+    assert "the trial runs from 4 January 2027 to 1 February 2027" in text  # the match's own dates, once started
     clock.set(datetime(2027, 7, 1, 9, 15, tzinfo=timezone.utc))  # British Summer Time: 10:15 in Cardiff
     desk.sharer = make.login(client, desk.sharer_person)
     assert desk.accept_agreement(desk.sharer, 1).status_code == 200
