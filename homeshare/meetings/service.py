@@ -189,11 +189,18 @@ def move(*, actor: Account, meeting: Meeting, values: Mapping[str, Any]) -> Meet
         return meeting_view(meeting)
     before = {"starts_at": meeting.starts_at, "ends_at": meeting.ends_at, "place": meeting.place,
               "status": meeting.status.value, "sequence": meeting.sequence}
+    changes = {"starts_at": starts_at, "ends_at": ends_at, "place": place, "sequence": meeting.sequence + 1,
+               "updated_at": utcnow()}
     if starts_at != meeting.starts_at or ends_at != meeting.ends_at:
-        meeting.previous_starts_at, meeting.status = meeting.starts_at, MeetingStatus.MOVED
-    meeting.starts_at, meeting.ends_at, meeting.place = starts_at, ends_at, place
-    meeting.sequence += 1
-    meeting.updated_at = utcnow()
+        changes.update(previous_starts_at=meeting.starts_at, status=MeetingStatus.MOVED)
+    # Conditional, so that a cancellation or another move at the same moment is not undone.
+    changed = db.session.execute(
+        sa.update(Meeting).where(Meeting.id == meeting.id, Meeting.status.in_(UPCOMING_STATUSES),
+                                 Meeting.sequence == meeting.sequence).values(**changes)).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise Conflict("The meeting was changed meanwhile; read it again.", kind="concurrent-change")
+    db.session.refresh(meeting)
     _record(actor, meeting, MOVED, before, {"starts_at": starts_at, "ends_at": ends_at, "place": place,
                                             "status": meeting.status.value, "sequence": meeting.sequence})
     _tell(match, meeting, "moved", f"{KIND_NAMES[meeting.kind]} moved", zone)
@@ -201,8 +208,9 @@ def move(*, actor: Account, meeting: Meeting, values: Mapping[str, Any]) -> Meet
     return meeting_view(meeting)
 
 
-def cancel(*, actor: Account, meeting: Meeting) -> Meeting:
-    """Cancel a planned or moved meeting, and tell both people; cancelling again changes nothing."""
+def cancel(*, actor: Account, meeting: Meeting, attempt: int = 1) -> Meeting:
+    """Cancel a planned or moved meeting, and tell both people; cancelling again changes nothing.
+    A move that lands first is cancelled in turn."""
     if meeting.status is MeetingStatus.CANCELLED:
         return meeting_view(meeting)
     _upcoming(meeting, "cancelled")
@@ -214,10 +222,15 @@ def cancel(*, actor: Account, meeting: Meeting) -> Meeting:
                                  Meeting.sequence == meeting.sequence)
         .values(status=MeetingStatus.CANCELLED, sequence=meeting.sequence + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False)).rowcount
-    if changed:
+    if not changed:  # cancelled or moved by a request at the same moment: act on it as it is now
+        db.session.rollback()
         db.session.refresh(meeting)
-        _record(actor, meeting, CANCELLED, before, {"status": meeting.status.value, "sequence": meeting.sequence})
-        _tell(match, meeting, "cancelled", f"{KIND_NAMES[meeting.kind]} cancelled", zone_of(match.scheme_id))
+        if attempt == 3:
+            raise Conflict("The meeting was changed meanwhile; read it again.", kind="concurrent-change")
+        return cancel(actor=actor, meeting=meeting, attempt=attempt + 1)
+    db.session.refresh(meeting)
+    _record(actor, meeting, CANCELLED, before, {"status": meeting.status.value, "sequence": meeting.sequence})
+    _tell(match, meeting, "cancelled", f"{KIND_NAMES[meeting.kind]} cancelled", zone_of(match.scheme_id))
     db.session.commit()
     return meeting_view(meeting)
 

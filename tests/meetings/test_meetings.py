@@ -95,6 +95,20 @@ def test_planning_is_safe_to_repeat(app, desk):
     assert len(notifications(app, "meeting_planned")) == 4  # two meetings, two people, once each
 
 
+def test_a_move_at_the_moment_of_a_cancellation_never_undoes_it(app, desk):
+    for _ in range(3):
+        meeting = planned(desk, {**VISIT, "meeting_id": str(uuid.uuid4())})
+        url, headers = f"/api/v1/meetings/{meeting['id']}", desk.coordinator.headers
+        calls = iter([
+            lambda client: client.patch(url, headers=headers, json={"starts_at": "2027-01-14T14:00:00",
+                                                                    "ends_at": "2027-01-14T16:00:00"}),
+            lambda client: client.post(f"{url}/cancellation", headers=headers),
+        ])
+        answers = at_once(lambda: next(calls)(app.test_client()).status_code, 2)
+        assert 200 in answers and set(answers) <= {200, 409}
+        assert step(desk, meeting["id"], None, method="get").json["status"] == "cancelled"
+
+
 @pytest.mark.parametrize("state", ["proposed", "trial", "ended", "withdrawn"])
 def test_meetings_are_planned_only_in_the_introduction(app, client, make, clock, state):
     clock.set(NOW)
