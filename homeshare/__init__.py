@@ -110,11 +110,13 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.behalf.access import REPRESENTATION, REPRESENTED
     from homeshare.common.access import register_path_objects
     from homeshare.concerns.access import CONCERN
+    from homeshare.conversations.access import CONVERSATION
     from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.schemes.access import SCHEME
 
-    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY)
+    register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY,
+                          CONVERSATION)
 
 
 def register_events() -> None:
@@ -183,6 +185,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.behalf.routes import blp as behalf
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
+    from homeshare.conversations.routes import blp as conversations
     from homeshare.enquiries.routes import blp as enquiries
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
@@ -197,7 +200,8 @@ def register_blueprints(app: Flask) -> None:
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
-                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences):
+                      notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences,
+                      conversations):
         api.register_blueprint(blueprint)
 
 
