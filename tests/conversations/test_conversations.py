@@ -220,3 +220,19 @@ def test_the_coordinators_list_stays_flat_with_page_size(office, count_queries):
         listed = office.ok(office.client.get(url, headers=office.coordinator.headers))
     assert listed["pagination"]["total"] == 10
     assert len(few) == len(many)
+
+
+def test_the_persons_conversations_are_in_their_export(office):
+    client, person = office.client, office.householder.person
+    thread = office.start(office.householder, "Heating", "The heating is off.")
+    office.write(office.daughter, thread["id"], "I can be there on Monday.")
+    office.write(office.coordinator, thread["id"], "Thank you both.")
+    office.start(office.sharer, "Mine", "Not hers.")
+    for url, session in (("/api/v1/me/export", office.householder), (f"/api/v1/people/{person.id}/export",
+                                                                    office.coordinator)):
+        exported = office.ok(client.get(url, headers=session.headers))["conversations"]
+        assert [(item["id"], item["subject"]) for item in exported] == [(thread["id"], "Heating")]
+        assert [(m["written_as"], m["author_id"], m["body"]) for m in exported[0]["messages"]] == [
+            ("self", person.id, "The heating is off."),
+            ("representative", office.daughter.person.id, "I can be there on Monday."),
+            ("coordinator", office.coordinator.person.id, "Thank you both.")]
