@@ -92,6 +92,8 @@ def name_coordinator(*, actor: Account, person: Account, coordinator_id: uuid.UU
         db.session.commit()
     except IntegrityError:  # named by two coordinators at once: the other one's stands, then this one
         db.session.rollback()
+        if current is not None or db.session.get(NamedCoordinator, person.id) is None:
+            raise
         return name_coordinator(actor=actor, person=person, coordinator_id=coordinator_id)
     return your_coordinator(person)
 
@@ -123,7 +125,7 @@ def start(*, actor: Account, person: Account, values: Mapping[str, Any]) -> tupl
         db.session.commit()
     except IntegrityError:  # the same conversation sent twice at once
         db.session.rollback()
-        if conversation_id is None:
+        if conversation_id is None or db.session.get(Conversation, conversation_id) is None:
             raise
         return start(actor=actor, person=person, values=values)
     return with_details(conversation, PERSON_SIDE), True
@@ -148,7 +150,7 @@ def post(*, actor: Account, conversation: Conversation, values: Mapping[str, Any
         db.session.commit()
     except IntegrityError:  # the same message sent twice at once
         db.session.rollback()
-        if message_id is None:
+        if message_id is None or db.session.get(ConversationMessage, message_id) is None:
             raise
         return post(actor=actor, conversation=conversation, values=values)
     return message, True

@@ -236,3 +236,27 @@ def test_the_persons_conversations_are_in_their_export(office):
             ("self", person.id, "The heating is off."),
             ("representative", office.daughter.person.id, "I can be there on Monday."),
             ("coordinator", office.coordinator.person.id, "Thank you both.")]
+
+
+def test_the_same_conversation_started_at_once_is_made_once(office, app):
+    body = {"conversation_id": str(uuid.uuid4()), "subject": "Keys", "body": "I lost a key."}
+
+    def send():
+        with app.test_client() as client:
+            return client.post("/api/v1/me/conversations", headers=office.sharer.headers, json=body).status_code
+
+    assert sorted(at_once(send, 3)) == [200, 200, 201]
+    assert _count(office, Conversation) == 1 and _count(office, ConversationMessage) == 1
+    assert len(_notifications(office, body["conversation_id"])) == 2  # the first message, to both coordinators
+
+
+def test_a_deactivated_named_coordinator_is_no_longer_shown_nor_given_new_conversations(office):
+    client = office.client
+    office.ok(client.put(f"/api/v1/people/{office.sharer.person.id}/coordinator", headers=office.coordinator.headers,
+                         json={"coordinator_id": office.colleague.person.id}))
+    office.ok(client.post(f"/api/v1/accounts/{office.colleague.person.id}/deactivate",
+                          headers=office.coordinator.headers, json={}))
+    assert office.ok(client.get("/api/v1/me/coordinator", headers=office.sharer.headers))["coordinator"] is None
+    thread = office.start(office.sharer)
+    assert thread["assigned_coordinator_id"] is None
+    assert [who for who, _message, _for in _notifications(office, thread["id"])] == [office.coordinator.person.id]
