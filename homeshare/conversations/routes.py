@@ -9,14 +9,14 @@ from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.conversations import service
 from homeshare.conversations.models import Conversation
 from homeshare.conversations.schemas import (
-    AssignSchema,
+    ConversationAssignmentSchema,
     ConversationSchema,
-    MessageSchema,
+    ConversationMessageSchema,
     NameCoordinatorSchema,
-    PostSchema,
+    NewMessageSchema,
     SchemeConversationQuerySchema,
-    StartSchema,
-    UnreadSchema,
+    NewConversationSchema,
+    UnreadMessagesSchema,
     YourCoordinatorSchema,
 )
 from homeshare.extensions import Blueprint, documents_errors
@@ -88,7 +88,7 @@ class OwnConversations(MethodView):
 
     @blp.doc(operationId="startConversation")
     @requires(*MEMBER_ROLES)
-    @blp.arguments(StartSchema)
+    @blp.arguments(NewConversationSchema)
     @blp.response(201, ConversationSchema, description="The conversation was started.")
     @blp.alt_response(200, schema=ConversationSchema, description="The same conversation_id again: the conversation "
                       "started before.", success=True)
@@ -120,7 +120,7 @@ class RepresentedConversations(MethodView):
 
     @blp.doc(operationId="startRepresentedConversation")
     @requires(Role.REPRESENTATIVE, scopes=SCOPES)
-    @blp.arguments(StartSchema)
+    @blp.arguments(NewConversationSchema)
     @blp.response(201, ConversationSchema, description="The conversation was started.")
     @blp.alt_response(200, schema=ConversationSchema, description="The same conversation_id again: the conversation "
                       "started before.", success=True)
@@ -138,7 +138,7 @@ class RepresentedConversations(MethodView):
 class Unread(MethodView):
     @blp.doc(operationId="countUnreadConversationMessages")
     @requires(*IN_A_CONVERSATION)
-    @blp.response(200, UnreadSchema)
+    @blp.response(200, UnreadMessagesSchema)
     def get(self):
         """How many messages your side has not read, over every conversation you see
 
@@ -185,7 +185,7 @@ class Messages(MethodView):
     @blp.doc(operationId="listConversationMessages")
     @requires(*IN_A_CONVERSATION, scopes=SCOPES)
     @blp.arguments(PageQuerySchema, location="query")
-    @blp.response(200, page_of(MessageSchema))
+    @blp.response(200, page_of(ConversationMessageSchema))
     @documents_errors(404)
     def get(self, query, conversation: Conversation):
         """A conversation's messages, the newest first; reading them marks them read for your side
@@ -197,9 +197,9 @@ class Messages(MethodView):
 
     @blp.doc(operationId="postConversationMessage")
     @requires(*IN_A_CONVERSATION, scopes=SCOPES)
-    @blp.arguments(PostSchema)
-    @blp.response(201, MessageSchema, description="The message was sent.")
-    @blp.alt_response(200, schema=MessageSchema, description="The same message_id again: the message sent before.",
+    @blp.arguments(NewMessageSchema)
+    @blp.response(201, ConversationMessageSchema, description="The message was sent.")
+    @blp.alt_response(200, schema=ConversationMessageSchema, description="The same message_id again: the message sent before.",
                       success=True)
     @documents_errors(404, 409)
     def post(self, data, conversation: Conversation):
@@ -216,7 +216,7 @@ class Messages(MethodView):
 class Assignment(MethodView):
     @blp.doc(operationId="assignConversation")
     @requires(Role.COORDINATOR)
-    @blp.arguments(AssignSchema)
+    @blp.arguments(ConversationAssignmentSchema)
     @blp.response(200, ConversationSchema)
     @documents_errors(404)
     def put(self, data, conversation: Conversation):

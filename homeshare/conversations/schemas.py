@@ -10,7 +10,7 @@ from homeshare.schemes.schemas import SchemeContactSchema, SchemeSummarySchema
 MESSAGE_MAX_LENGTH = 5000
 
 
-class CoordinatorSchema(Schema):
+class NamedCoordinatorSchema(Schema):
     id = ma.fields.UUID()
     email = ma.fields.String(allow_none=True, metadata={"description": "Their work email (their login)."})
 
@@ -18,7 +18,7 @@ class CoordinatorSchema(Schema):
 class YourCoordinatorSchema(Schema):
     scheme = ma.fields.Nested(SchemeSummarySchema)
     contact = ma.fields.Nested(SchemeContactSchema, metadata={"description": "How to reach the scheme."})
-    coordinator = ma.fields.Nested(CoordinatorSchema, allow_none=True, metadata={
+    coordinator = ma.fields.Nested(NamedCoordinatorSchema, allow_none=True, metadata={
         "description": "The coordinator you turn to first; null until the scheme names one."})
 
 
@@ -27,20 +27,20 @@ class NameCoordinatorSchema(Schema):
         "description": "A coordinator of the person's scheme; null: none."})
 
 
-class StartSchema(Schema):
+class NewConversationSchema(Schema):
     conversation_id = ma.fields.UUID(load_default=None, metadata={
         "description": "An id you choose, so that sending the same request again makes no second conversation."})
     subject = bounded_string(200, required=True)
     body = bounded_string(MESSAGE_MAX_LENGTH, required=True, metadata={"description": "The first message."})
 
 
-class PostSchema(Schema):
+class NewMessageSchema(Schema):
     message_id = ma.fields.UUID(load_default=None, metadata={
         "description": "An id you choose, so that sending the same message again makes no second one."})
     body = bounded_string(MESSAGE_MAX_LENGTH, required=True)
 
 
-class AssignSchema(Schema):
+class ConversationAssignmentSchema(Schema):
     assigned_coordinator_id = ma.fields.UUID(required=True, metadata={
         "description": "A coordinator of the conversation's scheme."})
 
@@ -61,7 +61,7 @@ class ConversationSchema(Schema):
     person_erased = ma.fields.Boolean()
 
 
-class MessageSchema(Schema):
+class ConversationMessageSchema(Schema):
     id = ma.fields.UUID()
     conversation_id = ma.fields.UUID()
     seq = ma.fields.Integer(metadata={"description": "Its number in the conversation, from 1."})
@@ -73,7 +73,7 @@ class MessageSchema(Schema):
     created_at = ma.fields.AwareDateTime()
 
 
-class UnreadSchema(Schema):
+class UnreadMessagesSchema(Schema):
     unread = ma.fields.Integer(metadata={"description": "Messages your side has not read."})
     conversations = ma.fields.Integer(metadata={"description": "Conversations with any."})
 

@@ -112,6 +112,21 @@ def _requested_urls(driver) -> list[str]:
     return urls
 
 
+def _scrolled_to(wait, xpath: str):
+    """The element, once Swagger UI rendered it: it renders the operations near the viewport only,
+    so scroll down until it shows."""
+
+    def rendered(driver):
+        found = driver.find_elements(By.XPATH, xpath)
+        if found:
+            driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", found[0])
+            return found[0]
+        driver.execute_script("window.scrollBy(0, window.innerHeight / 2)")
+        return False
+
+    return wait.until(rendered)
+
+
 def _click(wait, selector: str):
     element = wait.until(shown.element_to_be_clickable((By.CSS_SELECTOR, selector)))
     element.click()
@@ -137,8 +152,7 @@ def test_the_docs_page_signs_in_and_runs_a_request_without_leaving_the_host(brow
     _click(wait, ".modal-ux button.modal-btn.auth.btn-done")
     wait.until(shown.invisibility_of_element_located((By.CSS_SELECTOR, ".modal-ux")))
 
-    operation = browser.find_element(
-        By.XPATH, "//div[contains(@class, 'opblock-get')][.//*[@data-path='/api/v1/me']]")
+    operation = _scrolled_to(wait, "//div[contains(@class, 'opblock-get')][.//*[@data-path='/api/v1/me']]")
     operation.find_element(By.CSS_SELECTOR, ".opblock-summary-control").click()
     _click(wait, f"#{operation.get_attribute('id')} button.try-out__btn")
     _click(wait, f"#{operation.get_attribute('id')} button.execute")
