@@ -110,13 +110,14 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.behalf.access import REPRESENTATION, REPRESENTED
     from homeshare.common.access import register_path_objects
     from homeshare.concerns.access import CONCERN
+    from homeshare.conversations.access import CONVERSATION
     from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.meetings.access import MEETING
     from homeshare.schemes.access import SCHEME
 
     register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY,
-                          MEETING)
+                          MEETING, CONVERSATION)
 
 
 def register_events() -> None:
@@ -187,6 +188,7 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.calendars.routes import blp as calendars
     from homeshare.concerns.routes import blp as concerns
     from homeshare.console.routes import blp as console
+    from homeshare.conversations.routes import blp as conversations
     from homeshare.enquiries.routes import blp as enquiries
     from homeshare.checkins.routes import blp as checkins
     from homeshare.health.routes import blp as health
@@ -203,7 +205,7 @@ def register_blueprints(app: Flask) -> None:
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
                       notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences,
-                      meetings, calendars):
+                      meetings, calendars, conversations):
         api.register_blueprint(blueprint)
 
 

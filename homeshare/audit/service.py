@@ -104,12 +104,12 @@ def record_export(*, actor_id: uuid.UUID, scheme_id: uuid.UUID, kind: str) -> No
 
 # What the packages below the audit trail tell it (blinker signals, connected by the app factory).
 
-SCHEME_UPDATED = declare("scheme.updated", plain=("name", "timezone", "settings"))
+SCHEME_UPDATED = declare("scheme.updated", plain=("name", "timezone", "settings", "contact"))
 
 
 def record_scheme_updated(scheme: Any, *, actor_id: uuid.UUID | None, before: Mapping[str, Any],
                           after: Mapping[str, Any]) -> None:
-    """``schemes.events.scheme_updated``: the scheme's name, time zone or settings changed."""
+    """``schemes.events.scheme_updated``: the scheme's name, time zone, settings or contact details changed."""
     record(actor_id=actor_id, scheme_id=scheme.id, action=SCHEME_UPDATED, target_type="scheme",
            target_id=scheme.id, before=before, after=after)
 

@@ -6,7 +6,7 @@ Every view that needs a signed-in caller is wrapped by ``requires(*roles)``. In 
    account are still live (flask-jwt-extended's loaders in ``homeshare.accounts.tokens``);
 2. the role: one of ``roles`` when any are given (403 otherwise);
 3. the path: every object the path names (``scheme_id``, ``account_id``, ``person_id``,
-   ``match_id``, ``concern_id``, ``enquiry_id``) is loaded and checked once, before the
+   ``match_id``, ``concern_id``, ``enquiry_id``, ``conversation_id``) is loaded and checked once, before the
    request's body or query string is read, and handed to the view in place of its id
    (``match`` for ``match_id``). A caller
    outside their reach gets 404 whatever they send, so the API never confirms that another

@@ -24,8 +24,8 @@ class Export(MethodView):
 
         Your account, profile, vetting, matches, agreements, hours, check-in answers, views of
         your trials, feedback on meetings, what others did for you (a coordinator recording your view, a
-        representative), your representatives, concerns, devices and notifications, as one JSON document
-        (your right of access).
+        representative), your representatives, concerns, conversations with your coordinators, devices and
+        notifications, as one JSON document (your right of access).
         """
         return service.export(current_account())
 

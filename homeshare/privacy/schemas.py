@@ -29,5 +29,8 @@ class ExportSchema(Schema):
     notifications = ma.fields.List(ma.fields.Dict())
     devices = ma.fields.List(ma.fields.Dict())
     concerns_raised = ma.fields.List(ma.fields.Dict())
+    conversations = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The person's conversations with the scheme's coordinators, oldest first, each with every "
+                       "message: who wrote it (`author_id`) and by whose hand (`written_as`)."})
     enquiries = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The enquiries the scheme recorded before you joined, without its notes."})

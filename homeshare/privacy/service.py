@@ -26,6 +26,7 @@ from homeshare.checkins.schemas import AnswerViewSchema
 from homeshare.common.clock import local_today, utcnow
 from homeshare.concerns.models import Concern
 from homeshare.concerns.schemas import OwnConcernSchema
+from homeshare.conversations import service as conversations
 from homeshare.enquiries.models import Enquiry
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
@@ -106,6 +107,7 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
             sa.select(Notification).where(Notification.account_id == account.id)).all()),
         "devices": DeviceSchema(many=True).dump(db.session.scalars(
             sa.select(Device).where(Device.account_id == account.id)).all()),
+        "conversations": conversations.export_of(account),
         "concerns_raised": OwnConcernSchema(many=True).dump(db.session.scalars(
             sa.select(Concern).where(Concern.raised_by_id == account.id)).all()),
         # The enquiries they came from, without the coordinators' notes.
@@ -171,6 +173,9 @@ ERASED: dict[str, str] = {
     "hours_entry.dispute_reason": "blanked in every entry of the person's matches",
     **{f"representative.{name}": "a representative's own details are deleted with their account"
        for name in ("full_name", "phone", "contact_email")},
+    "conversation.subject": "blanked in the person's conversations (the person or their representative wrote it)",
+    "conversation_message.body": "blanked in every message of the person's conversations: theirs, their "
+                                 "representatives' for them, and the coordinators' replies, which are about them",
     **{f"enquiry.{name}": "blanked in the enquiries that became the person (which keep their stages and dates)"
        for name in ("name", "contact", "contact_name", "notes", "repeat_key")},
 }
@@ -189,6 +194,9 @@ NOT_PERSONAL: dict[str, str] = {
     "scheme.name": "the scheme's own name and settings",
     "scheme.timezone": "the scheme's own name and settings",
     "scheme.settings": "the scheme's own name and settings",
+    **{f"scheme.{name}": "the scheme's own contact details" for name in (
+        "contact_phone", "contact_email", "office_hours", "emergency")},
+    "conversation_message.written_as": "a closed vocabulary (self, representative, coordinator)",
     "account.role": "a closed vocabulary (roles)",
     "account.origin": "a closed vocabulary (how an account came to be)",
     "representation.relationship": "a closed vocabulary (relationships); the link is ended",
@@ -344,6 +352,7 @@ def erase(*, actor: Account, account: Account) -> None:
                        .values(place=None, coordinator_notes=None))
     db.session.execute(sa.update(HoursEntry).where(HoursEntry.match_id.in_(their_matches))
                        .values(note=None, dispute_reason=None))
+    conversations.erase_person(account)
     # The enquiries that became the person keep their stages and dates, for the measures.
     db.session.execute(sa.update(Enquiry).where(Enquiry.person_id == account.id)
                        .values(name=None, contact=None, contact_name=None, notes=None, repeat_key=None,

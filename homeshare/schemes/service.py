@@ -12,7 +12,7 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.events import scheme_updated
-from homeshare.schemes.models import DEFAULT_TIMEZONE, Scheme
+from homeshare.schemes.models import CONTACT_COLUMNS, DEFAULT_TIMEZONE, Scheme
 from homeshare.schemes.settings import merged_settings
 
 
@@ -53,15 +53,18 @@ def create_scheme(
 
 
 def _described(scheme: Scheme) -> dict[str, Any]:
-    return {"name": scheme.name, "timezone": scheme.timezone, "settings": dict(scheme.settings or {})}
+    return {"name": scheme.name, "timezone": scheme.timezone, "settings": dict(scheme.settings or {}),
+            "contact": scheme.contact}
 
 
 def update_scheme(scheme: Scheme, changes: Mapping[str, Any], *, actor_id: uuid.UUID | None = None) -> Scheme:
-    """Change the name, time zone or settings; a change is told to ``scheme_updated``'s receivers."""
+    """Change the name, time zone, settings or contact details; a change is told to ``scheme_updated``'s receivers."""
     changes = dict(changes)
     before = _described(scheme)
     if "settings" in changes:
         scheme.settings = _settings(scheme.settings, changes.pop("settings"))
+    for part, value in changes.pop("contact", {}).items():
+        setattr(scheme, CONTACT_COLUMNS[part], value)
     for field in ("name", "timezone"):
         if field in changes:
             setattr(scheme, field, changes[field])

@@ -95,7 +95,8 @@ def _names(group) -> tuple[str, ...]:
 # concern the householder raised about the match; {scheme_id} the match's scheme;
 # {account_id} another householder of the scheme (a sharer without a login, to invite);
 # {notification_id} one of the householder's notifications; {device_id} one of the sharer's
-# phones; {enquiry_id} an enquiry of the scheme; {slug} the scheme's slug.
+# phones; {enquiry_id} an enquiry of the scheme; {slug} the scheme's slug; {conversation_id} a
+# conversation the householder started.
 
 MATRIX: dict[str, dict[str, Any]] = {
     # Health and reference data
@@ -294,6 +295,30 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/concerns/{concern_id}/notes": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/concerns/{concern_id}/resolution": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
 
+    # Your coordinator: the scheme's contact details and the coordinator named for a person
+    "GET /api/v1/me/coordinator": only(MEMBERS),
+    "GET /api/v1/represented/{represented_id}/coordinator": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
+    "PUT /api/v1/people/{person_id}/coordinator": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
+    # Conversations: {conversation_id} is the householder's, which her daughter may write in (she may
+    # raise concerns for her); the scheme's coordinators read and answer every one of the scheme
+    "GET /api/v1/me/conversations": only(MEMBERS),
+    "POST /api/v1/me/conversations": only(MEMBERS),
+    "GET /api/v1/me/conversations/unread-count": only(MEMBERS + (OUTSIDE_COORDINATOR, COORDINATOR) + REPRESENTATIVES),
+    "GET /api/v1/represented/{represented_id}/conversations": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
+    "POST /api/v1/represented/{represented_id}/conversations": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
+    "GET /api/v1/schemes/{scheme_id}/conversations": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/conversations/{conversation_id}": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE), hidden=(SHARER,) + OUTSIDERS + (OUTSIDE_COORDINATOR,
+                                                                                   OTHER_REPRESENTATIVE)),
+    "GET /api/v1/conversations/{conversation_id}/messages": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE), hidden=(SHARER,) + OUTSIDERS + (OUTSIDE_COORDINATOR,
+                                                                                   OTHER_REPRESENTATIVE)),
+    "POST /api/v1/conversations/{conversation_id}/messages": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE), hidden=(SHARER,) + OUTSIDERS + (OUTSIDE_COORDINATOR,
+                                                                                   OTHER_REPRESENTATIVE)),
+    "PUT /api/v1/conversations/{conversation_id}/assignment": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+
     # Enquiries: the scheme's coordinators follow them; anyone may send one with the website's form
     "GET /api/v1/schemes/{scheme_id}/enquiries": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/schemes/{scheme_id}/enquiries": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -465,6 +490,8 @@ def _build_world(app) -> World:
     concern = _ok(client.post("/api/v1/concerns", headers=desk.householder.headers, json={
         "match_id": match, "category": "home", "severity": "low", "description": "The stair rail is loose."}), 201)
     ids["concern_id"] = concern["id"]
+    ids["conversation_id"] = _ok(client.post("/api/v1/me/conversations", headers=desk.householder.headers, json={
+        "subject": "The stair rail", "body": "Could someone look at it?"}), 201)["id"]
     device = _ok(client.post("/api/v1/me/devices", headers=desk.sharer.headers,
                              json={"platform": "android", "token": "sharer-phone-token-0001"}), 201)
     ids["device_id"] = device["id"]
@@ -684,6 +711,15 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         "description": "The hours have been creeping up."}),
     "POST /api/v1/concerns/{concern_id}/notes": lambda w, c: Call(json={"body": "Phoned the householder."}),
     "POST /api/v1/concerns/{concern_id}/resolution": lambda w, c: Call(json={"outcome": "The rail was fixed."}),
+    "PUT /api/v1/people/{person_id}/coordinator": lambda w, c: Call(
+        json={"coordinator_id": w.people[COORDINATOR].id}),
+    "POST /api/v1/me/conversations": lambda w, c: Call(json={"subject": "The boiler", "body": "It is noisy."}),
+    "POST /api/v1/represented/{represented_id}/conversations": lambda w, c: Call(
+        json={"subject": "Mum's room", "body": "The window sticks."}),
+    "GET /api/v1/schemes/{scheme_id}/conversations": lambda w, c: Call(query={"unread": "true"}),
+    "POST /api/v1/conversations/{conversation_id}/messages": lambda w, c: Call(json={"body": f"From the {c}."}),
+    "PUT /api/v1/conversations/{conversation_id}/assignment": lambda w, c: Call(
+        json={"assigned_coordinator_id": w.people[COORDINATOR].id}),
     "GET /api/v1/schemes/{scheme_id}/enquiries": lambda w, c: Call(query={"stage": "enquiry"}),
     "POST /api/v1/schemes/{scheme_id}/enquiries": lambda w, c: Call(json={
         "name": "Joan Baker", "contact": "0113 496 0001", "seeking": "householder", "source": "gp-or-health"}),

@@ -19,7 +19,7 @@ It runs on one database, to keep it within about a minute: PostgreSQL, or SQLite
 PostgreSQL is not at hand (the rest of the suite covers both). The world (a scheme, its
 coordinator, an admin, householders and sharers in matches at every stage, an active match
 with an accepted agreement, hours entries, check-ins and answers, a concern, a device,
-notifications and an enquiry) is built once through the API and the services, kept in
+notifications, an enquiry and a conversation) is built once through the API and the services, kept in
 memory, and put back before each operation, so each operation starts from the same data
 while its own requests accumulate. Operations that end sessions or accounts (logout, refresh, password
 change, ``DELETE /me``) use a new account for every request; the people that staff
@@ -172,6 +172,8 @@ def build_world(app, client, make) -> World:
                                     "description": "Worried about the stairs."}), 201)
     device = _ok(client.post("/api/v1/me/devices", headers=desk.householder.headers,
                              json={"platform": "ios", "token": "apns-token-0123456789"}), 201)
+    conversation = _ok(client.post("/api/v1/me/conversations", headers=desk.householder.headers,
+                                   json={"subject": "The stairs", "body": "Could someone look at the rail?"}), 201)
     with app.app_context():
         notify([Message(account_id=uuid.UUID(person.id), kind="checkin_due", title="A check-in is due",
                         body="Tell us how things are going.", dedupe_key=f"world-{person.id}")
@@ -240,6 +242,7 @@ def build_world(app, client, make) -> World:
         absence=absence["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
         secret=calendar["url"].rsplit("/", 1)[1].removesuffix(".ics"), **meetings,
+        conversation=conversation["id"],
     )
     world.rows = _snapshot(app)
     return world
@@ -366,6 +369,7 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "checkin_id": ids["checkin"],
         "absence_id": ids["absence"],
         "concern_id": ids["concern"],
+        "conversation_id": ids["conversation"],
         "device_id": ids["device"],
         "notification_id": ids["notification"],
         "enquiry_id": ids["enquiry"],
@@ -390,7 +394,8 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "entry_ids": [world.ids["entry"]], "scheme_slug": world.ids["slug"],
         "start_on": TRIAL_START, "end_on": "2027-04-30", "worked_on": "2027-03-30",
         "task": "companionship", "tasks": ["companionship", "cooking"], "week_of": "2027-03-23",
-        "owner_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
+        "owner_id": people["coordinator"].id, "coordinator_id": people["coordinator"].id,
+        "assigned_coordinator_id": people["coordinator"].id, "enquiry_on": "2027-03-30", "on": "2027-03-31",
         "last_day": "2027-04-03",  # within the notice running on the world's noticed match
         "first_day": "2027-04-01",  # an absence, before that last day
         "starts_at": "2027-04-02T14:00:00", "ends_at": "2027-04-02T16:00:00",  # a meeting to come

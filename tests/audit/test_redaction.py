@@ -31,6 +31,7 @@ WORDS = {
     "view_comment": "Bumbershoot", "decision_comment": "Tatterdemal",
     "meeting_place": "Tumbledown", "moved_place": "Wrenfield", "meeting_notes": "Marrowby",
     "meeting_notes_later": "Nettlecombe",
+    "conversation_subject": "Wolfsbane", "message": "Gooseberrix",
 }
 
 
@@ -126,7 +127,15 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
     ok(client.post(f"{concern_url}/resolution", headers=coordinator.headers,                # concern.resolved
                    json={"outcome": WORDS["outcome"]}))
     ok(client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=coordinator.headers,      # scheme.updated
-                    json={"name": "Leeds Homeshare", "settings": {"checkin_low_score": 3}}))
+                    json={"name": "Leeds Homeshare", "settings": {"checkin_low_score": 3},
+                          "contact": {"phone": "0113 496 0000", "office_hours": "Weekdays, 9 to 5"}}))
+    colleague = make.coordinator(desk.scheme)
+    ok(client.put(f"/api/v1/people/{desk.sharer_person.id}/coordinator",                   # coordinator.named
+                  headers=coordinator.headers, json={"coordinator_id": colleague.id}))
+    thread = ok(client.post("/api/v1/me/conversations", headers=desk.sharer.headers,
+                            json={"subject": WORDS["conversation_subject"], "body": WORDS["message"]}), 201)
+    ok(client.put(f"/api/v1/conversations/{thread['id']}/assignment",                       # conversation.assigned
+                  headers=coordinator.headers, json={"assigned_coordinator_id": desk.coordinator.person.id}))
     person = make.householder(desk.scheme)
     ok(client.post(f"/api/v1/accounts/{person.id}/deactivate", headers=coordinator.headers,  # account.deactivated
                    json={"reason": WORDS["left_reason"]}))

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.enquiries.models import Enquiry
+from homeshare.behalf.models import Representative
 from homeshare.extensions import db
 from homeshare.privacy.service import ERASED, NOT_PERSONAL, RETAINED
 from tests.helpers import assert_problem
@@ -53,6 +54,8 @@ WORDS = {
     "enquiry name": "Fennimore", "enquiry contact": "Gildersleeve", "enquiry contact name": "Harrowgate",
     "enquiry notes": "Inglenook", "hours reason v2": "Tumblethwaite",
     "notice comment": "Wolfsbane", "householder's exit comment": "Gallowglass", "sharer's exit comment": "Hobnailer",
+    "conversation subject": "Marzipandle", "sharer's message": "Nettlecombe", "representative's message": "Oakenshaw",
+    "coordinator's reply": "Puddingstone",
     "householder's view": "Bumbershoot", "sharer's view": "Tatterdemal", "trial decision": "Widdershins",
     "meeting place": "Tumbledown", "meeting notes": "Marrowby", "householder's meeting comment": "Nettlecombe",
     "sharer's meeting comment": "Ravenscar",
@@ -84,7 +87,7 @@ def ok(response, status=200):
     return response.json
 
 
-def live_through_everything(client, desk: Desk, erased_by: str) -> str:
+def live_through_everything(client, make, desk: Desk, erased_by: str) -> str:
     """The sharer goes through a scheme's life, and every free text gets a word written.
     Returns the id of the match that ran; ``desk.match_id`` is a proposal left open."""
     coordinator, householder, sharer = desk.coordinator, desk.householder, desk.sharer
@@ -177,6 +180,19 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
     desk.ok("ending", body={"ended_by": "sharer", "reason": f"Ended: {WORDS['ending']}", "notice_given_days": 30,
                             "end_on": "2027-04-30"})
     ran = desk.match_id
+    # A conversation with the coordinators: the sharer's words, a representative's for him, the reply.
+    thread = ok(client.post("/api/v1/me/conversations", headers=sharer.headers, json={
+        "subject": f"About {WORDS['conversation subject']}", "body": WORDS["sharer's message"]}), 201)
+    representative = make.login(client, make.representative(desk.scheme, desk.sharer_person))
+    with client.application.app_context():  # her own name, not one made of his email
+        db.session.execute(sa.update(Representative).where(Representative.account_id == uuid.UUID(
+            representative.person.id)).values(full_name="Anna Bell"))
+        db.session.commit()
+        db.session.remove()
+    ok(client.post(f"/api/v1/conversations/{thread['id']}/messages", headers=representative.headers,
+                   json={"body": WORDS["representative's message"]}), 201)
+    ok(client.post(f"/api/v1/conversations/{thread['id']}/messages", headers=coordinator.headers,
+                   json={"body": WORDS["coordinator's reply"]}), 201)
     desk.propose()  # left open: the erasure withdraws it
     if erased_by == "coordinator":
         ok(client.post(f"/api/v1/accounts/{sharer_id}/deactivate", headers=coordinator.headers,
@@ -186,8 +202,8 @@ def live_through_everything(client, desk: Desk, erased_by: str) -> str:
 
 @pytest.mark.parametrize("erased_by", ["themselves", "coordinator"])
 def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_the_person(
-        app, client, desk, erased_by):
-    ran = live_through_everything(client, desk, erased_by)
+        app, client, make, desk, erased_by):
+    ran = live_through_everything(client, make, desk, erased_by)
     words = [*WORDS.values(), *SHARER_PROFILE_WORDS, desk.sharer_person.email]
     if erased_by == "themselves":
         words.remove(WORDS["left reason"])
@@ -202,7 +218,8 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
                                "match.notice_comment", "exit_feedback.comment", "absence.note",
                                "checkin_answer.outside_agreement_what", "trial_review_view.comment",
                                "trial_review.decision_comment", "meeting.place",
-                               "meeting.coordinator_notes", "meeting_feedback.comments"}, before
+                               "meeting.coordinator_notes", "meeting_feedback.comments",
+                               "conversation.subject", "conversation_message.body"}, before
         db.session.remove()
 
     if erased_by == "themselves":
@@ -232,6 +249,7 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
         (f"/api/v1/matches/{ran}/trial-review", desk.coordinator),
         (f"/api/v1/matches/{ran}/meetings", desk.coordinator),
         (f"/api/v1/me/matches/{ran}/meetings", desk.householder),
+        (f"/api/v1/schemes/{desk.scheme.id}/conversations", desk.coordinator),
     )]
     for view in views:
         assert view.status_code == 200, view.json
@@ -253,3 +271,11 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
     left_open = client.get(f"/api/v1/matches/{desk.match_id}", headers=desk.coordinator.headers).json
     assert (left_open["state"], left_open["end_reason"]) == ("withdrawn", "account closed")
     assert_problem(client.get("/api/v1/me", headers=desk.sharer.headers), 401)
+    # The conversation stays, marked and without its words, and takes no new message.
+    thread = views[11].json["items"][0]
+    assert (thread["subject"], thread["person_erased"], thread["messages"]) == (None, True, 3)
+    messages = client.get(f"/api/v1/conversations/{thread['id']}/messages", headers=desk.coordinator.headers).json
+    assert [(m["written_as"], m["body"]) for m in messages["items"]] == [
+        ("coordinator", None), ("representative", None), ("self", None)]
+    assert_problem(client.post(f"/api/v1/conversations/{thread['id']}/messages", headers=desk.coordinator.headers,
+                               json={"body": "Are you there?"}), 409, "person-erased")

@@ -1,0 +1,1 @@
+"""People reach their coordinator: the scheme's contact details, their named coordinator, and conversations."""
