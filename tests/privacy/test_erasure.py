@@ -272,7 +272,7 @@ def test_after_erasure_no_column_but_the_retained_ones_holds_a_word_by_or_about_
     assert (left_open["state"], left_open["end_reason"]) == ("withdrawn", "account closed")
     assert_problem(client.get("/api/v1/me", headers=desk.sharer.headers), 401)
     # The conversation stays, marked and without its words, and takes no new message.
-    thread = views[11].json["items"][0]
+    thread = views[13].json["items"][0]
     assert (thread["subject"], thread["person_erased"], thread["messages"]) == (None, True, 3)
     messages = client.get(f"/api/v1/conversations/{thread['id']}/messages", headers=desk.coordinator.headers).json
     assert [(m["written_as"], m["body"]) for m in messages["items"]] == [
