@@ -38,13 +38,26 @@ def ensure_schedule(match: Match, scheme: Scheme, *, today: date | None = None) 
         return 0
     today = today or local_today(scheme.timezone)
     now = utcnow()
+    away = db.session.execute(sa.select(Absence.first_day, Absence.last_day).where(
+        Absence.match_id == match.id, Absence.cancelled_at.is_(None), Absence.last_day >= today)
+        .order_by(Absence.first_day)).all()
     rows = [
-        {"id": uuid.uuid4(), "match_id": match.id, "kind": kind, "planned_on": day, "due_on": day, "created_at": now}
+        {"id": uuid.uuid4(), "match_id": match.id, "kind": kind, "planned_on": day,
+         "due_on": _after_absences(day, away), "created_at": now}
         for kind, day in planned(match.trial_started_on, match.trial_ends_on,
                                  scheme.effective_settings["checkin_cadence"], today + HORIZON)
     ]
     statement = insert_ignoring_duplicates(CheckIn.__table__, unique=["match_id", "kind", "planned_on"])
     return db.session.connection().execute(statement, rows).rowcount if rows else 0
+
+
+def _after_absences(day: date, away: list) -> date:
+    """``day``, or the day after the absences (first to last day, in order) it falls inside: a
+    check-in planned into an absence is due when both are back, as one moved out of it is."""
+    for first_day, last_day in away:
+        if first_day <= day <= last_day:
+            day = last_day + timedelta(days=1)
+    return day
 
 
 def replan_schedule(match: Match, *, scheme: Scheme, previous_end: date | None = None,

@@ -4,14 +4,17 @@ what follows (check-ins move, long absences alert, hours expected are prorated).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
 
 from homeshare.absences.models import Absence
 from homeshare.audit.models import AuditEvent
+from homeshare.checkins.service import ensure_schedule
 from homeshare.extensions import db
+from homeshare.matching.models import Match
+from homeshare.schemes.models import Scheme
 from homeshare.jobs.reminders import run_all
 from tests.helpers import assert_problem, at_once
 from tests.matchdesk import TERMS, Desk
@@ -294,6 +297,24 @@ def test_open_check_ins_due_inside_an_absence_move_to_the_day_after_it(desk):
     assert after[answered["id"]]["due_on"] == "2027-03-26"  # answered by one side: it stays
     moved = [c for c in after.values() if c["due_on"] != before[c["id"]]["due_on"]]
     assert sorted(c["id"] for c in moved) == sorted([planned["id"], waiting["id"]])
+
+
+def test_check_ins_planned_later_into_an_absence_are_due_the_day_after_it(app, desk):
+    """The schedule reaches further each day: a check-in it plans into an absence recorded
+    before is due when the person is back, as one moved out of it is."""
+    latest = max(date.fromisoformat(c["planned_on"]) for c in checkins(desk).values())
+    away = {**HOLIDAY, "first_day": (latest + timedelta(days=1)).isoformat(),
+            "last_day": (latest + timedelta(days=70)).isoformat()}
+    recorded(desk, desk.sharer, away)
+    with app.app_context():
+        match = db.session.get(Match, uuid.UUID(desk.match_id))
+        assert ensure_schedule(match, db.session.get(Scheme, match.scheme_id), today=date(2027, 6, 30)) > 0
+        db.session.commit()
+        db.session.remove()
+    later = [c for c in checkins(desk).values() if date.fromisoformat(c["planned_on"]) > latest]
+    inside = [c for c in later if away["first_day"] <= c["planned_on"] <= away["last_day"]]
+    assert inside and all(c["due_on"] == (latest + timedelta(days=71)).isoformat() for c in inside)
+    assert not [c for c in later if away["first_day"] <= c["due_on"] <= away["last_day"]]
 
 
 def test_changing_an_absence_moves_the_check_ins_its_new_days_cover(desk):
