@@ -10,11 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
-
-
-# Emails about the account itself (codes, a warning): sent by email only, never shown in the
-# inbox or pushed, since whoever is signed in may not own the address yet.
-EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt", "invitation"})
+from homeshare.notifications import kinds
 
 
 class Notification(IdMixin, db.Model):
@@ -34,6 +30,11 @@ class Notification(IdMixin, db.Model):
     to_address: Mapped[str | None] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def target(self) -> dict[str, str] | None:
+        """The screen the app opens, from the kind's declaration and the ids in ``data``."""
+        return kinds.target_of(self.kind, self.data)
 
 
 class DeliveryStatus(str, enum.Enum):

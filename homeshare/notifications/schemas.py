@@ -5,7 +5,17 @@ from marshmallow import validate
 
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
+from homeshare.notifications.kinds import TargetType
 from homeshare.notifications.models import Platform
+
+
+class NotificationTargetSchema(Schema):
+    """The screen a notification opens: its type and the id to open it with."""
+
+    type = ma.fields.Enum(TargetType, by_value=True, metadata={
+        "description": "match, meeting, agreement, checkin, hours-week (id `<match_id>:<week_start>`), "
+                       "concern, conversation, enquiry or person."})
+    id = ma.fields.String()
 
 
 class NotificationSchema(Schema):
@@ -14,6 +24,8 @@ class NotificationSchema(Schema):
     title = ma.fields.String()
     body = ma.fields.String()
     data = ma.fields.Dict()
+    target = ma.fields.Nested(NotificationTargetSchema, allow_none=True, metadata={
+        "description": "What to open; null when the notification has no screen of its own (open the inbox)."})
     created_at = ma.fields.AwareDateTime()
     read_at = ma.fields.AwareDateTime(allow_none=True)
 

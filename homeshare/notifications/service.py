@@ -16,9 +16,8 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -31,11 +30,10 @@ from homeshare.common.db import insert_ignoring_duplicates
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound
 from homeshare.extensions import db
-from homeshare.notifications import providers
+from homeshare.notifications import kinds, providers
+from homeshare.notifications.kinds import Message
 from homeshare.notifications.events import addressing
-from homeshare.notifications.models import (
-    EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
-)
+from homeshare.notifications.models import Delivery, DeliveryStatus, Device, Notification, Platform
 
 log = logging.getLogger("homeshare.notifications")
 
@@ -43,17 +41,6 @@ log = logging.getLogger("homeshare.notifications")
 # dead process's claim waits for its lease to lapse, so a small batch keeps that wait short.
 CLAIM_BATCH = 50
 LEASE = timedelta(minutes=5)  # renewed while its holder is still sending (see deliver_due)
-
-
-@dataclass(frozen=True)
-class Message:
-    account_id: uuid.UUID
-    kind: str
-    title: str
-    body: str
-    dedupe_key: str
-    data: Mapping[str, Any] | None = None
-    to_address: str | None = None  # an email's address, when not the account's own
 
 
 def notify(messages: Iterable[Message], *, now: datetime | None = None,
@@ -67,6 +54,8 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     """
     now = now or utcnow()
     messages = list(messages)
+    for message in messages:
+        kinds.get(message.kind)  # an undeclared kind is a mistake: refused before anything is stored
     if messages and only_channels is None:
         for _receiver, copies in addressing.send(messages):
             messages.extend(copies)
@@ -191,6 +180,8 @@ def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Ma
 
 
 # The inbox and devices ----------------------------------------------------------------------------
+
+EMAIL_ONLY_KINDS = frozenset(name for name, kind in kinds.declared().items() if kind.email_only)
 
 
 def inbox(account: Account, *, unread_only: bool, page: int, per_page: int) -> Page[Notification]:
