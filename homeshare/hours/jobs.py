@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from homeshare.absences.service import days_away
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
-from homeshare.hours.models import HoursEntry
+from homeshare.hours.models import EntryStatus, HoursEntry
 from homeshare.hours.weeks import DAYS_IN_A_WEEK, away_in_week, watched_matches, week_start_of
 from homeshare.matching.models import SHARING_STATES, Match
 from homeshare.notifications import kinds
@@ -60,3 +60,26 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
                          data={"match_id": str(item.match.id), "week_start": week.week_start.isoformat()})
                      for coordinator in coordinators]
     return messages
+
+
+def hours_to_confirm_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
+    """From the scheme's ``reminder_hour`` on Mondays, householders whose match has hours of an
+    earlier week neither confirmed nor questioned: once per householder and week (their
+    representatives get copies)."""
+    local = now.astimezone(ZoneInfo(scheme.timezone))
+    monday = week_start_of(local.date())
+    if now < local_moment(monday, scheme.effective_settings["reminder_hour"], scheme.timezone):
+        return []
+    waiting: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+    for householder_id, match_id, count in db.session.execute(
+            sa.select(Match.householder_id, Match.id, sa.func.count(HoursEntry.id))
+            .join(HoursEntry, HoursEntry.match_id == Match.id)
+            .where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES),
+                   HoursEntry.status == EntryStatus.LOGGED, HoursEntry.deleted_at.is_(None),
+                   HoursEntry.week_start < monday)
+            .group_by(Match.householder_id, Match.id).order_by(Match.id)):
+        waiting.setdefault(householder_id, (match_id, count))
+    return [kinds.HOURS_TO_CONFIRM.message(
+        householder_id, event=f"hours-to-confirm:{monday}", title="Hours are waiting for you",
+        body=f"{count} hours {'entry is' if count == 1 else 'entries are'} waiting for you to confirm or question.",
+        data={"match_id": str(match_id)}) for householder_id, (match_id, count) in waiting.items()]

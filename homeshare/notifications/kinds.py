@@ -125,6 +125,8 @@ NOTICE_GIVEN = declare("notice_given", target="match", audience="the other perso
 NOTICE_SHORTENED = declare("notice_shortened", target="match", audience="householder, sharer, coordinators")
 NOTICE_WITHDRAWN = declare("notice_withdrawn", target="match", audience="householder, sharer, coordinators")
 MATCH_ENDED = declare("match_ended", target="match", audience="householder, sharer, coordinators")
+AGREEMENT_TO_ACCEPT = declare("agreement_to_accept", target="agreement", target_id="match_id",
+                              audience="householder, sharer")
 
 # Meetings.
 MEETING_PLANNED = declare("meeting_planned", target="meeting", audience="householder, sharer")
@@ -139,6 +141,7 @@ CHECKIN_ALERT = declare("checkin_alert", target="checkin", audience="coordinator
 HOURS_MISSING = declare("hours_missing", target="match", audience="sharer", recipient_in_key=False)
 HOURS_CONFIRMED = declare("hours_confirmed", target="hours-week", target_id=_hours_week, audience="sharer")
 HOURS_DISPUTED = declare("hours_disputed", target="hours-week", target_id=_hours_week, audience="sharer")
+HOURS_TO_CONFIRM = declare("hours_to_confirm", target="match", audience="householder")
 HOURS_SHORTFALL = declare("hours_shortfall", target="match", audience="coordinators")
 HOURS_OVER_AGREED = declare("hours_over_agreed", target="hours-week", target_id=_hours_week, audience="coordinators")
 LONG_ABSENCE = declare("long_absence", target="match", audience="coordinators")

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.extensions import db
+from homeshare.jobs.reminders import run_all
 from homeshare.notifications.models import Notification
 from tests.matchdesk import TERMS, Desk
 
@@ -94,3 +95,38 @@ def test_the_person_who_raised_a_concern_is_told_once_it_is_acknowledged_and_res
     assert {item["kind"]: item["target"] for item in inbox if item["kind"].startswith("concern_")} == {
         "concern_acknowledged": {"type": "concern", "id": concern.json["id"]},
         "concern_resolved": {"type": "concern", "id": concern.json["id"]}}
+
+
+def test_a_new_agreement_version_asks_both_people_once(app, desk):
+    desk.to_trial(start_on=TRIAL_START)
+    desk.agree()
+    desk.agree()  # the same terms again: no new version
+    assert told(app, "agreement_to_accept") == both(desk)
+    assert desk.accept_agreement(desk.householder, 1).status_code == 200
+    desk.agree({**TERMS, "notice_days": TERMS.get("notice_days", 28) + 1})
+    assert told(app, "agreement_to_accept") == both(desk) + both(desk)  # version 2: both again
+    inbox = desk.client.get("/api/v1/me/notifications", headers=desk.sharer.headers).json["items"]
+    assert {item["target"]["type"] for item in inbox if item["kind"] == "agreement_to_accept"} == {"agreement"}
+
+
+def test_the_householder_is_reminded_weekly_of_hours_to_confirm(app, desk, clock):
+    desk.to_active(start_on=TRIAL_START, terms={**TERMS, "start_on": TRIAL_START})
+    response = desk.client.put(f"/api/v1/matches/{desk.match_id}/hours/{uuid.uuid4()}", headers=desk.sharer.headers,
+                               json={"worked_on": "2027-03-30", "minutes": 60, "task": "companionship"})
+    assert response.status_code == 201, response.json
+    with app.app_context():
+        run_all(datetime(2027, 4, 4, 18, 0, tzinfo=timezone.utc))  # Sunday: the week is not over
+        assert told(app, "hours_to_confirm") == Counter()
+        run_all(datetime(2027, 4, 5, 6, 0, tzinfo=timezone.utc))  # Monday, before the reminder hour
+        assert told(app, "hours_to_confirm") == Counter()
+        for hour in (12, 20):
+            run_all(datetime(2027, 4, 5, hour, 0, tzinfo=timezone.utc))
+        assert told(app, "hours_to_confirm") == Counter({desk.householder_person.id: 1})
+        run_all(datetime(2027, 4, 12, 12, 0, tzinfo=timezone.utc))  # a week on, still waiting
+        assert told(app, "hours_to_confirm") == Counter({desk.householder_person.id: 2})
+        db.session.remove()
+    assert desk.post("hours/confirmation", desk.householder, {"week_of": "2027-03-30"}).status_code == 200
+    with app.app_context():
+        run_all(datetime(2027, 4, 19, 12, 0, tzinfo=timezone.utc))
+        db.session.remove()
+    assert told(app, "hours_to_confirm") == Counter({desk.householder_person.id: 2})
