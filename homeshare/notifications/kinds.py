@@ -13,6 +13,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
+from homeshare.common.roles import Role
+
+PREFERENCE_CHANNELS = ("push", "email", "sms")
+"""The channels a person turns on or off per kind; the inbox is always on."""
+
 
 @dataclass(frozen=True)
 class Message:
@@ -45,7 +50,8 @@ class Kind:
     target: TargetType | None
     target_id: Callable[[Mapping[str, Any]], str | None]
     urgent: bool
-    audience: str
+    audience: frozenset[Role]
+    email: bool = False  # emailed unless the person turns it off (push is on, SMS off, by default)
     email_only: bool = False
     # The first kinds keyed their messages without the recipient where the event has one
     # recipient only; their keys stay as they were, so nothing is sent twice after an upgrade.
@@ -56,6 +62,24 @@ class Kind:
         """The message telling ``recipient`` of ``event`` (a key naming the event), once."""
         key = f"{event}:{recipient}" if self.recipient_in_key else event
         return Message(recipient, self.name, title, body, key[:200], dict(data or {}), to_address)
+
+    @property
+    def changeable(self) -> bool:
+        """Urgent alerts reach everyone they are for on every channel; account emails go by email only."""
+        return not (self.urgent or self.email_only)
+
+    def default(self, channel: str) -> bool:
+        if self.urgent:
+            return True
+        return {"push": True, "email": self.email, "sms": False}[channel]
+
+    def reaches(self, role: Role) -> bool:
+        """Whether someone of ``role`` can receive it: representatives get their people's."""
+        if self.email_only:
+            return False
+        if role is Role.REPRESENTATIVE:
+            return bool(self.audience & {Role.HOUSEHOLDER, Role.SHARER})
+        return role in self.audience
 
     def target_of(self, data: Mapping[str, Any] | None) -> dict[str, Any] | None:
         """``{type, id}`` for the app to open, or None (no screen of its own, or no id in ``data``)."""
@@ -69,9 +93,12 @@ _DECLARED: dict[str, Kind] = {}
 
 
 def declare(name: str, *, target: str | None, target_id: str | Callable[[Mapping[str, Any]], str | None] | None = None,
-            urgent: bool = False, audience: str, email_only: bool = False, recipient_in_key: bool = True) -> Kind:
+            urgent: bool = False, audience: tuple[str, ...], email: bool = False, email_only: bool = False,
+            recipient_in_key: bool = True) -> Kind:
     """Declare a kind once. ``target_id`` is the ``data`` key holding the id of the screen to
-    open (by default ``<target>_id``), or a function of ``data``."""
+    open (by default ``<target>_id``), or a function of ``data``; ``audience`` the roles it is
+    sent to (representatives get copies of their people's); ``email`` whether it is emailed by
+    default (the important ones)."""
     if name in _DECLARED:
         raise ValueError(f"notification kind {name!r} declared twice")
     target_type = TargetType(target) if target is not None else None
@@ -80,7 +107,8 @@ def declare(name: str, *, target: str | None, target_id: str | Callable[[Mapping
     else:
         key = target_id or (f"{target_type.value.replace('-', '_')}_id" if target_type else "")
         read = lambda data, key=key: (str(data[key]) if data.get(key) else None)  # noqa: E731
-    kind = Kind(name, target_type, read, urgent, audience, email_only, recipient_in_key)
+    kind = Kind(name, target_type, read, urgent, frozenset(Role(role) for role in audience), email, email_only,
+                recipient_in_key)
     _DECLARED[name] = kind
     return kind
 
@@ -108,50 +136,52 @@ def _hours_week(data: Mapping[str, Any]) -> str | None:
     return None
 
 
+ANYONE = tuple(role.value for role in Role)
+
 # Account emails: by email only, never in the inbox nor pushed.
-EMAIL_VERIFICATION = declare("email_verification", target=None, audience="the account's owner", email_only=True)
-PASSWORD_RESET = declare("password_reset", target=None, audience="the account's owner", email_only=True)
-REGISTRATION_ATTEMPT = declare("registration_attempt", target=None, audience="the account's owner", email_only=True)
-INVITATION = declare("invitation", target=None, audience="the person invited", email_only=True)
+EMAIL_VERIFICATION = declare("email_verification", target=None, audience=ANYONE, email_only=True)
+PASSWORD_RESET = declare("password_reset", target=None, audience=ANYONE, email_only=True)
+REGISTRATION_ATTEMPT = declare("registration_attempt", target=None, audience=ANYONE, email_only=True)
+INVITATION = declare("invitation", target=None, audience=ANYONE, email_only=True)
 
 # Matches.
-MATCH_PROPOSED = declare("match_proposed", target="match", audience="householder, sharer")
-TRIAL_STARTED = declare("trial_started", target="match", audience="householder, sharer")
-MATCH_WITHDRAWN = declare("match_withdrawn", target="match", audience="the other person, coordinators")
-TRIAL_ENDING = declare("trial_ending", target="match", audience="coordinators")
-TRIAL_REVIEW_VIEW_DUE = declare("trial_review_view_due", target="match", audience="householder, sharer")
-TRIAL_REVIEW_DECIDED = declare("trial_review_decided", target="match", audience="householder, sharer")
-NOTICE_GIVEN = declare("notice_given", target="match", audience="the other person (both, for the scheme's notice), coordinators")
-NOTICE_SHORTENED = declare("notice_shortened", target="match", audience="householder, sharer, coordinators")
-NOTICE_WITHDRAWN = declare("notice_withdrawn", target="match", audience="householder, sharer, coordinators")
-MATCH_ENDED = declare("match_ended", target="match", audience="householder, sharer, coordinators")
+MATCH_PROPOSED = declare("match_proposed", target="match", audience=("householder", "sharer"), email=True)
+TRIAL_STARTED = declare("trial_started", target="match", audience=("householder", "sharer"), email=True)
+MATCH_WITHDRAWN = declare("match_withdrawn", target="match", audience=("householder", "sharer", "coordinator"), email=True)
+TRIAL_ENDING = declare("trial_ending", target="match", audience=("coordinator",), email=True)
+TRIAL_REVIEW_VIEW_DUE = declare("trial_review_view_due", target="match", audience=("householder", "sharer"))
+TRIAL_REVIEW_DECIDED = declare("trial_review_decided", target="match", audience=("householder", "sharer"), email=True)
+NOTICE_GIVEN = declare("notice_given", target="match", audience=("householder", "sharer", "coordinator"), email=True)
+NOTICE_SHORTENED = declare("notice_shortened", target="match", audience=("householder", "sharer", "coordinator"), email=True)
+NOTICE_WITHDRAWN = declare("notice_withdrawn", target="match", audience=("householder", "sharer", "coordinator"), email=True)
+MATCH_ENDED = declare("match_ended", target="match", audience=("householder", "sharer", "coordinator"), email=True)
 AGREEMENT_TO_ACCEPT = declare("agreement_to_accept", target="agreement", target_id="match_id",
-                              audience="householder, sharer")
+                              audience=("householder", "sharer"), email=True)
 
 # Meetings.
-MEETING_PLANNED = declare("meeting_planned", target="meeting", audience="householder, sharer")
-MEETING_MOVED = declare("meeting_moved", target="meeting", audience="householder, sharer")
-MEETING_CANCELLED = declare("meeting_cancelled", target="meeting", audience="householder, sharer")
-MEETING_TOMORROW = declare("meeting_tomorrow", target="meeting", audience="householder, sharer")
+MEETING_PLANNED = declare("meeting_planned", target="meeting", audience=("householder", "sharer"), email=True)
+MEETING_MOVED = declare("meeting_moved", target="meeting", audience=("householder", "sharer"), email=True)
+MEETING_CANCELLED = declare("meeting_cancelled", target="meeting", audience=("householder", "sharer"), email=True)
+MEETING_TOMORROW = declare("meeting_tomorrow", target="meeting", audience=("householder", "sharer"))
 
 # Check-ins, hours, absences.
-CHECKIN_DUE = declare("checkin_due", target="checkin", audience="householder, sharer")
-CHECKIN_OVERDUE = declare("checkin_overdue", target="checkin", audience="coordinators")
-CHECKIN_ALERT = declare("checkin_alert", target="checkin", audience="coordinators")
-HOURS_MISSING = declare("hours_missing", target="match", audience="sharer", recipient_in_key=False)
-HOURS_CONFIRMED = declare("hours_confirmed", target="hours-week", target_id=_hours_week, audience="sharer")
-HOURS_DISPUTED = declare("hours_disputed", target="hours-week", target_id=_hours_week, audience="sharer")
-HOURS_TO_CONFIRM = declare("hours_to_confirm", target="match", audience="householder")
-HOURS_SHORTFALL = declare("hours_shortfall", target="match", audience="coordinators")
-HOURS_OVER_AGREED = declare("hours_over_agreed", target="hours-week", target_id=_hours_week, audience="coordinators")
-LONG_ABSENCE = declare("long_absence", target="match", audience="coordinators")
+CHECKIN_DUE = declare("checkin_due", target="checkin", audience=("householder", "sharer"))
+CHECKIN_OVERDUE = declare("checkin_overdue", target="checkin", audience=("coordinator",))
+CHECKIN_ALERT = declare("checkin_alert", target="checkin", audience=("coordinator",), email=True)
+HOURS_MISSING = declare("hours_missing", target="match", audience=("sharer",), recipient_in_key=False)
+HOURS_CONFIRMED = declare("hours_confirmed", target="hours-week", target_id=_hours_week, audience=("sharer",))
+HOURS_DISPUTED = declare("hours_disputed", target="hours-week", target_id=_hours_week, audience=("sharer",))
+HOURS_TO_CONFIRM = declare("hours_to_confirm", target="match", audience=("householder",))
+HOURS_SHORTFALL = declare("hours_shortfall", target="match", audience=("coordinator",))
+HOURS_OVER_AGREED = declare("hours_over_agreed", target="hours-week", target_id=_hours_week, audience=("coordinator",))
+LONG_ABSENCE = declare("long_absence", target="match", audience=("coordinator",), email=True)
 
 # Vetting, concerns, enquiries.
-CHECK_EXPIRING = declare("check_expiring", target="person", audience="the person, coordinators")
-URGENT_CONCERN = declare("urgent_concern", target="concern", urgent=True, audience="coordinators")
-CONCERN_ACKNOWLEDGED = declare("concern_acknowledged", target="concern", audience="the person who raised it")
-CONCERN_RESOLVED = declare("concern_resolved", target="concern", audience="the person who raised it")
-ENQUIRY_RECEIVED = declare("enquiry_received", target="enquiry", audience="coordinators")
+CHECK_EXPIRING = declare("check_expiring", target="person", audience=("householder", "sharer", "coordinator"), email=True)
+URGENT_CONCERN = declare("urgent_concern", target="concern", urgent=True, audience=("coordinator",))
+CONCERN_ACKNOWLEDGED = declare("concern_acknowledged", target="concern", audience=("householder", "sharer", "coordinator"))
+CONCERN_RESOLVED = declare("concern_resolved", target="concern", audience=("householder", "sharer", "coordinator"), email=True)
+ENQUIRY_RECEIVED = declare("enquiry_received", target="enquiry", audience=("coordinator",))
 
 # Conversations: a new message (``data`` holds ``conversation_id``).
-CONVERSATION_MESSAGE = declare("conversation_message", target="conversation", audience="the conversation's other people")
+CONVERSATION_MESSAGE = declare("conversation_message", target="conversation", audience=("householder", "sharer", "coordinator"))

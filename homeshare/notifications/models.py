@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -84,3 +84,27 @@ class Device(IdMixin, db.Model):
     platform: Mapped[Platform] = mapped_column(string_enum(Platform, "platform"), nullable=False)
     token: Mapped[str] = mapped_column(sa.String(400), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class NotificationPreference(db.Model):
+    """A person's choice for one kind on one channel (``push``, ``email`` or ``sms``), where
+    they made one: the kind's declared default otherwise."""
+
+    __tablename__ = "notification_preference"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+
+
+class QuietHours(db.Model):
+    """A person's quiet hours, local times in their scheme's time zone (``ends_at`` before
+    ``starts_at``: across midnight). Non-urgent pushes and texts wait for their end."""
+
+    __tablename__ = "quiet_hours"
+    __table_args__ = (sa.CheckConstraint("starts_at <> ends_at", name="not_empty"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[time] = mapped_column(sa.Time, nullable=False)
+    ends_at: Mapped[time] = mapped_column(sa.Time, nullable=False)

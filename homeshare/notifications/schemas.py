@@ -4,7 +4,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from homeshare.common.pagination import PageQuerySchema
-from homeshare.common.schemas import Schema
+from homeshare.common.schemas import Schema, bounded_string
 from homeshare.notifications.kinds import TargetType
 from homeshare.notifications.models import Platform
 
@@ -46,3 +46,47 @@ class DeviceRegistrationSchema(Schema):
 class DeviceSchema(DeviceRegistrationSchema):
     id = ma.fields.UUID(dump_only=True)
     created_at = ma.fields.AwareDateTime(dump_only=True)
+
+
+class ChannelsSchema(Schema):
+    """Whether each channel is on. The inbox is always on."""
+
+    push = ma.fields.Boolean()
+    email = ma.fields.Boolean()
+    sms = ma.fields.Boolean()
+
+
+class KindPreferenceSchema(Schema):
+    kind = ma.fields.String(metadata={"description": "A kind of notification that can reach you."})
+    target = ma.fields.Enum(TargetType, by_value=True, allow_none=True,
+                            metadata={"description": "The type of screen its notifications open; null: the inbox."})
+    urgent = ma.fields.Boolean(metadata={"description": "Urgent alerts are never delayed by quiet hours."})
+    changeable = ma.fields.Boolean(metadata={"description": "False for urgent safeguarding alerts: always on."})
+    channels = ma.fields.Nested(ChannelsSchema)
+
+
+class QuietHoursSchema(Schema):
+    """Local times in your scheme's time zone; ending before starting runs across midnight."""
+
+    starts_at = ma.fields.Time(required=True, metadata={"example": "22:00:00"})
+    ends_at = ma.fields.Time(required=True, metadata={"example": "07:00:00"})
+
+
+class NotificationPreferencesSchema(Schema):
+    kinds = ma.fields.List(ma.fields.Nested(KindPreferenceSchema))
+    quiet_hours = ma.fields.Nested(QuietHoursSchema, allow_none=True,
+                                   metadata={"description": "Null: no quiet hours (the default)."})
+
+
+class KindChangeSchema(Schema):
+    kind = bounded_string(40, required=True)
+    push = ma.fields.Boolean(metadata={"description": "Left out: unchanged."})
+    email = ma.fields.Boolean(metadata={"description": "Left out: unchanged."})
+    sms = ma.fields.Boolean(metadata={"description": "Left out: unchanged."})
+
+
+class NotificationPreferencesChangeSchema(Schema):
+    kinds = ma.fields.List(ma.fields.Nested(KindChangeSchema), load_default=list, validate=validate.Length(max=100),
+                           metadata={"description": "The kinds to change, and only the channels given."})
+    quiet_hours = ma.fields.Nested(QuietHoursSchema, allow_none=True,
+                                   metadata={"description": "Left out: unchanged; null: none."})
