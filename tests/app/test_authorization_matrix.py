@@ -135,6 +135,8 @@ MATRIX: dict[str, dict[str, Any]] = {
         HOUSEHOLDER, hidden=set(ANYONE_SIGNED_IN) - {HOUSEHOLDER}),
     "POST /api/v1/me/devices": only(ANYONE_SIGNED_IN),
     "DELETE /api/v1/me/devices/{device_id}": only(SHARER, hidden=set(ANYONE_SIGNED_IN) - {SHARER}),
+    "GET /api/v1/me/notification-preferences": only(ANYONE_SIGNED_IN),
+    "PATCH /api/v1/me/notification-preferences": only(ANYONE_SIGNED_IN),
 
     # Schemes and their accounts
     "GET /api/v1/schemes": only(ADMIN),
@@ -580,6 +582,8 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
         json={"channel": "phone"}, params={"account_id": w.ids["without_login"]}),
     "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
     "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
+    "PATCH /api/v1/me/notification-preferences": lambda w, c: Call(json={
+        "quiet_hours": {"starts_at": "22:00", "ends_at": "07:00"}}),
     "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),
     "PATCH /api/v1/schemes/{scheme_id}": lambda w, c: Call(json={"name": "Homeshare Leeds"}),
     "POST /api/v1/schemes/{scheme_id}/coordinators": lambda w, c: Call(
