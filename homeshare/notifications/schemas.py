@@ -65,11 +65,29 @@ class KindPreferenceSchema(Schema):
     channels = ma.fields.Nested(ChannelsSchema)
 
 
+class LocalTime(ma.fields.String):
+    """A local time of day, ``HH:MM`` (24-hour clock)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
+                                                  error="A time of day as HH:MM, from 00:00 to 23:59."), **kwargs)
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else value.strftime("%H:%M")
+
+
 class QuietHoursSchema(Schema):
     """Local times in your scheme's time zone; ending before starting runs across midnight."""
 
-    starts_at = ma.fields.Time(required=True, metadata={"example": "22:00:00"})
-    ends_at = ma.fields.Time(required=True, metadata={"example": "07:00:00"})
+    starts_at = LocalTime(metadata={"example": "22:00"})
+    ends_at = LocalTime(metadata={"example": "07:00"})
+
+
+class QuietHoursChangeSchema(Schema):
+    """Local times (HH:MM) in your scheme's time zone; ending before starting runs across midnight."""
+
+    starts_at = LocalTime(required=True, metadata={"example": "22:00"})
+    ends_at = LocalTime(required=True, metadata={"example": "07:00"})
 
 
 class NotificationPreferencesSchema(Schema):
@@ -88,5 +106,5 @@ class KindChangeSchema(Schema):
 class NotificationPreferencesChangeSchema(Schema):
     kinds = ma.fields.List(ma.fields.Nested(KindChangeSchema), load_default=list, validate=validate.Length(max=100),
                            metadata={"description": "The kinds to change, and only the channels given."})
-    quiet_hours = ma.fields.Nested(QuietHoursSchema, allow_none=True,
+    quiet_hours = ma.fields.Nested(QuietHoursChangeSchema, allow_none=True,
                                    metadata={"description": "Left out: unchanged; null: none."})

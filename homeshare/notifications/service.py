@@ -333,6 +333,8 @@ def change_preferences(account: Account, *, changes: Sequence[Mapping[str, Any]]
     """Turn channels on or off per kind, and set or clear the quiet hours (``quiet_hours_sent``
     with None: cleared). Nothing is stored unless every change is allowed; the same change
     again changes nothing."""
+    if quiet_hours is not None:  # HH:MM, as the schema checked
+        quiet_hours = {name: clock_time.fromisoformat(quiet_hours[name]) for name in ("starts_at", "ends_at")}
     errors: dict[str, list[str]] = {}
     wanted: dict[tuple[str, str], bool] = {}
     for index, change in enumerate(changes):
