@@ -333,10 +333,11 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
     db.session.add(MatchEvent(match_id=match.id, action="propose", from_state=None, to_state=MatchState.PROPOSED,
                               actor_id=actor.id, occurred_at=match.proposed_at))
     _record_step(match, "propose", actor, None)
-    _tell(match, kind=kinds.MATCH_PROPOSED, title="You have been proposed a match",
-          body="Your coordinator proposed a match for you: have a look and say whether you would like to meet.",
-          key=f"match-proposed:{match.id}", sides=("householder", "sharer"), coordinators=[])
     try:
+        # Inside: storing the messages flushes the match, which the same proposal sent at once refuses.
+        _tell(match, kind=kinds.MATCH_PROPOSED, title="You have been proposed a match",
+              body="Your coordinator proposed a match for you: have a look and say whether you would like to meet.",
+              key=f"match-proposed:{match.id}", sides=("householder", "sharer"), coordinators=[])
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
