@@ -29,7 +29,8 @@ from homeshare.common.roles import Role
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import LIVE_STATES, Match
-from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import coordinators_of, notify
 from homeshare.schemes.models import Scheme
 
 SCOPE = Scope.ANSWER_CHECKINS
@@ -113,11 +114,11 @@ def _follow_up(actor: Account, match: Match, absence: Absence) -> None:
     absence_recorded.send(absence, match=match, actor=actor)
     scheme = db.session.get(Scheme, match.scheme_id)
     if absence.days > scheme.effective_settings["long_absence_alert_days"]:
-        notify(Message(coordinator, "long_absence", "A long absence",
-                       f"The {absence.who} of a match is away for {absence.days} days, from "
-                       f"{absence.first_day.isoformat()} to {absence.last_day.isoformat()}.",
-                       f"absence:{absence.id}:long:{coordinator}",
-                       {"match_id": str(match.id), "absence_id": str(absence.id)})
+        notify(kinds.LONG_ABSENCE.message(
+                   coordinator, event=f"absence:{absence.id}:long", title="A long absence",
+                   body=f"The {absence.who} of a match is away for {absence.days} days, from "
+                        f"{absence.first_day.isoformat()} to {absence.last_day.isoformat()}.",
+                   data={"match_id": str(match.id), "absence_id": str(absence.id)})
                for coordinator in coordinators_of(match.scheme_id))
 
 

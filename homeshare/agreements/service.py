@@ -21,6 +21,8 @@ from homeshare.common.clock import utcnow
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import ACQUAINTED_STATES, OPEN_STATES, Match, refusal
+from homeshare.notifications import kinds
+from homeshare.notifications.service import notify
 from homeshare.profiles.models import Profile
 from homeshare.profiles.vocabulary import check_tasks
 from homeshare.schemes.models import Scheme
@@ -119,6 +121,13 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
                  before={name: getattr(current, name) for name in TERMS} if current else None,
                  after=values)
     try:
+        # A new version waits for both sides: neither has accepted it yet. Inside: storing the
+        # messages flushes the version, which another made meanwhile refuses.
+        notify(kinds.AGREEMENT_TO_ACCEPT.message(
+            person, event=f"agreement:{match.id}:{version.number}:to-accept", title="An agreement is waiting for you",
+            body=f"Version {version.number} of your homeshare agreement is ready: read it and accept it in the app.",
+            data={"match_id": str(match.id), "version": version.number})
+            for person in (match.householder_id, match.sharer_id))
         db.session.commit()
     except IntegrityError:
         # Another version was made meanwhile: the same terms sent twice at once, or a race.

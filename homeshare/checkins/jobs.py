@@ -13,6 +13,7 @@ from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching.models import SHARING_STATES, Match
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
@@ -53,15 +54,16 @@ def checkin_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
         waiting = [p for p, done in ((householder_id, householder_done), (sharer_id, sharer_done)) if not done]
         for step, offset in (("due", 0), ("again", SECOND_REMINDER_AFTER_DAYS)):
             if now >= local_moment(due_on + timedelta(days=offset), hour, scheme.timezone):
-                messages += [Message(person, "checkin_due", "Time for your check-in",
-                                     f"Please tell us how things are going (check-in due {due_on.isoformat()}).",
-                                     f"checkin:{checkin_id}:{due_on}:{step}:{person}", data) for person in waiting]
+                messages += [kinds.CHECKIN_DUE.message(
+                    person, event=f"checkin:{checkin_id}:{due_on}:{step}", title="Time for your check-in",
+                    body=f"Please tell us how things are going (check-in due {due_on.isoformat()}).", data=data)
+                    for person in waiting]
         if waiting and now >= local_moment(due_on + timedelta(days=grace), hour, scheme.timezone):
             overdue.append(checkin_id)
-            messages += [Message(coordinator, "checkin_overdue", "A check-in is overdue",
-                                 f"The check-in due {due_on.isoformat()} is still unanswered by "
-                                 f"{len(waiting)} of the 2 people.", f"checkin:{checkin_id}:{due_on}:overdue:{coordinator}",
-                                 data) for coordinator in coordinators]
+            messages += [kinds.CHECKIN_OVERDUE.message(
+                coordinator, event=f"checkin:{checkin_id}:{due_on}:overdue", title="A check-in is overdue",
+                body=f"The check-in due {due_on.isoformat()} is still unanswered by {len(waiting)} of the 2 people.",
+                data=data) for coordinator in coordinators]
     if overdue:
         db.session.execute(sa.update(CheckIn).where(CheckIn.id.in_(overdue), CheckIn.escalated_at.is_(None))
                            .values(escalated_at=now))

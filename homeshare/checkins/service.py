@@ -24,7 +24,8 @@ from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
-from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import coordinators_of, notify
 from homeshare.schemes.models import Scheme
 
 HORIZON = timedelta(days=365)
@@ -231,12 +232,12 @@ def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str
         worries += ["said something is wrong"] if record.something_wrong else []
         worries += ["was asked to do something outside the agreement"] if outside else []
         worries += ["asked for a call"] if record.wants_call else []
-        notify(Message(
-            account_id=coordinator, kind="checkin_alert", title=f"A {side} needs you",
+        notify(kinds.CHECKIN_ALERT.message(
+            coordinator, title=f"A {side} needs you",
             body=f"In the check-in due {checkin.due_on.isoformat()}, the {side} {' and '.join(worries)}.",
             data={"match_id": str(match.id), "checkin_id": str(checkin.id), "side": side},
-            dedupe_key=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
-                       f"{record.something_wrong}:{outside}:{coordinator}",
+            event=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
+                  f"{record.something_wrong}:{outside}",
         ) for coordinator in coordinators_of(match.scheme_id))
 
 

@@ -19,7 +19,8 @@ from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Sever
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import Match
-from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import coordinators_of, notify
 
 
 def _raiser(actor: Account, values: Mapping[str, Any]) -> tuple[Account, Answerer | None]:
@@ -115,9 +116,10 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
         _record(actor, concern, RAISED, None, {"category": concern.category.value,
                                                "severity": concern.severity.value, "description": concern.description})
     if concern.severity is Severity.URGENT:
-        notify(Message(coordinator, "urgent_concern", "Urgent concern raised",
-                       f"An urgent {concern.category.value} concern was raised. Please look at it now.",
-                       f"concern:{concern.id}:urgent:{coordinator}", {"concern_id": str(concern.id)})
+        notify(kinds.URGENT_CONCERN.message(
+                   coordinator, event=f"concern:{concern.id}:urgent", title="Urgent concern raised",
+                   body=f"An urgent {concern.category.value} concern was raised. Please look at it now.",
+                   data={"concern_id": str(concern.id)})
                for coordinator in coordinators_of(actor.scheme_id))
     db.session.commit()
     return concern
@@ -148,6 +150,8 @@ def acknowledge(*, actor: Account, concern: Concern) -> Concern:
     if concern.status is ConcernStatus.OPEN:
         concern.status, concern.acknowledged_at = ConcernStatus.ACKNOWLEDGED, utcnow()
         _record(actor, concern, ACKNOWLEDGED, {"status": ConcernStatus.OPEN.value}, {"status": concern.status.value})
+        _tell_raiser(actor, concern, kinds.CONCERN_ACKNOWLEDGED, "Your concern is being looked at",
+                     "Your coordinator has seen the concern you raised and is looking at it.")
         db.session.commit()
     return concern
 
@@ -162,8 +166,20 @@ def resolve(*, actor: Account, concern: Concern, outcome: str) -> Concern:
     concern.acknowledged_at = concern.acknowledged_at or now
     concern.status, concern.outcome, concern.resolved_at = ConcernStatus.RESOLVED, outcome, now
     _record(actor, concern, RESOLVED, before, {"status": concern.status.value, "outcome": outcome})
+    _tell_raiser(actor, concern, kinds.CONCERN_RESOLVED, "Your concern is resolved",
+                 "Your coordinator has resolved the concern you raised. Ask them if you would like to know more.")
     db.session.commit()
     return concern
+
+
+def _tell_raiser(actor: Account, concern: Concern, kind: kinds.Kind, title: str, body: str) -> None:
+    """The person who raised the concern (and so their representatives) hears of it once; not
+    the coordinator who raised it and acts on it, nor anyone once the raiser is erased. Fixed
+    words only: the outcome is the coordinator's note."""
+    if concern.raised_by_id is None or concern.raised_by_id == actor.id or concern.raiser_erased:
+        return
+    notify([kind.message(concern.raised_by_id, event=f"concern:{concern.id}:{kind.name}", title=title, body=body,
+                         data={"concern_id": str(concern.id)})])
 
 
 def add_note(*, actor: Account, concern: Concern, body: str) -> ConcernNote:

@@ -30,7 +30,8 @@ from homeshare.enquiries.models import (
 )
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
-from homeshare.notifications.service import Message, coordinators_of, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import coordinators_of, notify
 from homeshare.profiles import service as profiles
 from homeshare.profiles.models import Profile
 from homeshare.profiles.schemas import ProfileUpdateSchema
@@ -132,10 +133,10 @@ def receive(*, scheme: Scheme, values: Mapping[str, Any]) -> None:
         db.session.add(enquiry)
         db.session.flush()
         _record(None, enquiry, RECEIVED, None, facts)
-        notify(Message(
-            account_id=coordinator, kind="enquiry_received", title="A new enquiry",
+        notify(kinds.ENQUIRY_RECEIVED.message(
+            coordinator, title="A new enquiry",
             body=f"Someone asked about becoming a {enquiry.seeking.value} through the website.",
-            dedupe_key=f"enquiry:{enquiry.id}:received:{coordinator}", data={"enquiry_id": str(enquiry.id)},
+            event=f"enquiry:{enquiry.id}:received", data={"enquiry_id": str(enquiry.id)},
         ) for coordinator in coordinators_of(scheme.id))
         db.session.commit()
     except IntegrityError:  # the same form, sent twice at once: the other one stored it

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from homeshare.absences.service import days_away
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
-from homeshare.hours.models import HoursEntry
+from homeshare.hours.models import EntryStatus, HoursEntry
 from homeshare.hours.weeks import DAYS_IN_A_WEEK, away_in_week, watched_matches, week_start_of
 from homeshare.matching.models import SHARING_STATES, Match
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
@@ -32,9 +33,10 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
         live = sa.select(Match.id).where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES))
         away = days_away(live, monday, local.date())
         messages += [
-            Message(sharer_id, "hours_missing", "Log this week's hours",
-                    "You have not logged any hours this week. A minute now keeps the record fair to both of you.",
-                    f"hours:{match_id}:{monday}", {"match_id": str(match_id)})
+            kinds.HOURS_MISSING.message(
+                sharer_id, event=f"hours:{match_id}:{monday}", title="Log this week's hours",
+                body="You have not logged any hours this week. A minute now keeps the record fair to both of you.",
+                data={"match_id": str(match_id)})
             for match_id, sharer_id in db.session.execute(
                 sa.select(Match.id, Match.sharer_id).where(
                     Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES),
@@ -44,16 +46,40 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
     flagged, over_agreed = watched_matches(scheme)
     for item in flagged:
         week = item.weeks[0].week_start
-        messages += [Message(coordinator, "hours_shortfall", "Hours have fallen short",
-                             f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
-                             f"shortfall:{item.match.id}:{week}:{coordinator}", {"match_id": str(item.match.id)})
+        messages += [kinds.HOURS_SHORTFALL.message(
+                         coordinator, event=f"shortfall:{item.match.id}:{week}", title="Hours have fallen short",
+                         body=f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
+                         data={"match_id": str(item.match.id)})
                      for coordinator in coordinators]
     for item in over_agreed:
         week = item.weeks[0]
-        messages += [Message(coordinator, "hours_over_agreed", "Hours above the agreement",
-                             f"In the week of {week.week_start.isoformat()}, a match logged {week.counted_minutes} "
-                             f"minutes where the agreement expects {week.expected_minutes}.",
-                             f"over:{item.match.id}:{week.week_start}:{coordinator}",
-                             {"match_id": str(item.match.id), "week_start": week.week_start.isoformat()})
+        messages += [kinds.HOURS_OVER_AGREED.message(
+                         coordinator, event=f"over:{item.match.id}:{week.week_start}", title="Hours above the agreement",
+                         body=f"In the week of {week.week_start.isoformat()}, a match logged {week.counted_minutes} "
+                              f"minutes where the agreement expects {week.expected_minutes}.",
+                         data={"match_id": str(item.match.id), "week_start": week.week_start.isoformat()})
                      for coordinator in coordinators]
     return messages
+
+
+def hours_to_confirm_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime) -> list[Message]:
+    """From the scheme's ``reminder_hour`` on Mondays, householders whose match has hours of an
+    earlier week neither confirmed nor questioned: once per householder and week (their
+    representatives get copies)."""
+    local = now.astimezone(ZoneInfo(scheme.timezone))
+    monday = week_start_of(local.date())
+    if now < local_moment(monday, scheme.effective_settings["reminder_hour"], scheme.timezone):
+        return []
+    waiting: dict[uuid.UUID, tuple[uuid.UUID, int]] = {}
+    for householder_id, match_id, count in db.session.execute(
+            sa.select(Match.householder_id, Match.id, sa.func.count(HoursEntry.id))
+            .join(HoursEntry, HoursEntry.match_id == Match.id)
+            .where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES),
+                   HoursEntry.status == EntryStatus.LOGGED, HoursEntry.deleted_at.is_(None),
+                   HoursEntry.week_start < monday)
+            .group_by(Match.householder_id, Match.id).order_by(Match.id)):
+        waiting.setdefault(householder_id, (match_id, count))
+    return [kinds.HOURS_TO_CONFIRM.message(
+        householder_id, event=f"hours-to-confirm:{monday}", title="Hours are waiting for you",
+        body=f"{count} hours {'entry is' if count == 1 else 'entries are'} waiting for you to confirm or question.",
+        data={"match_id": str(match_id)}) for householder_id, (match_id, count) in waiting.items()]

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
 from typing import Any, Iterator, Mapping, Sequence
@@ -24,6 +25,8 @@ from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
 from homeshare.hours.weeks import week_start_of
 from homeshare.matching.models import SHARING_STATES, Match, MatchState
+from homeshare.notifications import kinds
+from homeshare.notifications.service import notify
 from homeshare.schemes.models import Scheme
 
 # Hours are logged while the sharer lives there, and after the end for the weeks before it.
@@ -215,6 +218,15 @@ def confirm(*, actor: Account, match: Match, entry_ids: Sequence[uuid.UUID] | No
         entry.dispute_reason = entry.disputed_at = None
         behalf.record(answerer, scheme_id=match.scheme_id, action=CONFIRMED, target_type="hours_entry",
                       target_id=entry.id)
+    weeks: dict[date, list[HoursEntry]] = {}
+    for entry in changing:
+        weeks.setdefault(entry.week_start, []).append(entry)
+    # Once per week and set of entries confirmed: confirming them again changes nothing, and so tells nobody.
+    notify(kinds.HOURS_CONFIRMED.message(
+        match.sharer_id, event=f"hours-confirmed:{match.id}:{week}:{_digest(sorted(str(e.id) for e in confirmed))}",
+        title="Your hours were confirmed",
+        body=f"The householder confirmed {len(confirmed)} of your hours entries in the week of {week.isoformat()}.",
+        data={"match_id": str(match.id), "week_start": week.isoformat()}) for week, confirmed in sorted(weeks.items()))
     db.session.commit()
     return behalf.attach(sorted(entries, key=lambda e: (e.worked_on, e.created_at)), "hours_entry")
 
@@ -233,8 +245,17 @@ def dispute(*, actor: Account, match: Match, entry: HoursEntry, reason: str,
     refuse_both_sides(answerer, actions=[LOGGED], target_type="hours_entry", target_ids=[entry.id])
     entry.status, entry.dispute_reason, entry.disputed_at = EntryStatus.DISPUTED, reason, utcnow()
     behalf.record(answerer, scheme_id=match.scheme_id, action=DISPUTED, target_type="hours_entry", target_id=entry.id)
+    # Fixed words: the reason is the householder's own, read in the app.
+    notify([kinds.HOURS_DISPUTED.message(
+        match.sharer_id, event=f"hours-disputed:{entry.id}:{_digest([reason])}", title="An hours entry was questioned",
+        body=f"The householder questioned your hours on {entry.worked_on.isoformat()}: see why in the app.",
+        data={"match_id": str(match.id), "week_start": entry.week_start.isoformat(), "entry_id": str(entry.id)})])
     db.session.commit()
     return behalf.attach([entry], "hours_entry")[0]
+
+
+def _digest(parts: Sequence[str]) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def in_match(match: Match) -> sa.ColumnElement[bool]:

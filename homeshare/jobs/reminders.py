@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from homeshare.checkins.jobs import checkin_reminders
 from homeshare.extensions import db
-from homeshare.hours.jobs import hours_reminders
+from homeshare.hours.jobs import hours_reminders, hours_to_confirm_reminders
 from homeshare.matching.jobs import notice_endings, trial_ending_reminders, trial_review_view_reminders
 from homeshare.meetings.jobs import meeting_reminders
 from homeshare.notifications.service import coordinators_of, notify
@@ -17,8 +17,8 @@ from homeshare.vetting.jobs import expiring_check_reminders
 
 # Each takes (scheme, its coordinators' ids, now) and returns the messages due; notice endings
 # come first, so that a match that ended is not reminded about as if it were live.
-REMINDERS = (notice_endings, checkin_reminders, hours_reminders, expiring_check_reminders, trial_ending_reminders,
-             trial_review_view_reminders, meeting_reminders)
+REMINDERS = (notice_endings, checkin_reminders, hours_reminders, hours_to_confirm_reminders, expiring_check_reminders,
+             trial_ending_reminders, trial_review_view_reminders, meeting_reminders)
 
 
 def _take_scheme(scheme: Scheme) -> bool:

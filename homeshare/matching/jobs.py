@@ -12,6 +12,7 @@ from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching import service
 from homeshare.matching.models import TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
@@ -20,9 +21,9 @@ def trial_ending_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: d
     """Trials ending within the review notice: the coordinators, for the trial review."""
     today = now.astimezone(ZoneInfo(scheme.timezone)).date()
     return [
-        Message(coordinator, "trial_ending", "A trial ends soon: time for its review",
-                f"The trial ends on {ends_on.isoformat()}.",
-                f"trial-ending:{match_id}:{ends_on}:{coordinator}", {"match_id": str(match_id)})
+        kinds.TRIAL_ENDING.message(coordinator, event=f"trial-ending:{match_id}:{ends_on}",
+                                   title="A trial ends soon: time for its review",
+                                   body=f"The trial ends on {ends_on.isoformat()}.", data={"match_id": str(match_id)})
         for match_id, ends_on in db.session.execute(
             sa.select(Match.id, Match.trial_ends_on).where(
                 Match.scheme_id == scheme.id, Match.state == MatchState.TRIAL, Match.trial_ends_on >= today,
@@ -58,10 +59,10 @@ def trial_review_view_reminders(scheme: Scheme, coordinators: list[uuid.UUID], n
         for side, person in (("householder", householder_id), ("sharer", sharer_id)):
             if (review_id, side) in given:
                 continue
-            messages.append(Message(
-                person, "trial_review_view_due", "How is your trial going?",
-                f"Your trial ends on {ends_on.isoformat()}: tell your coordinator whether you would like to carry on.",
-                f"trial-review-view:{match_id}:{number}:{person}", {"match_id": str(match_id)}))
+            messages.append(kinds.TRIAL_REVIEW_VIEW_DUE.message(
+                person, event=f"trial-review-view:{match_id}:{number}", title="How is your trial going?",
+                body=f"Your trial ends on {ends_on.isoformat()}: tell your coordinator whether you would like to carry on.",
+                data={"match_id": str(match_id)}))
     return messages
 
 

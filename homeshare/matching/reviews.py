@@ -30,7 +30,8 @@ from homeshare.matching.events import trial_extended
 from homeshare.matching.models import (
     EndReason, Match, MatchState, TrialDecision, TrialReview, TrialReviewView, TrialView, refusal,
 )
-from homeshare.notifications.service import Message, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import notify
 from homeshare.schemes.models import Scheme
 
 DECIDED = audit.declare("match.trial_review_decided", plain=("round", "decision", "trial_ends_on", "reason"))
@@ -176,10 +177,10 @@ def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_
                                                 "trial_ends_on": trial_ends_on,
                                                 "reason": reason.value if reason else None, "comment": comment})
         title, body = DECISION_WORDS[decision]
-        notify([Message(person, "trial_review_decided", title,
-                        body.format(ends_on=trial_ends_on.isoformat() if trial_ends_on else ""),
-                        f"trial-review:{review.id}:decided:{person}",
-                        {"match_id": str(match.id), "decision": decision.value})
+        notify([kinds.TRIAL_REVIEW_DECIDED.message(
+                    person, event=f"trial-review:{review.id}:decided", title=title,
+                    body=body.format(ends_on=trial_ends_on.isoformat() if trial_ends_on else ""),
+                    data={"match_id": str(match.id), "decision": decision.value})
                 for person in (match.householder_id, match.sharer_id)])
         if decision is TrialDecision.ACTIVATE:
             return service.activate(actor=actor, match=match)

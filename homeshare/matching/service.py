@@ -31,6 +31,7 @@ from homeshare.matching.models import (
     OFFER_STATES, OPEN_STATES, TRANSITIONS, EndedBy, EndReason, ExitFeedback, Match, MatchEvent, MatchState, NoticeGiver, Response,
     allowed_actions, refusal,
 )
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
@@ -333,6 +334,10 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
                               actor_id=actor.id, occurred_at=match.proposed_at))
     _record_step(match, "propose", actor, None)
     try:
+        # Inside: storing the messages flushes the match, which the same proposal sent at once refuses.
+        _tell(match, kind=kinds.MATCH_PROPOSED, title="You have been proposed a match",
+              body="Your coordinator proposed a match for you: have a look and say whether you would like to meet.",
+              key=f"match-proposed:{match.id}", sides=("householder", "sharer"), coordinators=[])
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
@@ -477,6 +482,9 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
         db.session.rollback()
         raise _already_live() from None
     messages = _withdraw_other_offers(match, actor)
+    messages += _messages(match, kind=kinds.TRIAL_STARTED, title="Your trial has started",
+                          body=f"Your trial runs from {start_on.isoformat()} to {match.trial_ends_on.isoformat()}.",
+                          key=f"trial-started:{match.id}", sides=("householder", "sharer"), coordinators=[])
     trial_started.send(match, scheme=scheme)
     notify(messages)
     try:
@@ -507,7 +515,7 @@ def _withdraw_other_offers(match: Match, actor: Account | None) -> list[Message]
         other.end_reason, other.closed_at = MATCHED_ELSEWHERE, utcnow()
         sides = tuple(side for side in ("householder", "sharer")
                       if getattr(other, f"{side}_id") not in (match.householder_id, match.sharer_id))
-        messages += _messages(other, kind="match_withdrawn", title="A proposed match was withdrawn",
+        messages += _messages(other, kind=kinds.MATCH_WITHDRAWN, title="A proposed match was withdrawn",
                               body="The other person has started a trial in another match, so this one was withdrawn.",
                               key=f"matched-elsewhere:{other.id}", sides=sides, coordinators=coordinators)
     return messages
@@ -591,12 +599,12 @@ def notice_period(given_at: datetime, timezone_name: str, days: int) -> tuple[da
     return given_on, given_on + timedelta(days=days)
 
 
-def _messages(match: Match, *, kind: str, title: str, body: str, key: str, sides: Sequence[str],
+def _messages(match: Match, *, kind: kinds.Kind, title: str, body: str, key: str, sides: Sequence[str],
               coordinators: Sequence[uuid.UUID] | None = None) -> list[Message]:
     """For ``sides`` of the match and the scheme's coordinators, once each per ``key``."""
     people = [getattr(match, f"{side}_id") for side in sides]
     coordinators = coordinators_of(match.scheme_id) if coordinators is None else coordinators
-    return [Message(recipient, kind, title, body, f"{key}:{recipient}", {"match_id": str(match.id)})
+    return [kind.message(recipient, event=key, title=title, body=body, data={"match_id": str(match.id)})
             for recipient in dict.fromkeys([*people, *coordinators])]
 
 
@@ -647,7 +655,7 @@ def give_notice(*, actor: Account, match: Match, reason: EndReason, comment: str
         behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_NOTICE, target_type="match",
                       target_id=match.id)
     who = "The scheme" if given_by is NoticeGiver.SCHEME else f"The {given_by.value}"
-    _tell(match, kind="notice_given", title="Notice was given on your homeshare",
+    _tell(match, kind=kinds.NOTICE_GIVEN, title="Notice was given on your homeshare",
           body=f"{who} gave notice; the last day is {last_day.isoformat()}.", key=f"notice-given:{event.id}",
           sides=_other_sides(given_by))
     db.session.commit()
@@ -674,7 +682,7 @@ def shorten_notice(*, actor: Account, match: Match, last_day: date, reason: str)
     match.notice_last_day = last_day
     audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_SHORTENED, target_type="match",
                  target_id=match.id, before={"last_day": previous}, after={"last_day": last_day})
-    _tell(match, kind="notice_shortened", title="The notice on your homeshare was shortened",
+    _tell(match, kind=kinds.NOTICE_SHORTENED, title="The notice on your homeshare was shortened",
           body=f"The last day is now {last_day.isoformat()}.", key=f"notice-shortened:{event.id}",
           sides=("householder", "sharer"))
     db.session.commit()
@@ -709,7 +717,7 @@ def withdraw_notice(*, actor: Account, match: Match, on_behalf: Mapping[str, Any
         match.householder_withdraws_notice_at = match.sharer_withdraws_notice_at = None
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_WITHDRAWN, target_type="match",
                      target_id=match.id, before={"state": MatchState.NOTICE.value}, after={"state": match.state.value})
-        _tell(match, kind="notice_withdrawn", title="The notice on your homeshare was withdrawn",
+        _tell(match, kind=kinds.NOTICE_WITHDRAWN, title="The notice on your homeshare was withdrawn",
               body="You both agreed: the homeshare carries on.", key=f"notice-withdrawn:{event.id}",
               sides=("householder", "sharer"))
     db.session.commit()
@@ -740,7 +748,7 @@ def run_out_notice(match: Match, *, now: datetime, coordinators: Sequence[uuid.U
     audit.record(actor_id=None, scheme_id=scheme_id, action=NOTICE_RAN_OUT, target_type="match",
                  target_id=match_id, before={"state": MatchState.NOTICE.value},
                  after={"state": MatchState.ENDED.value, "ended_on": last_day, "reason": reason.value})
-    return _messages(match, kind="match_ended", title="Your homeshare has ended",
+    return _messages(match, kind=kinds.MATCH_ENDED, title="Your homeshare has ended",
                      body=f"The notice's last day was {last_day.isoformat()}.", key=f"match-ended:{match_id}",
                      sides=("householder", "sharer"), coordinators=coordinators)
 

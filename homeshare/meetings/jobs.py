@@ -13,6 +13,7 @@ from homeshare.extensions import db
 from homeshare.matching.models import OPEN_STATES, Match
 from homeshare.meetings.models import UPCOMING_STATUSES, Meeting
 from homeshare.meetings.service import KIND_NAMES
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
@@ -38,7 +39,7 @@ def meeting_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
             continue
         body = f"{KIND_NAMES[kind]} tomorrow at {start:%H:%M}. The details are in the app."
         data = {"match_id": str(match_id), "meeting_id": str(meeting_id)}
-        messages += [Message(person, "meeting_tomorrow", "Your meeting is tomorrow", body,
-                             f"meeting:{meeting_id}:reminder:{sequence}:{person}", data)
+        messages += [kinds.MEETING_TOMORROW.message(person, event=f"meeting:{meeting_id}:reminder:{sequence}",
+                                                    title="Your meeting is tomorrow", body=body, data=data)
                      for person in (householder_id, sharer_id)]
     return messages

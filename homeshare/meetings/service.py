@@ -23,7 +23,8 @@ from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import Match, MatchState
 from homeshare.meetings.models import UPCOMING_STATUSES, Meeting, MeetingFeedback, MeetingKind, MeetingStatus
-from homeshare.notifications.service import Message, notify
+from homeshare.notifications import kinds
+from homeshare.notifications.service import notify
 from homeshare.schemes.models import Scheme
 
 SEE_SCOPES = (Scope.SEE_MATCH, Scope.ANSWER_CHECKINS)
@@ -114,8 +115,9 @@ def _tell(match: Match, meeting: Meeting, event: str, title: str, zone: ZoneInfo
     if meeting.status is MeetingStatus.CANCELLED:
         body = f"Cancelled: {KIND_NAMES[meeting.kind].lower()} on {when}."
     data = {"match_id": str(match.id), "meeting_id": str(meeting.id)}
-    notify(Message(person, f"meeting_{event}", title, body, f"meeting:{meeting.id}:{event}:{meeting.sequence}:{person}",
-                   data) for person in (match.householder_id, match.sharer_id))
+    kind = {"planned": kinds.MEETING_PLANNED, "moved": kinds.MEETING_MOVED, "cancelled": kinds.MEETING_CANCELLED}[event]
+    notify(kind.message(person, event=f"meeting:{meeting.id}:{event}:{meeting.sequence}", title=title, body=body,
+                        data=data) for person in (match.householder_id, match.sharer_id))
 
 
 def _record(actor: Account, meeting: Meeting, action: str, before: dict[str, Any] | None,

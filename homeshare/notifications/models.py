@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,11 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
+from homeshare.notifications import kinds
 
-
-# Emails about the account itself (codes, a warning): sent by email only, never shown in the
-# inbox or pushed, since whoever is signed in may not own the address yet.
-EMAIL_ONLY_KINDS = frozenset({"email_verification", "password_reset", "registration_attempt", "invitation"})
 # Kinds a phone shows at once, waking it if need be (a push's high priority); the rest may wait
 # for the phone's next wake.
 URGENT_KINDS = frozenset({"urgent_concern", "checkin_alert"})
@@ -37,6 +34,11 @@ class Notification(IdMixin, db.Model):
     to_address: Mapped[str | None] = mapped_column(sa.String(254))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def target(self) -> dict[str, str] | None:
+        """The screen the app opens, from the kind's declaration and the ids in ``data``."""
+        return kinds.target_of(self.kind, self.data)
 
 
 class DeliveryStatus(str, enum.Enum):
@@ -86,3 +88,27 @@ class Device(IdMixin, db.Model):
     platform: Mapped[Platform] = mapped_column(string_enum(Platform, "platform"), nullable=False)
     token: Mapped[str] = mapped_column(sa.String(400), nullable=False, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class NotificationPreference(db.Model):
+    """A person's choice for one kind on one channel (``push``, ``email`` or ``sms``), where
+    they made one: the kind's declared default otherwise."""
+
+    __tablename__ = "notification_preference"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    channel: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(sa.Boolean, nullable=False)
+
+
+class QuietHours(db.Model):
+    """A person's quiet hours, local times in their scheme's time zone (``ends_at`` before
+    ``starts_at``: across midnight). Non-urgent pushes and texts wait for their end."""
+
+    __tablename__ = "quiet_hours"
+    __table_args__ = (sa.CheckConstraint("starts_at <> ends_at", name="not_empty"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    starts_at: Mapped[time] = mapped_column(sa.Time, nullable=False)
+    ends_at: Mapped[time] = mapped_column(sa.Time, nullable=False)

@@ -8,7 +8,10 @@ from homeshare.common.access import current_account, requires
 from homeshare.common.pagination import page_of
 from homeshare.extensions import Blueprint, documents_errors
 from homeshare.notifications import service
-from homeshare.notifications.schemas import DeviceRegistrationSchema, DeviceSchema, InboxQuerySchema, NotificationSchema, UnreadCountSchema
+from homeshare.notifications.schemas import (
+    DeviceRegistrationSchema, DeviceSchema, InboxQuerySchema, NotificationPreferencesChangeSchema,
+    NotificationPreferencesSchema, NotificationSchema, UnreadCountSchema,
+)
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/me", description="Your notifications and devices.")
 
@@ -84,3 +87,33 @@ class DeviceDetail(MethodView):
         Forgets the device's push token: notifications are no longer pushed to it.
         """
         service.unregister_device(current_account(), device_id)
+
+
+@blp.route("/notification-preferences")
+class Preferences(MethodView):
+    @blp.doc(operationId="getMyNotificationPreferences")
+    @requires()
+    @blp.response(200, NotificationPreferencesSchema)
+    def get(self):
+        """Your notification channels per kind, and your quiet hours
+
+        Every kind of notification that can reach you, with whether it is pushed, emailed and
+        texted (the inbox always has it) and whether you can change that.
+        """
+        return service.preferences(current_account())
+
+    @blp.doc(operationId="changeMyNotificationPreferences")
+    @requires()
+    @blp.arguments(NotificationPreferencesChangeSchema)
+    @blp.response(200, NotificationPreferencesSchema)
+    @documents_errors(422)
+    def patch(self, data):
+        """Turn channels on or off per kind, and set your quiet hours
+
+        Changes only the kinds and channels given; `quiet_hours` null clears them. A kind that
+        cannot reach you, an unknown channel, or turning off an urgent safeguarding alert: 422,
+        and nothing is stored. The same change again changes nothing.
+        """
+        return service.change_preferences(current_account(), changes=data["kinds"],
+                                          quiet_hours=data.get("quiet_hours"),
+                                          quiet_hours_sent="quiet_hours" in data)

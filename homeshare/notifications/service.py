@@ -16,8 +16,8 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time as clock_time, timedelta, timezone
+from zoneinfo import ZoneInfo
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
@@ -29,13 +29,15 @@ from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.db import insert_ignoring_duplicates
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import NotFound
+from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
-from homeshare.notifications import providers
+from homeshare.notifications import kinds, providers
 from homeshare.notifications.events import addressing, phone_numbers
+from homeshare.notifications.kinds import PREFERENCE_CHANNELS, Message
 from homeshare.notifications.models import (
-    EMAIL_ONLY_KINDS, Delivery, DeliveryStatus, Device, Notification, Platform,
+    Delivery, DeliveryStatus, Device, Notification, NotificationPreference, Platform, QuietHours,
 )
+from homeshare.schemes.models import Scheme
 
 log = logging.getLogger("homeshare.notifications")
 
@@ -43,17 +45,6 @@ log = logging.getLogger("homeshare.notifications")
 # dead process's claim waits for its lease to lapse, so a small batch keeps that wait short.
 CLAIM_BATCH = 50
 LEASE = timedelta(minutes=5)  # renewed while its holder is still sending (see deliver_due)
-
-
-@dataclass(frozen=True)
-class Message:
-    account_id: uuid.UUID
-    kind: str
-    title: str
-    body: str
-    dedupe_key: str
-    data: Mapping[str, Any] | None = None
-    to_address: str | None = None  # an email's address, when not the account's own
 
 
 def notify(messages: Iterable[Message], *, now: datetime | None = None,
@@ -67,6 +58,8 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     """
     now = now or utcnow()
     messages = list(messages)
+    for message in messages:
+        kinds.get(message.kind)  # an undeclared kind is a mistake: refused before anything is stored
     if messages and only_channels is None:
         for _receiver, copies in addressing.send(messages):
             messages.extend(copies)
@@ -77,19 +70,73 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     ]
     if not rows:
         return 0
-    created: list[uuid.UUID] = []
+    created: list[Any] = []
     for first in range(0, len(rows), 1000):
-        statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(Notification.id)
-        created.extend(db.session.scalars(statement, rows[first:first + 1000]).all())
+        statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(
+            Notification.id, Notification.account_id, Notification.kind)
+        created.extend(db.session.execute(statement, rows[first:first + 1000]).all())
     channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
-    deliveries = [
-        {"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
-         "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": now}
-        for notification_id in created for channel in channels
-    ]
+    chosen = set(channels) & set(PREFERENCE_CHANNELS)
+    people = {row.account_id for row in created}
+    # The recipients' choices and quiet hours: one statement each, for all of them.
+    choices = _choices(people, {row.kind for row in created}) if chosen and people else {}
+    quiet = _quiet_until(people, now) if chosen & DELAYED_IN_QUIET_HOURS and people else {}
+    deliveries = []
+    for notification_id, account_id, name in created:
+        kind = kinds.get(name)
+        for channel in channels:
+            if channel in chosen and not kind.email_only and not (
+                    choices.get((account_id, name, channel), kind.default(channel)) if kind.changeable
+                    else kind.default(channel)):
+                continue
+            due = now
+            if channel in DELAYED_IN_QUIET_HOURS and not kind.urgent and account_id in quiet:
+                due = quiet[account_id]
+            deliveries.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
+                               "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
     for first in range(0, len(deliveries), 1000):
         db.session.execute(sa.insert(Delivery), deliveries[first:first + 1000])
     return len(created)
+
+
+DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
+"""The channels that wait for the end of a person's quiet hours (not urgent alerts)."""
+
+
+def _choices(people: set[uuid.UUID], names: set[str]) -> dict[tuple[uuid.UUID, str, str], bool]:
+    """The choices of ``people`` for the kinds ``names``: one statement for all of them."""
+    return {(row.account_id, row.kind, row.channel): row.enabled for row in db.session.scalars(
+        sa.select(NotificationPreference).where(NotificationPreference.account_id.in_(people),
+                                                NotificationPreference.kind.in_(names)))}
+
+
+def _quiet_until(people: set[uuid.UUID], now: datetime) -> dict[uuid.UUID, datetime]:
+    """For those of ``people`` in their quiet hours at ``now``, when those end (one statement)."""
+    found = {}
+    for account_id, starts_at, ends_at, zone_name in db.session.execute(
+            sa.select(QuietHours.account_id, QuietHours.starts_at, QuietHours.ends_at, Scheme.timezone)
+            .join(Account, Account.id == QuietHours.account_id)
+            .outerjoin(Scheme, Scheme.id == Account.scheme_id)
+            .where(QuietHours.account_id.in_(people))):
+        end = quiet_end(now, starts_at, ends_at, ZoneInfo(zone_name or "UTC"))
+        if end is not None:
+            found[account_id] = end
+    return found
+
+
+def quiet_end(now: datetime, starts_at: clock_time, ends_at: clock_time, zone: ZoneInfo) -> datetime | None:
+    """When the quiet hours ``starts_at``-``ends_at`` (local times in ``zone``; across midnight
+    when they end before they start) under way at ``now`` end; None outside them."""
+    local = now.astimezone(zone)
+    moment = local.time().replace(tzinfo=None)
+    if starts_at < ends_at:
+        inside, end_day = starts_at <= moment < ends_at, local.date()
+    else:
+        inside = moment >= starts_at or moment < ends_at
+        end_day = local.date() + timedelta(days=1) if moment >= starts_at else local.date()
+    if not inside:
+        return None
+    return datetime.combine(end_day, ends_at, tzinfo=zone).astimezone(timezone.utc)
 
 
 def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
@@ -216,6 +263,8 @@ def _forget_devices(account_id: uuid.UUID, tokens: Sequence[str]) -> None:
 
 # The inbox and devices ----------------------------------------------------------------------------
 
+EMAIL_ONLY_KINDS = frozenset(name for name, kind in kinds.declared().items() if kind.email_only)
+
 
 def inbox(account: Account, *, unread_only: bool, page: int, per_page: int) -> Page[Notification]:
     statement = sa.select(Notification).where(Notification.account_id == account.id,
@@ -281,3 +330,73 @@ def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_ke
         log.warning("no SMTP configured: %s email for account %s not sent", kind, account.id)
     notify([Message(account_id=account.id, kind=kind, title=title, body=body, dedupe_key=dedupe_key,
                     to_address=to_address)], only_channels=["email"])
+
+
+# Preferences ---------------------------------------------------------------------------------------
+
+
+def preferences(account: Account) -> dict[str, Any]:
+    """Every kind that can reach ``account``, with its channels as they are now, and the quiet
+    hours (two statements)."""
+    chosen = {(row.kind, row.channel): row.enabled for row in db.session.scalars(
+        sa.select(NotificationPreference).where(NotificationPreference.account_id == account.id))}
+    quiet = db.session.get(QuietHours, account.id)
+    return {
+        "kinds": [
+            {"kind": name, "target": kind.target, "urgent": kind.urgent, "changeable": kind.changeable,
+             "channels": {channel: chosen.get((name, channel), kind.default(channel)) if kind.changeable
+                          else kind.default(channel) for channel in PREFERENCE_CHANNELS}}
+            for name, kind in sorted(kinds.declared().items()) if kind.reaches(account.role)
+        ],
+        "quiet_hours": {"starts_at": quiet.starts_at, "ends_at": quiet.ends_at} if quiet is not None else None,
+    }
+
+
+def change_preferences(account: Account, *, changes: Sequence[Mapping[str, Any]],
+                       quiet_hours: Mapping[str, Any] | None, quiet_hours_sent: bool) -> dict[str, Any]:
+    """Turn channels on or off per kind, and set or clear the quiet hours (``quiet_hours_sent``
+    with None: cleared). Nothing is stored unless every change is allowed; the same change
+    again changes nothing."""
+    if quiet_hours is not None:  # HH:MM, as the schema checked
+        quiet_hours = {name: clock_time.fromisoformat(quiet_hours[name]) for name in ("starts_at", "ends_at")}
+    errors: dict[str, list[str]] = {}
+    wanted: dict[tuple[str, str], bool] = {}
+    for index, change in enumerate(changes):
+        kind = kinds.declared().get(change["kind"])
+        if kind is None or not kind.reaches(account.role):
+            errors[f"kinds.{index}.kind"] = ["No such kind of notification reaches you."]
+        elif not kind.changeable and any(change.get(channel) is False for channel in PREFERENCE_CHANNELS):
+            errors[f"kinds.{index}.kind"] = ["Urgent safeguarding alerts cannot be turned off."]
+        elif kind.changeable:
+            wanted.update({(kind.name, channel): change[channel] for channel in PREFERENCE_CHANNELS
+                           if change.get(channel) is not None})
+    if quiet_hours is not None and quiet_hours["starts_at"] == quiet_hours["ends_at"]:
+        errors["quiet_hours.ends_at"] = ["Quiet hours end at another time than they start."]
+    if errors:
+        raise ValidationFailed(errors)
+    for attempt in range(2):
+        for (name, channel), enabled in wanted.items():
+            row = db.session.get(NotificationPreference, (account.id, name, channel))
+            if row is None:
+                db.session.add(NotificationPreference(account_id=account.id, kind=name, channel=channel,
+                                                      enabled=enabled))
+            else:
+                row.enabled = enabled
+        if quiet_hours_sent:
+            quiet = db.session.get(QuietHours, account.id)
+            if quiet_hours is None:
+                if quiet is not None:
+                    db.session.delete(quiet)
+            elif quiet is None:
+                db.session.add(QuietHours(account_id=account.id, starts_at=quiet_hours["starts_at"],
+                                          ends_at=quiet_hours["ends_at"]))
+            else:
+                quiet.starts_at, quiet.ends_at = quiet_hours["starts_at"], quiet_hours["ends_at"]
+        try:
+            db.session.commit()
+            break
+        except IntegrityError:  # the same change, sent twice at once: the other one stored it first
+            db.session.rollback()
+            if attempt:
+                raise
+    return preferences(account)

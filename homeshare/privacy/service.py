@@ -38,7 +38,7 @@ from homeshare.matching.schemas import OwnMatchSchema, TrialViewSchema
 from homeshare.matching.service import party_views
 from homeshare.meetings.models import Meeting, MeetingFeedback
 from homeshare.meetings.schemas import FeedbackViewSchema
-from homeshare.notifications.models import Device, Notification
+from homeshare.notifications.models import Device, Notification, NotificationPreference, QuietHours
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
 from homeshare.profiles.models import Profile
 from homeshare.profiles.schemas import ProfileSchema
@@ -141,6 +141,8 @@ ERASED: dict[str, str] = {
     "account_code.purpose": "the person's email verification and password-reset codes are deleted",
     "account_code.code_hash": "the person's email verification and password-reset codes are deleted",
     "device.platform": "the person's devices are deleted",
+    "notification_preference.kind": "the person's notification preferences are deleted",
+    "notification_preference.channel": "the person's notification preferences are deleted",
     "device.token": "the person's devices are deleted",
     **{f"notification.{name}": "the person's notifications are deleted (others' are built from fixed wording)"
        for name in ("kind", "title", "body", "data", "dedupe_key", "to_address")},
@@ -313,6 +315,8 @@ def erase(*, actor: Account, account: Account) -> None:
                        .values(revoked_at=now, revoked_reason="erased"))
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
+    db.session.execute(sa.delete(NotificationPreference).where(NotificationPreference.account_id == account.id))
+    db.session.execute(sa.delete(QuietHours).where(QuietHours.account_id == account.id))
     db.session.execute(sa.delete(AccountCode).where(AccountCode.account_id == account.id))
     db.session.execute(sa.delete(Invitation).where(Invitation.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))

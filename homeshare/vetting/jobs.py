@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeshare.extensions import db
+from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.service import expiring_checks
@@ -20,8 +21,9 @@ def expiring_check_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now:
     for check_id, account_id, kind, expires_on in db.session.execute(expiring_checks(scheme.id, today)):
         label = kind.value.replace("_", " ")
         data: dict[str, Any] = {"person_id": str(account_id), "check": kind.value, "expires_on": expires_on.isoformat()}
-        messages += [Message(recipient, "check_expiring", f"A {label} check expires soon",
-                             f"The {label} check expires on {expires_on.isoformat()}; it needs renewing to stay cleared.",
-                             f"expiry:{check_id}:{expires_on}:{recipient}", data)
+        messages += [kinds.CHECK_EXPIRING.message(
+                         recipient, event=f"expiry:{check_id}:{expires_on}", title=f"A {label} check expires soon",
+                         body=f"The {label} check expires on {expires_on.isoformat()}; it needs renewing to stay cleared.",
+                         data=data)
                      for recipient in (account_id, *coordinators)]
     return messages

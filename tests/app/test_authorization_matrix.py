@@ -137,6 +137,8 @@ MATRIX: dict[str, dict[str, Any]] = {
     "POST /api/v1/me/devices": only(ANYONE_SIGNED_IN),
     "DELETE /api/v1/me/devices/{device_id}": only(SHARER, hidden=set(ANYONE_SIGNED_IN) - {SHARER}),
     "PUT /api/v1/me/sms": only(ANYONE_SIGNED_IN),
+    "GET /api/v1/me/notification-preferences": only(ANYONE_SIGNED_IN),
+    "PATCH /api/v1/me/notification-preferences": only(ANYONE_SIGNED_IN),
 
     # Schemes and their accounts
     "GET /api/v1/schemes": only(ADMIN),
@@ -613,6 +615,8 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     # The one a coordinator answers for: a person without a login (one with a login is 409).
     "PUT /api/v1/people/{person_id}/sms": lambda w, c: Call(
         json={"sms_opt_in": True}, params={"person_id": w.ids["without_login"]}),
+    "PATCH /api/v1/me/notification-preferences": lambda w, c: Call(json={
+        "quiet_hours": {"starts_at": "22:00", "ends_at": "07:00"}}),
     "POST /api/v1/schemes": lambda w, c: Call(json={"slug": "homeshare-york", "name": "Homeshare York"}),
     "PATCH /api/v1/schemes/{scheme_id}": lambda w, c: Call(json={"name": "Homeshare Leeds"}),
     "POST /api/v1/schemes/{scheme_id}/coordinators": lambda w, c: Call(

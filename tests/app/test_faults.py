@@ -226,7 +226,7 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_the_phone_gets_each_once
                        json={"platform": "android", "token": "device-token-1"}).status_code in (200, 201)
     with push_gateway(app, hold_at=3) as gateway:
         with app.app_context():  # each gets a log and a push delivery
-            notifications.notify([notifications.Message(uuid.UUID(person.id), "test", f"Reminder {n}", "Body",
+            notifications.notify([notifications.Message(uuid.UUID(person.id), "meeting_planned", f"Reminder {n}", "Body",
                                                         f"killed-batch:{n}") for n in range(6)])
             db.session.commit()
             db.session.remove()

@@ -60,7 +60,7 @@ def peers(app):
 def notify(app, account_ids, count=1, prefix="test", now=T0):
     with app.app_context():
         created = notifications.notify(
-            (notifications.Message(uuid.UUID(account_id), "test", f"Hello {n}", "Body", f"{prefix}:{account_id}:{n}")
+            (notifications.Message(uuid.UUID(account_id), "meeting_planned", f"Hello {n}", "Body", f"{prefix}:{account_id}:{n}")
              for account_id in account_ids for n in range(count)), now=now)
         db.session.commit()
         db.session.remove()
@@ -187,7 +187,7 @@ def test_a_slow_batch_keeps_its_lease(app, make, monkeypatch):
 
     someone = make.sharer(make.scheme())
     with app.app_context():
-        notifications.notify([notifications.Message(uuid.UUID(someone.id), "test", "Hi", "Body", f"slow:{n}")
+        notifications.notify([notifications.Message(uuid.UUID(someone.id), "meeting_planned", "Hi", "Body", f"slow:{n}")
                               for n in range(3)], now=datetime.now(timezone.utc) - timedelta(seconds=1))
         db.session.commit()
         db.session.remove()

@@ -120,7 +120,7 @@ def person_with_devices(app, make, *devices):
     return someone
 
 
-def notify(app, account_id, key="fcm:1", kind="test", data=None, title="Your check-in", body="Body"):
+def notify(app, account_id, key="fcm:1", kind="checkin_due", data=None, title="Your check-in", body="Body"):
     with app.app_context():
         notifications.notify([notifications.Message(uuid.UUID(account_id), kind, title, body, key, data)], now=T0)
         db.session.commit()
@@ -174,7 +174,7 @@ def test_each_device_gets_one_fcm_message_of_the_documented_shape(app, make, fak
     assert urgent["android"] == {"priority": "high", "collapse_key": collapse, "notification": {"tag": collapse}}
     assert urgent["apns"] == {"headers": {"apns-priority": "10", "apns-collapse-id": collapse},
                               "payload": {"aps": {"sound": "default"}}}
-    ordinary = next(m["message"] for m in fake_fcm.sent if m["message"]["data"]["kind"] == "test")
+    ordinary = next(m["message"] for m in fake_fcm.sent if m["message"]["data"]["kind"] == "checkin_due")
     assert ordinary["android"]["priority"] == "normal" and ordinary["apns"]["headers"]["apns-priority"] == "5"
     for sent in fake_fcm.sent:
         assert all(isinstance(v, str) for v in sent["message"]["data"].values())

@@ -99,7 +99,7 @@ def texting(app, make, phone="07911 123456", opt_in=True, without_login=False, s
 
 def notify(app, account_id, key="sms:1", title="Check-in due", body="Your check-in with Rose is due today."):
     with app.app_context():
-        notifications.notify([notifications.Message(uuid.UUID(account_id), "checkin_due", title, body, key,
+        notifications.notify([notifications.Message(uuid.UUID(account_id), "match_proposed", title, body, key,
                                                     {"match_id": "m-1"})], now=T0)
         db.session.commit()
         db.session.remove()
