@@ -22,6 +22,7 @@ from homeshare.extensions import db
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Device
 from homeshare.notifications.providers import fcm
+from tests.notifications.outbox import deliver, delivery_on, stored
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 PROJECT = "homeshare-test"
@@ -121,25 +122,11 @@ def person_with_devices(app, make, *devices):
 
 
 def notify(app, account_id, key="fcm:1", kind="checkin_due", data=None, title="Your check-in", body="Body"):
-    with app.app_context():
-        notifications.notify([notifications.Message(uuid.UUID(account_id), kind, title, body, key, data)], now=T0)
-        db.session.commit()
-        db.session.remove()
-
-
-def deliver(app, now):
-    with app.app_context():
-        sent = notifications.deliver_due(now=now)
-        db.session.remove()
-    return sent
+    stored(app, account_id, kind=kind, title=title, body=body, key=key, data=data, now=T0)
 
 
 def push_delivery(app):
-    with app.app_context():
-        row = db.session.scalars(sa.select(Delivery).where(Delivery.channel == "push")).one()
-        db.session.expunge(row)
-        db.session.remove()
-    return row
+    return delivery_on(app, "push")
 
 
 def device_tokens(app):

@@ -19,11 +19,10 @@ from homeshare.accounts.models import Account
 from homeshare.audit.models import AuditEvent
 from homeshare.config import ConfigError, check_channels
 from homeshare.extensions import db
-from homeshare.notifications import service as notifications
-from homeshare.notifications.models import Delivery
 from homeshare.notifications.providers import sms
 from homeshare.profiles.models import Profile
 from tests.helpers import assert_problem
+from tests.notifications.outbox import deliver, delivery_on, stored
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 SID, AUTH = "AC0123456789abcdef0123456789abcdef", "twilio-auth-token"
@@ -98,26 +97,11 @@ def texting(app, make, phone="07911 123456", opt_in=True, without_login=False, s
 
 
 def notify(app, account_id, key="sms:1", title="Check-in due", body="Your check-in with Rose is due today."):
-    with app.app_context():
-        notifications.notify([notifications.Message(uuid.UUID(account_id), "match_proposed", title, body, key,
-                                                    {"match_id": "m-1"})], now=T0)
-        db.session.commit()
-        db.session.remove()
-
-
-def deliver(app, now):
-    with app.app_context():
-        sent = notifications.deliver_due(now=now)
-        db.session.remove()
-    return sent
+    stored(app, account_id, kind="match_proposed", title=title, body=body, key=key, data={"match_id": "m-1"}, now=T0)
 
 
 def sms_delivery(app):
-    with app.app_context():
-        row = db.session.scalars(sa.select(Delivery).where(Delivery.channel == "sms")).one()
-        db.session.expunge(row)
-        db.session.remove()
-    return row
+    return delivery_on(app, "sms")
 
 
 def test_an_opted_in_person_gets_a_short_text_at_their_mobile_number(app, make, twilio):
