@@ -24,8 +24,9 @@ class Export(MethodView):
 
         Your account, profile, vetting, matches, agreements, hours, check-in answers, views of
         your trials, feedback on meetings, what others did for you (a coordinator recording your view, a
-        representative), your representatives, concerns, conversations with your coordinators, devices and
-        notifications, as one JSON document (your right of access).
+        representative), your representatives, concerns, conversations with your coordinators, devices,
+        notifications and the channels and quiet hours you chose for them, as one JSON document (your right
+        of access).
         """
         return service.export(current_account())
 

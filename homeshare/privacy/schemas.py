@@ -28,6 +28,11 @@ class ExportSchema(Schema):
                        "and its scope."})
     notifications = ma.fields.List(ma.fields.Dict())
     devices = ma.fields.List(ma.fields.Dict())
+    notification_choices = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "The channels the person turned on or off, by kind and channel (`kind`, `channel`, "
+                       "`enabled`); a kind not listed keeps its defaults."})
+    quiet_hours = ma.fields.Dict(allow_none=True, metadata={
+        "description": "The person's quiet hours (`starts_at`, `ends_at`, local times), or null."})
     concerns_raised = ma.fields.List(ma.fields.Dict())
     conversations = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The person's conversations with the scheme's coordinators, oldest first, each with every "

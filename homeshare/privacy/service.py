@@ -107,6 +107,13 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
             sa.select(Notification).where(Notification.account_id == account.id)).all()),
         "devices": DeviceSchema(many=True).dump(db.session.scalars(
             sa.select(Device).where(Device.account_id == account.id)).all()),
+        "notification_choices": [
+            {"kind": row.kind, "channel": row.channel, "enabled": row.enabled} for row in db.session.scalars(
+                sa.select(NotificationPreference).where(NotificationPreference.account_id == account.id)
+                .order_by(NotificationPreference.kind, NotificationPreference.channel))],
+        "quiet_hours": next(({"starts_at": row.starts_at.strftime("%H:%M"), "ends_at": row.ends_at.strftime("%H:%M")}
+                             for row in db.session.scalars(sa.select(QuietHours).where(
+                                 QuietHours.account_id == account.id))), None),
         "conversations": conversations.export_of(account),
         "concerns_raised": OwnConcernSchema(many=True).dump(db.session.scalars(
             sa.select(Concern).where(Concern.raised_by_id == account.id)).all()),

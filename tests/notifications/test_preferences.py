@@ -125,6 +125,18 @@ def test_a_change_that_is_not_allowed_is_refused_and_nothing_is_stored(app, clie
     assert stored(app) == (0, 0)
 
 
+def test_a_persons_choices_and_quiet_hours_are_in_their_export(client, people):
+    session = people["sharer"][1]
+    assert client.get("/api/v1/me/export", headers=session.headers).json["quiet_hours"] is None
+    response = client.patch(URL, headers=session.headers, json={
+        "kinds": [{"kind": "meeting_planned", "push": False}],
+        "quiet_hours": {"starts_at": "22:00", "ends_at": "07:00"}})
+    assert response.status_code == 200, response.json
+    export = client.get("/api/v1/me/export", headers=session.headers).json
+    assert export["notification_choices"] == [{"kind": "meeting_planned", "channel": "push", "enabled": False}]
+    assert export["quiet_hours"] == {"starts_at": "22:00", "ends_at": "07:00"}
+
+
 def test_urgent_safeguarding_alerts_cannot_be_turned_off(app, client, people):
     session = people["coordinator"][1]
     assert_problem(client.patch(URL, headers=session.headers,
