@@ -24,36 +24,59 @@ def assert_problem(response, status: int, kind: str | None = None) -> dict:
     return body
 
 
-class PushGateway:
+class LocalServer:
+    """A local HTTP server on a free port, for a provider the app calls out to: each POST's
+    ``answer(request, raw_body)`` gives the status, a JSON body (or None) and any headers."""
+
+    def __init__(self):
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                status, body, headers = owner.answer(self, self.rfile.read(int(self.headers["Content-Length"])))
+                self.send_response(status)
+                data = b"" if body is None else json.dumps(body).encode()
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def answer(self, request: BaseHTTPRequestHandler, raw: bytes) -> tuple[int, dict | None, dict]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class PushGateway(LocalServer):
     """A local push gateway: records each push (its Idempotency-Key and body) and answers
     ``status``. ``arrived`` runs once a push is recorded, before it is answered."""
 
     def __init__(self):
         self.received: list[tuple[str, dict]] = []
         self.status = 200
-        gateway = self
+        super().__init__()
+        self.url += "/push"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-                key = self.headers["Idempotency-Key"]
-                gateway.received.append((key, body))
-                gateway.arrived(key)
-                self.send_response(gateway.status)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/push"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+    def answer(self, request, raw):
+        key = request.headers["Idempotency-Key"]
+        self.received.append((key, json.loads(raw)))
+        self.arrived(key)
+        return self.status, None, {}
 
     def arrived(self, key: str) -> None:
         pass
-
-    def close(self) -> None:
-        self.server.shutdown()
 
 
 def at_once(function, n: int) -> list:

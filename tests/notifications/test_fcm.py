@@ -6,11 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 import urllib.parse
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -22,13 +20,14 @@ from homeshare.extensions import db
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, Device
 from homeshare.notifications.providers import fcm
+from tests.helpers import LocalServer
 from tests.notifications.outbox import deliver, delivery_on, stored
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 PROJECT = "homeshare-test"
 
 
-class FakeFCM:
+class FakeFCM(LocalServer):
     """FCM's messages:send and Google's OAuth token endpoint on one local server. ``answers``
     maps a device token to the answers to play for it, in turn (then 200)."""
 
@@ -37,48 +36,25 @@ class FakeFCM:
         self.tokens_issued = 0
         self.assertions: list[dict] = []
         self.answers: dict[str, list[tuple[int, dict, dict]]] = {}
-        fake = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                raw = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.path == "/token":
-                    form = urllib.parse.parse_qs(raw.decode())
-                    assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
-                    claims = form["assertion"][0].split(".")[1]
-                    fake.assertions.append(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))))
-                    fake.tokens_issued += 1
-                    return self.answer(200, {"access_token": f"access-{fake.tokens_issued}", "expires_in": 3600,
-                                             "token_type": "Bearer"})
-                assert self.path == f"/v1/projects/{PROJECT}/messages:send", self.path
-                assert self.headers["Content-Type"].startswith("application/json")
-                body = json.loads(raw)
-                fake.sent.append({"authorization": self.headers["Authorization"], **body})
-                queued = fake.answers.get(body["message"]["token"])
-                if queued:
-                    return self.answer(*queued.pop(0))
-                return self.answer(200, {"name": f"projects/{PROJECT}/messages/{len(fake.sent)}"})
-
-            def answer(self, status, body, headers=None):
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request, raw):
+        if request.path == "/token":
+            form = urllib.parse.parse_qs(raw.decode())
+            assert form["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+            claims = form["assertion"][0].split(".")[1]
+            self.assertions.append(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4))))
+            self.tokens_issued += 1
+            return 200, {"access_token": f"access-{self.tokens_issued}", "expires_in": 3600,
+                         "token_type": "Bearer"}, {}
+        assert request.path == f"/v1/projects/{PROJECT}/messages:send", request.path
+        assert request.headers["Content-Type"].startswith("application/json")
+        body = json.loads(raw)
+        self.sent.append({"authorization": request.headers["Authorization"], **body})
+        queued = self.answers.get(body["message"]["token"])
+        if queued:
+            return queued.pop(0)
+        return 200, {"name": f"projects/{PROJECT}/messages/{len(self.sent)}"}, {}
 
 
 def fcm_error(status: int, name: str, code: str, message: str = "", violations=()) -> tuple[int, dict, dict]:

@@ -4,13 +4,10 @@ and form fields and plays Twilio's error answers; and the opt-in they need."""
 from __future__ import annotations
 
 import base64
-import json
 import logging
-import threading
 import urllib.parse
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -21,7 +18,7 @@ from homeshare.config import ConfigError, check_channels
 from homeshare.extensions import db
 from homeshare.notifications.providers import sms
 from homeshare.profiles.models import Profile
-from tests.helpers import assert_problem
+from tests.helpers import LocalServer, assert_problem
 from tests.notifications.outbox import deliver, delivery_on, stored
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
@@ -29,43 +26,22 @@ SID, AUTH = "AC0123456789abcdef0123456789abcdef", "twilio-auth-token"
 SENDER = "+447700900001"
 
 
-class TwilioStub:
+class TwilioStub(LocalServer):
     """Twilio's ``Messages.json``: records each text's form; ``answers`` are played in turn (then 201)."""
 
     def __init__(self):
         self.texts: list[dict[str, str]] = []
         self.answers: list[tuple[int, dict, dict]] = []
-        stub = self
+        super().__init__()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                assert self.path == f"/2010-04-01/Accounts/{SID}/Messages.json", self.path
-                assert self.headers["Authorization"] == "Basic " + base64.b64encode(f"{SID}:{AUTH}".encode()).decode()
-                assert self.headers["Content-Type"] == "application/x-www-form-urlencoded"
-                form = urllib.parse.parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode(),
-                                             strict_parsing=True)
-                assert all(len(values) == 1 for values in form.values())
-                stub.texts.append({key: values[0] for key, values in form.items()})
-                status, body, headers = stub.answers.pop(0) if stub.answers else (201, {"sid": "SM1", "status": "queued"}, {})
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+    def answer(self, request, raw):
+        assert request.path == f"/2010-04-01/Accounts/{SID}/Messages.json", request.path
+        assert request.headers["Authorization"] == "Basic " + base64.b64encode(f"{SID}:{AUTH}".encode()).decode()
+        assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+        form = urllib.parse.parse_qs(raw.decode(), strict_parsing=True)
+        assert all(len(values) == 1 for values in form.values())
+        self.texts.append({key: values[0] for key, values in form.items()})
+        return self.answers.pop(0) if self.answers else (201, {"sid": "SM1", "status": "queued"}, {})
 
 
 def twilio_error(status: int, code: int, message: str = "error", headers=None):
