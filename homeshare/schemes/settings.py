@@ -21,6 +21,9 @@ from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger
 
 _age = validate.Range(min=18, max=120)
 
+QUESTIONNAIRE_INSTRUMENTS = ("swemwbs", "ucla3", "scheme_items")
+"""The instruments a scheme may ask (declared in ``homeshare.questionnaires.instruments``)."""
+
 
 class CheckinCadenceSchema(Schema):
     first_contact_days = StrictInteger(
@@ -165,6 +168,14 @@ class SchemeSettingsSchema(Schema):
         load_default=14, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days an invitation to get a login stays valid."},
     )
+    questionnaire_instruments = ma.fields.List(
+        ma.fields.String(validate=validate.OneOf(QUESTIONNAIRE_INSTRUMENTS)),
+        load_default=lambda: list(QUESTIONNAIRE_INSTRUMENTS), validate=validate.Length(max=len(QUESTIONNAIRE_INSTRUMENTS)),
+        metadata={"description": "The questionnaires' instruments the scheme asks, at approval and 3, 6 and 12 "
+                                 "months into a match and at its end: `swemwbs` (register its use with Warwick "
+                                 "Medical School first), `ucla3` (loneliness), `scheme_items` (satisfaction with "
+                                 "the match, feeling safe at home). Empty: no questionnaires."},
+    )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
     )
@@ -172,6 +183,12 @@ class SchemeSettingsSchema(Schema):
     matching_weights = ma.fields.Nested(
         MatchingWeightsSchema, load_default=lambda: MatchingWeightsSchema().load({})
     )
+
+    @ma.validates_schema
+    def _instruments_once(self, data: Mapping[str, Any], **kwargs: Any) -> None:
+        chosen = data.get("questionnaire_instruments") or []
+        if len(set(chosen)) != len(chosen):
+            raise ma.ValidationError("Name each instrument once.", "questionnaire_instruments")
 
     @ma.validates_schema
     def _ages_in_order(self, data: Mapping[str, Any], **kwargs: Any) -> None:
