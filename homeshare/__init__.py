@@ -114,10 +114,11 @@ def register_authorisation(app: Flask) -> None:
     from homeshare.enquiries.access import ENQUIRY
     from homeshare.matching.access import MATCH
     from homeshare.meetings.access import MEETING
+    from homeshare.questionnaires.access import QUESTIONNAIRE
     from homeshare.schemes.access import SCHEME
 
     register_path_objects(app, SCHEME, ACCOUNT, PERSON, MATCH, CONCERN, REPRESENTATION, REPRESENTED, ENQUIRY,
-                          MEETING, CONVERSATION)
+                          MEETING, CONVERSATION, QUESTIONNAIRE)
 
 
 def register_events() -> None:
@@ -199,13 +200,14 @@ def register_blueprints(app: Flask) -> None:
     from homeshare.notifications.routes import blp as notifications
     from homeshare.privacy.routes import blp as privacy
     from homeshare.profiles.routes import blp as profiles
+    from homeshare.questionnaires.routes import blp as questionnaires
     from homeshare.schemes.routes import blp as schemes
     from homeshare.vetting.routes import blp as vetting
 
     api = app.extensions["homeshare.api"]
     for blueprint in (health, auth, accounts, schemes, profiles, vetting, matching, agreements, hours, checkins,
                       notifications, concerns, enquiries, audit, privacy, console, measures, behalf, absences,
-                      meetings, calendars, conversations):
+                      meetings, calendars, conversations, questionnaires):
         api.register_blueprint(blueprint)
 
 

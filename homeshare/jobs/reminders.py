@@ -12,13 +12,14 @@ from homeshare.hours.jobs import hours_reminders, hours_to_confirm_reminders
 from homeshare.matching.jobs import notice_endings, trial_ending_reminders, trial_review_view_reminders
 from homeshare.meetings.jobs import meeting_reminders
 from homeshare.notifications.service import coordinators_of, notify
+from homeshare.questionnaires.service import questionnaire_reminders
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.jobs import expiring_check_reminders
 
 # Each takes (scheme, its coordinators' ids, now) and returns the messages due; notice endings
 # come first, so that a match that ended is not reminded about as if it were live.
-REMINDERS = (notice_endings, checkin_reminders, hours_reminders, hours_to_confirm_reminders, expiring_check_reminders,
-             trial_ending_reminders, trial_review_view_reminders, meeting_reminders)
+REMINDERS = (notice_endings, checkin_reminders, questionnaire_reminders, hours_reminders, hours_to_confirm_reminders,
+             expiring_check_reminders, trial_ending_reminders, trial_review_view_reminders, meeting_reminders)
 
 
 def _take_scheme(scheme: Scheme) -> bool:

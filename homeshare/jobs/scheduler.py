@@ -13,6 +13,7 @@ from homeshare.common.clock import utcnow
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications.service import deliver_due
+from homeshare.questionnaires.service import ensure_all_due
 
 log = logging.getLogger("homeshare.jobs")
 
@@ -32,7 +33,9 @@ def _in_app(app: Flask, job):
 
 
 def schedules(app: Flask) -> None:
+    """The check-ins' schedules, then the questionnaires now due (baselines, follow-ups, ends)."""
     _in_app(app, ensure_schedules)
+    _in_app(app, ensure_all_due)
 
 
 def reminders(app: Flask) -> int:

@@ -37,6 +37,7 @@ class TargetType(str, enum.Enum):
     MEETING = "meeting"
     AGREEMENT = "agreement"
     CHECKIN = "checkin"
+    QUESTIONNAIRE = "questionnaire"
     HOURS_WEEK = "hours-week"
     CONCERN = "concern"
     CONVERSATION = "conversation"
@@ -168,6 +169,7 @@ MEETING_TOMORROW = declare("meeting_tomorrow", target="meeting", audience=("hous
 CHECKIN_DUE = declare("checkin_due", target="checkin", audience=("householder", "sharer"))
 CHECKIN_OVERDUE = declare("checkin_overdue", target="checkin", audience=("coordinator",))
 CHECKIN_ALERT = declare("checkin_alert", target="checkin", audience=("coordinator",), email=True)
+QUESTIONNAIRE_DUE = declare("questionnaire_due", target="questionnaire", audience=("householder", "sharer"))
 HOURS_MISSING = declare("hours_missing", target="match", audience=("sharer",), recipient_in_key=False)
 HOURS_CONFIRMED = declare("hours_confirmed", target="hours-week", target_id=_hours_week, audience=("sharer",))
 HOURS_DISPUTED = declare("hours_disputed", target="hours-week", target_id=_hours_week, audience=("sharer",))
