@@ -22,7 +22,7 @@ class Export(MethodView):
     def get(self):
         """Everything the service holds about you, as JSON
 
-        Your account, profile, vetting, matches, agreements, hours, check-in answers, views of
+        Your account, profile, vetting, matches, agreements, hours, check-in answers, questionnaires, views of
         your trials, feedback on meetings, what others did for you (a coordinator recording your view, a
         representative), your representatives, concerns, conversations with your coordinators, devices,
         notifications and the channels and quiet hours you chose for them, as one JSON document (your right

@@ -15,6 +15,8 @@ class ExportSchema(Schema):
     agreements = ma.fields.List(ma.fields.Dict())
     hours = ma.fields.List(ma.fields.Dict())
     checkin_answers = ma.fields.List(ma.fields.Dict())
+    questionnaires = ma.fields.List(ma.fields.Dict(), metadata={
+        "description": "Your questionnaires: their answers and scores, and whose hand the answers came by."})
     trial_review_views = ma.fields.List(ma.fields.Dict(), metadata={
         "description": "The person's views of their trials, each with its match and round."})
     meeting_feedback = ma.fields.List(ma.fields.Dict(), metadata={

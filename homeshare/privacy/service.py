@@ -42,6 +42,9 @@ from homeshare.notifications.models import Device, Notification, NotificationPre
 from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
 from homeshare.profiles.models import Profile
 from homeshare.profiles.schemas import ProfileSchema
+from homeshare.questionnaires import service as questionnaires
+from homeshare.questionnaires.models import Questionnaire
+from homeshare.questionnaires.schemas import QuestionnaireSchema
 from homeshare.vetting.schemas import OwnChecklistSchema
 from homeshare.vetting.service import checklist
 from homeshare.vetting.models import VettingCheck
@@ -93,6 +96,9 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "agreements": [{"match_id": str(v.match_id), **AgreementVersionSchema().dump(v)} for v in versions],
         "hours": EntrySchema(many=True).dump(behalf.attach(entries, "hours_entry")),
         "checkin_answers": AnswerViewSchema(many=True).dump(behalf.attach(answers, "checkin_answer")),
+        "questionnaires": QuestionnaireSchema(many=True).dump(questionnaires.described_all(db.session.scalars(
+            sa.select(Questionnaire).where(Questionnaire.person_id == account.id)
+            .order_by(Questionnaire.due_on, Questionnaire.key)).all())),
         "absences": AbsenceSchema(many=True).dump(behalf.attach(db.session.scalars(
             sa.select(Absence).where(Absence.person_id == account.id, Absence.cancelled_at.is_(None))
             .order_by(Absence.first_day)).all(), "absence")),
@@ -155,6 +161,8 @@ ERASED: dict[str, str] = {
        for name in ("kind", "title", "body", "data", "dedupe_key", "to_address")},
     **{f"invitation.{name}": "the person's invitations are deleted"
        for name in ("code_hash", "channel", "sent_to")},
+    **{f"questionnaire.{name}": "the person's questionnaires, their answers and scores, are deleted"
+       for name in ("role", "occasion", "key", "instruments", "answers", "scores", "given_as")},
     "delivery.last_error": "deleted with the person's notifications (a provider's error may quote an address)",
     "match.householder_decline_reason": "blanked in every match of the person, whichever side wrote it",
     "match.sharer_decline_reason": "blanked in every match of the person, whichever side wrote it",
@@ -327,6 +335,7 @@ def erase(*, actor: Account, account: Account) -> None:
     db.session.execute(sa.delete(AccountCode).where(AccountCode.account_id == account.id))
     db.session.execute(sa.delete(Invitation).where(Invitation.account_id == account.id))
     db.session.execute(sa.delete(Notification).where(Notification.account_id == account.id))
+    db.session.execute(sa.delete(Questionnaire).where(Questionnaire.person_id == account.id))
     db.session.execute(sa.delete(Representative).where(Representative.account_id == account.id))
     db.session.execute(sa.update(Representation).where(
         sa.or_(Representation.person_id == account.id, Representation.representative_id == account.id),

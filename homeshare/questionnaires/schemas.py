@@ -6,20 +6,32 @@ from marshmallow import validate
 from homeshare.behalf.models import GivenAs
 from homeshare.behalf.schemas import on_behalf_field, on_behalf_list
 from homeshare.common.schemas import Schema, StrictInteger
-from homeshare.questionnaires.instruments import HIGHER_IS_BETTER, HIGHER_IS_WORSE
+from homeshare.questionnaires.instruments import HIGHER_IS_BETTER, HIGHER_IS_WORSE, INSTRUMENTS, Instrument
 from homeshare.questionnaires.models import Occasion
 from homeshare.questionnaires.service import Status
 
 
+def _answers_of(instrument: Instrument) -> type[Schema]:
+    """The request body's answers to one instrument: each item's value on its scale, by item id."""
+    fields = {item.id: StrictInteger(validate=validate.OneOf(sorted(item.values)), metadata={
+        "description": f"{item.text} ({', '.join(f'{c.value} {c.label}' for c in item.scale)})"
+                       + (" Asked only in a match." if item.in_a_match_only else "")})
+        for item in instrument.items}
+    name = "".join(part.capitalize() for part in instrument.id.split("_"))
+    return Schema.from_dict(fields, name=f"{name}AnswersSchema")
+
+
+# The answers to each instrument, declared from the instruments themselves.
+AnswersSchema = Schema.from_dict({
+    instrument.id: ma.fields.Nested(_answers_of(instrument), metadata={"description": instrument.name})
+    for instrument in INSTRUMENTS.values()}, name="AnswersSchema")
+
+
 class AnswersRequestSchema(Schema):
-    answers = ma.fields.Dict(
-        keys=ma.fields.String(validate=validate.Length(min=1, max=40)),
-        values=ma.fields.Dict(keys=ma.fields.String(validate=validate.Length(min=1, max=40)),
-                              values=StrictInteger(), validate=validate.Length(max=20)),
-        required=True, validate=validate.Length(max=10),
-        metadata={"description": "By instrument, by item, the value chosen on the item's scale: "
-                                 "`{\"swemwbs\": {\"optimistic\": 4, ...}, ...}`. Every item of every instrument "
-                                 "the questionnaire asks is required."})
+    answers = ma.fields.Nested(AnswersSchema, required=True, metadata={
+        "description": "By instrument, by item, the value chosen on the item's scale. Every item of every "
+                       "instrument the questionnaire asks is required (`instruments` in the questionnaire); "
+                       "the scheme's `match_satisfaction` only in a match."})
     on_behalf = on_behalf_field()
 
 

@@ -188,6 +188,11 @@ def described(questionnaire: Questionnaire) -> Questionnaire:
     return _described([questionnaire])[0]
 
 
+def described_all(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnaire]:
+    """``questionnaires`` ready for their response (a person's data export reads them so)."""
+    return _described(questionnaires)
+
+
 def get(questionnaire_id: uuid.UUID) -> Questionnaire | None:
     return db.session.get(Questionnaire, questionnaire_id)
 

@@ -34,6 +34,7 @@ import yaml
 
 from homeshare.extensions import db
 from homeshare.notifications.service import Message, notify
+from homeshare.questionnaires.models import Occasion, Questionnaire
 from tests import factories
 from tests.conftest import empty_every_table
 from tests.helpers import PROJECT_ROOT, assert_problem
@@ -130,6 +131,12 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/me/concerns": only(MEMBERS + (OUTSIDE_COORDINATOR, COORDINATOR) + REPRESENTATIVES),
     "GET /api/v1/me/represented": only(REPRESENTATIVES),
     "GET /api/v1/represented/{represented_id}/matches": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
+    "GET /api/v1/me/questionnaires": only(MEMBERS),
+    "GET /api/v1/represented/{represented_id}/questionnaires": only(REPRESENTATIVE, hidden=OTHER_REPRESENTATIVE),
+    "GET /api/v1/people/{person_id}/questionnaires": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
+    "POST /api/v1/questionnaires/{questionnaire_id}/answers": only(
+        (HOUSEHOLDER, COORDINATOR, REPRESENTATIVE),
+        hidden=(SHARER, OTHER_HOUSEHOLDER, OTHER_SHARER, OUTSIDE_COORDINATOR, OTHER_REPRESENTATIVE)),
     "GET /api/v1/me/notifications": only(ANYONE_SIGNED_IN),
     "GET /api/v1/me/notifications/unread-count": only(ANYONE_SIGNED_IN),
     "POST /api/v1/me/notifications/{notification_id}/read": only(
@@ -508,6 +515,16 @@ def _build_world(app) -> World:
         db.session.remove()
     inbox = _ok(client.get("/api/v1/me/notifications", headers=desk.householder.headers))
     ids["notification_id"] = inbox["items"][0]["id"]
+    # The householder's three-month questionnaire, open today.
+    with app.app_context():
+        questionnaire = Questionnaire(
+            scheme_id=uuid.UUID(scheme.id), person_id=uuid.UUID(desk.householder_person.id), role="householder",
+            occasion=Occasion.MONTHS_3, match_id=uuid.UUID(match), key=f"{match}:months-3", due_on=TODAY,
+            instruments=["ucla3"], created_at=datetime.now(timezone.utc))
+        db.session.add(questionnaire)
+        db.session.commit()
+        ids["questionnaire_id"] = str(questionnaire.id)
+        db.session.remove()
 
     # People no caller is: one to deactivate, reset and erase; a cleared pair to propose.
     ids["account_id"] = make.householder(scheme).id
@@ -681,6 +698,10 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
               "notes": "All well."}),
     "PUT /api/v1/matches/{match_id}/checkins/{checkin_id}/answer": lambda w, c: Call(
         json={"wellbeing": 4, "match_going": 4, "help_happening": True, **_for(w, c, "person_id")}),
+    # Every allowed caller sends the same answers: the first stores them, the others get them back.
+    "POST /api/v1/questionnaires/{questionnaire_id}/answers": lambda w, c: Call(json={
+        "answers": {"ucla3": {"companionship": 2, "left_out": 1, "isolated": 1, "lonely": 3}},
+        **_for(w, c, "person_id")}),
     "PUT /api/v1/matches/{match_id}/absences/{absence_id}": lambda w, c: Call(json={
         "who": "sharer" if c == SHARER else "householder", "kind": "visiting-family",
         "first_day": worked(80 + 3 * CALLERS.index(c)), "last_day": worked(81 + 3 * CALLERS.index(c))},

@@ -66,6 +66,7 @@ from homeshare.accounts.models import AccountCode
 from homeshare.extensions import db
 from homeshare.notifications.models import Notification
 from homeshare.notifications.service import Message, notify
+from homeshare.questionnaires.models import Occasion, Questionnaire
 from tests.conftest import DATABASES, migrated_app
 from tests.matchdesk import TERMS, Desk
 from tests.helpers import PROJECT_ROOT
@@ -181,6 +182,16 @@ def build_world(app, client, make) -> World:
         db.session.commit()
         db.session.remove()
     notification = _ok(client.get("/api/v1/me/notifications", headers=desk.householder.headers))["items"][0]
+    # The householder's open questionnaire, asking the scheme's own items.
+    with app.app_context():
+        questionnaire = Questionnaire(
+            scheme_id=uuid.UUID(scheme.id), person_id=uuid.UUID(desk.householder_person.id), role="householder",
+            occasion=Occasion.MONTHS_3, match_id=uuid.UUID(desk.match_id), key=f"{desk.match_id}:months-3",
+            due_on=NOW.date(), instruments=["scheme_items"], created_at=NOW)
+        db.session.add(questionnaire)
+        db.session.commit()
+        questionnaire_id = str(questionnaire.id)
+        db.session.remove()
     enquiry = _ok(client.post(f"/api/v1/schemes/{scheme.id}/enquiries", headers=desk.coordinator.headers,
                               json={"name": "Ada Lovell", "contact": "0113 496 0002", "seeking": "householder",
                                     "source": "council", "enquiry_on": "2027-03-01"}), 201)
@@ -242,7 +253,7 @@ def build_world(app, client, make) -> World:
         absence=absence["id"],
         notification=notification["id"], enquiry=enquiry["id"], representation=link["id"],
         secret=calendar["url"].rsplit("/", 1)[1].removesuffix(".ics"), **meetings,
-        conversation=conversation["id"],
+        conversation=conversation["id"], questionnaire=questionnaire_id,
     )
     world.rows = _snapshot(app)
     return world
@@ -311,7 +322,7 @@ REPRESENTATIVE = {("GET", "/api/v1/me/represented"), ("GET", "/api/v1/represente
 HOUSEHOLDER = {("POST", "/api/v1/matches/{match_id}/hours/confirmation"),
                ("POST", "/api/v1/matches/{match_id}/hours/{entry_id}/dispute"),
                ("PUT", "/api/v1/matches/{match_id}/checkins/{checkin_id}/answer"),
-               ("POST", "/api/v1/concerns")}
+               ("POST", "/api/v1/concerns"), ("POST", "/api/v1/questionnaires/{questionnaire_id}/answers")}
 OWN_MATCH = {  # the match each operation acts on, when not the active one
     "/api/v1/matches/{match_id}/response": ("proposed", "proposed_householder"),
     "/api/v1/matches/{match_id}/withdrawal": ("proposed", None),
@@ -370,6 +381,7 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "absence_id": ids["absence"],
         "concern_id": ids["concern"],
         "conversation_id": ids["conversation"],
+        "questionnaire_id": ids["questionnaire"],
         "device_id": ids["device"],
         "notification_id": ids["notification"],
         "enquiry_id": ids["enquiry"],
@@ -400,6 +412,8 @@ def body_values(world: World, path: str) -> dict[str, object]:
         "first_day": "2027-04-01",  # an absence, before that last day
         "starts_at": "2027-04-02T14:00:00", "ends_at": "2027-04-02T16:00:00",  # a meeting to come
     }
+    if path == "/api/v1/questionnaires/{questionnaire_id}/answers":
+        values.update(answers={"scheme_items": {"match_satisfaction": 4, "safe_at_home": 5}})
     if path == "/api/v1/auth/login":
         values.update(email=people["householder"].email, password=people["householder"].password)
     if path == "/api/v1/auth/register":

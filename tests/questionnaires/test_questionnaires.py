@@ -242,3 +242,14 @@ def test_a_scheme_without_instruments_asks_no_questionnaires(app, client, desk):
     assert chosen.status_code == 200, chosen.json
     schedule(app)
     assert stored(app) == []
+
+
+def test_answers_are_in_the_persons_export_and_erased_with_them(app, client, desk):
+    schedule(app)
+    [baseline] = own(client, desk.sharer)
+    answered = post(client, desk.sharer, baseline["id"], {"answers": answers()}).json
+    exported = client.get("/api/v1/me/export", headers=desk.sharer.headers)
+    assert exported.status_code == 200 and exported.json["questionnaires"] == [answered]
+    assert client.delete("/api/v1/me", headers=desk.sharer.headers).status_code == 204
+    assert desk.sharer_person.id not in {person for person, _, _ in stored(app)}
+    assert desk.householder_person.id in {person for person, _, _ in stored(app)}
