@@ -22,6 +22,7 @@ from homeshare.extensions import db
 from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
 from homeshare.meetings.models import UPCOMING_STATUSES, Meeting, MeetingStatus
 from homeshare.meetings.service import KIND_NAMES
+from homeshare.questionnaires import service as questionnaires
 from homeshare.schemes.models import Scheme
 
 PRODUCT = "-//Homeshare//Homeshare API//EN"
@@ -74,8 +75,9 @@ def feed_owner(secret: str) -> Account:
 
 
 def calendar(account: Account) -> bytes:
-    """``account``'s meetings (cancelled ones marked so, for phones to drop them) and the open
-    check-ins of their matches (all-day, on the day each is due), as iCalendar."""
+    """``account``'s meetings (cancelled ones marked so, for phones to drop them), the open
+    check-ins of their matches and the questionnaires they have to answer (all-day, on the day
+    each is due), as iCalendar."""
     scheme = db.session.get(Scheme, account.scheme_id)
     zone, now = ZoneInfo(scheme.timezone), utcnow()
     cal = icalendar.Calendar()
@@ -92,6 +94,9 @@ def calendar(account: Account) -> bytes:
         cal.add_component(_meeting_event(meeting, zone, off=state not in OPEN_STATES))
     for checkin in _open_checkins(account, scheme, theirs):
         cal.add_component(_checkin_event(checkin, opens_on(checkin, scheme.effective_settings), now))
+    today = local_today(scheme.timezone)
+    for item in questionnaires.coming(account, today=today, until=today + CHECKIN_HORIZON):
+        cal.add_component(_questionnaire_event(item, now))
     cal.add_missing_timezones()
     return cal.to_ical()
 
@@ -129,6 +134,21 @@ def _open_checkins(account: Account, scheme: Scheme, theirs) -> list[CheckIn]:
     answered = set(db.session.scalars(sa.select(CheckInAnswer.checkin_id).where(
         CheckInAnswer.account_id == account.id, CheckInAnswer.checkin_id.in_([checkin.id for checkin in rows]))))
     return [checkin for checkin in rows if checkin.id not in answered]
+
+
+def _questionnaire_event(item: questionnaires.Coming, now: datetime) -> icalendar.Event:
+    """A questionnaire to answer, all day on its due day; its uid names the person's occasion,
+    so it stays the same event once the scheduler adds it."""
+    event = icalendar.Event()
+    event.add("uid", f"questionnaire-{item.key.replace(':', '-')}@{UID_DOMAIN}")
+    event.add("dtstamp", now)
+    event.add("sequence", 0)
+    event.add("dtstart", item.due_on)
+    event.add("dtend", item.due_on + timedelta(days=1))
+    event.add("summary", "Homeshare questionnaire due")
+    event.add("description", "A few questions on how you are: you can answer them in the app.")
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def _checkin_event(checkin: CheckIn, opens: date, now: datetime) -> icalendar.Event:

@@ -197,6 +197,40 @@ def get(questionnaire_id: uuid.UUID) -> Questionnaire | None:
     return db.session.get(Questionnaire, questionnaire_id)
 
 
+@dataclass(frozen=True)
+class Coming:
+    """A questionnaire the person still has to answer: one already due, or one a live match of
+    theirs will ask (``id`` None until the scheduler adds it)."""
+
+    key: str
+    occasion: Occasion
+    due_on: date
+    id: uuid.UUID | None = None
+
+
+def coming(person: Account, *, today: date, until: date) -> list[Coming]:
+    """The person's questionnaires to answer due from ``today`` to ``until``: those due and not
+    answered (a closed baseline aside), and the follow-ups their live matches will ask, in order."""
+    scheme = db.session.get(Scheme, person.scheme_id)
+    if not scheme.effective_settings["questionnaire_instruments"]:
+        return []
+    mine = db.session.scalars(sa.select(Questionnaire).where(Questionnaire.person_id == person.id)).all()
+    closed = bool(_matched([person.id]))
+    found = [Coming(q.key, q.occasion, q.due_on, q.id) for q in mine
+             if q.answered_at is None and today <= q.due_on <= until
+             and not (q.occasion is Occasion.BASELINE and closed)]
+    keys = {q.key for q in mine}
+    live = db.session.execute(sa.select(Match.id, Match.trial_started_on).where(
+        sa.or_(Match.householder_id == person.id, Match.sharer_id == person.id),
+        Match.state.in_(SHARING_STATES), Match.trial_started_on.is_not(None))).all()
+    for match_id, started_on in live:
+        for occasion, months in FOLLOW_UP_MONTHS.items():
+            day, key = plus_months(started_on, months), f"{match_id}:{occasion.value}"
+            if key not in keys and today <= day <= until:
+                found.append(Coming(key, occasion, day))
+    return sorted(found, key=lambda item: (item.due_on, item.key))
+
+
 # Answering -------------------------------------------------------------------------------------
 
 

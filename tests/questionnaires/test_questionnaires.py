@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
@@ -253,3 +254,29 @@ def test_answers_are_in_the_persons_export_and_erased_with_them(app, client, des
     assert client.delete("/api/v1/me", headers=desk.sharer.headers).status_code == 204
     assert desk.sharer_person.id not in {person for person, _, _ in stored(app)}
     assert desk.householder_person.id in {person for person, _, _ in stored(app)}
+
+
+def calendar_events(client, session):
+    url = client.post("/api/v1/me/calendar", headers=session.headers).json["url"].removeprefix("http://localhost")
+    found = icalendar.Calendar.from_ical(client.get(url).get_data())
+    return {str(event["uid"]): event.decoded("dtstart") for event in found.walk("VEVENT")
+            if str(event["uid"]).startswith("questionnaire-")}
+
+
+def test_questionnaires_to_answer_join_the_persons_calendar_with_the_check_ins(app, client, make, clock, desk):
+    schedule(app)
+    [baseline] = own(client, desk.sharer)
+    assert calendar_events(client, desk.householder) == {"questionnaire-baseline@homeshare": date(2027, 2, 20)}
+    assert post(client, desk.sharer, baseline["id"], {"answers": answers()}).status_code == 201
+    assert calendar_events(client, desk.sharer) == {}  # answered
+    desk.to_trial(start_on="2027-03-01")
+    planned = {f"questionnaire-{desk.match_id}-months-{n}@homeshare": day for n, day in (
+        (3, date(2027, 6, 1)), (6, date(2027, 9, 1)), (12, date(2028, 3, 1)))}
+    assert calendar_events(client, desk.householder) == planned  # the baseline closed; the match's to come
+    later(desk, make, clock, datetime(2027, 5, 30, 12, 0, tzinfo=timezone.utc))
+    schedule(app)
+    assert calendar_events(client, desk.sharer) == planned  # the same events once added
+    follow_up = own(client, desk.sharer)[0]
+    assert post(client, desk.sharer, follow_up["id"], {"answers": answers(satisfaction=4)}).status_code == 201
+    assert set(calendar_events(client, desk.sharer)) == set(planned) - {
+        f"questionnaire-{desk.match_id}-months-3@homeshare"}
