@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from homeshare.behalf.models import BehalfRecord
 from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
-from homeshare.questionnaires.models import Questionnaire
+from homeshare.questionnaires.models import Occasion, Questionnaire
 from homeshare.questionnaires.service import ensure_all_due
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, at_once
 from tests.matchdesk import Desk
 
 SWEMWBS = ["optimistic", "useful", "relaxed", "problems", "clearly", "close", "own_mind"]
@@ -280,3 +280,35 @@ def test_questionnaires_to_answer_join_the_persons_calendar_with_the_check_ins(a
     assert post(client, desk.sharer, follow_up["id"], {"answers": answers(satisfaction=4)}).status_code == 201
     assert set(calendar_events(client, desk.sharer)) == set(planned) - {
         f"questionnaire-{desk.match_id}-months-3@homeshare"}
+
+
+def test_the_same_answers_sent_twice_at_once_are_stored_once(app, client, desk):
+    schedule(app)
+    [baseline] = own(client, desk.sharer)
+
+    def send():
+        return post(app.test_client(), desk.sharer, baseline["id"], {"answers": answers()}).status_code
+
+    assert sorted(at_once(send, 3)) == [200, 200, 201]
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Questionnaire).where(
+            Questionnaire.answered_at.is_not(None))) == 1
+        db.session.remove()
+
+
+def test_a_persons_list_takes_the_same_statements_however_many_questionnaires(app, client, make, clock, desk,
+                                                                              count_queries):
+    schedule(app)
+    with count_queries() as few:
+        assert len(own(client, desk.sharer)) == 1
+    with app.app_context():
+        sharer = uuid.UUID(desk.sharer_person.id)
+        db.session.add_all(Questionnaire(
+            scheme_id=uuid.UUID(desk.scheme.id), person_id=sharer, role="sharer", occasion=Occasion.END,
+            key=f"{uuid.uuid4()}:end", due_on=date(2027, 2, 1), instruments=["scheme_items"],
+            created_at=clock.now) for _ in range(5))
+        db.session.commit()
+        db.session.remove()
+    with count_queries() as many:
+        assert len(own(client, desk.sharer)) == 6
+    assert len(few) == len(many)
