@@ -1,1 +1,1 @@
-"""Questionnaires: validated instruments asked at approval and through a match, their answers, scores and outcome figures."""
+"""Questionnaires: validated instruments asked at approval and through a match, their scores and outcomes."""

@@ -55,7 +55,11 @@ class PersonQuestionnaires(MethodView):
     @blp.response(200, page_of(QuestionnaireSchema))
     @documents_errors(404)
     def get(self, query, person: Account):
-        """A person's questionnaires, the latest due first, with their scores over time (coordinators)"""
+        """A person's questionnaires, the latest due first, with their scores over time (coordinators)
+
+        What the person sees in `GET /me/questionnaires`, for the coordinators of their scheme; a
+        coordinator records a person's answers with `POST /questionnaires/{id}/answers` and `on_behalf`.
+        """
         return service.questionnaires_of(person, page=query["page"], per_page=query["per_page"])
 
 

@@ -170,7 +170,8 @@ class SchemeSettingsSchema(Schema):
     )
     questionnaire_instruments = ma.fields.List(
         ma.fields.String(validate=validate.OneOf(QUESTIONNAIRE_INSTRUMENTS)),
-        load_default=lambda: list(QUESTIONNAIRE_INSTRUMENTS), validate=validate.Length(max=len(QUESTIONNAIRE_INSTRUMENTS)),
+        load_default=lambda: list(QUESTIONNAIRE_INSTRUMENTS),
+        validate=validate.Length(max=len(QUESTIONNAIRE_INSTRUMENTS)),
         metadata={"description": "The questionnaires' instruments the scheme asks, at approval and 3, 6 and 12 "
                                  "months into a match and at its end: `swemwbs` (register its use with Warwick "
                                  "Medical School first), `ucla3` (loneliness), `scheme_items` (satisfaction with "

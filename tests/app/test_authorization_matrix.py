@@ -97,7 +97,7 @@ def _names(group) -> tuple[str, ...]:
 # {account_id} another householder of the scheme (a sharer without a login, to invite);
 # {notification_id} one of the householder's notifications; {device_id} one of the sharer's
 # phones; {enquiry_id} an enquiry of the scheme; {slug} the scheme's slug; {conversation_id} a
-# conversation the householder started.
+# conversation the householder started; {questionnaire_id} the householder's three-month questionnaire.
 
 MATRIX: dict[str, dict[str, Any]] = {
     # Health and reference data
