@@ -24,7 +24,14 @@ class MeasuresSchema(Schema):
     to = ma.fields.String()
     registration = ma.fields.Dict()
     matches = ma.fields.Dict()
+    rematching = ma.fields.Dict(metadata={
+        "description": "People of the matches that ended in the period whose window (the end plus the scheme's "
+                       "`rematch_within_days`) has closed, and those of them whose next trial started within it."})
     leaving = ma.fields.Dict()
+    dropping_out = ma.fields.Dict(metadata={
+        "description": "Homeshare UK's \"dropped out without a match\": people who left in the period without "
+                       "ever reaching a trial, for reasons other than `failed-vetting` or `ineligible`, over the "
+                       "people registered in the period."})
     waiting = ma.fields.Dict()
     checkins = ma.fields.Dict(metadata={
         "description": "Check-ins due in the period and their answers. `answers_by_hand`, per side (`householder`, "
