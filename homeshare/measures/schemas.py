@@ -49,3 +49,21 @@ class MeasuresSchema(Schema):
 
 class AllSchemesSchema(Schema):
     schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
+
+
+class ReportSchema(Schema):
+    scheme_id = ma.fields.String()
+    name = ma.fields.String()
+    period = ma.fields.String(metadata={"description": "`2026-Q3` or `2026`, as asked."})
+    from_ = ma.fields.String(data_key="from", metadata={"description": "The period's first day."})
+    to = ma.fields.String(metadata={"description": "The period's last day."})
+    as_of = ma.fields.String(metadata={"description": "The day the figures stand at: the period's last day, or "
+                                                      "today while the period runs."})
+    sections = ma.fields.Dict(metadata={
+        "description": "`counts` (people registered, approved, matched; live matches at the end; matches ended), "
+                       "`measures` (shares from 0 to 1, lengths in days; null without data) and `endings` "
+                       "(`by_reason`, every reason listed, and `by_who`)."})
+    charts = ma.fields.Dict(metadata={
+        "description": "Each chart's series: `title`, `kind` (`line` or `bar`), `x_label`, `y_label`, `x` (the "
+                       "labels) and `series` (name -> one value or null per label)."})
+    definitions = ma.fields.Dict(metadata={"description": "Each measure's brief definition, as the PDF prints it."})

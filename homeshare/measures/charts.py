@@ -1,0 +1,48 @@
+"""The report's charts, drawn on the server: one ``Series`` (see ``report``) in, a PNG out.
+
+Drawn with matplotlib's object interface on its Agg canvas: no window, no global figure state,
+so requests in parallel threads never share a figure.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+WIDTH_INCHES, HEIGHT_INCHES, DPI = 6.4, 3.0, 150
+COLOURS = ("#1b6ca8", "#e07b24", "#3a9a5b", "#8e5ea2")
+
+
+def draw(series: dict[str, Any]) -> bytes:
+    """``series`` as a PNG: lines (gaps where a value is None) or bars side by side."""
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    labels, named = series["x"], series["series"]
+    positions = list(range(len(labels)))
+    if series["kind"] == "bar":
+        width = 0.8 / max(len(named), 1)
+        for index, (name, values) in enumerate(named.items()):
+            axes.bar([x + (index - (len(named) - 1) / 2) * width for x in positions],
+                     [value or 0 for value in values], width=width, label=name, color=COLOURS[index % len(COLOURS)])
+    else:
+        for index, (name, values) in enumerate(named.items()):
+            axes.plot(positions, [float("nan") if value is None else value for value in values], marker="o",
+                      markersize=3, label=name, color=COLOURS[index % len(COLOURS)])
+    axes.set_xticks(positions, labels, rotation=45 if len(labels) > 6 else 0, ha="right" if len(labels) > 6 else "center",
+                    fontsize=7)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.set_title(series["title"], fontsize=10)
+    axes.set_xlabel(series["x_label"], fontsize=8)
+    axes.set_ylabel(series["y_label"], fontsize=8)
+    if not labels:
+        axes.text(0.5, 0.5, "Nothing to show for this period", ha="center", va="center", transform=axes.transAxes)
+    elif len(named) > 1:
+        axes.legend(fontsize=7)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
