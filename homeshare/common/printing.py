@@ -41,5 +41,9 @@ class Document(FPDF):
         self.ln(1)
 
     def paragraph(self, text: str, size: int = 10, bold: bool = False) -> None:
+        """``text`` over as many lines as it takes (a line that fits is set without breaking it)."""
         self.set_font(FONT, "B" if bold else "", size)
-        self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        if self.get_string_width(text) <= self.epw:
+            self.cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
+        else:
+            self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")

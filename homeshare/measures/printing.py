@@ -3,7 +3,6 @@ brief definition, and the charts with the figures they are drawn from."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -73,7 +72,7 @@ def render(report: dict[str, Any]) -> bytes:
     for key, series in report["charts"].items():
         document.add_page()
         document.heading(series["title"])
-        document.image(io.BytesIO(charts.draw(series)), w=CHART_WIDTH_MM)
+        document.image(charts.draw(series), w=CHART_WIDTH_MM)
         document.ln(2)
         document.paragraph(f"The figures drawn ({series['x_label'].lower()}):", size=8, bold=True)
         for name, values in series["series"].items():

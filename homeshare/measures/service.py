@@ -193,16 +193,17 @@ def gather(scheme: Scheme, first: date, last: date) -> Facts:
         Concern.scheme_id == scheme.id, Concern.created_at >= _start_of(first, scheme),
         Concern.created_at < _start_of(last + timedelta(days=1), scheme))) or 0
     # Only the questionnaires sent to people: not the coordinator's first contact nor reviews.
+    counted = (Match.scheme_id == scheme.id, CheckIn.kind == CheckInKind.CHECKIN, CheckIn.due_on >= first,
+               CheckIn.due_on <= today, Match.trial_started_on.is_not(None), CheckIn.due_on >= Match.trial_started_on,
+               sa.or_(Match.ended_on.is_(None), CheckIn.due_on <= Match.ended_on))
     due = db.session.execute(
         sa.select(CheckIn.id, CheckIn.due_on, CheckIn.match_id).join(Match, Match.id == CheckIn.match_id)
-        .where(Match.scheme_id == scheme.id, CheckIn.kind == CheckInKind.CHECKIN, CheckIn.due_on >= first,
-               CheckIn.due_on <= today, Match.trial_started_on.is_not(None), CheckIn.due_on >= Match.trial_started_on,
-               sa.or_(Match.ended_on.is_(None), CheckIn.due_on <= Match.ended_on))).all()
+        .where(*counted)).all()
     answers = db.session.execute(
         sa.select(CheckInAnswer.side, CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckIn.due_on,
                   Match.trial_started_on, CheckInAnswer.given_as)
         .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
-        .where(CheckIn.id.in_([row.id for row in due]))).all() if due else []
+        .where(*counted)).all()
     last_week = week_start_of(today) - timedelta(weeks=1)
     hour_sums = {(row[0], row[1]): int(row[2]) for row in db.session.execute(
         sa.select(HoursEntry.match_id, HoursEntry.week_start,
@@ -405,9 +406,10 @@ def _by_month(answers) -> dict[str, dict[str, float]]:
     """Average wellbeing by whole months since the trial started, for each side."""
     sums: dict[str, dict[int, list[int]]] = {"householder": defaultdict(list), "sharer": defaultdict(list)}
     for answer in answers:
-        month = 0
-        while plus_months(answer.trial_started_on, month + 1) <= answer.due_on:
-            month += 1
+        started, due = answer.trial_started_on, answer.due_on
+        month = (due.year - started.year) * 12 + due.month - started.month
+        if plus_months(started, month) > due:
+            month -= 1
         sums[answer.side][month].append(answer.wellbeing)
     return {side: {str(month): round(statistics.mean(values), 2) for month, values in sorted(by.items())}
             for side, by in sums.items()}
@@ -422,14 +424,17 @@ def _hours(facts: Facts, started: dict) -> dict[str, Any]:
     last_week = week_start_of(today) - timedelta(weeks=1)
     weeks = met = away = 0
     for match_id, match in started.items() if last_week >= week_start_of(first) else ():
-        agreed = Agreed(facts.versions.get(match_id, []), facts.scheme.timezone)
-        absences = facts.absences.get(match_id, [])
+        if match_id not in facts.versions:
+            continue  # no accepted agreement: nothing to measure against
+        agreed = Agreed(facts.versions[match_id], facts.scheme.timezone)
+        absences = facts.absences.get(match_id)
         monday = max(week_start_of(first), week_start_of(match.trial_started_on))
         end = min(last_week, week_start_of(match.ended_on) - timedelta(weeks=1) if match.ended_on else last_week)
         while monday <= end:
             minutes = agreed.minutes_for(monday + timedelta(days=6))
             if minutes:
-                expected = prorated(minutes, away_in_week(monday, absences, match.trial_started_on, match.ended_on))
+                expected = prorated(minutes, away_in_week(monday, absences, match.trial_started_on, match.ended_on)
+                                    ) if absences else minutes
                 if expected:
                     weeks += 1
                     met += facts.hour_sums.get((match_id, monday), 0) >= expected

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from homeshare.errors import ValidationFailed
-from homeshare.measures import printing
+from homeshare.measures import charts, printing
 from homeshare.measures.report import parse_period, rows_for_csv
 from tests.helpers import assert_problem
 from tests.matchdesk import Desk
@@ -132,3 +132,24 @@ def test_the_report_takes_a_fixed_number_of_queries(client, make, history, count
     with count_queries() as large:
         assert get(client, scheme, session).status_code == 200
     assert len(small) == len(large)
+
+
+def test_charts_are_drawn_with_gaps_and_empty_periods():
+    line = {"title": "Wellbeing over time by role", "kind": "line", "x_label": "Months", "y_label": "Score",
+            "x": ["0", "1", "2"], "series": {"householder": [3.5, None, 4.0], "sharer": [None, None, 2.0]}}
+    picture = charts.draw(line)
+    assert picture.size == (round(charts.WIDTH_INCHES * charts.DPI), round(charts.HEIGHT_INCHES * charts.DPI))
+    assert charts.png(line).startswith(b"\x89PNG")
+    empty = {**line, "x": [], "series": {"householder": [], "sharer": []}}
+    assert charts.draw(empty).size == picture.size
+    bars = {"title": "Time", "kind": "bar", "x_label": "Days", "y_label": "People", "x": ["0-29", "360+"],
+            "series": {"people": [2, 0]}}
+    assert charts.draw(bars).mode == "RGB"
+
+
+def test_the_pdf_draws_each_chart(client, history):  # noqa: F811
+    scheme, m1 = history
+    response = get(client, scheme, m1.coordinator, "2026", ".pdf")
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    assert sum(len(page.images) for page in pages) == 3
+    assert response.headers["Content-Disposition"] == 'inline; filename="report-2026.pdf"'
