@@ -12,14 +12,17 @@ from typing import Any
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
-WIDTH_INCHES, HEIGHT_INCHES, DPI = 6.4, 3.2, 120
+WIDTH_INCHES, HEIGHT_INCHES, DPI = 6.4, 3.2, 110
+MOST_LABELS = 13  # beyond, every second (third...) label is shown: each tick costs its own text
 COLOURS = ("#1b6ca8", "#e07b24", "#3a9a5b", "#8e5ea2")
 
 
 def draw(series: dict[str, Any]) -> Image.Image:
-    """``series`` as a picture: lines (gaps where a value is None) or bars side by side."""
+    """``series`` as a picture: lines (gaps where a value is None) or bars side by side; the
+    vertical axis spans ``y_range`` where the series gives one."""
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -34,8 +37,16 @@ def draw(series: dict[str, Any]) -> Image.Image:
         for index, (name, values) in enumerate(named.items()):
             axes.plot(positions, [float("nan") if value is None else value for value in values], marker="o",
                       markersize=3, label=name, color=COLOURS[index % len(COLOURS)])
-    slanted = len(labels) > 6
-    axes.set_xticks(positions, labels, rotation=45 if slanted else 0, ha="right" if slanted else "center", fontsize=7)
+    slanted = len(labels) > 6 and max(map(len, labels)) > 4
+    step = -(-len(labels) // MOST_LABELS) or 1
+    axes.set_xticks(positions[::step], labels[::step], rotation=45 if slanted else 0,
+                    ha="right" if slanted else "center", fontsize=7)
+    if series.get("y_range"):
+        low, high = series["y_range"]
+        axes.set_ylim(low - 0.2, high + 0.2)
+        axes.set_yticks(range(low, high + 1))
+    else:
+        axes.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=series["kind"] == "bar"))
     axes.tick_params(axis="y", labelsize=7)
     axes.set_title(series["title"], fontsize=10)
     axes.set_xlabel(series["x_label"], fontsize=8)

@@ -164,7 +164,8 @@ SECTIONS: tuple[tuple[str, str, Callable[[Context], dict[str, Any]]], ...] = (
 
 Series = dict[str, Any]
 """A chart's data: ``title``, ``kind`` (``line`` or ``bar``), ``x_label``, ``y_label``, ``x``
-(the labels along the bottom) and ``series`` (name -> one value, or None, per label)."""
+(the labels along the bottom), ``series`` (name -> one value, or None, per label) and, where
+the scale is fixed, ``y_range`` ([low, high])."""
 
 
 def wellbeing_by_role(context: Context) -> Series:
@@ -172,7 +173,7 @@ def wellbeing_by_role(context: Context) -> Series:
     by_month = context.measures["checkins"]["wellbeing_by_month"]
     months = sorted({int(month) for side in by_month.values() for month in side})
     return {"title": "Wellbeing over time by role", "kind": "line", "x_label": "Months since the trial started",
-            "y_label": "Average wellbeing (1 to 5)", "x": [str(month) for month in months],
+            "y_label": "Average wellbeing (1 to 5)", "y_range": [1, 5], "x": [str(month) for month in months],
             "series": {role: [by_month[role].get(str(month)) for month in months] for role in ("householder", "sharer")}}
 
 
