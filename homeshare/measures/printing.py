@@ -4,7 +4,7 @@ brief definition, and the charts with the figures they are drawn from."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Iterator
 
 from homeshare.common.printing import Document
 from homeshare.measures import charts
@@ -42,6 +42,17 @@ def _label(code: str) -> str:
     return code.replace("-", " ").replace("_", " ").capitalize()
 
 
+def _flattened(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, str]]:
+    """A section's figures as (label, printed figure) lines, nested figures under their parents'
+    labels ("Householder, mean change: 1.5")."""
+    for name, value in figures.items():
+        label = f"{prefix}, {_label(name).lower()}" if prefix else LABELS.get(name, _label(name))
+        if isinstance(value, dict):
+            yield from _flattened(value, label)
+        else:
+            yield label, figure(name, value)
+
+
 def render(report: dict[str, Any]) -> bytes:
     document = Document()
     document.set_title(f"Report to funders: {report['name']}, {report['period']}")
@@ -67,8 +78,8 @@ def render(report: dict[str, Any]) -> bytes:
                     document.paragraph(f"{_label(code)}: {count}")
                 document.ln(1)
         else:
-            for name, value in figures.items():
-                document.paragraph(f"{LABELS.get(name, _label(name))}: {figure(name, value)}")
+            for name, value in _flattened(figures):
+                document.paragraph(f"{name}: {value}")
     for key, series in report["charts"].items():
         document.add_page()
         document.heading(series["title"])

@@ -153,3 +153,15 @@ def test_the_pdf_draws_each_chart(client, history):  # noqa: F811
     pages = PdfReader(io.BytesIO(response.data)).pages
     assert sum(len(page.images) for page in pages) == 3
     assert response.headers["Content-Disposition"] == 'inline; filename="report-2026.pdf"'
+
+
+def test_a_section_of_nested_figures_prints_each_under_its_parents(client, history, monkeypatch):  # noqa: F811
+    scheme, m1 = history
+    found = get(client, scheme, m1.coordinator).json
+    found["sections"]["extra"] = {"swemwbs": {"householder": {"mean_change": 1.5, "people": 4}, "sharer": None}}
+    monkeypatch.setattr(printing, "SECTIONS", (*printing.SECTIONS, ("extra", "Outcomes", None)))
+    pages = PdfReader(io.BytesIO(printing.render(found))).pages
+    text = " ".join(" ".join(page.extract_text() for page in pages).split())
+    for line in ("Outcomes", "Swemwbs, householder, mean change: 1.5", "Swemwbs, householder, people: 4",
+                 "Swemwbs, sharer: no data"):
+        assert line in text, line
