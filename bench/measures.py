@@ -55,7 +55,7 @@ def seed_history(scheme, people, rng: random.Random) -> dict[str, int]:
         accepted = datetime.combine(trial, time(10), tzinfo=utc)
         versions.append({"id": uuid.uuid4(), "match_id": match_id, "number": 1, "hours_per_week": 10,
                          "tasks": ["companionship"], "monthly_contribution_pence": 0, "start_on": trial,
-                         "trial_ends_on": trial + timedelta(days=28), "notice_days": 28, "created_at": accepted,
+                         "trial_length_days": 28, "notice_days": 28, "created_at": accepted,
                          "householder_accepted_at": accepted, "sharer_accepted_at": accepted})
         last = min(ended, today)
         day = trial + timedelta(days=30)

@@ -21,6 +21,26 @@ class Origin(str, enum.Enum):
     STAFF = "staff"  # a coordinator or admin made by an admin or the command line
 
 
+class LeaveReason(str, enum.Enum):
+    """Why a householder or sharer left the scheme, as schemes count it (docs/api-guide.md,
+    "Quality measures": those who left for the first two never count as dropping out)."""
+
+    FAILED_VETTING = "failed-vetting"  # a required check was not passed
+    INELIGIBLE = "ineligible"  # outside the scheme's criteria (age, area, needs it cannot meet)
+    FOUND_OTHER_HOUSING = "found-other-housing"
+    CHANGED_MIND = "changed-mind"
+    HEALTH = "health"  # their health, or a move into care
+    MOVED_AWAY = "moved-away"
+    DIED = "died"
+    NO_SUITABLE_MATCH = "no-suitable-match"  # tired of waiting, or nobody suitable nearby
+    OTHER = "other"
+
+
+NOT_DROPPING_OUT = (LeaveReason.FAILED_VETTING, LeaveReason.INELIGIBLE)
+"""Leaving for these is the scheme's decision, not dropping out."""
+LEAVE_REASON_LENGTH = 30
+
+
 class Account(IdMixin, TimestampMixin, db.Model):
     """Someone the service knows: a householder, a sharer, a representative or staff.
 
@@ -50,7 +70,11 @@ class Account(IdMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     left_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    left_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    left_reason: Mapped[str | None] = mapped_column(sa.String(200))  # the coordinator's note
+    # Why they left, from the closed vocabulary; none for those who left before it existed
+    # (counted as "other").
+    left_reason_code: Mapped[LeaveReason | None] = mapped_column(
+        string_enum(LeaveReason, "left_reason_code", length=LEAVE_REASON_LENGTH))
     # When the owner proved the email is theirs (a code sent to it); set at creation for
     # accounts made by staff or the CLI. Unverified people are never matched.
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

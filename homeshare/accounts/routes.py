@@ -315,7 +315,7 @@ class Deactivate(MethodView):
         are kept. Audited.
         """
         return service.set_active(actor=current_account(), account=account, active=False,
-                                  reason=(data or {}).get("reason"))
+                                  reason=(data or {}).get("reason"), reason_code=(data or {}).get("reason_code"))
 
 
 @accounts.route("/accounts/<uuid:account_id>/reactivate")

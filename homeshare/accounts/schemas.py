@@ -3,7 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from homeshare.accounts.models import InvitationChannel, Origin
+from homeshare.accounts.models import InvitationChannel, LeaveReason, Origin
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
@@ -141,8 +141,13 @@ class AccountListQuerySchema(PageQuerySchema):
 
 
 class DeactivationSchema(Schema):
+    reason_code = ma.fields.Enum(LeaveReason, by_value=True, allow_none=True, load_default=None, metadata={
+        "description": "Why a householder or sharer is leaving, as the scheme's measures count it: "
+                       "`failed-vetting` and `ineligible` (the scheme's decision, never counted as dropping out), "
+                       "`found-other-housing`, `changed-mind`, `health`, `moved-away`, `died`, "
+                       "`no-suitable-match`, `other`. Left out, it counts as `other`."})
     reason = bounded_string(200, allow_none=True, load_default=None, metadata={
-        "description": "Why the person is leaving, if known (counted in the scheme's measures)."})
+        "description": "The coordinator's note on why the person is leaving, if known."})
 
 
 class AccessResetSchema(Schema):

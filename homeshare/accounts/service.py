@@ -17,7 +17,8 @@ from flask import current_app
 from homeshare.accounts import codes, passwords, throttling
 from homeshare.accounts.emails import normalise_email
 from homeshare.accounts.events import account_created, email_to_owner
-from homeshare.accounts.models import Account, AuthSession, CodePurpose, Invitation, InvitationChannel, Origin
+from homeshare.accounts.models import (Account, AuthSession, CodePurpose, Invitation, InvitationChannel, LeaveReason,
+                                       Origin)
 from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
@@ -316,18 +317,20 @@ DEACTIVATED = audit.declare("account.deactivated", plain=("is_active",))
 REACTIVATED = audit.declare("account.reactivated", plain=("is_active",))
 
 
-def set_active(*, actor: Account, account: Account, active: bool, reason: str | None = None) -> Account:
+def set_active(*, actor: Account, account: Account, active: bool, reason: str | None = None,
+               reason_code: LeaveReason | None = None) -> Account:
     """Deactivating ends every session of the account at once and records that the person
-    left (and why, if said); reactivating takes them back. Nobody changes their own."""
+    left (and why, if said: a code from the closed vocabulary and a note); reactivating takes
+    them back. Nobody changes their own."""
     if account.id == actor.id:
         raise Conflict("You cannot change the activation of your own account.", kind="own-account")
     if account.is_active == active:
         return account
     account.is_active = active
     if active:
-        account.left_at = account.left_reason = None
+        account.left_at = account.left_reason = account.left_reason_code = None
     else:
-        account.left_at, account.left_reason = utcnow(), reason
+        account.left_at, account.left_reason, account.left_reason_code = utcnow(), reason, reason_code
         _revoke_sessions(AuthSession.account_id == account.id, "deactivated")
     audit.record(actor_id=actor.id, scheme_id=account.scheme_id,
                  action=REACTIVATED if active else DEACTIVATED, target_type="account", target_id=account.id,

@@ -1,26 +1,21 @@
 """A version of the agreement as a printable PDF: the scheme, both people, every term, the house
 rules, the fees and both acceptances.
 
-The text is set in DejaVu Sans, shipped in ``fonts/`` (its licence beside it), so that any name
-or rule prints, Welsh and non-Latin letters included, on any machine.
+The text is set in DejaVu Sans (``homeshare.common.printing``), so that any name or rule prints,
+Welsh and non-Latin letters included, on any machine.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
 from homeshare.agreements.models import AgreementVersion, FeePeriod, Term
+from homeshare.common.printing import FONT, Document
 from homeshare.profiles.vocabulary import TASKS
 
-FONT = "DejaVu"
-FONTS = Path(__file__).parent / "fonts"
-FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
 TASK_LABELS = {task.code: task.label for task in TASKS}
 PERIODS = {FeePeriod.WEEK.value: "a week", FeePeriod.MONTH.value: "a month", FeePeriod.YEAR.value: "a year",
            FeePeriod.ONE_OFF.value: "once"}
@@ -114,33 +109,10 @@ def acceptance_of(printable: Printable, side: str) -> str:
     return text + f", recorded by a coordinator on the {side}'s behalf{given}."
 
 
-class _Document(FPDF):
-    def __init__(self) -> None:
-        super().__init__(format="A4")
-        for style, name in FONT_FILES.items():
-            self.add_font(FONT, style, str(FONTS / name))
-        self.set_auto_page_break(auto=True, margin=15)
-        self.set_margins(18, 18, 18)
-        self.add_page()
-
-    def heading(self, text: str, size: int = 13) -> None:
-        self.set_font(FONT, "B", size)
-        self.ln(3)
-        self.multi_cell(0, size * 0.55, text, new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-    def line_of(self, label: str, text: str) -> None:
-        self.set_font(FONT, "B", 10)
-        self.multi_cell(0, 5.5, label, new_x="LMARGIN", new_y="NEXT")
-        self.set_font(FONT, "", 10)
-        self.multi_cell(0, 5.5, text, new_x="LMARGIN", new_y="NEXT")
-        self.ln(1)
-
-
 def render(printable: Printable) -> bytes:
     """The PDF of ``printable``'s version."""
     version = printable.version
-    document = _Document()
+    document = Document()
     document.set_title(f"Homeshare agreement, version {version.number}")
     document.set_author(printable.scheme_name)
     document.heading("Homeshare agreement", size=18)

@@ -5,6 +5,7 @@ from flask.views import MethodView
 
 from homeshare.behalf.models import Scope
 from homeshare.common.access import current_account, requires
+from homeshare.common.printing import PDF_CONTENT
 from homeshare.common.roles import EVERYONE_IN_A_MATCH, MEMBER_ROLES, Role
 from homeshare.agreements import service
 from homeshare.agreements.schemas import (
@@ -46,9 +47,6 @@ class Agreement(MethodView):
         """
         agreement, created = service.draft(actor=current_account(), match=match, terms=terms)
         return agreement, 201 if created else 200
-
-
-PDF_CONTENT = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 
 
 @blp.route("/matches/<uuid:match_id>/agreement.pdf")

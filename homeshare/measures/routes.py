@@ -1,15 +1,17 @@
 from __future__ import annotations
 
 
+from flask import Response
 from flask.views import MethodView
 
-from homeshare.measures.schemas import AllSchemesSchema, MeasuresSchema, PeriodSchema
+from homeshare.measures.schemas import AllSchemesSchema, MeasuresSchema, PeriodSchema, ReportSchema
 
 from homeshare.common.access import requires
 from homeshare.common.roles import Role
 from homeshare.common.csvstream import CSV_CONTENT, csv_response
+from homeshare.common.printing import PDF_CONTENT
 from homeshare.extensions import Blueprint, documents_errors
-from homeshare.measures import service
+from homeshare.measures import printing, report, service
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import list_schemes
 
@@ -73,3 +75,62 @@ class AllMeasures(MethodView):
             _renamed({"name": scheme.name, **service.compute(scheme, query["from_"], query["to"])})
             for scheme in schemes
         ]}
+
+
+PERIOD_PARAMETER = {"parameters": [{
+    "in": "path", "name": "period", "required": True, "schema": {"type": "string", "pattern": report.PERIOD.pattern},
+    "description": "A quarter (`2026-Q3`: July to September) or a calendar year (`2026`)."}]}
+
+
+def _report(scheme: Scheme, period: str) -> dict:
+    return report.build(scheme, report.parse_period(period))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/reports/<period>")
+class SchemeReport(MethodView):
+    @blp.doc(operationId="getSchemeReport", **PERIOD_PARAMETER)
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.response(200, ReportSchema)
+    @documents_errors(404, 422)
+    def get(self, scheme: Scheme, period: str):
+        """The funder's report for a quarter or a year (docs/api-guide.md, "Funder's report")
+
+        For the scheme's coordinators and admins: counts, the quality measures with their
+        definitions, endings by reason and the series of the charts, for `2026-Q3` or `2026`.
+        The same figures as the CSV and the PDF.
+        """
+        return _renamed(_report(scheme, period))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/reports/<period>.csv")
+class SchemeReportCsv(MethodView):
+    @blp.doc(operationId="exportSchemeReportCsv", **PERIOD_PARAMETER)
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.doc(responses={"200": {"description": "The report's figures, one per row, as CSV.", **CSV_CONTENT}})
+    @documents_errors(404, 422)
+    def get(self, scheme: Scheme, period: str):
+        """The funder's report as CSV
+
+        The same figures as the JSON, one row each (`figure`, `value`), the charts' values
+        included, for a spreadsheet.
+        """
+        found = _report(scheme, period)
+        return csv_response(f"report-{found['period']}.csv", ("figure", "value"), report.rows_for_csv(found))
+
+
+@blp.route("/schemes/<uuid:scheme_id>/reports/<period>.pdf")
+class SchemeReportPdf(MethodView):
+    @blp.doc(operationId="printSchemeReport", **PERIOD_PARAMETER)
+    @requires(Role.COORDINATOR, Role.ADMIN)
+    @blp.doc(responses={"200": {"description": "The report as a PDF, its charts drawn in.", **PDF_CONTENT}})
+    @documents_errors(404, 422)
+    def get(self, scheme: Scheme, period: str):
+        """The funder's report as a PDF
+
+        The period, every figure with each measure's brief definition, and the charts (wellbeing
+        over time by role, matches by state over time, time from registration to a match) with
+        the figures they are drawn from.
+        """
+        found = _report(scheme, period)
+        return Response(printing.render(found), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="report-{found["period"]}.pdf"'})

@@ -24,7 +24,14 @@ class MeasuresSchema(Schema):
     to = ma.fields.String()
     registration = ma.fields.Dict()
     matches = ma.fields.Dict()
+    rematching = ma.fields.Dict(metadata={
+        "description": "People of the matches that ended in the period whose window (the end plus the scheme's "
+                       "`rematch_within_days`) has closed, and those of them whose next trial started within it."})
     leaving = ma.fields.Dict()
+    dropping_out = ma.fields.Dict(metadata={
+        "description": "Homeshare UK's \"dropped out without a match\": people who left in the period without "
+                       "ever reaching a trial, for reasons other than `failed-vetting` or `ineligible`, over the "
+                       "people registered in the period."})
     waiting = ma.fields.Dict()
     checkins = ma.fields.Dict(metadata={
         "description": "Check-ins due in the period and their answers. `answers_by_hand`, per side (`householder`, "
@@ -42,3 +49,21 @@ class MeasuresSchema(Schema):
 
 class AllSchemesSchema(Schema):
     schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
+
+
+class ReportSchema(Schema):
+    scheme_id = ma.fields.String()
+    name = ma.fields.String()
+    period = ma.fields.String(metadata={"description": "`2026-Q3` or `2026`, as asked."})
+    from_ = ma.fields.String(data_key="from", metadata={"description": "The period's first day."})
+    to = ma.fields.String(metadata={"description": "The period's last day."})
+    as_of = ma.fields.String(metadata={"description": "The day the figures stand at: the period's last day, or "
+                                                      "today while the period runs."})
+    sections = ma.fields.Dict(metadata={
+        "description": "`counts` (people registered, approved, matched; live matches at the end; matches ended), "
+                       "`measures` (shares from 0 to 1, lengths in days; null without data) and `endings` "
+                       "(`by_reason`, every reason listed, and `by_who`)."})
+    charts = ma.fields.Dict(metadata={
+        "description": "Each chart's series: `title`, `kind` (`line` or `bar`), `x_label`, `y_label`, `x` (the "
+                       "labels) and `series` (name -> one value or null per label)."})
+    definitions = ma.fields.Dict(metadata={"description": "Each measure's brief definition, as the PDF prints it."})

@@ -216,6 +216,7 @@ NOT_PERSONAL: dict[str, str] = {
     "conversation_message.written_as": "a closed vocabulary (self, representative, coordinator)",
     "account.role": "a closed vocabulary (roles)",
     "account.origin": "a closed vocabulary (how an account came to be)",
+    "account.left_reason_code": "a closed vocabulary (why someone left), kept as an anonymous fact for the measures",
     "representation.relationship": "a closed vocabulary (relationships); the link is ended",
     "representation.consent_how": "a closed vocabulary (how consent was given)",
     "representation.scopes": "a closed vocabulary (scopes)",

@@ -164,6 +164,11 @@ class SchemeSettingsSchema(Schema):
         metadata={"description": "Days an open enquiry may stay in its stage before the dashboard lists it as "
                                  "waiting."},
     )
+    rematch_within_days = StrictInteger(
+        load_default=90, validate=validate.Range(min=1, max=730),
+        metadata={"description": "Days after a match ends within which a new trial of one of its people counts "
+                                 "as a rematch in the scheme's measures."},
+    )
     invitation_days = StrictInteger(
         load_default=14, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days an invitation to get a login stays valid."},

@@ -165,6 +165,9 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/measures": only(ADMIN),
     "GET /api/v1/schemes/{scheme_id}/measures": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "GET /api/v1/schemes/{scheme_id}/measures.csv": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}.csv": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}.pdf": only(STAFF, hidden=OUTSIDE_COORDINATOR),
 
     # The coordinators' console (coordinators of the scheme)
     "GET /api/v1/schemes/{scheme_id}/dashboard": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -643,6 +646,9 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "GET /api/v1/measures": lambda w, c: Call(query=PERIOD),
     "GET /api/v1/schemes/{scheme_id}/measures": lambda w, c: Call(query=PERIOD),
     "GET /api/v1/schemes/{scheme_id}/measures.csv": lambda w, c: Call(query=PERIOD),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}": lambda w, c: Call(params={"period": f"{TODAY.year}"}),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}.csv": lambda w, c: Call(params={"period": f"{TODAY.year}-Q1"}),
+    "GET /api/v1/schemes/{scheme_id}/reports/{period}.pdf": lambda w, c: Call(params={"period": f"{TODAY.year}"}),
     "GET /api/v1/schemes/{scheme_id}/checkins": lambda w, c: Call(query={"needs": "overdue"}),
     "GET /api/v1/schemes/{scheme_id}/hours/weeks.csv": lambda w, c: Call(query=PERIOD),
     "POST /api/v1/schemes/{scheme_id}/matches": lambda w, c: Call(json={

@@ -40,12 +40,12 @@ def history(app, client, make, clock):
 
     M1: householder H1 and sharer S1 registered 10 Jan (cleared 20 Jan for H1), proposed
         1 Feb, trial from 10 May (exactly 4 months after registering), ended 10 Nov by the
-        householder (exactly 6 months: not more).
+        householder (exactly 6 months: it lasted six months).
     M2: H2 and S2 registered 10 Jan (H2 cleared 30 Jan), proposed 1 Feb, trial from 11 May
         (a day late), ended 12 Nov by the sharer (more than 6 months).
     H3 registered 1 Oct: cleared, waiting, still within its 4 months on 31 Dec.
-    S3 registered 1 Mar, deactivated 1 Jun ("found other housing"); S4 registered 5 Mar,
-    erased 1 Jul at her request. Neither was ever matched.
+    S3 registered 1 Mar, deactivated 1 Jun (found other housing); S4 registered 5 Mar,
+    erased 1 Jul at her request (no code: "other"). Neither was ever matched.
     One concern about M1, raised 1 Jun.
     """
     clock.set(at(2026, 1, 10))
@@ -64,7 +64,7 @@ def history(app, client, make, clock):
     clock.set(at(2026, 6, 1))
     fresh(m1, make, client)
     client.post(f"/api/v1/accounts/{s3.id}/deactivate", headers=m1.coordinator.headers,
-                json={"reason": "found other housing"})
+                json={"reason": "Offered a council flat.", "reason_code": "found-other-housing"})
     client.post("/api/v1/concerns", headers=m1.householder.headers,
                 json={"match_id": m1.match_id, "category": "hours", "severity": "low", "description": "Slipping."})
     clock.set(at(2026, 7, 1))
@@ -100,11 +100,21 @@ def test_every_measure_on_a_year_checked_by_hand(client, history):
     assert registration["all"]["share_matched_within_4_months"] == round(2 / 6, 4)
 
     assert found["matches"] == {
-        "ended": 2, "lasted_over_6_months": 1, "share_lasted_over_6_months": 0.5, "average_length_days": 184.5,
-        "median_length_days": 184.5, "live_now": 0, "ended_by": {"householder": 1, "sharer": 1},
+        "ended": 2, "started_6_months_before_end": 2, "lasted_6_months": 2, "share_lasted_6_months": 1.0,
+        "average_length_days": 184.5, "median_length_days": 184.5,
+        "running_in_period": 2, "still_running": 0, "median_length_days_live_included": 184.5,
+        "kaplan_meier_median_length_days": 184,
+        "ended_with_agreed_period": 0, "lasted_agreed_period": 0, "share_lasted_agreed_period": None,
+        "live_now": 0, "ended_by": {"householder": 1, "sharer": 1},
         "ended_by_reason": {"other": 2}}  # ended at once, without a reason from the vocabulary
+    assert found["rematching"]["all"] == {"window_closed": 0, "rematched": 0, "share_rematched": None}
+    assert found["rematching"]["within_days"] == 90  # 10 Nov + 90 days is after 31 Dec
     assert found["leaving"]["sharer"] == {"left": 2, "left_never_matched": 2, "share_left_never_matched": 1.0,
-                                          "reasons": {"found other housing": 1, "erased at their request": 1}}
+                                          "reasons": {"found-other-housing": 1, "other": 1}}
+    assert found["dropping_out"]["sharer"] == {"dropped_out_without_match": 2, "registered": 4,
+                                               "share_dropped_out_without_match": 0.5}
+    assert found["dropping_out"]["householder"]["share_dropped_out_without_match"] == 0.0
+    assert found["dropping_out"]["all"]["share_dropped_out_without_match"] == round(2 / 7, 4)
     assert found["leaving"]["householder"]["left"] == 0
     assert found["waiting"]["householder"]["waiting"] == 3 and found["waiting"]["sharer"]["waiting"] == 2
     assert found["concerns"]["raised"] == 1
@@ -127,7 +137,7 @@ def test_measures_as_csv_and_across_schemes_for_admins(client, make, history):
     response = client.get(f"/api/v1/schemes/{scheme.id}/measures.csv?from=2026-01-01&to=2026-12-31",
                           headers=m1.coordinator.headers)
     rows = {row["measure"]: row["value"] for row in csv.DictReader(io.StringIO(response.get_data(as_text=True)))}
-    assert rows["matches.share_lasted_over_6_months"] == "0.5"
+    assert rows["matches.share_lasted_6_months"] == "1.0"
     assert rows["registration.householder.matched_within_4_months"] == "1"
     admin = make.login(client, make.admin())
     across = client.get("/api/v1/measures?from=2026-01-01&to=2026-12-31", headers=admin.headers).json
