@@ -9,6 +9,7 @@ from typing import Any, Iterator
 from homeshare.common.printing import Document
 from homeshare.measures import charts
 from homeshare.measures.report import MEASURES, SECTIONS
+from homeshare.questionnaires.instruments import HIGHER_IS_BETTER
 
 UNITS = {measure.key: measure.unit for measure in MEASURES}
 LABELS = {
@@ -53,6 +54,42 @@ def _flattened(figures: dict[str, Any], prefix: str = "") -> Iterator[tuple[str,
             yield label, figure(name, value)
 
 
+def _number(value: float | None, sign: bool = False) -> str:
+    if value is None:
+        return NO_DATA
+    return f"{value:+.2f}" if sign else f"{value:.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return NO_DATA if value is None else f"{value * 100:.1f} %"
+
+
+def _outcomes(document: Document, scores: dict[str, Any]) -> None:
+    """Per score, a line per role: people, mean change with its interval, the shares improved and
+    worse by the meaningful change, and the means (or shares of a category) before and after."""
+    if not scores:
+        document.paragraph("The scheme asks no questionnaire.")
+    for figures in scores.values():
+        better = "higher" if figures["direction"] == HIGHER_IS_BETTER else "lower"
+        document.paragraph(f"{figures['name']} ({better} is better; a meaningful change is "
+                           f"{figures['meaningful_change']:g})", bold=True)
+        for role in ("householder", "sharer"):
+            found = figures.get(role)
+            if found is None:
+                continue
+            interval = (f" (95 % CI {_number(found['ci_low'], True)} to {_number(found['ci_high'], True)})"
+                        if found["ci_low"] is not None else "")
+            line = (f"{role.capitalize()}s: {found['people']} with a baseline and a follow-up; mean change "
+                    f"{_number(found['mean_change'], True)}{interval}; improved {_percent(found['improved'])}, "
+                    f"worse {_percent(found['worse'])}; mean {_number(found['baseline_mean'])} at the baseline, "
+                    f"{_number(found['follow_up_mean'])} at the follow-up")
+            if "share_of" in figures:
+                line += (f"; answering {figures['share_of']}: {_percent(found['baseline_share'])} at the baseline, "
+                         f"{_percent(found['follow_up_share'])} at the follow-up")
+            document.paragraph(line + ".")
+        document.ln(1)
+
+
 def render(report: dict[str, Any]) -> bytes:
     document = Document()
     document.set_title(f"Report to funders: {report['name']}, {report['period']}")
@@ -77,6 +114,8 @@ def render(report: dict[str, Any]) -> bytes:
                 for code, count in figures[group].items():
                     document.paragraph(f"{_label(code)}: {count}")
                 document.ln(1)
+        elif key == "outcomes":
+            _outcomes(document, figures)
         else:
             for name, value in _flattened(figures):
                 document.paragraph(f"{name}: {value}")

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from homeshare.errors import ValidationFailed
 from homeshare.matching.models import EndReason, EndedBy
 from homeshare.measures import service
+from homeshare.questionnaires.outcomes import scores_over_time
 from homeshare.schemes.models import Scheme
 
 PERIOD = re.compile(r"^(\d{4})(?:-Q([1-4]))?$")
@@ -156,6 +157,7 @@ SECTIONS: tuple[tuple[str, str, Callable[[Context], dict[str, Any]]], ...] = (
     ("counts", "Counts", counts),
     ("measures", "Measures", measures),
     ("endings", "Endings by reason", endings),
+    ("outcomes", "Outcomes: change from the baseline", lambda context: context.measures["outcomes"]),
 )
 """(key, title, section): each section's figures, in the report's order."""
 
@@ -175,6 +177,19 @@ def wellbeing_by_role(context: Context) -> Series:
     return {"title": "Wellbeing over time by role", "kind": "line", "x_label": "Months since the trial started",
             "y_label": "Average wellbeing (1 to 5)", "y_range": [1, 5], "x": [str(month) for month in months],
             "series": {role: [by_month[role].get(str(month)) for month in months] for role in ("householder", "sharer")}}
+
+
+def swemwbs_by_role(context: Context) -> Series:
+    """Mean SWEMWBS metric score (7 to 35) by whole months since the match's trial started (the
+    baseline, before any match, as month 0), per role, over the answers given in the period."""
+    means = {(found.role, found.month): round(found.mean, 2)
+             for found in scores_over_time(context.scheme, context.first, context.last, rows=context.facts.questionnaires)
+             if found.score == "swemwbs"}
+    months = sorted({month for _role, month in means})
+    return {"title": "Mental wellbeing (SWEMWBS) over time by role", "kind": "line",
+            "x_label": "Months since the trial started (0: baseline)", "y_label": "Mean SWEMWBS metric score",
+            "y_range": [7, 35], "x": [str(month) for month in months],
+            "series": {role: [means.get((role, month)) for month in months] for role in ("householder", "sharer")}}
 
 
 def _points(first: date, last: date) -> list[date]:
@@ -223,6 +238,7 @@ def time_to_match(context: Context) -> Series:
 
 CHARTS: tuple[tuple[str, Callable[[Context], Series]], ...] = (
     ("wellbeing_over_time_by_role", wellbeing_by_role),
+    ("swemwbs_over_time_by_role", swemwbs_by_role),
     ("matches_by_state_over_time", matches_by_state),
     ("time_from_registration_to_match", time_to_match),
 )

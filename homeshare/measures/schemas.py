@@ -47,6 +47,16 @@ class MeasuresSchema(Schema):
                        "their first match proposed in the period, days from the enquiry to that proposal."})
 
 
+    outcomes = ma.fields.Dict(metadata={
+        "description": "Change from baseline per score (`swemwbs`, `ucla3`, `lonely`, `match_satisfaction`, "
+                       "`safe_at_home`) of the instruments the scheme asks or has answers to: `instrument`, "
+                       "`direction`, `meaningful_change` (and `share_of` for a score reported as a share), then per "
+                       "role (`householder`, `sharer`) `people` with a baseline and a follow-up answered in the "
+                       "period, `mean_change` with its 95 % interval (`ci_low`, `ci_high`), the shares `improved` "
+                       "and `worse` by the meaningful change, and the baseline and follow-up means (docs/api-guide.md, "
+                       "\"Questionnaires\")."})
+
+
 class AllSchemesSchema(Schema):
     schemes = ma.fields.List(ma.fields.Nested(MeasuresSchema))
 
@@ -62,7 +72,8 @@ class ReportSchema(Schema):
     sections = ma.fields.Dict(metadata={
         "description": "`counts` (people registered, approved, matched; live matches at the end; matches ended), "
                        "`measures` (shares from 0 to 1, lengths in days; null without data) and `endings` "
-                       "(`by_reason`, every reason listed, and `by_who`)."})
+                       "(`by_reason`, every reason listed, and `by_who`), and `outcomes` (as in the measures' "
+                       "`outcomes`)."})
     charts = ma.fields.Dict(metadata={
         "description": "Each chart's series: `title`, `kind` (`line` or `bar`), `x_label`, `y_label`, `x` (the "
                        "labels) and `series` (name -> one value or null per label)."})

@@ -1,10 +1,11 @@
 """Scheme quality measures, computed live and exactly. docs/api-guide.md, "Quality
 measures", defines each one; this module is their one implementation.
 
-Ten statements whatever the scheme's size: SQL gives one row per person (their
+Eleven statements whatever the scheme's size: SQL gives one row per person (their
 milestones, grouped from checks and matches), per match, per agreement version, per
-absence, per due check-in, per answer, per match-week of hours (grouped) and per enquiry
-(with the first match of the person it became), and a count of concerns; shares, averages,
+absence, per due check-in, per answer, per match-week of hours (grouped), per enquiry
+(with the first match of the person it became) and per answered questionnaire, and a count
+of concerns; shares, averages,
 medians and the survival estimate are then taken over those rows (``gather`` reads them
 once, so that the funder's report draws its counts and charts from the same rows).
 """
@@ -34,6 +35,8 @@ from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 from homeshare.hours.weeks import Agreed, away_in_week, prorated, week_start_of
 from homeshare.matching.models import OPEN_STATES, SHARING_STATES, Match
+from homeshare.questionnaires.instruments import INSTRUMENTS
+from homeshare.questionnaires.outcomes import answered, outcomes
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckStatus, VettingCheck
 from homeshare.vetting.rules import required_checks, vetting_status_expression
@@ -165,13 +168,14 @@ class Facts:
     concerns: int
     hour_sums: dict[tuple[Any, date], int]
     enquiries: list[Any]
+    questionnaires: list[Any]
 
     def in_period(self, day: date | None) -> bool:
         return day is not None and self.first <= day <= self.last
 
 
 def gather(scheme: Scheme, first: date, last: date) -> Facts:
-    """Read the rows every measure of ``scheme`` over [first, last] is taken from (ten
+    """Read the rows every measure of ``scheme`` over [first, last] is taken from (eleven
     statements whatever the scheme's size)."""
     today = min(last, local_today(scheme.timezone))
     people = _people(scheme, today)
@@ -213,7 +217,7 @@ def gather(scheme: Scheme, first: date, last: date) -> Facts:
         .group_by(HoursEntry.match_id, HoursEntry.week_start))}
     return Facts(scheme=scheme, first=first, last=last, today=today, people=people, matches=matches,
                  versions=versions, absences=absences, due=due, answers=answers, concerns=concerns,
-                 hour_sums=hour_sums, enquiries=_enquiry_rows(scheme))
+                 hour_sums=hour_sums, enquiries=_enquiry_rows(scheme), questionnaires=answered(scheme))
 
 
 def compute(scheme: Scheme, first: date, last: date) -> dict[str, Any]:
@@ -265,7 +269,36 @@ def measures_of(facts: Facts) -> dict[str, Any]:
         "concerns": {"raised": facts.concerns, "match_months": round(match_months, 2),
                      "per_match_month": round(facts.concerns / match_months, 4) if match_months else None},
         "enquiries": _enquiries(facts.scheme, facts.enquiries, in_period),
+        "outcomes": _outcomes(facts),
     }
+
+
+OUTCOME_FIGURES = ("people", "mean_change", "ci_low", "ci_high", "improved", "worse", "baseline_mean",
+                   "follow_up_mean", "baseline_share", "follow_up_share")
+
+
+def _outcomes(facts: Facts) -> dict[str, Any]:
+    """Change from baseline per score and role (``questionnaires.outcomes`` defines it), for
+    the instruments the scheme asks now and any it has answers to: score -> role -> figures,
+    shares from 0 to 1, changes and means to two decimals."""
+    chosen = set(facts.scheme.effective_settings["questionnaire_instruments"])
+    found: dict[str, Any] = {}
+    names = {found.id: found.name for instrument in INSTRUMENTS.values() for found in instrument.scores}
+    results = outcomes(facts.scheme, facts.first, facts.last, rows=facts.questionnaires)
+    shown = chosen | {result.instrument for result in results if result.people}
+    for result in results:
+        if result.instrument not in shown:
+            continue
+        score = found.setdefault(result.score, {
+            "name": names[result.score], "instrument": result.instrument, "direction": result.direction,
+            "meaningful_change": result.meaningful_change,
+            **({"share_of": result.share_label} if result.share_label else {})})
+        figures = {name: getattr(result, name) for name in OUTCOME_FIGURES}
+        score[result.role] = {name: (round(value, 4) if name in ("improved", "worse") or name.endswith("_share")
+                                     else round(value, 2)) if isinstance(value, float) else value
+                              for name, value in figures.items()
+                              if not (name.endswith("_share") and result.share_label is None)}
+    return found
 
 
 def _lasting(started: Iterable[Any], first: date, last: date) -> dict[str, Any]:

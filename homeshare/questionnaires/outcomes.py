@@ -63,7 +63,9 @@ class Outcome:
         return dict(self.__dict__)
 
 
-def _answered(scheme: Scheme) -> list[Any]:
+def answered(scheme: Scheme) -> list[Any]:
+    """Every answered questionnaire of ``scheme`` with its scores, in the order answered (one
+    statement): what ``outcomes`` and ``scores_over_time`` read, for a caller that wants both."""
     return db.session.execute(sa.select(
         Questionnaire.person_id, Questionnaire.role, Questionnaire.occasion, Questionnaire.answered_at,
         Questionnaire.scores, Match.trial_started_on)
@@ -83,13 +85,13 @@ def mean_with_interval(changes: list[float]) -> tuple[float | None, float | None
     return mean, mean - half, mean + half
 
 
-def outcomes(scheme: Scheme, first: date, last: date) -> list[Outcome]:
+def outcomes(scheme: Scheme, first: date, last: date, *, rows: list[Any] | None = None) -> list[Outcome]:
     """Per instrument, score and role: change from baseline to the latest follow-up answered
     within [first, last] (see the module's definitions)."""
     zone = ZoneInfo(scheme.timezone)
     baselines: dict[Any, tuple[str, dict[str, float]]] = {}
     follow_ups: dict[Any, dict[str, float]] = {}
-    for person_id, role, occasion, answered_at, scores, _started in _answered(scheme):
+    for person_id, role, occasion, answered_at, scores, _started in (answered(scheme) if rows is None else rows):
         if occasion is Occasion.BASELINE:
             baselines[person_id] = (role, scores or {})
         elif first <= answered_at.astimezone(zone).date() <= last:
@@ -134,13 +136,14 @@ def _months_between(start: date, day: date) -> int:
     return months - 1 if day.day < start.day else months
 
 
-def scores_over_time(scheme: Scheme, first: date, last: date) -> list[MonthlyScore]:
+def scores_over_time(scheme: Scheme, first: date, last: date, *,
+                     rows: list[Any] | None = None) -> list[MonthlyScore]:
     """The mean of each score by role and month since the match started, over the answers given
     within [first, last] (the baseline counts as month 0): the "wellbeing over time by role"
     chart. Ordered by score, role and month."""
     zone = ZoneInfo(scheme.timezone)
     values: dict[tuple[str, str, int], list[float]] = defaultdict(list)
-    for _person, role, occasion, answered_at, scores, started_on in _answered(scheme):
+    for _person, role, occasion, answered_at, scores, started_on in (answered(scheme) if rows is None else rows):
         day = answered_at.astimezone(zone).date()
         if not first <= day <= last:
             continue

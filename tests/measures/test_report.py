@@ -151,7 +151,7 @@ def test_the_pdf_draws_each_chart(client, history):  # noqa: F811
     scheme, m1 = history
     response = get(client, scheme, m1.coordinator, "2026", ".pdf")
     pages = PdfReader(io.BytesIO(response.data)).pages
-    assert sum(len(page.images) for page in pages) == 3
+    assert sum(len(page.images) for page in pages) == 4  # one per chart
     assert response.headers["Content-Disposition"] == 'inline; filename="report-2026.pdf"'
 
 
