@@ -7,7 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
+from homeshare.common.languages import ENGLISH
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import ApiError, Conflict, Gone, Unauthorized, ValidationFailed
+from homeshare.errors import ApiError, Conflict, Forbidden, Gone, Unauthorized, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
@@ -104,6 +105,7 @@ def _create_account(
         origin=Origin.STAFF,
         password_changed_at=now,
         email_verified_at=now,
+        language=_default_language(scheme),
     )
     db.session.add(account)
     account_created.send(account)
@@ -154,6 +156,7 @@ def register(
         account = Account(
             id=uuid.uuid4(), email=email, password_hash=passwords.hash_password(password), role=role,
             scheme=scheme, password_changed_at=now, email_verified_at=now if email_verified else None,
+            language=_default_language(scheme),
         )
         try:
             db.session.add(account)
@@ -175,6 +178,11 @@ def register(
     return Created(existing, created=False)
 
 
+def _default_language(scheme: Scheme | None) -> str:
+    """What a new account of ``scheme`` is written to in: the scheme's ``default_language``."""
+    return scheme.effective_settings["default_language"] if scheme is not None else ENGLISH
+
+
 def create_coordinator(*, scheme: Scheme, email: str, password: str, commit: bool = True) -> Created:
     return _create_account(
         email=email, password=password, role=Role.COORDINATOR, scheme=scheme, commit=commit
@@ -191,7 +199,7 @@ def add_without_login(*, scheme: Scheme, role: Role, account_id: uuid.UUID | Non
     if role not in (Role.HOUSEHOLDER, Role.SHARER, Role.REPRESENTATIVE):
         raise ValueError(f"{role.value} accounts are not added without a login")
     account = Account(id=account_id or uuid.uuid4(), email=None, password_hash=None, role=role, scheme=scheme,
-                      origin=Origin.COORDINATOR)
+                      origin=Origin.COORDINATOR, language=_default_language(scheme))
     db.session.add(account)
     db.session.flush()
     account_created.send(account)
@@ -349,6 +357,30 @@ def set_sms_opt_in(*, actor: Account, account: Account, opt_in: bool) -> Account
         audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=SMS_OPT_IN_SET, target_type="account",
                      target_id=account.id, before={"sms_opt_in": account.sms_opt_in}, after={"sms_opt_in": opt_in})
         account.sms_opt_in = opt_in
+        db.session.commit()
+    return account
+
+
+ACCOUNT_CHANGED = audit.declare("account.changed", plain=("language",))
+COORDINATOR_FIELDS = ("display_name", "work_phone")
+
+
+def change_account(*, actor: Account, account: Account, changes: Mapping[str, Any]) -> Account:
+    """Change an account's language, and a coordinator's name and work phone (checked by the
+    schema: E.164). Anyone changes their own; a coordinator a person's language (of their scheme,
+    as ``reach_account`` found it), never another coordinator's account; an admin any. Nothing is
+    stored unless every change is allowed; the same change again records nothing. Audited."""
+    if actor.id != account.id and account.role is Role.COORDINATOR and actor.role is not Role.ADMIN:
+        raise Forbidden("A coordinator's name and phone are theirs to set, or an admin's.")
+    refused = [name for name in COORDINATOR_FIELDS if name in changes and account.role is not Role.COORDINATOR]
+    if refused:
+        raise ValidationFailed({name: ["Only a coordinator's account has a name and work phone."] for name in refused})
+    before = {name: getattr(account, name) for name in changes}
+    if before != dict(changes):
+        for name, value in changes.items():
+            setattr(account, name, value)
+        audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=ACCOUNT_CHANGED, target_type="account",
+                     target_id=account.id, before=before, after=dict(changes))
         db.session.commit()
     return account
 

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.common.languages import ENGLISH, LANGUAGES
 from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger
 
 _age = validate.Range(min=18, max=120)
@@ -164,6 +165,11 @@ class SchemeSettingsSchema(Schema):
     invitation_days = StrictInteger(
         load_default=14, validate=validate.Range(min=1, max=60),
         metadata={"description": "Days an invitation to get a login stays valid."},
+    )
+    default_language = ma.fields.String(
+        load_default=ENGLISH, validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "The language new people of the scheme are written to in (`en` English, `cy` "
+                                 "Welsh); each person may change theirs."},
     )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})
