@@ -10,9 +10,12 @@ the API stay in English: clients localise them by the problem's ``type``.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from datetime import date, datetime
+from functools import reduce
+from typing import Iterator, Sequence
 
-from flask_babel import force_locale
+from flask_babel import force_locale, format_date, format_datetime, lazy_gettext
+from flask_babel.speaklater import LazyString
 
 ENGLISH = "en"
 WELSH = "cy"
@@ -31,3 +34,28 @@ def rendered(text: object, language: str | None) -> str:
     """``text`` (a lazy translation or plain text) as written in ``language``."""
     with in_language(language):
         return str(text)
+
+
+def written_date(day: date, pattern: str = "d MMMM y") -> LazyString:
+    """``day`` as the reader's language writes it (``10 January 2027``, ``10 Ionawr 2027``)."""
+    return LazyString(format_date, day, pattern)
+
+
+def written_time(moment: datetime, pattern: str = "d MMMM y, HH:mm") -> LazyString:
+    """``moment`` (already in the time zone to show) as the reader's language writes it."""
+    return LazyString(format_datetime, moment, pattern, rebase=False)
+
+
+def both(first: object, second: object) -> LazyString:
+    """``first and second``, in the reader's language."""
+    return lazy_gettext("%(first)s and %(second)s", first=first, second=second)
+
+
+def all_of(parts: Sequence[object]) -> object:
+    """``a and b and c``, in the reader's language."""
+    return reduce(both, parts) if parts else ""
+
+
+def lowered(text: object) -> LazyString:
+    """``text`` in lower case, once rendered."""
+    return LazyString(lambda: str(text).lower())
