@@ -107,7 +107,8 @@ def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     """The language each of ``people`` is written to in (one statement)."""
     if not people:
         return {}
-    return dict(db.session.execute(sa.select(Account.id, Account.language).where(Account.id.in_(people))).tuples().all())
+    return {row.id: row.language for row in db.session.execute(
+        sa.select(Account.id, Account.language).where(Account.id.in_(people)))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
