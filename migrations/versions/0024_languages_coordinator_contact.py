@@ -22,15 +22,21 @@ branch_labels = None
 depends_on = None
 
 
+COLUMNS = ('work_phone', 'display_name', 'language')
+
+
 def upgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('language', sa.String(length=2), server_default='en', nullable=False))
-        batch_op.add_column(sa.Column('display_name', sa.String(length=100), nullable=True))
-        batch_op.add_column(sa.Column('work_phone', sa.String(length=20), nullable=True))
+    # Plain ADD COLUMNs on both databases: no table rebuild.
+    op.add_column('account', sa.Column('language', sa.String(length=2), server_default='en', nullable=False))
+    op.add_column('account', sa.Column('display_name', sa.String(length=100), nullable=True))
+    op.add_column('account', sa.Column('work_phone', sa.String(length=20), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('account', schema=None) as batch_op:
-        batch_op.drop_column('work_phone')
-        batch_op.drop_column('display_name')
-        batch_op.drop_column('language')
+    for column in COLUMNS:
+        if op.get_bind().dialect.name == "sqlite":
+            # SQLite's own DROP COLUMN (3.35): a batch rebuild would drop the account table, and with
+            # it, through their foreign keys, every row that hangs off an account.
+            op.execute(f"ALTER TABLE account DROP COLUMN {column}")
+        else:
+            op.drop_column('account', column)
