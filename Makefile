@@ -32,7 +32,7 @@ messages: install
 	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
 		--no-location --sort-output --project=homeshare --copyright-holder=Homeshare \
 		-o $(TRANSLATIONS)/messages.pot homeshare
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --width=100 \
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width=100 \
 		--ignore-obsolete
 
 ## Move requirements.lock to the newest versions pyproject.toml allows (then run make test, and commit it).
