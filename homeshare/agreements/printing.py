@@ -2,7 +2,8 @@
 rules, the fees and both acceptances.
 
 Printed in the language of whoever asks (or the one they choose): every fixed label, and the
-dates, through the catalogues in ``homeshare/translations``. The text is set in DejaVu Sans, shipped in ``fonts/`` (its licence beside it), so that any name
+dates, through the catalogues in ``homeshare/translations``. The text is set in DejaVu Sans,
+shipped in ``fonts/`` (its licence beside it), so that any name
 or rule prints, Welsh and non-Latin letters included, on any machine.
 """
 
@@ -70,7 +71,8 @@ def _pounds(pence: int) -> str:
 def _fee(fee: dict[str, Any] | None) -> str:
     if not fee:
         return _("None")
-    return _("%(amount)s %(period)s", amount=_pounds(fee["amount_pence"]), period=PERIODS.get(fee["period"], fee["period"]))
+    return _("%(amount)s %(period)s", amount=_pounds(fee["amount_pence"]),
+             period=PERIODS.get(fee["period"], fee["period"]))
 
 
 def _days(number: int | None) -> str:

@@ -126,7 +126,8 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
         # A new version waits for both sides: neither has accepted it yet. Inside: storing the
         # messages flushes the version, which another made meanwhile refuses.
         notify(kinds.AGREEMENT_TO_ACCEPT.message(
-            person, event=f"agreement:{match.id}:{version.number}:to-accept", title=_l("An agreement is waiting for you"),
+            person, event=f"agreement:{match.id}:{version.number}:to-accept",
+            title=_l("An agreement is waiting for you"),
             body=_l("Version %(number)s of your homeshare agreement is ready: read it and accept it in the app.",
                     number=version.number),
             data={"match_id": str(match.id), "version": version.number})

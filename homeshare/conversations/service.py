@@ -184,7 +184,8 @@ def _tell_the_other_side(conversation: Conversation, message: ConversationMessag
     coordinator of the scheme: once per message and recipient. The words stay in the thread."""
     if side == COORDINATORS_SIDE:
         recipients = [conversation.person_id]
-        title, body = _l("A message from your coordinator"), _l("Your coordinator wrote to you. Open the app to read it.")
+        title = _l("A message from your coordinator")
+        body = _l("Your coordinator wrote to you. Open the app to read it.")
     else:
         assigned = (db.session.get(Account, conversation.assigned_coordinator_id)
                     if conversation.assigned_coordinator_id else None)

@@ -57,7 +57,8 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
     for item in over_agreed:
         week = item.weeks[0]
         messages += [kinds.HOURS_OVER_AGREED.message(
-                         coordinator, event=f"over:{item.match.id}:{week.week_start}", title=_l("Hours above the agreement"),
+                         coordinator, event=f"over:{item.match.id}:{week.week_start}",
+                         title=_l("Hours above the agreement"),
                          body=_l("In the week of %(week)s, a match logged %(counted)s minutes where the agreement "
                                  "expects %(expected)s.", week=week.week_start.isoformat(),
                                  counted=week.counted_minutes, expected=week.expected_minutes),

@@ -250,7 +250,8 @@ def dispute(*, actor: Account, match: Match, entry: HoursEntry, reason: str,
     behalf.record(answerer, scheme_id=match.scheme_id, action=DISPUTED, target_type="hours_entry", target_id=entry.id)
     # Fixed words: the reason is the householder's own, read in the app.
     notify([kinds.HOURS_DISPUTED.message(
-        match.sharer_id, event=f"hours-disputed:{entry.id}:{_digest([reason])}", title=_l("An hours entry was questioned"),
+        match.sharer_id, event=f"hours-disputed:{entry.id}:{_digest([reason])}",
+        title=_l("An hours entry was questioned"),
         body=_l("The householder questioned your hours on %(day)s: see why in the app.",
                 day=entry.worked_on.isoformat()),
         data={"match_id": str(match.id), "week_start": entry.week_start.isoformat(), "entry_id": str(entry.id)})])

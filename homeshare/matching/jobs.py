@@ -25,7 +25,8 @@ def trial_ending_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: d
     return [
         kinds.TRIAL_ENDING.message(coordinator, event=f"trial-ending:{match_id}:{ends_on}",
                                    title=_l("A trial ends soon: time for its review"),
-                                   body=_l("The trial ends on %(day)s.", day=ends_on.isoformat()), data={"match_id": str(match_id)})
+                                   body=_l("The trial ends on %(day)s.", day=ends_on.isoformat()),
+                                   data={"match_id": str(match_id)})
         for match_id, ends_on in db.session.execute(
             sa.select(Match.id, Match.trial_ends_on).where(
                 Match.scheme_id == scheme.id, Match.state == MatchState.TRIAL, Match.trial_ends_on >= today,

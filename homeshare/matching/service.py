@@ -761,7 +761,8 @@ def run_out_notice(match: Match, *, now: datetime, coordinators: Sequence[uuid.U
                  target_id=match_id, before={"state": MatchState.NOTICE.value},
                  after={"state": MatchState.ENDED.value, "ended_on": last_day, "reason": reason.value})
     return _messages(match, kind=kinds.MATCH_ENDED, title=_l("Your homeshare has ended"),
-                     body=_l("The notice's last day was %(day)s.", day=last_day.isoformat()), key=f"match-ended:{match_id}",
+                     body=_l("The notice's last day was %(day)s.", day=last_day.isoformat()),
+                     key=f"match-ended:{match_id}",
                      sides=("householder", "sharer"), coordinators=coordinators)
 
 

@@ -141,7 +141,8 @@ ERASED: dict[str, str] = {
     "account.email": "replaced by erased-<id>@erased.invalid (a person without a login has none)",
     "account.password_hash": "replaced by a hash that matches no password",
     "account.left_reason": "replaced by \"erased at their request\" (a coordinator's words about why they left)",
-    **{f"account.{name}": "blanked (only a coordinator's account holds one)" for name in ("display_name", "work_phone")},
+    **{f"account.{name}": "blanked (only a coordinator's account holds one)"
+       for name in ("display_name", "work_phone")},
     **{f"profile.{column.key}": "blanked" for column in Profile.__table__.columns
        if column.key not in PROFILE_KEEPS and isinstance(column.type, (sa.String, sa.JSON))},
     **{f"vetting_check.{name}": "the person's vetting checks are deleted" for name in (

@@ -33,7 +33,8 @@ def expiring_check_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now:
         label = CHECK_NAMES[kind]
         data: dict[str, Any] = {"person_id": str(account_id), "check": kind.value, "expires_on": expires_on.isoformat()}
         messages += [kinds.CHECK_EXPIRING.message(
-                         recipient, event=f"expiry:{check_id}:{expires_on}", title=_l("A %(check)s check expires soon", check=label),
+                         recipient, event=f"expiry:{check_id}:{expires_on}",
+                         title=_l("A %(check)s check expires soon", check=label),
                          body=_l("The %(check)s check expires on %(day)s; it needs renewing to stay cleared.",
                                  check=label, day=expires_on.isoformat()),
                          data=data)

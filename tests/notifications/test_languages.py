@@ -139,3 +139,11 @@ def test_a_welsh_speaker_gets_texts_in_welsh(app, client, desk, twilio):  # noqa
     texts = {text["To"]: text["Body"] for text in twilio.texts}
     assert texts["+447911123456"].startswith("Mae paru wedi'i gynnig i chi: Mae eich cydlynydd wedi cynnig paru")
     assert texts["+447911123457"].startswith("You have been proposed a match: Your coordinator proposed")
+
+
+def test_a_representatives_copy_is_in_the_representatives_language(client, make, desk):
+    daughter = make.login(client, make.representative(desk.scheme, desk.householder_person))
+    speaks_welsh(client, daughter)
+    desk.propose()
+    assert inbox(client, desk.householder, "match_proposed")[0][0] == "You have been proposed a match"
+    assert inbox(client, daughter, "match_proposed")[0][0] == "Mae paru wedi'i gynnig i chi"
