@@ -8,8 +8,8 @@ from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
-from homeshare.schemes.schemas import SchemeSummarySchema
-from homeshare.common.schemas import TrimmedString, bounded_string
+from homeshare.schemes.schemas import PHONE_PATTERN, SchemeSummarySchema
+from homeshare.common.schemas import FullMatch, TrimmedString, bounded_string
 from homeshare.common.languages import LANGUAGES
 from homeshare.common.phones import e164
 
@@ -135,15 +135,22 @@ class AccountSchema(Schema):
                        "until set."})
 
 
+PHONE_SHAPE = FullMatch(PHONE_PATTERN, error="A phone number: digits, spaces, brackets and hyphens, with an optional "
+                                             "leading +.")
+
+
 class PhoneNumber(TrimmedString):
     """A phone number, checked with the numbering plan and kept as E.164; UK numbers may leave
-    out the country code."""
+    out the country code. The description states its shape; the numbering plan is checked here."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=[validate.Length(min=1, max=30), PHONE_SHAPE], sent_max_length=30, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
-        text = super()._deserialize(value, attr, data, **kwargs)
-        number = e164(text)
+        number = e164(PHONE_SHAPE(super()._deserialize(value, attr, data, **kwargs)))
         if number is None:
-            raise ma.ValidationError("Not a valid phone number: a UK number, or another with its + and country code.")
+            raise ma.ValidationError("No such phone number in the numbering plan: give a UK number, or another "
+                                     "with + and its country code.")
         return number
 
 
@@ -154,7 +161,7 @@ class AccountChangeSchema(Schema):
         "description": "`en` (English) or `cy` (Welsh): what the person is written to in."})
     display_name = bounded_string(100, allow_none=True, metadata={
         "description": "Coordinators' accounts only: the name their people see; null clears it."})
-    work_phone = PhoneNumber(allow_none=True, sent_max_length=30, validate=validate.Length(min=1, max=30), metadata={
+    work_phone = PhoneNumber(allow_none=True, metadata={
         "description": "Coordinators' accounts only: their work phone, kept as E.164 (`+442920123456`); UK numbers "
                        "may leave out the country code; null clears it.", "example": "029 2012 3456"})
 
