@@ -7,6 +7,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from homeshare.common.languages import ENGLISH
 from homeshare.common.roles import Role
 from homeshare.common.db import IdMixin, TimestampMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
@@ -87,6 +88,12 @@ class Account(IdMixin, TimestampMixin, db.Model):
     # Notifications by text message too: said yes by the person, or for a person without a
     # login by their coordinator; no until then.
     sms_opt_in: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False, server_default=sa.false())
+    # The language the person is written to in (homeshare.common.languages): notifications,
+    # emails, texts and the printed agreement. New accounts take their scheme's default_language.
+    language: Mapped[str] = mapped_column(sa.String(2), nullable=False, default=ENGLISH, server_default=ENGLISH)
+    # Coordinators only: the name and work phone (E.164) their people see (GET /me/coordinator).
+    display_name: Mapped[str | None] = mapped_column(sa.String(100))
+    work_phone: Mapped[str | None] = mapped_column(sa.String(20))
 
     scheme: Mapped[Scheme | None] = relationship(lazy="joined", innerjoin=False)
 

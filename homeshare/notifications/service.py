@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from homeshare.accounts.models import Account
+from homeshare.common.languages import rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.db import insert_ignoring_duplicates
@@ -33,7 +34,7 @@ from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.notifications import kinds, providers
 from homeshare.notifications.events import addressing, phone_numbers
-from homeshare.notifications.kinds import PREFERENCE_CHANNELS, Message
+from homeshare.notifications.kinds import PREFERENCE_CHANNELS, Message, Text
 from homeshare.notifications.models import (
     Delivery, DeliveryStatus, Device, Notification, NotificationPreference, Platform, QuietHours,
 )
@@ -63,8 +64,11 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     if messages and only_channels is None:
         for _receiver, copies in addressing.send(messages):
             messages.extend(copies)
+    # Written in each recipient's language (a representative's copy in theirs), once, here.
+    languages = _languages({m.account_id for m in messages})
     rows = [
-        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
+        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind,
+         "title": rendered(m.title, languages.get(m.account_id)), "body": rendered(m.body, languages.get(m.account_id)),
          "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
         for m in messages
     ]
@@ -97,6 +101,14 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     for first in range(0, len(deliveries), 1000):
         db.session.execute(sa.insert(Delivery), deliveries[first:first + 1000])
     return len(created)
+
+
+def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The language each of ``people`` is written to in (one statement)."""
+    if not people:
+        return {}
+    return {row.id: row.language for row in db.session.execute(
+        sa.select(Account.id, Account.language).where(Account.id.in_(people)))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
@@ -320,7 +332,7 @@ def unregister_device(account: Account, device_id: uuid.UUID) -> None:
 # Emails to an account's owner (accounts.events.email_to_owner) ------------------------------------
 
 
-def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str,
+def email_owner(account: Account, *, kind: str, title: Text, body: Text, dedupe_key: str,
                 to_address: str | None = None) -> None:
     """Put an email to the account's owner in the outbox: by email only, never in the inbox
     nor pushed, since whoever is signed in (or holds the phone) may not own the address.

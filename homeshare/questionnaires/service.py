@@ -15,6 +15,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from homeshare.accounts.models import Account
 from homeshare.behalf import service as behalf
@@ -325,8 +326,8 @@ def questionnaire_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: 
     matched = _matched(q.person_id for q in due if q.occasion is Occasion.BASELINE)
     return [
         kinds.QUESTIONNAIRE_DUE.message(
-            q.person_id, event=f"questionnaire:{q.id}:due", title="A short questionnaire for you",
-            body=f"Please tell us how you are (questionnaire due {q.due_on.isoformat()}).",
+            q.person_id, event=f"questionnaire:{q.id}:due", title=_l("A short questionnaire for you"),
+            body=_l("Please tell us how you are (questionnaire due %(day)s).", day=q.due_on.isoformat()),
             data={"questionnaire_id": str(q.id), **({"match_id": str(q.match_id)} if q.match_id else {})})
         for q in due
         if status_of(q, today=today, settings=settings, matched=q.person_id in matched) == Status.OPEN
