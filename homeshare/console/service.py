@@ -26,8 +26,8 @@ from homeshare.matching.models import (
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingCheck
-from homeshare.vetting.rules import vetting_status_expression, vetting_statuses
+from homeshare.vetting.models import VettingCheck, VettingStanding
+from homeshare.vetting.rules import stored_status
 from homeshare.vetting.service import expiring_checks
 
 FIRST_ITEMS = 5
@@ -74,12 +74,14 @@ def _views_given() -> sa.ScalarSelect:
 
 def dashboard(scheme: Scheme) -> dict[str, Any]:
     """Counts and the first items of every list that may need a coordinator today."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    statuses = vetting_statuses(settings, today).where(
-        Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
-        Account.is_active.is_(True)).subquery()
+    today = local_today(scheme.timezone)
+    status = stored_status(today)
     applicants = dict(db.session.execute(
-        sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
+        sa.select(status, sa.func.count()).select_from(Account)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
+        .where(Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
+               Account.is_active.is_(True))
+        .group_by(status)).all())
     expiring = expiring_checks(scheme.id, today)
     match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
 
@@ -173,9 +175,10 @@ def people_rows(scheme: Scheme) -> Iterator[tuple]:
     statement = (sa.select(Account.id, Account.role, Account.is_active, Account.password_hash.is_not(None),
                            Profile.first_name, Profile.last_name,
                            Profile.preferred_name, Profile.town, Profile.postcode,
-                           vetting_status_expression(scheme.effective_settings, today),
+                           stored_status(today),
                            completeness.ready_expression(Profile, "matching"), Account.created_at)
                  .join(Profile, Profile.account_id == Account.id)
+                 .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
                  .where(Account.scheme_id == scheme.id, Account.erased_at.is_(None))
                  .order_by(Account.created_at, Account.id))
     for row in stream(statement):

@@ -36,8 +36,8 @@ from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingStatus
-from homeshare.vetting.rules import cleared_people, vetting_status_expression
+from homeshare.vetting.models import VettingStanding, VettingStatus
+from homeshare.vetting.rules import is_cleared, stored_status
 
 # Candidates -----------------------------------------------------------------------------------
 
@@ -129,12 +129,12 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
     in no live match and below the scheme's ``max_open_offers``."""
     today = local_today(scheme.timezone)
     settings = scheme.effective_settings
-    statement = _candidate_select(role).where(
+    statement = _candidate_select(role).join(VettingStanding, VettingStanding.account_id == Account.id).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
         Account.email_settled_expression(),
-        Account.id.in_(cleared_people(role, settings, today)),
+        is_cleared(today),
         completeness.ready_expression(Profile, "vetting"),
         _free(Account.id, settings["max_open_offers"]),
     ).order_by(Account.id)
@@ -270,8 +270,10 @@ def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _is_cleared(account: Account, scheme: Scheme) -> bool:
-    expression = vetting_status_expression(scheme.effective_settings, local_today(scheme.timezone))
-    return db.session.scalar(sa.select(expression).where(Account.id == account.id)) == VettingStatus.CLEARED.value
+    return db.session.scalar(
+        sa.select(stored_status(local_today(scheme.timezone))).select_from(Account)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id).where(Account.id == account.id)
+    ) == VettingStatus.CLEARED.value
 
 
 def _still_eligible(match: Match, scheme: Scheme) -> None:

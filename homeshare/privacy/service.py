@@ -43,7 +43,7 @@ from homeshare.notifications.schemas import DeviceSchema, NotificationSchema
 from homeshare.profiles.models import Profile
 from homeshare.profiles.schemas import ProfileSchema
 from homeshare.vetting.schemas import OwnChecklistSchema
-from homeshare.vetting.service import checklist
+from homeshare.vetting.service import checklist, store_statuses
 from homeshare.vetting.models import VettingCheck
 
 ERASED_DOMAIN = "erased.invalid"
@@ -207,6 +207,7 @@ NOT_PERSONAL: dict[str, str] = {
         "contact_phone", "contact_email", "office_hours", "emergency")},
     "conversation_message.written_as": "a closed vocabulary (self, representative, coordinator)",
     "account.role": "a closed vocabulary (roles)",
+    "vetting_standing.status": "a closed vocabulary (vetting statuses); worked out again from no checks on erasure",
     "account.origin": "a closed vocabulary (how an account came to be)",
     "representation.relationship": "a closed vocabulary (relationships); the link is ended",
     "representation.consent_how": "a closed vocabulary (how consent was given)",
@@ -321,6 +322,7 @@ def erase(*, actor: Account, account: Account) -> None:
                                                     AuthSession.revoked_at.is_(None))
                        .values(revoked_at=now, revoked_reason="erased"))
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
+    store_statuses(account.scheme, Account.id == account.id)
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(NotificationPreference).where(NotificationPreference.account_id == account.id))
     db.session.execute(sa.delete(QuietHours).where(QuietHours.account_id == account.id))
