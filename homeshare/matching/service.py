@@ -124,9 +124,45 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
         people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
 
 
-def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
+# A degree of latitude is at least this many km of great-circle distance (a thousandth less, so
+# that rounding never rules out a pair the arithmetic in scoring would keep).
+KM_PER_DEGREE_AT_LEAST = scoring.EARTH_RADIUS_KM * math.pi / 180 * 0.999
+
+
+def _may_suit(me: scoring.Population) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the candidates of the one person ``me`` that every pair the hard filters
+    of ``scoring.evaluate`` keep meets: smoking, pets, and the distance to the sharer's place
+    of study or work in latitude alone (never further than the sharer's maximum distance).
+    They only spare fetching and scoring people who would be filtered out: ``evaluate``
+    still decides, so the ranking is the same."""
+    person = me.person(0)
+    conditions = []
+    if person.smoker is not None:
+        conditions.append(sa.or_(Profile.smoker.is_(None), Profile.smoker == person.smoker))
+    if person.has_pets:
+        conditions.append(sa.or_(Profile.accepts_pets.is_(None), Profile.accepts_pets.is_(True)))
+    if person.accepts_pets is False:
+        conditions.append(sa.or_(Profile.has_pets.is_(None), Profile.has_pets.is_(False)))
+    if hasattr(person, "latitude"):  # a householder: the candidates' places and reaches vary
+        if person.latitude is not None and person.longitude is not None:
+            reach = Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
+            conditions.append(sa.or_(
+                Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
+                sa.and_(Profile.base_latitude >= person.latitude - reach,
+                        Profile.base_latitude <= person.latitude + reach)))
+    elif None not in (person.base_latitude, person.base_longitude, person.max_distance_km):
+        reach = person.max_distance_km / KM_PER_DEGREE_AT_LEAST
+        conditions.append(sa.or_(
+            Profile.latitude.is_(None), Profile.longitude.is_(None),
+            Profile.latitude.between(person.base_latitude - reach, person.base_latitude + reach)))
+    return conditions
+
+
+def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None,
+                     suiting: scoring.Population | None = None) -> scoring.Population:
     """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared,
-    in no live match and below the scheme's ``max_open_offers``."""
+    in no live match and below the scheme's ``max_open_offers`` (and, given the one person
+    ``suiting``, only those their hard filters may keep, see ``_may_suit``)."""
     today = local_today(scheme.timezone)
     settings = scheme.effective_settings
     statement = _candidate_select(role).join(VettingStanding, VettingStanding.account_id == Account.id).where(
@@ -140,6 +176,8 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
     ).order_by(Account.id)
     if excluding is not None:
         statement = statement.where(Account.id != excluding)
+    if suiting is not None:
+        statement = statement.where(*_may_suit(suiting))
     return _population(statement)
 
 
@@ -168,7 +206,7 @@ def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Sugges
     scheme = person.scheme
     me = candidate_of(person)
     other_role = Role.SHARER if person.role is Role.HOUSEHOLDER else Role.HOUSEHOLDER
-    others = available_people(scheme, other_role, excluding=person.id)
+    others = available_people(scheme, other_role, excluding=person.id, suiting=me)
     weights = scheme.effective_settings["matching_weights"]
     if person.role is Role.HOUSEHOLDER:
         evaluation = scoring.evaluate(me, others, weights)
