@@ -142,10 +142,12 @@ def register_events() -> None:
     from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import phone_numbers as profile_phone_numbers, start_profile
     from homeshare.schemes.events import scheme_updated
+    from homeshare.vetting.service import checklist_changed
 
     account_created.connect(start_profile)
     account_created.connect(record_account_created)
     scheme_updated.connect(record_scheme_updated)
+    scheme_updated.connect(checklist_changed)
     email_to_owner.connect(email_owner)
     trial_started.connect(ensure_schedule)
     trial_extended.connect(replan_schedule)

@@ -65,6 +65,16 @@ def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
     return insert(model).on_conflict_do_nothing(index_elements=list(unique))
 
 
+def insert_or_update(model: Any, *, unique: Sequence[str], names: Sequence[str], rows: sa.Select) -> Any:
+    """``INSERT INTO model (names) SELECT ... ON CONFLICT (unique) DO UPDATE`` the other
+    ``names``, on PostgreSQL and SQLite alike (``rows`` needs a WHERE clause on SQLite)."""
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).from_select(list(names), rows)
+    return statement.on_conflict_do_update(
+        index_elements=list(unique),
+        set_={name: statement.excluded[name] for name in names if name not in unique})
+
+
 def stream(statement: sa.Select) -> sa.Result:
     """``statement``'s rows, fetched 500 at a time from a server-side cursor.
 

@@ -39,8 +39,8 @@ from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingStatus
-from homeshare.vetting.rules import cleared_people, vetting_status_expression
+from homeshare.vetting.models import VettingStanding, VettingStatus
+from homeshare.vetting.rules import is_cleared, stored_status
 
 # Candidates -----------------------------------------------------------------------------------
 
@@ -127,22 +127,60 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
         people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
 
 
-def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
+# A degree of latitude is at least this many km of great-circle distance (a thousandth less, so
+# that rounding never rules out a pair the arithmetic in scoring would keep).
+KM_PER_DEGREE_AT_LEAST = scoring.EARTH_RADIUS_KM * math.pi / 180 * 0.999
+
+
+def _may_suit(me: scoring.Population) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the candidates of the one person ``me`` that every pair the hard filters
+    of ``scoring.evaluate`` keep meets: smoking, pets, and the distance to the sharer's place
+    of study or work in latitude alone (never further than the sharer's maximum distance).
+    They only spare fetching and scoring people who would be filtered out: ``evaluate``
+    still decides, so the ranking is the same."""
+    person = me.person(0)
+    conditions = []
+    if person.smoker is not None:
+        conditions.append(sa.or_(Profile.smoker.is_(None), Profile.smoker == person.smoker))
+    if person.has_pets:
+        conditions.append(sa.or_(Profile.accepts_pets.is_(None), Profile.accepts_pets.is_(True)))
+    if person.accepts_pets is False:
+        conditions.append(sa.or_(Profile.has_pets.is_(None), Profile.has_pets.is_(False)))
+    if hasattr(person, "latitude"):  # a householder: the candidates' places and reaches vary
+        if person.latitude is not None and person.longitude is not None:
+            reach = Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
+            conditions.append(sa.or_(
+                Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
+                sa.and_(Profile.base_latitude >= person.latitude - reach,
+                        Profile.base_latitude <= person.latitude + reach)))
+    elif None not in (person.base_latitude, person.base_longitude, person.max_distance_km):
+        reach = person.max_distance_km / KM_PER_DEGREE_AT_LEAST
+        conditions.append(sa.or_(
+            Profile.latitude.is_(None), Profile.longitude.is_(None),
+            Profile.latitude.between(person.base_latitude - reach, person.base_latitude + reach)))
+    return conditions
+
+
+def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None,
+                     suiting: scoring.Population | None = None) -> scoring.Population:
     """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared,
-    in no live match and below the scheme's ``max_open_offers``."""
+    in no live match and below the scheme's ``max_open_offers`` (and, given the one person
+    ``suiting``, only those their hard filters may keep, see ``_may_suit``)."""
     today = local_today(scheme.timezone)
     settings = scheme.effective_settings
-    statement = _candidate_select(role).where(
+    statement = _candidate_select(role).join(VettingStanding, VettingStanding.account_id == Account.id).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
         Account.email_settled_expression(),
-        Account.id.in_(cleared_people(role, settings, today)),
+        is_cleared(today),
         completeness.ready_expression(Profile, "vetting"),
         _free(Account.id, settings["max_open_offers"]),
     ).order_by(Account.id)
     if excluding is not None:
         statement = statement.where(Account.id != excluding)
+    if suiting is not None:
+        statement = statement.where(*_may_suit(suiting))
     return _population(statement)
 
 
@@ -171,7 +209,7 @@ def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Sugges
     scheme = person.scheme
     me = candidate_of(person)
     other_role = Role.SHARER if person.role is Role.HOUSEHOLDER else Role.HOUSEHOLDER
-    others = available_people(scheme, other_role, excluding=person.id)
+    others = available_people(scheme, other_role, excluding=person.id, suiting=me)
     weights = scheme.effective_settings["matching_weights"]
     if person.role is Role.HOUSEHOLDER:
         evaluation = scoring.evaluate(me, others, weights)
@@ -273,8 +311,10 @@ def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _is_cleared(account: Account, scheme: Scheme) -> bool:
-    expression = vetting_status_expression(scheme.effective_settings, local_today(scheme.timezone))
-    return db.session.scalar(sa.select(expression).where(Account.id == account.id)) == VettingStatus.CLEARED.value
+    return db.session.scalar(
+        sa.select(stored_status(local_today(scheme.timezone))).select_from(Account)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id).where(Account.id == account.id)
+    ) == VettingStatus.CLEARED.value
 
 
 def _still_eligible(match: Match, scheme: Scheme) -> None:

@@ -46,7 +46,7 @@ from homeshare.questionnaires import service as questionnaires
 from homeshare.questionnaires.models import Questionnaire
 from homeshare.questionnaires.schemas import QuestionnaireSchema
 from homeshare.vetting.schemas import OwnChecklistSchema
-from homeshare.vetting.service import checklist
+from homeshare.vetting.service import checklist, store_statuses
 from homeshare.vetting.models import VettingCheck
 
 ERASED_DOMAIN = "erased.invalid"
@@ -218,6 +218,7 @@ NOT_PERSONAL: dict[str, str] = {
         "contact_phone", "contact_email", "office_hours", "emergency")},
     "conversation_message.written_as": "a closed vocabulary (self, representative, coordinator)",
     "account.role": "a closed vocabulary (roles)",
+    "vetting_standing.status": "a closed vocabulary (vetting statuses); worked out again from no checks on erasure",
     "account.origin": "a closed vocabulary (how an account came to be)",
     "account.left_reason_code": "a closed vocabulary (why someone left), kept as an anonymous fact for the measures",
     "account.language": "a closed vocabulary (the languages the service writes in)",
@@ -335,6 +336,7 @@ def erase(*, actor: Account, account: Account) -> None:
                                                     AuthSession.revoked_at.is_(None))
                        .values(revoked_at=now, revoked_reason="erased"))
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
+    store_statuses(account.scheme, Account.id == account.id)
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(NotificationPreference).where(NotificationPreference.account_id == account.id))
     db.session.execute(sa.delete(QuietHours).where(QuietHours.account_id == account.id))

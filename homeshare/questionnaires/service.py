@@ -33,7 +33,8 @@ from homeshare.notifications.service import Message
 from homeshare.questionnaires.instruments import INSTRUMENTS, Instrument, problems, score
 from homeshare.questionnaires.models import FOLLOW_UP_MONTHS, Occasion, Questionnaire
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.rules import cleared_people
+from homeshare.vetting.models import VettingStanding
+from homeshare.vetting.rules import is_cleared
 
 LATE_DAYS = 60
 """A follow-up or an end questionnaire is not added once its due day is this long past (after an
@@ -80,7 +81,7 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         side = Match.householder_id if role is Role.HOUSEHOLDER else Match.sharer_id
         waiting = db.session.scalars(sa.select(Account.id).where(
             Account.scheme_id == scheme.id, Account.role == role, Account.is_active.is_(True),
-            Account.erased_at.is_(None), Account.id.in_(cleared_people(role, settings, today)),
+            Account.erased_at.is_(None), Account.id.in_(sa.select(VettingStanding.account_id).where(is_cleared(today))),
             Account.id.not_in(sa.select(side).where(Match.trial_started_on.is_not(None))))).all()
         rows += [row(person_id, role.value, Occasion.BASELINE, today) for person_id in waiting]
 

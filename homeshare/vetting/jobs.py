@@ -14,7 +14,7 @@ from homeshare.notifications import kinds
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckKind
-from homeshare.vetting.service import expiring_checks
+from homeshare.vetting.service import expiring_checks, lapse_statuses
 
 
 CHECK_NAMES = {
@@ -40,3 +40,9 @@ def expiring_check_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now:
                          data=data)
                      for recipient in (account_id, *coordinators)]
     return messages
+
+
+def lapsed_statuses(scheme: Scheme, now: datetime) -> int:
+    """The stored statuses that checks expiring by today in the scheme's time zone have made
+    ``expired`` (see ``VettingStanding``); returns how many were stored again."""
+    return lapse_statuses(scheme, now.astimezone(ZoneInfo(scheme.timezone)).date())
