@@ -133,7 +133,9 @@ def _with_defaults(data: dict) -> dict:
 
 def current_account():
     """The signed-in account itself (not a proxy to it, which would look it up again on
-    every attribute read: fifteen times to serialise an account)."""
+    every attribute read: fifteen times to serialise an account). In a request that changes
+    nothing (GET, HEAD) it is a plain row with the account's fields (``SignedInAccount``); in
+    one that may change data, the ORM object (``homeshare.accounts.tokens``)."""
     return get_current_user()
 
 

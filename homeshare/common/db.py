@@ -11,7 +11,8 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from homeshare.common.clock import utcnow
 from homeshare.extensions import db
@@ -94,3 +95,21 @@ class AuditContext:
     scheme_id: uuid.UUID | None = None
     action: str = ""
     target_id: str = "-"
+
+
+KEPT_OBJECTS = "homeshare.kept_objects"
+
+
+def keep_loaded(model: type, values: dict[str, Any]) -> Any:
+    """The object of a plain row (every column, by attribute name), put in the session as if
+    the ORM had loaded it, without a statement: ``session.get`` finds it too. The one the
+    session holds already, when it does. The session holds its objects weakly: this one is
+    held in its ``info`` too, for as long as the session lasts (a request)."""
+    held = db.session.identity_map.get(identity_key(model, values["id"]))
+    if held is not None:
+        return held
+    instance = model(**values)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    db.session.info.setdefault(KEPT_OBJECTS, []).append(instance)
+    return instance
