@@ -1,5 +1,8 @@
 """Notifications: created at most once per key, delivered through the outbox with retries.
 
+Creation is set-based: a tick's reminders are inserted in a few statements, each skipping
+the keys already stored (``insert_many``), their deliveries the same way.
+
 Any number of scheduler processes may run ``deliver_due`` at once: each claims a batch
 of due deliveries in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs
 one writer at a time), then sends them one at a time, committing each one's outcome as soon
@@ -27,7 +30,7 @@ from flask import current_app
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
-from homeshare.common.db import insert_ignoring_duplicates
+from homeshare.common.db import insert_many
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -70,11 +73,9 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     ]
     if not rows:
         return 0
-    created: list[Any] = []
-    for first in range(0, len(rows), 1000):
-        statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(
-            Notification.id, Notification.account_id, Notification.kind)
-        created.extend(db.session.execute(statement, rows[first:first + 1000]).all())
+    table = Notification.__table__.c
+    created = insert_many(Notification, rows, ignoring_duplicates_on=["dedupe_key"],
+                          returning=[table.id, table.account_id, table.kind])
     channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
     chosen = set(channels) & set(PREFERENCE_CHANNELS)
     people = {row.account_id for row in created}
@@ -94,8 +95,7 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
                 due = quiet[account_id]
             deliveries.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
                                "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
-    for first in range(0, len(deliveries), 1000):
-        db.session.execute(sa.insert(Delivery), deliveries[first:first + 1000])
+    insert_many(Delivery, deliveries, ignoring_duplicates_on=["notification_id", "channel"])
     return len(created)
 
 
