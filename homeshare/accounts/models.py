@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -117,6 +118,45 @@ class Account(IdMixin, TimestampMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<Account {self.role.value} {self.id}>"
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInAccount:
+    """The signed-in account as a request that changes nothing reads it (GET and HEAD): a plain
+    row of its columns, but the password hash (``has_login`` says whether there is one), without
+    the ORM's bookkeeping (about 0.35 ms a request); and its scheme (the ``Scheme``, read in the
+    same statement). Requests that may change data get the ``Account`` itself. Read in
+    ``homeshare.accounts.tokens``."""
+
+    id: uuid.UUID
+    email: str | None
+    role: Role
+    scheme_id: uuid.UUID | None
+    is_active: bool
+    password_changed_at: datetime | None
+    last_login_at: datetime | None
+    erased_at: datetime | None
+    left_at: datetime | None
+    left_reason: str | None
+    left_reason_code: LeaveReason | None
+    email_verified_at: datetime | None
+    origin: Origin
+    behalf_agreed_on: date | None
+    sms_opt_in: bool
+    language: str
+    display_name: str | None
+    work_phone: str | None
+    created_at: datetime
+    updated_at: datetime
+    has_login: bool
+    scheme: Scheme | None
+
+    email_settled = Account.email_settled
+    may_be_acted_for = Account.may_be_acted_for
+
+
+# The columns of the account a SignedInAccount holds, in its order (the rest follow them).
+SIGNED_IN_COLUMNS = tuple(field.name for field in fields(SignedInAccount)[:-2])
 
 
 class AuthSession(IdMixin, db.Model):
