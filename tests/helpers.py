@@ -24,6 +24,10 @@ def assert_problem(response, status: int, kind: str | None = None) -> dict:
     return body
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128
+
+
 class LocalServer:
     """A local HTTP server on a free port, for a provider the app calls out to: each POST's
     ``answer(request, raw_body)`` gives the status, a JSON body (or None) and any headers."""
@@ -47,7 +51,9 @@ class LocalServer:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # A claim's sends arrive at once (homeshare.notifications.service.IN_FLIGHT of them): the
+        # server queues them all, as a real provider does.
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 

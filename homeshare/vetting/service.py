@@ -177,8 +177,8 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
         before=_audit_values(before) if before else None,
         after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
     )
-    store_statuses(person.scheme, Account.id == person.id)
     try:
+        store_statuses(person.scheme, Account.id == person.id)  # flushes the check first
         db.session.commit()
     except IntegrityError:
         # The same check's first record arrived twice at once; the other request stored it.

@@ -240,7 +240,7 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_the_phone_gets_each_once
         try:
             while not gateway.holding.wait(0.1):
                 assert process.poll() is None, process.stdout.read().decode()
-            process.send_signal(signal.SIGKILL)  # mid-batch: two sent, one in flight, three waiting
+            process.send_signal(signal.SIGKILL)  # mid-claim: the claim's pushes went out together, one held
             process.wait(30)
         finally:
             if process.poll() is None:
@@ -248,7 +248,7 @@ def test_a_scheduler_killed_mid_batch_loses_nothing_and_the_phone_gets_each_once
         gateway.release.set()
         assert process.returncode == -signal.SIGKILL
         handed_over = list(gateway.requests)
-        assert len(handed_over) == 3
+        assert 3 <= len(handed_over) <= 6  # none of them recorded as sent by the dead process
 
         # A scheduler restarted after the dead one's lease ran out finishes the work.
         clock.advance(seconds=notifications.LEASE.total_seconds() + 60)

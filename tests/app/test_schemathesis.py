@@ -389,6 +389,7 @@ def path_ids(world: World, method: str, path: str) -> dict[str, str]:
         "representation_id": ids["representation"],
         "meeting_id": ids[MEETING_OF.get(path, "meeting")],
         "secret": ids["secret"],
+        "period": "2026-Q3",  # the pattern allows years the service refuses (before 2000, after 2100)
         "represented_id": people["householder"].id,
         "person_id": people[person].id,
         "account_id": people["deactivated" if path.endswith("/reactivate")

@@ -12,7 +12,6 @@ import threading
 import time
 import uuid
 from collections import Counter
-from http.server import ThreadingHTTPServer
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -275,8 +274,6 @@ def test_a_scheduler_killed_mid_claim_repeats_only_the_sends_in_flight(app, make
     """Real scheduler processes, SIGKILLed while pushes are in flight, then started again
     until everything is sent: only the sends of the claim in flight at each kill (at most
     ``IN_FLIGHT``) are sent twice."""
-    # A claim's pushes arrive at once: the gateway queues them all, as a real one does.
-    monkeypatch.setattr(ThreadingHTTPServer, "request_queue_size", notifications.IN_FLIGHT)
     gateway = SlowGateway(delay=0.02)
     monkeypatch.setitem(app.config, "HOMESHARE_PUSH_WEBHOOK_URL", gateway.url)  # deliveries on push too
     people = [make.sharer(make.scheme()) for _ in range(3)]
