@@ -224,3 +224,27 @@ def test_dropping_out_counts_leave_reasons_but_not_failed_vetting_or_ineligibili
     with app.app_context():
         back = db.session.get(Account, uuid.UUID(sharers[2].id))
         assert (back.left_at, back.left_reason, back.left_reason_code) == (None, None, None)
+
+
+def test_a_period_not_over_yet_counts_only_matches_six_months_old_by_today(history, clock):
+    clock.set(at(date(2026, 12, 2)))
+    h = history()
+    h.match(date(2026, 5, 1))  # live, six months old on 1 Nov: lasted
+    h.match(date(2026, 6, 15))  # live, but six months only on 15 Dec, after today: not counted yet
+    matches = h.measures()["matches"]
+    assert (matches["started_6_months_before_end"], matches["lasted_6_months"], matches["share_lasted_6_months"]) \
+        == (1, 1, 1.0)
+
+
+def test_a_match_ended_on_a_day_still_to_come_has_not_ended_yet(history, clock):
+    clock.set(at(date(2026, 12, 2)))
+    h = history()
+    h.version(h.match(date(2026, 11, 1), ended=date(2026, 11, 20)), term=Term.FIXED, term_ends_on=date(2026, 12, 31))
+    # The coordinator recorded its end on a day still to come.
+    h.version(h.match(date(2026, 1, 10), ended=date(2026, 12, 20)), term=Term.FIXED, term_ends_on=date(2026, 12, 31))
+    matches = h.measures()["matches"]
+    # Only the match that did end: 19 days long, short of its agreed term.
+    assert (matches["ended"], matches["median_length_days"]) == (1, 19)
+    assert (matches["ended_with_agreed_period"], matches["lasted_agreed_period"]) == (1, 0)
+    assert (matches["running_in_period"], matches["still_running"]) == (2, 1)
+    assert matches["ended_by_reason"] == {"other": 1}
