@@ -2,7 +2,8 @@
 
 A person is asked a baseline at approval (their vetting cleared: every check the scheme
 requires passed or waived, the moment they may be matched), and again 3, 6 and 12 months after
-their match's trial started and when the match ended. The schedule is made by the scheduler
+their match's trial started (none after the last day of a notice that is running) and when
+the match ended. The schedule is made by the scheduler
 (``ensure_due``), safe to repeat: each person has each occasion once.
 """
 
@@ -85,16 +86,18 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
 
     opens_before = timedelta(days=settings["checkin_opens_days_before"])
     matches = db.session.execute(sa.select(
-        Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.householder_id, Match.sharer_id)
+        Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.householder_id, Match.sharer_id,
+        Match.notice_last_day)
         .where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None),
                sa.or_(Match.state.in_(SHARING_STATES),
                       sa.and_(Match.state == MatchState.ENDED, Match.ended_on >= today - timedelta(days=LATE_DAYS)))))
-    for match_id, state, started_on, ended_on, householder_id, sharer_id in matches:
+    for match_id, state, started_on, ended_on, householder_id, sharer_id, notice_last_day in matches:
         due: list[tuple[Occasion, date]] = []
         if state in SHARING_STATES:
             for occasion, months in FOLLOW_UP_MONTHS.items():
                 day = plus_months(started_on, months)
-                if day - opens_before <= today and day >= today - timedelta(days=LATE_DAYS):
+                if _within_notice(state, notice_last_day, day) and day - opens_before <= today \
+                        and day >= today - timedelta(days=LATE_DAYS):
                     due.append((occasion, day))
         elif ended_on is not None:
             due.append((Occasion.END, ended_on))
@@ -105,6 +108,12 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         return 0
     statement = insert_ignoring_duplicates(Questionnaire.__table__, unique=["person_id", "key"])
     return db.session.connection().execute(statement, rows).rowcount
+
+
+def _within_notice(state: MatchState, notice_last_day: date | None, day: date) -> bool:
+    """Whether a follow-up due on ``day`` falls within the match: not after the last day of a
+    notice that is running (the match's end questionnaire asks then instead)."""
+    return state is not MatchState.NOTICE or notice_last_day is None or day <= notice_last_day
 
 
 def ensure_all_due() -> None:
@@ -220,13 +229,13 @@ def coming(person: Account, *, today: date, until: date) -> list[Coming]:
              if q.answered_at is None and today <= q.due_on <= until
              and not (q.occasion is Occasion.BASELINE and closed)]
     keys = {q.key for q in mine}
-    live = db.session.execute(sa.select(Match.id, Match.trial_started_on).where(
+    live = db.session.execute(sa.select(Match.id, Match.trial_started_on, Match.state, Match.notice_last_day).where(
         sa.or_(Match.householder_id == person.id, Match.sharer_id == person.id),
         Match.state.in_(SHARING_STATES), Match.trial_started_on.is_not(None))).all()
-    for match_id, started_on in live:
+    for match_id, started_on, state, notice_last_day in live:
         for occasion, months in FOLLOW_UP_MONTHS.items():
             day, key = plus_months(started_on, months), f"{match_id}:{occasion.value}"
-            if key not in keys and today <= day <= until:
+            if key not in keys and today <= day <= until and _within_notice(state, notice_last_day, day):
                 found.append(Coming(key, occasion, day))
     return sorted(found, key=lambda item: (item.due_on, item.key))
 

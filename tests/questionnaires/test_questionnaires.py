@@ -312,3 +312,22 @@ def test_a_persons_list_takes_the_same_statements_however_many_questionnaires(ap
     with count_queries() as many:
         assert len(own(client, desk.sharer)) == 6
     assert len(few) == len(many)
+
+
+def test_a_match_whose_notice_ends_before_three_months_asks_only_its_end(app, client, make, clock, desk):
+    schedule(app)
+    desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 5, 20, 12, 0, tzinfo=timezone.utc))
+    notice = desk.ok("notice", desk.sharer, {"reason": "sharer-moved-for-work-or-study"})
+    last_day = notice["notice"]["last_day"]
+    assert last_day < "2027-06-01"  # the notice runs out before the three months
+    assert calendar_events(client, desk.sharer) == {}  # no follow-up after the match's last day
+    later(desk, make, clock, datetime(2027, 5, 29, 12, 0, tzinfo=timezone.utc))  # the three months' one would open
+    schedule(app)
+    assert [q["occasion"] for q in own(client, desk.sharer)] == ["baseline"]
+    with app.app_context():
+        run_all(clock.now)  # the notice has run out: the match ends on its last day
+        db.session.remove()
+    schedule(app)
+    assert [(q["occasion"], q["due_on"]) for q in own(client, desk.householder)] == [
+        ("end", last_day), ("baseline", "2027-02-20")]
