@@ -81,7 +81,7 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         waiting = db.session.scalars(sa.select(Account.id).where(
             Account.scheme_id == scheme.id, Account.role == role, Account.is_active.is_(True),
             Account.erased_at.is_(None), Account.id.in_(cleared_people(role, settings, today)),
-            Account.id.not_in(sa.select(side).where(Match.trial_started_on.is_not(None))))).all()
+            Account.id.not_in(sa.select(side).where(Match.trial_started_on <= today)))).all()
         rows += [row(person_id, role.value, Occasion.BASELINE, today) for person_id in waiting]
 
     opens_before = timedelta(days=settings["checkin_opens_days_before"])
@@ -134,13 +134,14 @@ def opens_on(questionnaire: Questionnaire, settings: Mapping[str, Any]) -> date:
     return questionnaire.due_on - timedelta(days=settings["checkin_opens_days_before"])
 
 
-def _matched(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Those of ``person_ids`` whose first trial has started (their baseline is closed)."""
+def _matched(person_ids: Iterable[uuid.UUID], today: date) -> set[uuid.UUID]:
+    """Those of ``person_ids`` whose first trial has started by ``today`` (their baseline is
+    closed; a trial set for a later day leaves it open until then)."""
     ids = list(set(person_ids))
     if not ids:
         return set()
     found = db.session.execute(sa.select(Match.householder_id, Match.sharer_id).where(
-        Match.trial_started_on.is_not(None), sa.or_(Match.householder_id.in_(ids), Match.sharer_id.in_(ids))))
+        Match.trial_started_on <= today, sa.or_(Match.householder_id.in_(ids), Match.sharer_id.in_(ids))))
     return {person for row in found for person in row if person in ids}
 
 
@@ -167,7 +168,9 @@ def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnair
     items, its scores and what was answered for the person (three statements in all)."""
     schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme).where(
         Scheme.id.in_({q.scheme_id for q in questionnaires})))} if questionnaires else {}
-    matched = _matched(q.person_id for q in questionnaires if q.occasion is Occasion.BASELINE)
+    matched = {person for scheme in schemes.values() for person in _matched(
+        (q.person_id for q in questionnaires if q.occasion is Occasion.BASELINE and q.scheme_id == scheme.id),
+        local_today(scheme.timezone))}
     behalf.attach(questionnaires, "questionnaire")
     for q in questionnaires:
         scheme = schemes[q.scheme_id]
@@ -224,7 +227,7 @@ def coming(person: Account, *, today: date, until: date) -> list[Coming]:
     if not scheme.effective_settings["questionnaire_instruments"]:
         return []
     mine = db.session.scalars(sa.select(Questionnaire).where(Questionnaire.person_id == person.id)).all()
-    closed = bool(_matched([person.id]))
+    closed = bool(_matched([person.id], today))
     found = [Coming(q.key, q.occasion, q.due_on, q.id) for q in mine
              if q.answered_at is None and today <= q.due_on <= until
              and not (q.occasion is Occasion.BASELINE and closed)]
@@ -331,7 +334,7 @@ def questionnaire_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: 
         Questionnaire.scheme_id == scheme.id, Questionnaire.answered_at.is_(None),
         Questionnaire.due_on <= today, Questionnaire.due_on >= today - timedelta(days=REMIND_WITHIN_DAYS),
         Account.is_active.is_(True))).all()
-    matched = _matched(q.person_id for q in due if q.occasion is Occasion.BASELINE)
+    matched = _matched((q.person_id for q in due if q.occasion is Occasion.BASELINE), today)
     return [
         kinds.QUESTIONNAIRE_DUE.message(
             q.person_id, event=f"questionnaire:{q.id}:due", title="A short questionnaire for you",

@@ -174,6 +174,7 @@ def test_nobody_else_reaches_a_persons_questionnaires(app, client, make, desk):
 def test_follow_ups_are_due_three_six_and_twelve_months_into_a_match_and_at_its_end(app, client, make, clock, desk):
     schedule(app)
     desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))
     schedule(app)
     [closed] = own(client, desk.sharer)  # the trial started before the baseline was answered
     assert closed["status"] == "closed"
@@ -272,7 +273,9 @@ def test_questionnaires_to_answer_join_the_persons_calendar_with_the_check_ins(a
     desk.to_trial(start_on="2027-03-01")
     planned = {f"questionnaire-{desk.match_id}-months-{n}@homeshare": day for n, day in (
         (3, date(2027, 6, 1)), (6, date(2027, 9, 1)), (12, date(2028, 3, 1)))}
-    assert calendar_events(client, desk.householder) == planned  # the baseline closed; the match's to come
+    # The baseline is open until the trial starts; the match's to come.
+    assert calendar_events(client, desk.householder) == {"questionnaire-baseline@homeshare": date(2027, 2, 20),
+                                                         **planned}
     later(desk, make, clock, datetime(2027, 5, 30, 12, 0, tzinfo=timezone.utc))
     schedule(app)
     assert calendar_events(client, desk.sharer) == planned  # the same events once added
@@ -331,3 +334,18 @@ def test_a_match_whose_notice_ends_before_three_months_asks_only_its_end(app, cl
     schedule(app)
     assert [(q["occasion"], q["due_on"]) for q in own(client, desk.householder)] == [
         ("end", last_day), ("baseline", "2027-02-20")]
+
+
+def test_a_baseline_stays_open_until_the_first_trial_starts_not_when_it_is_set(app, client, make, clock, desk):
+    desk.to_trial(start_on="2027-03-01")  # set on 20 February for 1 March, before the first tick
+    schedule(app)
+    [baseline] = own(client, desk.sharer)
+    assert (baseline["occasion"], baseline["status"]) == ("baseline", "open")
+    later(desk, make, clock, datetime(2027, 2, 28, 12, 0, tzinfo=timezone.utc))
+    assert post(client, desk.sharer, baseline["id"], {"answers": answers()}).status_code == 201
+    # The householder's is still open, in their calendar until the trial starts.
+    assert own(client, desk.householder)[0]["status"] == "open"
+    later(desk, make, clock, datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))  # the trial starts
+    [closed] = own(client, desk.householder)
+    assert closed["status"] == "closed"
+    assert_problem(post(client, desk.householder, closed["id"], {"answers": answers()}), 409, "questionnaire-closed")
