@@ -51,7 +51,8 @@ class Status:
     UPCOMING = "upcoming"  # not open yet (the scheme's checkin_opens_days_before its due day)
     OPEN = "open"
     ANSWERED = "answered"
-    CLOSED = "closed"  # a baseline not answered before the person's first trial started
+    CLOSED = "closed"  # a baseline not answered before the person's first trial started, or one asking
+    # nothing now (the scheme dropped every instrument it was scheduled with)
 
     ALL = (UPCOMING, OPEN, ANSWERED, CLOSED)
 
@@ -148,7 +149,7 @@ def _matched(person_ids: Iterable[uuid.UUID], today: date) -> set[uuid.UUID]:
 def status_of(questionnaire: Questionnaire, *, today: date, settings: Mapping[str, Any], matched: bool) -> str:
     if questionnaire.answered_at is not None:
         return Status.ANSWERED
-    if questionnaire.occasion is Occasion.BASELINE and matched:
+    if questionnaire.occasion is Occasion.BASELINE and matched or not instruments_of(questionnaire, settings):
         return Status.CLOSED
     if today < opens_on(questionnaire, settings):
         return Status.UPCOMING
@@ -159,8 +160,14 @@ def in_a_match(questionnaire: Questionnaire) -> bool:
     return questionnaire.occasion is not Occasion.BASELINE
 
 
-def instruments_of(questionnaire: Questionnaire) -> list[Instrument]:
-    return [INSTRUMENTS[name] for name in questionnaire.instruments if name in INSTRUMENTS]
+def instruments_of(questionnaire: Questionnaire, settings: Mapping[str, Any]) -> list[Instrument]:
+    """What the questionnaire asks: once answered, what it was answered with; until then, the
+    instruments it was scheduled with that the scheme still uses (one it drops is asked no more)."""
+    names = questionnaire.instruments
+    if questionnaire.answered_at is None:
+        still = set(settings["questionnaire_instruments"])
+        names = [name for name in names if name in still]
+    return [INSTRUMENTS[name] for name in names if name in INSTRUMENTS]
 
 
 def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnaire]:
@@ -178,11 +185,11 @@ def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnair
         q.opens_on = opens_on(q, settings)
         q.status = status_of(q, today=local_today(scheme.timezone), settings=settings, matched=q.person_id in matched)
         q.asked = [{"instrument": instrument, "items": instrument.items_for(in_a_match(q))}
-                   for instrument in instruments_of(q)]
+                   for instrument in instruments_of(q, settings)]
         q.score_list = [
             {"instrument": instrument.id, "score": found.id, "name": found.name, "value": q.scores[found.id],
              "direction": found.direction}
-            for instrument in instruments_of(q) for found in instrument.scores_for(in_a_match(q))
+            for instrument in instruments_of(q, settings) for found in instrument.scores_for(in_a_match(q))
             if q.scores and found.id in q.scores]
     return questionnaires
 
@@ -260,10 +267,11 @@ def _sides(questionnaire: Questionnaire) -> _Sides:
                   person if questionnaire.role == "sharer" else None)
 
 
-def _checked(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+def _checked(questionnaire: Questionnaire, answers: Mapping[str, Any],
+             settings: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """The answers, every instrument's every item on its scale, or 422 saying what is wrong."""
     errors: dict[str, Any] = {}
-    asked = {instrument.id: instrument for instrument in instruments_of(questionnaire)}
+    asked = {instrument.id: instrument for instrument in instruments_of(questionnaire, settings)}
     for name, instrument in asked.items():
         given = answers.get(name)
         if not isinstance(given, Mapping):
@@ -290,17 +298,20 @@ def answer(*, actor: Account, questionnaire: Questionnaire, answers: Mapping[str
     person's first trial has started. Returns the questionnaire and whether it was answered now."""
     answerer = behalf.answerer(actor, _sides(questionnaire), on_behalf=on_behalf, scope=SCOPE,
                                sides=(questionnaire.role,))
-    values = _checked(questionnaire, answers)
+    settings = db.session.get(Scheme, questionnaire.scheme_id).effective_settings
+    values = _checked(questionnaire, answers, settings)
     if questionnaire.answered_at is not None:
         return _repeat(questionnaire, values)
     described(questionnaire)
     if questionnaire.status == Status.CLOSED:
-        raise Conflict("This baseline closed when the person's first trial started.", kind="questionnaire-closed")
+        raise Conflict("The scheme no longer asks any of this questionnaire's instruments."
+                       if not questionnaire.asked else "This baseline closed when the person's first trial started.",
+                       kind="questionnaire-closed")
     if questionnaire.status == Status.UPCOMING:
         raise Conflict(f"This questionnaire is due on {questionnaire.due_on.isoformat()}; it can be answered from "
                        f"{questionnaire.opens_on.isoformat()}.", kind="questionnaire-not-open")
     scores: dict[str, float] = {}
-    for instrument in instruments_of(questionnaire):
+    for instrument in instruments_of(questionnaire, settings):
         scores.update(score(instrument, values[instrument.id], in_a_match=in_a_match(questionnaire)))
     now = utcnow()
     stored = db.session.execute(sa.update(Questionnaire).where(

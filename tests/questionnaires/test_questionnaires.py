@@ -349,3 +349,31 @@ def test_a_baseline_stays_open_until_the_first_trial_starts_not_when_it_is_set(a
     [closed] = own(client, desk.householder)
     assert closed["status"] == "closed"
     assert_problem(post(client, desk.householder, closed["id"], {"answers": answers()}), 409, "questionnaire-closed")
+
+
+def test_an_instrument_the_scheme_drops_is_no_longer_asked_in_questionnaires_not_yet_answered(app, client, desk):
+    schedule(app)
+    [sharers] = own(client, desk.sharer)
+    assert post(client, desk.sharer, sharers["id"], {"answers": answers()}).status_code == 201
+    dropped = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                           json={"settings": {"questionnaire_instruments": ["ucla3"]}})
+    assert dropped.status_code == 200, dropped.json
+    [baseline] = own(client, desk.householder)
+    assert [instrument["id"] for instrument in baseline["instruments"]] == ["ucla3"]
+    assert_problem(post(client, desk.householder, baseline["id"], {"answers": answers()}), 422)  # not asked now
+    # Answered ones keep what was asked and answered.
+    assert [instrument["id"] for instrument in own(client, desk.sharer)[0]["instruments"]] == [
+        "swemwbs", "ucla3", "scheme_items"]
+    none = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                        json={"settings": {"questionnaire_instruments": []}})
+    assert none.status_code == 200, none.json
+    [closed] = own(client, desk.householder)
+    assert (closed["status"], closed["instruments"]) == ("closed", [])
+    assert_problem(post(client, desk.householder, closed["id"], {"answers": {}}), 409, "questionnaire-closed")
+    assert calendar_events(client, desk.householder) == {}
+    client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                 json={"settings": {"questionnaire_instruments": ["ucla3"]}})
+    body = {"answers": {"ucla3": answers()["ucla3"]}}
+    answered = post(client, desk.householder, baseline["id"], body)
+    assert answered.status_code == 201, answered.json
+    assert {s["score"] for s in answered.json["scores"]} == {"ucla3", "lonely"}
