@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: install lock run demo test contract mutation openapi migration clean
+.PHONY: install translations messages lock run demo test contract mutation openapi migration clean
 
 # Within the versions of requirements.lock: the tests run with exactly what production installs.
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -15,7 +15,25 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev,browser]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+## The message catalogues compiled for the service (the .mo files are built, never committed):
+## each again whenever its .po changes. Run by make install, and so by make test and CI.
+TRANSLATIONS := homeshare/translations
+CATALOGUES := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+translations: $(CATALOGUES:.po=.mo)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+
+## After adding or changing a text people are sent: extract every marked text into messages.pot
+## and merge it into each language's messages.po (then translate what is new; docs/contributing.md).
+messages: install
+	$(BIN)/pybabel extract -F $(TRANSLATIONS)/babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 \
+		--no-location --sort-output --project=homeshare --copyright-holder=Homeshare \
+		-o $(TRANSLATIONS)/messages.pot homeshare
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --width=100 \
+		--ignore-obsolete
 
 ## Move requirements.lock to the newest versions pyproject.toml allows (then run make test, and commit it).
 lock: install

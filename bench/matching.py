@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import resource
+import statistics
 import tempfile
 import tracemalloc
 
-from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed
+from bench.harness import bench_app, database_arguments, databases, fresh_database, login, scheme_with_coordinator, summary, timed, timed_with_cpu
 from bench.population import DISTRICTS_CSV, seed_people
 from homeshare.extensions import db
 
@@ -32,9 +33,9 @@ def run(kind: str, sharers: int, pool: int, runs: int) -> None:
         url_ = f"/api/v1/people/{householder_id}/candidates?per_page=20"
         first = client.get(url_, headers=headers)
         assert first.status_code == 200, first.json
-        times = timed(lambda: client.get(url_, headers=headers), runs)
+        times, cpu = timed_with_cpu(lambda: client.get(url_, headers=headers), runs)
         print(f"{kind:<10} ranking 1 householder x {sharers} sharers: {summary(times)}; "
-              f"{first.json['pagination']['total']} pass the hard filters")
+              f"CPU median {statistics.median(cpu):.1f} ms; {first.json['pagination']['total']} pass the hard filters")
 
         with app.app_context():
             scheme = scheme_with_coordinator("pool")

@@ -24,6 +24,7 @@ from homeshare.profiles.vocabulary import TASKS
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
 from homeshare.vetting.rules import required_checks
+from homeshare.vetting.service import store_statuses
 
 DISTRICTS_CSV = SHIPPED_DISTRICTS
 LEEDS = (53.8008, -1.5491)
@@ -75,6 +76,7 @@ def seed_people(scheme: Scheme, *, householders: int, sharers: int, seed: int = 
             ids[role.value].append(account_id)
             accounts.append({"id": account_id, "email": f"{role.value}{n}-{account_id.hex[:8]}@bench.example.org",
                              "password_hash": password, "role": role, "scheme_id": scheme.id, "is_active": True,
+                             "email_verified_at": now,
                              "created_at": now, "updated_at": now})
             district, lat, lon = rng.choice(spots)
             lat, lon = _jitter(rng, lat, lon)
@@ -120,5 +122,6 @@ def seed_people(scheme: Scheme, *, householders: int, sharers: int, seed: int = 
     for model, rows in ((Account, accounts), (Profile, profiles), (VettingCheck, checks)):
         for start in range(0, len(rows), 5000):
             db.session.execute(sa.insert(model), rows[start:start + 5000])
+    store_statuses(scheme, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)))
     db.session.commit()
     return ids

@@ -89,12 +89,14 @@ def register_logging(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     from homeshare.accounts.tokens import configure_jwt
     from homeshare.common.drivers import configure_engine
-    from homeshare.extensions import Api, cors, db, migrate
+    from homeshare.common.languages import ENGLISH
+    from homeshare.extensions import Api, babel, cors, db, migrate
 
     db.init_app(app)
     configure_engine(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     configure_jwt(app)
+    babel.init_app(app, default_locale=ENGLISH, default_timezone="UTC")
     app.extensions["homeshare.api"] = Api(app)
     origins = app.config["HOMESHARE_CORS_ORIGINS"]
     cors.init_app(
@@ -140,10 +142,12 @@ def register_events() -> None:
     from homeshare.notifications.service import email_owner
     from homeshare.profiles.service import phone_numbers as profile_phone_numbers, start_profile
     from homeshare.schemes.events import scheme_updated
+    from homeshare.vetting.service import checklist_changed
 
     account_created.connect(start_profile)
     account_created.connect(record_account_created)
     scheme_updated.connect(record_scheme_updated)
+    scheme_updated.connect(checklist_changed)
     email_to_owner.connect(email_owner)
     trial_started.connect(ensure_schedule)
     trial_extended.connect(replan_schedule)

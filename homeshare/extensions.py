@@ -24,6 +24,7 @@ from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import (
     abort, current_app, has_request_context, redirect, render_template_string, request, send_from_directory, url_for,
 )
+from flask_babel import Babel
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask.views import MethodView
@@ -82,6 +83,9 @@ db = SQLAlchemy(model_class=Model, session_options={"class_": Session})
 migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
+# Translations (homeshare/translations): texts for people are rendered in the recipient's
+# language (homeshare.common.languages), never the request's; the request's locale is English.
+babel = Babel()
 
 
 # The interactive docs page: Swagger UI from the pinned flask-swagger-ui package (its dist/

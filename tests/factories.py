@@ -20,6 +20,7 @@ from homeshare.common.clock import local_today, utcnow
 from homeshare.profiles.models import Profile
 from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
 from homeshare.vetting.rules import required_checks
+from homeshare.vetting.service import store_statuses
 from homeshare.extensions import db
 from homeshare.schemes import service as schemes
 
@@ -193,6 +194,7 @@ def _set_up(app, person: Person, profile: dict, cleared: bool) -> None:
                     check.certificate_number, check.issued_on = "001122334455", today - timedelta(days=10)
                     check.expires_on = today + timedelta(days=3 * 365)
                 db.session.add(check)
+            store_statuses(account.scheme, Account.id == account.id)
         db.session.commit()
         db.session.remove()
 

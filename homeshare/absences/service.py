@@ -16,6 +16,8 @@ from typing import Any, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.absences.events import absence_recorded
 from homeshare.absences.models import Absence
 from homeshare.accounts.models import Account
@@ -108,6 +110,16 @@ def _record(actor: Account, match: Match, absence: Absence, action: str, before:
                  target_id=absence.id, before=before, after=after)
 
 
+AWAY_WORDS = {
+    "householder": lambda days, first, last: _l(
+        "The householder of a match is away for %(days)s days, from %(first)s to %(last)s.",
+        days=days, first=first, last=last),
+    "sharer": lambda days, first, last: _l(
+        "The sharer of a match is away for %(days)s days, from %(first)s to %(last)s.",
+        days=days, first=first, last=last),
+}
+
+
 def _follow_up(actor: Account, match: Match, absence: Absence) -> None:
     """What an absence recorded or changed sets off, in the same transaction: the packages
     above react (open check-ins inside it move), and a long one alerts the coordinators once."""
@@ -115,9 +127,9 @@ def _follow_up(actor: Account, match: Match, absence: Absence) -> None:
     scheme = db.session.get(Scheme, match.scheme_id)
     if absence.days > scheme.effective_settings["long_absence_alert_days"]:
         notify(kinds.LONG_ABSENCE.message(
-                   coordinator, event=f"absence:{absence.id}:long", title="A long absence",
-                   body=f"The {absence.who} of a match is away for {absence.days} days, from "
-                        f"{absence.first_day.isoformat()} to {absence.last_day.isoformat()}.",
+                   coordinator, event=f"absence:{absence.id}:long", title=_l("A long absence"),
+                   body=AWAY_WORDS[absence.who](absence.days, absence.first_day.isoformat(),
+                                                absence.last_day.isoformat()),
                    data={"match_id": str(match.id), "absence_id": str(absence.id)})
                for coordinator in coordinators_of(match.scheme_id))
 

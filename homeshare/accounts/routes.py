@@ -16,6 +16,7 @@ from homeshare.common.access import current_account, requires
 from homeshare.common.roles import Role, STAFF_ROLES
 from homeshare.accounts.schemas import (
     AcceptedSchema,
+    AccountChangeSchema,
     AccountListQuerySchema,
     AccountSchema,
     CodeSchema,
@@ -226,6 +227,38 @@ class Me(MethodView):
         The signed-in account: its id, email, role, scheme and when it last signed in.
         """
         return current_account()
+
+    @accounts.doc(operationId="updateMe")
+    @requires()
+    @accounts.arguments(AccountChangeSchema)
+    @accounts.response(200, AccountSchema)
+    def patch(self, data):
+        """Change your language, and a coordinator their name and work phone
+
+        `language` is what you are written to in: notifications, emails, text messages and the
+        printed agreement (`en` English, `cy` Welsh); API error messages stay English. A
+        coordinator also sets `display_name` and `work_phone`, which their people see in
+        `GET /me/coordinator` (422 for anyone else). Sending the same again changes nothing. Audited.
+        """
+        return service.change_account(actor=current_account(), account=current_account(), changes=data)
+
+
+@accounts.route("/accounts/<uuid:account_id>")
+class AccountDetail(MethodView):
+    @accounts.doc(operationId="updateAccount")
+    @requires(*STAFF_ROLES)
+    @accounts.arguments(AccountChangeSchema)
+    @accounts.response(200, AccountSchema)
+    @documents_errors(404)
+    def patch(self, data, account: Account):
+        """Change an account's language, or a coordinator's name and work phone (staff; audited)
+
+        A coordinator sets the language of a person or representative of their scheme (as the
+        person told them), and their own details; another coordinator's name and phone only
+        they or an admin set (403). An admin changes any account. `display_name` and
+        `work_phone` belong to coordinators' accounts only (422 for others). Audited.
+        """
+        return service.change_account(actor=current_account(), account=account, changes=data)
 
 
 @accounts.route("/me/sms")

@@ -8,8 +8,10 @@ from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.accounts.emails import normalise_email
 from homeshare.common.pagination import PageQuerySchema
 from homeshare.common.schemas import Schema
-from homeshare.schemes.schemas import SchemeSummarySchema
-from homeshare.common.schemas import bounded_string
+from homeshare.schemes.schemas import PHONE_PATTERN, SchemeSummarySchema
+from homeshare.common.schemas import FullMatch, TrimmedString, bounded_string
+from homeshare.common.languages import LANGUAGES
+from homeshare.common.phones import e164
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 128
@@ -123,6 +125,45 @@ class AccountSchema(Schema):
                        "until then they are not proposed for a match."})
     sms_opt_in = ma.fields.Boolean(dump_only=True, metadata={
         "description": "Whether notifications also go by text message (`PUT /me/sms`)."})
+    language = ma.fields.String(dump_only=True, metadata={
+        "description": "The language the person is written to in: notifications, emails, text messages and the "
+                       "printed agreement (`en` English, `cy` Welsh). API error messages are always English."})
+    display_name = ma.fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "A coordinator's name as their people see it; null for everyone else, and until set."})
+    work_phone = ma.fields.String(dump_only=True, allow_none=True, metadata={
+        "description": "A coordinator's work phone (E.164), shown to their people; null for everyone else, and "
+                       "until set."})
+
+
+PHONE_SHAPE = FullMatch(PHONE_PATTERN, error="A phone number: digits, spaces, brackets and hyphens, with an optional "
+                                             "leading +.")
+
+
+class PhoneNumber(TrimmedString):
+    """A phone number, checked with the numbering plan and kept as E.164; UK numbers may leave
+    out the country code. The description states its shape; the numbering plan is checked here."""
+
+    def __init__(self, **kwargs):
+        super().__init__(validate=[validate.Length(min=1, max=30), PHONE_SHAPE], sent_max_length=30, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        number = e164(PHONE_SHAPE(super()._deserialize(value, attr, data, **kwargs)))
+        if number is None:
+            raise ma.ValidationError("No such phone number in the numbering plan: give a UK number, or another "
+                                     "with + and its country code.")
+        return number
+
+
+class AccountChangeSchema(Schema):
+    """The parts of an account to change; the ones left out keep their values."""
+
+    language = ma.fields.String(validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "`en` (English) or `cy` (Welsh): what the person is written to in."})
+    display_name = bounded_string(100, allow_none=True, metadata={
+        "description": "Coordinators' accounts only: the name their people see; null clears it."})
+    work_phone = PhoneNumber(allow_none=True, metadata={
+        "description": "Coordinators' accounts only: their work phone, kept as E.164 (`+442920123456`); UK numbers "
+                       "may leave out the country code; null clears it.", "example": "029 2012 3456"})
 
 
 class SmsOptInSchema(Schema):

@@ -7,12 +7,14 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from homeshare.accounts import codes, passwords, throttling
 from homeshare.accounts.emails import normalise_email
@@ -23,8 +25,9 @@ from homeshare.common.roles import Role
 from homeshare.accounts.tokens import issue_tokens
 from homeshare.audit import service as audit
 from homeshare.common.clock import utcnow
+from homeshare.common.languages import ENGLISH, written_time
 from homeshare.common.pagination import Page, paginate
-from homeshare.errors import ApiError, Conflict, Gone, Unauthorized, ValidationFailed
+from homeshare.errors import ApiError, Conflict, Forbidden, Gone, Unauthorized, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
 from homeshare.schemes.service import find_by_slug
@@ -36,22 +39,22 @@ REGISTERED_MESSAGE = (
 )
 CODE_SENT_MESSAGE = "We sent a new code to your email address."
 RESET_REQUESTED_MESSAGE = "If this email has an account, we sent it a code to choose a new password."
-REGISTRATION_ATTEMPT_BODY = (
+REGISTRATION_ATTEMPT_TITLE = _l("Someone tried to register with your email")
+REGISTRATION_ATTEMPT_BODY = _l(
     "Someone tried to register a Homeshare account with this email address, which already has one. "
     "If it was you, sign in with your password, or reset it from the sign-in screen if you have "
     "forgotten it. If it was not you, you need do nothing: your account has not changed."
 )
+# Each purpose's kind, and its subject and text for a code.
 CODE_EMAILS = {
-    CodePurpose.VERIFY_EMAIL: (
-        "email_verification", "Your Homeshare code: {code}",
-        "Your code to confirm this email address is {code}. Enter it in the Homeshare app; it works once, "
-        "for 24 hours. If you did not register with Homeshare, ignore this email.",
-    ),
-    CodePurpose.RESET_PASSWORD: (
-        "password_reset", "Your Homeshare password reset code: {code}",
-        "Your code to choose a new Homeshare password is {code}. It works once, for 30 minutes. If you did "
-        "not ask to reset your password, ignore this email: your password has not changed.",
-    ),
+    CodePurpose.VERIFY_EMAIL: ("email_verification", lambda code: (
+        _l("Your Homeshare code: %(code)s", code=code),
+        _l("Your code to confirm this email address is %(code)s. Enter it in the Homeshare app; it works once, "
+           "for 24 hours. If you did not register with Homeshare, ignore this email.", code=code))),
+    CodePurpose.RESET_PASSWORD: ("password_reset", lambda code: (
+        _l("Your Homeshare password reset code: %(code)s", code=code),
+        _l("Your code to choose a new Homeshare password is %(code)s. It works once, for 30 minutes. If you did "
+           "not ask to reset your password, ignore this email: your password has not changed.", code=code))),
 }
 VERIFICATION_REFUSED = {
     "wrong": "This code is not right.",
@@ -105,6 +108,7 @@ def _create_account(
         origin=Origin.STAFF,
         password_changed_at=now,
         email_verified_at=now,
+        language=_default_language(scheme),
     )
     db.session.add(account)
     account_created.send(account)
@@ -155,6 +159,7 @@ def register(
         account = Account(
             id=uuid.uuid4(), email=email, password_hash=passwords.hash_password(password), role=role,
             scheme=scheme, password_changed_at=now, email_verified_at=now if email_verified else None,
+            language=_default_language(scheme),
         )
         try:
             db.session.add(account)
@@ -170,10 +175,15 @@ def register(
             if existing is None:
                 raise
     if not _same_registration(existing, password=password, role=role, scheme=scheme):
-        _email(existing, kind="registration_attempt", title="Someone tried to register with your email",
+        _email(existing, kind="registration_attempt", title=REGISTRATION_ATTEMPT_TITLE,
                body=REGISTRATION_ATTEMPT_BODY, dedupe_key=f"registration-attempt:{existing.id}:{utcnow().date()}")
         db.session.commit()
     return Created(existing, created=False)
+
+
+def _default_language(scheme: Scheme | None) -> str:
+    """What a new account of ``scheme`` is written to in: the scheme's ``default_language``."""
+    return scheme.effective_settings["default_language"] if scheme is not None else ENGLISH
 
 
 def create_coordinator(*, scheme: Scheme, email: str, password: str, commit: bool = True) -> Created:
@@ -192,7 +202,7 @@ def add_without_login(*, scheme: Scheme, role: Role, account_id: uuid.UUID | Non
     if role not in (Role.HOUSEHOLDER, Role.SHARER, Role.REPRESENTATIVE):
         raise ValueError(f"{role.value} accounts are not added without a login")
     account = Account(id=account_id or uuid.uuid4(), email=None, password_hash=None, role=role, scheme=scheme,
-                      origin=Origin.COORDINATOR)
+                      origin=Origin.COORDINATOR, language=_default_language(scheme))
     db.session.add(account)
     db.session.flush()
     account_created.send(account)
@@ -356,6 +366,30 @@ def set_sms_opt_in(*, actor: Account, account: Account, opt_in: bool) -> Account
     return account
 
 
+ACCOUNT_CHANGED = audit.declare("account.changed", plain=("language",))
+COORDINATOR_FIELDS = ("display_name", "work_phone")
+
+
+def change_account(*, actor: Account, account: Account, changes: Mapping[str, Any]) -> Account:
+    """Change an account's language, and a coordinator's name and work phone (checked by the
+    schema: E.164). Anyone changes their own; a coordinator a person's language (of their scheme,
+    as ``reach_account`` found it), never another coordinator's account; an admin any. Nothing is
+    stored unless every change is allowed; the same change again records nothing. Audited."""
+    if actor.id != account.id and account.role is Role.COORDINATOR and actor.role is not Role.ADMIN:
+        raise Forbidden("A coordinator's name and phone are theirs to set, or an admin's.")
+    refused = [name for name in COORDINATOR_FIELDS if name in changes and account.role is not Role.COORDINATOR]
+    if refused:
+        raise ValidationFailed({name: ["Only a coordinator's account has a name and work phone."] for name in refused})
+    before = {name: getattr(account, name) for name in changes}
+    if before != dict(changes):
+        for name, value in changes.items():
+            setattr(account, name, value)
+        audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=ACCOUNT_CHANGED, target_type="account",
+                     target_id=account.id, before=before, after=dict(changes))
+        db.session.commit()
+    return account
+
+
 def reset_access(*, actor: Account, account: Account) -> str:
     """End every session of the account and give it a one-time temporary password, which the
     coordinator passes on; the person should change it (``POST /auth/password``) at once.
@@ -378,7 +412,7 @@ def reset_access(*, actor: Account, account: Account) -> str:
 # Codes by email: verifying the address, resetting a forgotten password -----------------------
 
 
-def _email(account: Account, *, kind: str, title: str, body: str, dedupe_key: str) -> None:
+def _email(account: Account, *, kind: str, title: object, body: object, dedupe_key: str) -> None:
     email_to_owner.send(account, kind=kind, title=title, body=body, dedupe_key=dedupe_key)
 
 
@@ -386,8 +420,9 @@ def _send_code(account: Account, purpose: CodePurpose) -> codes.Issued:
     """Make a new code (unless one was made a moment ago) and email it; the caller commits."""
     issued = codes.issue(account, purpose)
     if issued.code is not None:
-        kind, title, body = CODE_EMAILS[purpose]
-        _email(account, kind=kind, title=title.format(code=issued.code), body=body.format(code=issued.code),
+        kind, words = CODE_EMAILS[purpose]
+        title, body = words(issued.code)
+        _email(account, kind=kind, title=title, body=body,
                dedupe_key=f"{purpose.value}:{account.id}:{uuid.uuid4().hex}")
     return issued
 
@@ -456,11 +491,11 @@ def reset_password(*, email: str, code: str, new_password: str) -> None:
 INVITABLE_ROLES = (Role.HOUSEHOLDER, Role.SHARER, Role.REPRESENTATIVE)
 INVITED = audit.declare("invitation.created", plain=("invitation_id", "channel", "expires_at"))
 CLAIMED = audit.declare("invitation.claimed", plain=("invitation_id", "channel", "email_verified"))
-INVITATION_EMAIL = (
-    "Your Homeshare invitation code: {code}",
-    ("Your coordinator invited you to use the Homeshare app. In the app, choose \"I have an invitation\" and "
-     "enter the code {code} with this email address and a password of your choice. The code works once, "
-     "until {expires}. If you were not expecting this, ignore this email."),
+INVITATION_EMAIL = lambda code, expires: (  # noqa: E731
+    _l("Your Homeshare invitation code: %(code)s", code=code),
+    _l("Your coordinator invited you to use the Homeshare app. In the app, choose \"I have an invitation\" and "
+       "enter the code %(code)s with this email address and a password of your choice. The code works once, "
+       "until %(expires)s. If you were not expecting this, ignore this email.", code=code, expires=expires),
 )
 INVITATION_NOT_VALID = "This is not an invitation code. Check it with your coordinator, letter by letter."
 INVITATION_GONE = {
@@ -518,9 +553,8 @@ def invite(*, actor: Account, account: Account, channel: InvitationChannel, emai
     db.session.add(invitation)
     db.session.flush()
     if invitation.sent_to is not None:
-        title, body = INVITATION_EMAIL
-        email_to_owner.send(account, kind="invitation", title=title.format(code=code),
-                            body=body.format(code=code, expires=_day(invitation.expires_at, account)),
+        title, body = INVITATION_EMAIL(code, _day(invitation.expires_at, account))
+        email_to_owner.send(account, kind="invitation", title=title, body=body,
                             dedupe_key=f"invitation:{invitation.id}", to_address=invitation.sent_to)
     audit.record(actor_id=actor.id, scheme_id=account.scheme_id, action=INVITED, target_type="account",
                  target_id=account.id, after={"invitation_id": invitation.id, "channel": channel.value,
@@ -529,10 +563,10 @@ def invite(*, actor: Account, account: Account, channel: InvitationChannel, emai
     return Invited(invitation=invitation, code=code)
 
 
-def _day(moment: datetime, account: Account) -> str:
-    """``moment`` as people read it, in the scheme's time zone: 16 December 2026, 14:05."""
-    local = moment.astimezone(ZoneInfo(account.scheme.timezone))
-    return f"{local.day} {local:%B %Y, %H:%M}"
+def _day(moment: datetime, account: Account) -> LazyString:
+    """``moment`` as people read it, in the scheme's time zone and the reader's language:
+    16 December 2026, 14:05."""
+    return written_time(moment.astimezone(ZoneInfo(account.scheme.timezone)))
 
 
 def claim_invitation(*, code: str, email: str, password: str, address: str) -> dict[str, Any]:

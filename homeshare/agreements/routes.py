@@ -62,10 +62,12 @@ class AgreementPdf(MethodView):
         One version (the current one unless `version` is given): the scheme, both people, every
         term, the house rules, the fees, and each side's acceptance with its date, saying where
         someone accepted for them. For those who may read the agreement; 404 for a version
-        that does not exist.
+        that does not exist. Printed in the language of whoever asks (their account's
+        `language`), or the one `language` chooses: its labels and dates, not what people wrote.
         """
         number = query.get("version")
-        pdf = service.printed(match=match, number=number)
+        pdf = service.printed(match=match, number=number,
+                              language=query.get("language") or current_account().language)
         name = f"agreement-{match.id}" + (f"-v{number}" if number else "") + ".pdf"
         return Response(pdf, mimetype="application/pdf",
                         headers={"Content-Disposition": f'inline; filename="{name}"'})

@@ -3,6 +3,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.common.languages import LANGUAGES
 from homeshare.agreements.models import (
     HOUSE_RULE_LENGTH, HOUSE_RULE_TOPIC_LENGTH, MAX_HOUSE_RULES, FeePeriod, Term,
 )
@@ -133,3 +134,6 @@ class AcceptanceSchema(Schema):
 class AgreementPdfQuerySchema(Schema):
     version = ma.fields.Integer(strict=False, validate=validate.Range(min=1, max=100_000), metadata={
         "description": "The version to print (the current one unless given)."})
+    language = ma.fields.String(validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "The language to print it in: `en` (English) or `cy` (Welsh). By default, the language of "
+                       "whoever asks (their account's `language`)."})

@@ -9,6 +9,8 @@ from typing import Any, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion, Term
 from homeshare.agreements.printing import Printable, render
@@ -124,8 +126,10 @@ def draft(*, actor: Account, match: Match, terms: Mapping[str, Any]) -> tuple[Ag
         # A new version waits for both sides: neither has accepted it yet. Inside: storing the
         # messages flushes the version, which another made meanwhile refuses.
         notify(kinds.AGREEMENT_TO_ACCEPT.message(
-            person, event=f"agreement:{match.id}:{version.number}:to-accept", title="An agreement is waiting for you",
-            body=f"Version {version.number} of your homeshare agreement is ready: read it and accept it in the app.",
+            person, event=f"agreement:{match.id}:{version.number}:to-accept",
+            title=_l("An agreement is waiting for you"),
+            body=_l("Version %(number)s of your homeshare agreement is ready: read it and accept it in the app.",
+                    number=version.number),
             data={"match_id": str(match.id), "version": version.number})
             for person in (match.householder_id, match.sharer_id))
         db.session.commit()
@@ -229,9 +233,9 @@ def notice_lengths(match: Match) -> dict[str, int] | None:
 # The printable agreement -------------------------------------------------------------------------
 
 
-def printed(*, match: Match, number: int | None = None) -> bytes:
-    """Version ``number`` of ``match``'s agreement (the current one when None) as a PDF; 404
-    where there is no such version."""
+def printed(*, match: Match, number: int | None = None, language: str | None = None) -> bytes:
+    """Version ``number`` of ``match``'s agreement (the current one when None) as a PDF in
+    ``language``; 404 where there is no such version."""
     agreement = agreement_of(match)
     if number is None:
         version = agreement.current
@@ -246,8 +250,8 @@ def printed(*, match: Match, number: int | None = None) -> bytes:
                                            .where(Profile.account_id.in_([match.householder_id, match.sharer_id])))}
     return render(Printable(
         scheme_name=scheme.name, timezone=scheme.timezone,
-        householder_name=names.get(match.householder_id) or "The householder",
-        sharer_name=names.get(match.sharer_id) or "The sharer",
+        householder_name=names.get(match.householder_id) or None,
+        sharer_name=names.get(match.sharer_id) or None,
         version=version, current_number=agreement.current.number,
         trial_started_on=match.trial_started_on, trial_ends_on=match.trial_ends_on,
-    ))
+    ), language)

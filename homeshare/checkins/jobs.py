@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.checkins.service import ensure_schedule
 from homeshare.common.clock import local_moment
@@ -55,14 +57,16 @@ def checkin_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
         for step, offset in (("due", 0), ("again", SECOND_REMINDER_AFTER_DAYS)):
             if now >= local_moment(due_on + timedelta(days=offset), hour, scheme.timezone):
                 messages += [kinds.CHECKIN_DUE.message(
-                    person, event=f"checkin:{checkin_id}:{due_on}:{step}", title="Time for your check-in",
-                    body=f"Please tell us how things are going (check-in due {due_on.isoformat()}).", data=data)
+                    person, event=f"checkin:{checkin_id}:{due_on}:{step}", title=_l("Time for your check-in"),
+                    body=_l("Please tell us how things are going (check-in due %(day)s).", day=due_on.isoformat()),
+                    data=data)
                     for person in waiting]
         if waiting and now >= local_moment(due_on + timedelta(days=grace), hour, scheme.timezone):
             overdue.append(checkin_id)
             messages += [kinds.CHECKIN_OVERDUE.message(
-                coordinator, event=f"checkin:{checkin_id}:{due_on}:overdue", title="A check-in is overdue",
-                body=f"The check-in due {due_on.isoformat()} is still unanswered by {len(waiting)} of the 2 people.",
+                coordinator, event=f"checkin:{checkin_id}:{due_on}:overdue", title=_l("A check-in is overdue"),
+                body=_l("The check-in due %(day)s is still unanswered by %(count)s of the 2 people.",
+                        day=due_on.isoformat(), count=len(waiting)),
                 data=data) for coordinator in coordinators]
     if overdue:
         db.session.execute(sa.update(CheckIn).where(CheckIn.id.in_(overdue), CheckIn.escalated_at.is_(None))

@@ -38,7 +38,7 @@ class CheckIn(IdMixin, db.Model):
     planned_on: Mapped[date | None] = mapped_column(sa.Date)
     due_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     contact_kind: Mapped[str | None] = mapped_column(sa.String(10))
     contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contact_notes: Mapped[str | None] = mapped_column(sa.Text)
@@ -65,7 +65,7 @@ class CheckInAnswer(IdMixin, db.Model):
     # The sharer's answer to "Have you been asked to do anything outside the agreement?", and what.
     asked_outside_agreement: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     outside_agreement_what: Mapped[str | None] = mapped_column(sa.Text)
-    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)
     # Whose hand the answer came by: the person's own, a coordinator's recording their view, or
     # their representative's (who and how: the answer's behalf records).
     given_as: Mapped[GivenAs] = mapped_column(string_enum(GivenAs, "given_as"), nullable=False,

@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from flask_babel import lazy_gettext as _l
+
+from homeshare.common.languages import all_of
 from homeshare.absences.models import Absence
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
@@ -224,17 +227,28 @@ def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[
     return behalf.attach([record], "checkin_answer")[0]
 
 
+ALERT_WORDS = {
+    "householder": lambda day, worries: (
+        _l("A householder needs you"),
+        _l("In the check-in due %(day)s, the householder %(worries)s.", day=day, worries=worries)),
+    "sharer": lambda day, worries: (
+        _l("A sharer needs you"),
+        _l("In the check-in due %(day)s, the sharer %(worries)s.", day=day, worries=worries)),
+}
+
+
 def _alert_if_worrying(scheme: Scheme, match: Match, checkin: CheckIn, side: str, record: CheckInAnswer) -> None:
     low = scheme.effective_settings["checkin_low_score"]
     outside = bool(record.asked_outside_agreement)
     if record.wellbeing <= low or record.match_going <= low or record.something_wrong or outside:
-        worries = [f"scored wellbeing {record.wellbeing} and the match {record.match_going} out of 5"]
-        worries += ["said something is wrong"] if record.something_wrong else []
-        worries += ["was asked to do something outside the agreement"] if outside else []
-        worries += ["asked for a call"] if record.wants_call else []
+        worries = [_l("scored wellbeing %(wellbeing)s and the match %(match)s out of 5",
+                      wellbeing=record.wellbeing, match=record.match_going)]
+        worries += [_l("said something is wrong")] if record.something_wrong else []
+        worries += [_l("was asked to do something outside the agreement")] if outside else []
+        worries += [_l("asked for a call")] if record.wants_call else []
+        title, body = ALERT_WORDS[side](checkin.due_on.isoformat(), all_of(worries))
         notify(kinds.CHECKIN_ALERT.message(
-            coordinator, title=f"A {side} needs you",
-            body=f"In the check-in due {checkin.due_on.isoformat()}, the {side} {' and '.join(worries)}.",
+            coordinator, title=title, body=body,
             data={"match_id": str(match.id), "checkin_id": str(checkin.id), "side": side},
             event=f"checkin:{checkin.id}:alert:{side}:{record.wellbeing}:{record.match_going}:"
                   f"{record.something_wrong}:{outside}",

@@ -9,9 +9,10 @@ from datetime import datetime, timezone
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array, insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from homeshare.common.clock import utcnow
 from homeshare.extensions import db
@@ -65,6 +66,57 @@ def insert_ignoring_duplicates(model: Any, *, unique: Sequence[str]) -> Any:
     return insert(model).on_conflict_do_nothing(index_elements=list(unique))
 
 
+def insert_or_update(model: Any, *, unique: Sequence[str], names: Sequence[str], rows: sa.Select) -> Any:
+    """``INSERT INTO model (names) SELECT ... ON CONFLICT (unique) DO UPDATE`` the other
+    ``names``, on PostgreSQL and SQLite alike (``rows`` needs a WHERE clause on SQLite)."""
+    insert = postgresql_insert if db.engine.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(model).from_select(list(names), rows)
+    return statement.on_conflict_do_update(
+        index_elements=list(unique),
+        set_={name: statement.excluded[name] for name in names if name not in unique})
+
+
+# Rows a set-based insert sends at once (each column one array on PostgreSQL).
+INSERT_CHUNK = 5000
+
+
+def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, ignoring_duplicates_on: Sequence[str] = (),
+                returning: Sequence[Any] = ()) -> list[Any]:
+    """Insert ``rows`` (dicts with the same keys, the table's column names), skipping those
+    that would repeat a unique ``ignoring_duplicates_on`` when given; returns the ``returning``
+    columns of the rows inserted (when given).
+
+    On PostgreSQL, set-based: ``INSERT ... SELECT unnest(:a), unnest(:b), ...``, one array
+    parameter per column for thousands of rows. A multi-row ``VALUES`` list has a placeholder
+    per value, which psycopg parses anew for every statement that long: most of the time of
+    inserting 100,000 reminders. On SQLite, ``executemany`` (SQLAlchemy sends it as multi-row
+    ``VALUES``)."""
+    if not rows:
+        return []
+    table = model.__table__
+    names = list(rows[0])
+    found: list[Any] = []
+    postgresql = db.engine.dialect.name == "postgresql"
+    for first in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[first:first + INSERT_CHUNK]
+        if postgresql:
+            columns = sa.select(*(
+                sa.func.unnest(sa.bindparam(f"rows_{name}", [row[name] for row in chunk],
+                                            type_=postgresql_array(table.c[name].type)), type_=table.c[name].type)
+                for name in names))
+            statement = postgresql_insert(table).from_select(names, columns)
+        else:
+            statement = sqlite_insert(table)
+        if ignoring_duplicates_on:
+            statement = statement.on_conflict_do_nothing(index_elements=list(ignoring_duplicates_on))
+        if returning:
+            statement = statement.returning(*returning)
+        result = db.session.execute(statement) if postgresql else db.session.execute(statement, chunk)
+        if returning:
+            found.extend(result.all())
+    return found
+
+
 def stream(statement: sa.Select) -> sa.Result:
     """``statement``'s rows, fetched 500 at a time from a server-side cursor.
 
@@ -94,3 +146,21 @@ class AuditContext:
     scheme_id: uuid.UUID | None = None
     action: str = ""
     target_id: str = "-"
+
+
+KEPT_OBJECTS = "homeshare.kept_objects"
+
+
+def keep_loaded(model: type, values: dict[str, Any]) -> Any:
+    """The object of a plain row (every column, by attribute name), put in the session as if
+    the ORM had loaded it, without a statement: ``session.get`` finds it too. The one the
+    session holds already, when it does. The session holds its objects weakly: this one is
+    held in its ``info`` too, for as long as the session lasts (a request)."""
+    held = db.session.identity_map.get(identity_key(model, values["id"]))
+    if held is not None:
+        return held
+    instance = model(**values)
+    make_transient_to_detached(instance)
+    db.session.add(instance)
+    db.session.info.setdefault(KEPT_OBJECTS, []).append(instance)
+    return instance

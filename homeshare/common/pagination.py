@@ -2,8 +2,9 @@
 
     {"items": [...], "pagination": {"page": 1, "per_page": 20, "total": 57, "pages": 3}}
 
-A list costs two statements whatever the page size: one count, one page of rows
-(relationships a list shows must be loaded eagerly in that same statement).
+A list costs one statement whatever the page size: the page of rows, each with the total
+(``count(*) OVER ()``; relationships a list shows must be loaded eagerly in that same
+statement). A page past the last costs a count besides.
 """
 
 from __future__ import annotations
@@ -57,12 +58,39 @@ class Page(Generic[T]):
 
 
 def paginate(statement: sa.Select, *, page: int, per_page: int, rows: bool = False) -> Page[Any]:
-    """Run ``statement`` (already ordered) for one page, plus one count.
+    """Run ``statement`` (already ordered) for one page, with the total of every page.
 
-    Items are the first column's objects, or whole rows with ``rows=True``.
+    Items are the first column's objects, or whole rows with ``rows=True``. The total comes
+    with each row of the page (``count(*) OVER ()``, counted before the page is cut), so a page
+    is one statement; only a page past the last one, which has no rows to carry it, counts
+    apart. A statement with DISTINCT counts apart too, as its window would count the rows
+    before duplicates are dropped.
     """
-    count = sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())
-    total = db.session.scalar(count) or 0
+    if statement._distinct:
+        return _paginate_with_count(statement, page=page, per_page=per_page, rows=rows)
+    width = len(statement.column_descriptions)  # entities count as one
+    windowed = statement.add_columns(sa.func.count().over().label("page_total"))
+    result = db.session.execute(windowed.limit(per_page).offset((page - 1) * per_page))
+    if rows:
+        frozen = result.freeze()
+        found = frozen().all()
+        items = list(frozen().columns(*range(width)).all()) if found else []
+    else:
+        found = result.unique().all()
+        items = [row[0] for row in found]
+    if found:
+        total = found[0][width]
+    else:
+        total = _count(statement) if page > 1 else 0
+    return Page(items=items, page=page, per_page=per_page, total=total)
+
+
+def _count(statement: sa.Select) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
+
+
+def _paginate_with_count(statement: sa.Select, *, page: int, per_page: int, rows: bool) -> Page[Any]:
+    total = _count(statement)
     result = db.session.execute(statement.limit(per_page).offset((page - 1) * per_page))
     items = list(result.all()) if rows else list(result.scalars().unique().all())
     return Page(items=items, page=page, per_page=per_page, total=total)

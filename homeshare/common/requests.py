@@ -8,7 +8,7 @@ import re
 import time
 import uuid
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, g, request
 
 from homeshare.errors import problem_response
 
@@ -58,19 +58,24 @@ def _require_json_body() -> Response | None:
     return None
 
 
-def _finish(response: Response) -> Response:
+def _finish(response: Response, headers_for_api: HeaderTable, headers_for_docs: HeaderTable, docs_path: str) -> Response:
+    path = request.path
+    headers = response.headers
+    present = {name.lower() for name in headers.keys()}
     request_id = g.get("request_id")
     if request_id:
-        response.headers[REQUEST_ID_HEADER] = request_id
-    _add_security_headers(response)
+        headers.set(REQUEST_ID_HEADER, request_id)
+        present.add(REQUEST_ID_HEADER.lower())
+    for name, lowered, value in headers_for_docs if path == docs_path else headers_for_api:
+        if lowered not in present:
+            headers.add(name, value)
     started = g.get("request_started")
-    if started is not None:
+    if started is not None and access_log.isEnabledFor(logging.INFO):
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        path = _logged_path()
+        method, status, path = request.method, response.status_code, _logged_path(path)
         access_log.info(
-            "%s %s %s %.1fms", request.method, path, response.status_code, duration_ms,
-            extra={"method": request.method, "path": path, "status": response.status_code,
-                   "duration_ms": duration_ms},
+            "%s %s %s %.1fms", method, path, status, duration_ms,
+            extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
         )
     return response
 
@@ -79,30 +84,42 @@ def _finish(response: Response) -> Response:
 SECRET_PATH_PARTS = frozenset({"secret"})
 
 
-def _logged_path() -> str:
-    path = request.path
+def _logged_path(path: str) -> str:
     for name, value in (request.view_args or {}).items():
         if name in SECRET_PATH_PARTS and value:
             path = path.replace(str(value), "[secret]")
     return path
 
 
-def _add_security_headers(response: Response) -> None:
-    headers = response.headers
-    headers.setdefault("Cache-Control", "no-store")
-    for name, value in SECURITY_HEADERS.items():
-        headers.setdefault(name, value)
-    config = current_app.config
-    docs = request.path == f"{config['OPENAPI_URL_PREFIX']}/{config['OPENAPI_SWAGGER_UI_PATH']}"
-    headers.setdefault("Content-Security-Policy", DOCS_CONTENT_SECURITY_POLICY if docs else API_CONTENT_SECURITY_POLICY)
-    if config["HOMESHARE_ENV"] == "production":
-        headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+# (name, name in lower case, value) of each header a response gets unless it has it already.
+HeaderTable = tuple[tuple[str, str, str], ...]
+
+
+def security_headers(content_security_policy: str, production: bool) -> HeaderTable:
+    """The security headers of a response: no caching, nothing loaded, rendered or framed; and
+    in production, HTTPS only (browsers remember it for a year)."""
+    chosen = {"Cache-Control": "no-store", **SECURITY_HEADERS, "Content-Security-Policy": content_security_policy}
+    if production:
+        chosen["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return tuple((name, name.lower(), value) for name, value in chosen.items())
 
 
 def register_request_hooks(app: Flask) -> None:
+    """The hooks around every request. The headers a response gets are worked out here once,
+    and each response's names compared in one pass (``setdefault`` for each header scanned them
+    all each time)."""
+    config = app.config
+    production = config["HOMESHARE_ENV"] == "production"
+    headers_for_api = security_headers(API_CONTENT_SECURITY_POLICY, production)
+    headers_for_docs = security_headers(DOCS_CONTENT_SECURITY_POLICY, production)
+    docs_path = f"{config['OPENAPI_URL_PREFIX']}/{config['OPENAPI_SWAGGER_UI_PATH']}"
+
+    def finish(response: Response) -> Response:
+        return _finish(response, headers_for_api, headers_for_docs, docs_path)
+
     app.before_request(_assign_request_id)
     app.before_request(_require_json_body)
-    app.after_request(_finish)
+    app.after_request(finish)
 
 
 class RequestIdFilter(logging.Filter):

@@ -7,6 +7,8 @@ from typing import Any, Mapping
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
@@ -15,11 +17,12 @@ from homeshare.behalf.service import Answerer
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.common.clock import utcnow
 from homeshare.common.pagination import Page, paginate
-from homeshare.concerns.models import Concern, ConcernNote, ConcernStatus, Severity
+from homeshare.concerns.models import Category, Concern, ConcernNote, ConcernStatus, Severity
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.matching.models import Match
 from homeshare.notifications import kinds
+from homeshare.notifications.kinds import Text
 from homeshare.notifications.service import coordinators_of, notify
 
 
@@ -117,8 +120,9 @@ def raise_concern(*, actor: Account, values: Mapping[str, Any]) -> Concern:
                                                "severity": concern.severity.value, "description": concern.description})
     if concern.severity is Severity.URGENT:
         notify(kinds.URGENT_CONCERN.message(
-                   coordinator, event=f"concern:{concern.id}:urgent", title="Urgent concern raised",
-                   body=f"An urgent {concern.category.value} concern was raised. Please look at it now.",
+                   coordinator, event=f"concern:{concern.id}:urgent", title=_l("Urgent concern raised"),
+                   body=_l("An urgent %(category)s concern was raised. Please look at it now.",
+                           category=CATEGORY_NAMES[concern.category]),
                    data={"concern_id": str(concern.id)})
                for coordinator in coordinators_of(actor.scheme_id))
     db.session.commit()
@@ -144,14 +148,20 @@ def raised_by(actor: Account, *, page: int, per_page: int) -> Page[Concern]:
     return result
 
 
+CATEGORY_NAMES = {
+    Category.SAFEGUARDING: _l("safeguarding"), Category.WELLBEING: _l("wellbeing"), Category.HOME: _l("home"),
+    Category.HOURS: _l("hours"), Category.MONEY: _l("money"), Category.OTHER: _l("other"),
+}
+
+
 def acknowledge(*, actor: Account, concern: Concern) -> Concern:
     if concern.status is ConcernStatus.RESOLVED:
         raise Conflict("This concern is resolved.", kind="concern-resolved")
     if concern.status is ConcernStatus.OPEN:
         concern.status, concern.acknowledged_at = ConcernStatus.ACKNOWLEDGED, utcnow()
         _record(actor, concern, ACKNOWLEDGED, {"status": ConcernStatus.OPEN.value}, {"status": concern.status.value})
-        _tell_raiser(actor, concern, kinds.CONCERN_ACKNOWLEDGED, "Your concern is being looked at",
-                     "Your coordinator has seen the concern you raised and is looking at it.")
+        _tell_raiser(actor, concern, kinds.CONCERN_ACKNOWLEDGED, _l("Your concern is being looked at"),
+                     _l("Your coordinator has seen the concern you raised and is looking at it."))
         db.session.commit()
     return concern
 
@@ -166,13 +176,13 @@ def resolve(*, actor: Account, concern: Concern, outcome: str) -> Concern:
     concern.acknowledged_at = concern.acknowledged_at or now
     concern.status, concern.outcome, concern.resolved_at = ConcernStatus.RESOLVED, outcome, now
     _record(actor, concern, RESOLVED, before, {"status": concern.status.value, "outcome": outcome})
-    _tell_raiser(actor, concern, kinds.CONCERN_RESOLVED, "Your concern is resolved",
-                 "Your coordinator has resolved the concern you raised. Ask them if you would like to know more.")
+    _tell_raiser(actor, concern, kinds.CONCERN_RESOLVED, _l("Your concern is resolved"),
+                 _l("Your coordinator has resolved the concern you raised. Ask them if you would like to know more."))
     db.session.commit()
     return concern
 
 
-def _tell_raiser(actor: Account, concern: Concern, kind: kinds.Kind, title: str, body: str) -> None:
+def _tell_raiser(actor: Account, concern: Concern, kind: kinds.Kind, title: Text, body: Text) -> None:
     """The person who raised the concern (and so their representatives) hears of it once; not
     the coordinator who raised it and acts on it, nor anyone once the raiser is erased. Fixed
     words only: the outcome is the coordinator's note."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Iterator
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -26,18 +27,59 @@ from homeshare.matching.models import (
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingCheck
-from homeshare.vetting.rules import vetting_status_expression, vetting_statuses
+from homeshare.vetting.models import VettingCheck, VettingStanding
+from homeshare.vetting.rules import stored_status
 from homeshare.vetting.service import expiring_checks
 
 FIRST_ITEMS = 5
 LOW_SCORE_DAYS = 30
 
 
-def _section(statement: sa.Select, order: list, shape) -> dict[str, Any]:
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(statement.order_by(None).subquery())) or 0
-    rows = db.session.execute(statement.order_by(*order).limit(FIRST_ITEMS)).all()
-    return {"count": count, "items": [shape(row) for row in rows]}
+@dataclass
+class _Section:
+    """One list of the dashboard: its rows (a select), their order, and how an item reads."""
+
+    name: str
+    statement: sa.Select
+    order: list
+    shape: Callable[[Sequence[Any]], Any]
+    first: int | None = FIRST_ITEMS  # None: every row (for short grouped counts)
+
+
+def _sections(*sections: _Section) -> dict[str, dict[str, Any]]:
+    """Each section's count and first items, every section in one statement.
+
+    Each section numbers its rows in its own order and counts them (window functions over
+    the section's select), and the sections are put one after another (``UNION ALL``). Each
+    has its own columns in the combined row, typed NULL in the others' rows, so that
+    values keep their types on both databases."""
+    slots = []
+    for section in sections:
+        slots.append([column.type for column in section.statement.selected_columns])
+    branches = []
+    for i, section in enumerate(sections):
+        ranked = section.statement.add_columns(
+            sa.func.count().over().label("total"),
+            sa.func.row_number().over(order_by=section.order).label("n"),
+        ).subquery()
+        own = list(ranked.c)[:len(slots[i])]
+        columns = [sa.literal_column(str(i), sa.Integer).label("section"), ranked.c.total, ranked.c.n]
+        for j, types in enumerate(slots):
+            columns += own if j == i else [sa.cast(sa.null(), kind) for kind in types]
+        branch = sa.select(*(column.label(f"c{k}") for k, column in enumerate(columns)))
+        if section.first is not None:
+            branch = branch.where(ranked.c.n <= section.first)
+        branches.append(branch)
+    found: dict[str, dict[str, Any]] = {section.name: {"count": 0, "rows": []} for section in sections}
+    starts = [3 + sum(len(types) for types in slots[:i]) for i in range(len(slots))]
+    for row in db.session.execute(sa.union_all(*branches)):
+        i = row[0]
+        section = found[sections[i].name]
+        section["count"] = int(row[1])
+        section["rows"].append((row[2], row[starts[i]:starts[i] + len(slots[i])]))
+    return {section.name: {"count": found[section.name]["count"], "items": [
+        section.shape(values) for _, values in sorted(found[section.name]["rows"], key=lambda item: item[0])]}
+        for section in sections}
 
 
 def _iso(value):
@@ -73,14 +115,10 @@ def _views_given() -> sa.ScalarSelect:
 
 
 def dashboard(scheme: Scheme) -> dict[str, Any]:
-    """Counts and the first items of every list that may need a coordinator today."""
-    settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    statuses = vetting_statuses(settings, today).where(
-        Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
-        Account.is_active.is_(True)).subquery()
-    applicants = dict(db.session.execute(
-        sa.select(statuses.c.status, sa.func.count()).group_by(statuses.c.status)).all())
-    expiring = expiring_checks(scheme.id, today)
+    """Counts and the first items of every list that may need a coordinator today, in five
+    statements: every list in one (``_sections``), and the hours flags in four."""
+    today = local_today(scheme.timezone)
+    status = stored_status(today)
     match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
 
     def match_item(row):
@@ -88,56 +126,66 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
                 "state": row[3].value, "proposed_at": _iso(row[4]), "trial_ends_on": _iso(row[5])}
 
     in_scheme = Match.scheme_id == scheme.id
-    awaiting = sa.select(*match).where(in_scheme, Match.state == MatchState.PROPOSED, sa.or_(
-        Match.householder_response.is_(None), Match.sharer_response.is_(None)))
-    shortfalls, over_agreed = watched_matches(scheme)
-    open_concerns = sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at).where(
-        Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
-    by_severity = dict(db.session.execute(
-        sa.select(Concern.severity, sa.func.count()).where(Concern.scheme_id == scheme.id,
-                                                           Concern.status != ConcernStatus.RESOLVED)
-        .group_by(Concern.severity)).all())
-    severity_first = sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2)
+    open_concern = (Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
     latest_on = latest_on_expression()
-    enquiries = waiting_enquiries(scheme).with_only_columns(
-        Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking)
-    return {
-        "applicants_by_vetting_status": {key: int(value) for key, value in applicants.items()},
-        "checks_expiring": _section(expiring, [VettingCheck.expires_on], lambda r: {
+    found = _sections(
+        _Section("applicants", sa.select(status, sa.func.count()).select_from(Account)
+                 .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
+                 .where(Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
+                        Account.is_active.is_(True))
+                 .group_by(status), [status], tuple, first=None),
+        _Section("checks_expiring", expiring_checks(scheme.id, today), [VettingCheck.expires_on], lambda r: {
             "person_id": str(r[1]), "check": r[2].value, "expires_on": _iso(r[3])}),
-        "proposals_awaiting_answer": _section(awaiting, [Match.proposed_at], match_item),
-        "introductions": _section(sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
-                                  [Match.proposed_at], match_item),
-        "trials_ending": _section(sa.select(*match, _views_given()).where(
+        _Section("proposals_awaiting_answer", sa.select(*match).where(
+            in_scheme, Match.state == MatchState.PROPOSED,
+            sa.or_(Match.householder_response.is_(None), Match.sharer_response.is_(None))),
+            [Match.proposed_at], match_item),
+        _Section("introductions", sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
+                 [Match.proposed_at], match_item),
+        _Section("trials_ending", sa.select(*match, _views_given()).where(
             in_scheme, Match.state == MatchState.TRIAL,
             Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on],
             lambda r: {**match_item(r), "review_views_given": int(r[6])}),
-        "notices_running": _section(sa.select(
+        _Section("notices_running", sa.select(
             Match.id, Match.householder_id, Match.sharer_id, Match.notice_last_day, Match.notice_reason,
             Match.notice_given_by).where(in_scheme, Match.state == MatchState.NOTICE),
             [Match.notice_last_day, Match.id], lambda r: {
                 "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
                 "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
-        "overdue_checkins": _section(_overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
+        _Section("overdue_checkins", _overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
-        "low_checkin_scores": _section(_low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {
+        _Section("low_checkin_scores", _low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
             "something_wrong": r[5], "answered_at": _iso(r[6])}),
+        _Section("concerns_by_severity", sa.select(Concern.severity, sa.func.count()).where(*open_concern)
+                 .group_by(Concern.severity), [Concern.severity], tuple, first=None),
+        _Section("open_concerns", sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at)
+                 .where(*open_concern),
+                 [sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2), Concern.created_at.desc()],
+                 lambda r: {"concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
+                            "created_at": _iso(r[3])}),
+        _Section("enquiries_waiting", waiting_enquiries(scheme).with_only_columns(
+            Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking), [latest_on, Enquiry.id],
+            lambda r: {"enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
+                       "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
+    )
+    shortfalls, over_agreed = watched_matches(scheme)
+    applicants = found.pop("applicants")["items"]
+    by_severity = found.pop("concerns_by_severity")["items"]
+    return {
+        "applicants_by_vetting_status": {key: int(value) for key, value in applicants},
+        **{name: found[name] for name in ("checks_expiring", "proposals_awaiting_answer", "introductions",
+                                          "trials_ending", "notices_running", "overdue_checkins",
+                                          "low_checkin_scores")},
         "hours_shortfalls": {"count": len(shortfalls), "items": [
             {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls[:FIRST_ITEMS]]},
         "hours_over_agreed": {"count": len(over_agreed), "items": [
             {"match_id": str(item.match.id), "week_start": _iso(item.weeks[0].week_start),
              "counted_minutes": item.weeks[0].counted_minutes, "expected_minutes": item.weeks[0].expected_minutes}
             for item in over_agreed[:FIRST_ITEMS]]},
-        "open_concerns": {
-            "by_severity": {severity.value: int(count) for severity, count in by_severity.items()},
-            **_section(open_concerns, [severity_first, Concern.created_at.desc()], lambda r: {
-                "concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
-                "created_at": _iso(r[3])}),
-        },
-        "enquiries_waiting": _section(enquiries, [latest_on, Enquiry.id], lambda r: {
-            "enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
-            "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
+        "open_concerns": {"by_severity": {severity.value: int(count) for severity, count in by_severity},
+                          **found["open_concerns"]},
+        "enquiries_waiting": found["enquiries_waiting"],
     }
 
 
@@ -173,9 +221,10 @@ def people_rows(scheme: Scheme) -> Iterator[tuple]:
     statement = (sa.select(Account.id, Account.role, Account.is_active, Account.password_hash.is_not(None),
                            Profile.first_name, Profile.last_name,
                            Profile.preferred_name, Profile.town, Profile.postcode,
-                           vetting_status_expression(scheme.effective_settings, today),
+                           stored_status(today),
                            completeness.ready_expression(Profile, "matching"), Account.created_at)
                  .join(Profile, Profile.account_id == Account.id)
+                 .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
                  .where(Account.scheme_id == scheme.id, Account.erased_at.is_(None))
                  .order_by(Account.created_at, Account.id))
     for row in stream(statement):

@@ -13,6 +13,10 @@ MESSAGE_MAX_LENGTH = 5000
 class NamedCoordinatorSchema(Schema):
     id = ma.fields.UUID()
     email = ma.fields.String(allow_none=True, metadata={"description": "Their work email (their login)."})
+    display_name = ma.fields.String(allow_none=True, metadata={
+        "description": "Their name, as they or an admin set it; null until set."})
+    work_phone = ma.fields.String(allow_none=True, metadata={
+        "description": "Their work phone (E.164), as they or an admin set it; null until set."})
 
 
 class YourCoordinatorSchema(Schema):

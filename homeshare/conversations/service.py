@@ -17,6 +17,8 @@ from typing import Any, Mapping
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf.models import Representation, Scope
@@ -182,13 +184,14 @@ def _tell_the_other_side(conversation: Conversation, message: ConversationMessag
     coordinator of the scheme: once per message and recipient. The words stay in the thread."""
     if side == COORDINATORS_SIDE:
         recipients = [conversation.person_id]
-        title, body = "A message from your coordinator", "Your coordinator wrote to you. Open the app to read it."
+        title = _l("A message from your coordinator")
+        body = _l("Your coordinator wrote to you. Open the app to read it.")
     else:
         assigned = (db.session.get(Account, conversation.assigned_coordinator_id)
                     if conversation.assigned_coordinator_id else None)
         recipients = ([assigned.id] if assigned is not None and assigned.is_active
                       else coordinators_of(conversation.scheme_id))
-        title, body = "A new message", "Someone of your scheme wrote in a conversation."
+        title, body = _l("A new message"), _l("Someone of your scheme wrote in a conversation.")
     data = {"conversation_id": str(conversation.id), "message_id": str(message.id)}
     notify(Message(recipient, "conversation_message", title, body,
                    f"conversation-message:{message.id}:{recipient}", data) for recipient in recipients)

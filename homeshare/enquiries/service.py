@@ -19,6 +19,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.accounts.throttling import normalise_contact
 from homeshare.audit import service as audit
@@ -26,7 +28,7 @@ from homeshare.common.clock import local_today, utcnow
 from homeshare.common.pagination import Page, paginate
 from homeshare.common.roles import Role
 from homeshare.enquiries.models import (
-    OPEN_STAGES, REPEAT_MINUTES, STAGE_DATES, ClosedReason, Enquiry, Source, Stage, allowed_next,
+    OPEN_STAGES, REPEAT_MINUTES, STAGE_DATES, ClosedReason, Enquiry, Seeking, Source, Stage, allowed_next,
 )
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -134,8 +136,10 @@ def receive(*, scheme: Scheme, values: Mapping[str, Any]) -> None:
         db.session.flush()
         _record(None, enquiry, RECEIVED, None, facts)
         notify(kinds.ENQUIRY_RECEIVED.message(
-            coordinator, title="A new enquiry",
-            body=f"Someone asked about becoming a {enquiry.seeking.value} through the website.",
+            coordinator, title=_l("A new enquiry"),
+            body=(_l("Someone asked about becoming a householder through the website.")
+                  if enquiry.seeking is Seeking.HOUSEHOLDER
+                  else _l("Someone asked about becoming a sharer through the website.")),
             event=f"enquiry:{enquiry.id}:received", data={"enquiry_id": str(enquiry.id)},
         ) for coordinator in coordinators_of(scheme.id))
         db.session.commit()

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l, lazy_ngettext
+
 from homeshare.absences.service import days_away
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
@@ -34,8 +36,8 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
         away = days_away(live, monday, local.date())
         messages += [
             kinds.HOURS_MISSING.message(
-                sharer_id, event=f"hours:{match_id}:{monday}", title="Log this week's hours",
-                body="You have not logged any hours this week. A minute now keeps the record fair to both of you.",
+                sharer_id, event=f"hours:{match_id}:{monday}", title=_l("Log this week's hours"),
+                body=_l("You have not logged any hours this week. A minute now keeps the record fair to both of you."),
                 data={"match_id": str(match_id)})
             for match_id, sharer_id in db.session.execute(
                 sa.select(Match.id, Match.sharer_id).where(
@@ -47,16 +49,19 @@ def hours_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: datetime
     for item in flagged:
         week = item.weeks[0].week_start
         messages += [kinds.HOURS_SHORTFALL.message(
-                         coordinator, event=f"shortfall:{item.match.id}:{week}", title="Hours have fallen short",
-                         body=f"A match has been below its agreed hours for {len(item.weeks)} weeks.",
+                         coordinator, event=f"shortfall:{item.match.id}:{week}", title=_l("Hours have fallen short"),
+                         body=_l("A match has been below its agreed hours for %(count)s weeks.",
+                                 count=len(item.weeks)),
                          data={"match_id": str(item.match.id)})
                      for coordinator in coordinators]
     for item in over_agreed:
         week = item.weeks[0]
         messages += [kinds.HOURS_OVER_AGREED.message(
-                         coordinator, event=f"over:{item.match.id}:{week.week_start}", title="Hours above the agreement",
-                         body=f"In the week of {week.week_start.isoformat()}, a match logged {week.counted_minutes} "
-                              f"minutes where the agreement expects {week.expected_minutes}.",
+                         coordinator, event=f"over:{item.match.id}:{week.week_start}",
+                         title=_l("Hours above the agreement"),
+                         body=_l("In the week of %(week)s, a match logged %(counted)s minutes where the agreement "
+                                 "expects %(expected)s.", week=week.week_start.isoformat(),
+                                 counted=week.counted_minutes, expected=week.expected_minutes),
                          data={"match_id": str(item.match.id), "week_start": week.week_start.isoformat()})
                      for coordinator in coordinators]
     return messages
@@ -80,6 +85,7 @@ def hours_to_confirm_reminders(scheme: Scheme, coordinators: list[uuid.UUID], no
             .group_by(Match.householder_id, Match.id).order_by(Match.id)):
         waiting.setdefault(householder_id, (match_id, count))
     return [kinds.HOURS_TO_CONFIRM.message(
-        householder_id, event=f"hours-to-confirm:{monday}", title="Hours are waiting for you",
-        body=f"{count} hours {'entry is' if count == 1 else 'entries are'} waiting for you to confirm or question.",
+        householder_id, event=f"hours-to-confirm:{monday}", title=_l("Hours are waiting for you"),
+        body=lazy_ngettext("%(num)d hours entry is waiting for you to confirm or question.",
+                           "%(num)d hours entries are waiting for you to confirm or question.", count),
         data={"match_id": str(match_id)}) for householder_id, (match_id, count) in waiting.items()]

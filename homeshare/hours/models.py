@@ -36,7 +36,7 @@ class HoursEntry(db.Model):
     match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), nullable=False)
     sharer_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     worked_on: Mapped[date] = mapped_column(sa.Date, nullable=False)
-    week_start: Mapped[date] = mapped_column(sa.Date, nullable=False)
+    week_start: Mapped[date] = mapped_column(sa.Date, nullable=False, index=True)
     minutes: Mapped[int] = mapped_column(sa.Integer, nullable=False)
     task: Mapped[str] = mapped_column(sa.String(40), nullable=False)
     note: Mapped[str | None] = mapped_column(sa.String(500))

@@ -11,6 +11,8 @@ from typing import Any, Iterator, Mapping, Sequence
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.agreements.models import AgreementVersion
 from homeshare.audit import service as audit
@@ -224,8 +226,9 @@ def confirm(*, actor: Account, match: Match, entry_ids: Sequence[uuid.UUID] | No
     # Once per week and set of entries confirmed: confirming them again changes nothing, and so tells nobody.
     notify(kinds.HOURS_CONFIRMED.message(
         match.sharer_id, event=f"hours-confirmed:{match.id}:{week}:{_digest(sorted(str(e.id) for e in confirmed))}",
-        title="Your hours were confirmed",
-        body=f"The householder confirmed {len(confirmed)} of your hours entries in the week of {week.isoformat()}.",
+        title=_l("Your hours were confirmed"),
+        body=_l("The householder confirmed %(count)s of your hours entries in the week of %(week)s.",
+                count=len(confirmed), week=week.isoformat()),
         data={"match_id": str(match.id), "week_start": week.isoformat()}) for week, confirmed in sorted(weeks.items()))
     db.session.commit()
     return behalf.attach(sorted(entries, key=lambda e: (e.worked_on, e.created_at)), "hours_entry")
@@ -247,8 +250,10 @@ def dispute(*, actor: Account, match: Match, entry: HoursEntry, reason: str,
     behalf.record(answerer, scheme_id=match.scheme_id, action=DISPUTED, target_type="hours_entry", target_id=entry.id)
     # Fixed words: the reason is the householder's own, read in the app.
     notify([kinds.HOURS_DISPUTED.message(
-        match.sharer_id, event=f"hours-disputed:{entry.id}:{_digest([reason])}", title="An hours entry was questioned",
-        body=f"The householder questioned your hours on {entry.worked_on.isoformat()}: see why in the app.",
+        match.sharer_id, event=f"hours-disputed:{entry.id}:{_digest([reason])}",
+        title=_l("An hours entry was questioned"),
+        body=_l("The householder questioned your hours on %(day)s: see why in the app.",
+                day=entry.worked_on.isoformat()),
         data={"match_id": str(match.id), "week_start": entry.week_start.isoformat(), "entry_id": str(entry.id)})])
     db.session.commit()
     return behalf.attach([entry], "hours_entry")[0]

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+
+import sqlalchemy as sa
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -14,14 +17,16 @@ from homeshare.extensions import db
 from homeshare.jobs.reminders import run_all
 from homeshare.notifications.service import deliver_due
 from homeshare.questionnaires.service import ensure_all_due
+from homeshare.schemes.models import Scheme
+from homeshare.vetting.jobs import lapsed_statuses
 
 log = logging.getLogger("homeshare.jobs")
 
 
 def tick(app: Flask) -> dict[str, int]:
-    """One pass of reminders, then of deliveries (``flask homeshare tick`` extends the
-    check-in schedules first)."""
-    return {"reminders": reminders(app), "delivered": deliveries(app)}
+    """One pass of the vetting statuses that lapse today, of reminders, then of deliveries
+    (``flask homeshare tick`` extends the check-in schedules first)."""
+    return {"statuses": statuses(app), "reminders": reminders(app), "delivered": deliveries(app)}
 
 
 def _in_app(app: Flask, job):
@@ -38,6 +43,20 @@ def schedules(app: Flask) -> None:
     _in_app(app, ensure_all_due)
 
 
+def lapse_all(now: datetime) -> int:
+    """The stored vetting statuses that time alone changed by today, scheme by scheme (each
+    scheme in its own time zone, each committed on its own)."""
+    stored = 0
+    for scheme in db.session.scalars(sa.select(Scheme).order_by(Scheme.id)).all():
+        stored += lapsed_statuses(scheme, now)
+        db.session.commit()
+    return stored
+
+
+def statuses(app: Flask) -> int:
+    return _in_app(app, lambda: lapse_all(utcnow()))
+
+
 def reminders(app: Flask) -> int:
     return _in_app(app, lambda: run_all(utcnow()))
 
@@ -51,6 +70,8 @@ def build(app: Flask, *, blocking: bool):
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     scheduler.add_job(schedules, "interval", hours=1, args=[app], id="schedules", next_run_time=utcnow(), **defaults)
+    # Hourly, so that each scheme's day is seen soon after it starts in its time zone.
+    scheduler.add_job(statuses, "interval", hours=1, args=[app], id="statuses", next_run_time=utcnow(), **defaults)
     scheduler.add_job(reminders, "interval", minutes=1, args=[app], id="reminders", **defaults)
     scheduler.add_job(deliveries, "interval", seconds=15, args=[app], id="deliveries", **defaults)
     return scheduler

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching import service
@@ -22,8 +24,9 @@ def trial_ending_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: d
     today = now.astimezone(ZoneInfo(scheme.timezone)).date()
     return [
         kinds.TRIAL_ENDING.message(coordinator, event=f"trial-ending:{match_id}:{ends_on}",
-                                   title="A trial ends soon: time for its review",
-                                   body=f"The trial ends on {ends_on.isoformat()}.", data={"match_id": str(match_id)})
+                                   title=_l("A trial ends soon: time for its review"),
+                                   body=_l("The trial ends on %(day)s.", day=ends_on.isoformat()),
+                                   data={"match_id": str(match_id)})
         for match_id, ends_on in db.session.execute(
             sa.select(Match.id, Match.trial_ends_on).where(
                 Match.scheme_id == scheme.id, Match.state == MatchState.TRIAL, Match.trial_ends_on >= today,
@@ -60,8 +63,9 @@ def trial_review_view_reminders(scheme: Scheme, coordinators: list[uuid.UUID], n
             if (review_id, side) in given:
                 continue
             messages.append(kinds.TRIAL_REVIEW_VIEW_DUE.message(
-                person, event=f"trial-review-view:{match_id}:{number}", title="How is your trial going?",
-                body=f"Your trial ends on {ends_on.isoformat()}: tell your coordinator whether you would like to carry on.",
+                person, event=f"trial-review-view:{match_id}:{number}", title=_l("How is your trial going?"),
+                body=_l("Your trial ends on %(day)s: tell your coordinator whether you would like to carry on.",
+                        day=ends_on.isoformat()),
                 data={"match_id": str(match_id)}))
     return messages
 

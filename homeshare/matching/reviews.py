@@ -18,6 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
@@ -44,11 +46,12 @@ is tried again on what that request stored: a side's view may meet both in turn.
 GIVING_VIEW = "match.trial_review_view_given"
 
 DECISION_WORDS = {
-    TrialDecision.ACTIVATE: ("Your trial went well: the homeshare carries on",
-                             "Your coordinator confirmed the trial: your homeshare is now active."),
-    TrialDecision.EXTEND: ("Your trial is extended", "Your coordinator extended the trial until {ends_on}."),
-    TrialDecision.STOP: ("Your homeshare will stop after its trial",
-                         "Your coordinator decided to stop the homeshare; notice is given."),
+    TrialDecision.ACTIVATE: lambda ends_on: (_l("Your trial went well: the homeshare carries on"),
+                                             _l("Your coordinator confirmed the trial: your homeshare is now active.")),
+    TrialDecision.EXTEND: lambda ends_on: (_l("Your trial is extended"),
+                                           _l("Your coordinator extended the trial until %(day)s.", day=ends_on)),
+    TrialDecision.STOP: lambda ends_on: (_l("Your homeshare will stop after its trial"),
+                                         _l("Your coordinator decided to stop the homeshare; notice is given.")),
 }
 
 
@@ -176,10 +179,9 @@ def decide(*, actor: Account, match: Match, decision: TrialDecision, trial_ends_
                      target_id=match.id, after={"round": review.round, "decision": decision.value,
                                                 "trial_ends_on": trial_ends_on,
                                                 "reason": reason.value if reason else None, "comment": comment})
-        title, body = DECISION_WORDS[decision]
+        title, body = DECISION_WORDS[decision](trial_ends_on.isoformat() if trial_ends_on else "")
         notify([kinds.TRIAL_REVIEW_DECIDED.message(
-                    person, event=f"trial-review:{review.id}:decided", title=title,
-                    body=body.format(ends_on=trial_ends_on.isoformat() if trial_ends_on else ""),
+                    person, event=f"trial-review:{review.id}:decided", title=title, body=body,
                     data={"match_id": str(match.id), "decision": decision.value})
                 for person in (match.householder_id, match.sharer_id)])
         if decision is TrialDecision.ACTIVATE:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from itertools import chain, repeat
 from dataclasses import dataclass
 from types import SimpleNamespace
 from datetime import date
@@ -70,7 +71,9 @@ class Population:
         return len(self.ids)
 
     def floats(self, name: str) -> np.ndarray:
-        return np.fromiter((np.nan if v is None else float(v) for v in self.columns[name]), float, len(self.ids))
+        values = np.array(self.columns[name], dtype=object)
+        values[np.equal(values, None)] = np.nan
+        return values.astype(float)
 
     def days(self, name: str) -> np.ndarray:
         return np.fromiter((np.nan if v is None else float(v.toordinal()) for v in self.columns[name]),
@@ -86,15 +89,16 @@ class Population:
         return SimpleNamespace(**{**fields, **self.extra.get(person_id, {}), "person_id": person_id})
 
     def one_hot(self, name: str, vocabulary: dict[str, int]) -> np.ndarray:
-        rows, columns = [], []
-        for i, items in enumerate(self.columns[name]):
-            for item in items or ():
-                index = vocabulary.get(item)
-                if index is not None:
-                    rows.append(i)
-                    columns.append(index)
+        """One row per person, a 1 in the column of each of their items in ``vocabulary``
+        (items outside it are left out). The items are looked up all at once, by C loops
+        (``map``), not one Python step per item: a ranking looks up thousands of lists."""
+        lists = [items or () for items in self.columns[name]]
+        items = list(chain.from_iterable(lists))
+        columns = np.fromiter(map(vocabulary.get, items, repeat(-1, len(items))), dtype=np.int64, count=len(items))
+        rows = np.repeat(np.arange(len(lists)), np.fromiter(map(len, lists), dtype=np.int64, count=len(lists)))
+        found = columns >= 0
         matrix = np.zeros((len(self.ids), max(len(vocabulary), 1)), dtype=np.float32)
-        matrix[rows, columns] = 1.0
+        matrix[rows[found], columns[found]] = 1.0
         return matrix
 
     def genders(self) -> np.ndarray:
@@ -111,12 +115,9 @@ def _norm(word: str) -> str:
 
 
 def _vocabulary(*columns: tuple[Population, str]) -> dict[str, int]:
-    words: dict[str, int] = {}
-    for people, name in columns:
-        for items in people.columns[name]:
-            for item in items or ():
-                words.setdefault(item, len(words))
-    return words
+    words = dict.fromkeys(chain.from_iterable(
+        items for people, name in columns for items in people.columns[name] if items))
+    return {word: index for index, word in enumerate(words)}
 
 
 def haversine_km(lat1, lon1, lat2, lon2):

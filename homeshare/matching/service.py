@@ -15,6 +15,8 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.audit import service as audit
@@ -32,12 +34,13 @@ from homeshare.matching.models import (
     allowed_actions, refusal,
 )
 from homeshare.notifications import kinds
+from homeshare.notifications.kinds import Text
 from homeshare.notifications.service import Message, coordinators_of, notify
 from homeshare.profiles import completeness
 from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.models import VettingStatus
-from homeshare.vetting.rules import cleared_people, vetting_status_expression
+from homeshare.vetting.models import VettingStanding, VettingStatus
+from homeshare.vetting.rules import is_cleared, stored_status
 
 # Candidates -----------------------------------------------------------------------------------
 
@@ -124,22 +127,60 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
         people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
 
 
-def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None) -> scoring.Population:
+# A degree of latitude is at least this many km of great-circle distance (a thousandth less, so
+# that rounding never rules out a pair the arithmetic in scoring would keep).
+KM_PER_DEGREE_AT_LEAST = scoring.EARTH_RADIUS_KM * math.pi / 180 * 0.999
+
+
+def _may_suit(me: scoring.Population) -> list[sa.ColumnElement[bool]]:
+    """Conditions on the candidates of the one person ``me`` that every pair the hard filters
+    of ``scoring.evaluate`` keep meets: smoking, pets, and the distance to the sharer's place
+    of study or work in latitude alone (never further than the sharer's maximum distance).
+    They only spare fetching and scoring people who would be filtered out: ``evaluate``
+    still decides, so the ranking is the same."""
+    person = me.person(0)
+    conditions = []
+    if person.smoker is not None:
+        conditions.append(sa.or_(Profile.smoker.is_(None), Profile.smoker == person.smoker))
+    if person.has_pets:
+        conditions.append(sa.or_(Profile.accepts_pets.is_(None), Profile.accepts_pets.is_(True)))
+    if person.accepts_pets is False:
+        conditions.append(sa.or_(Profile.has_pets.is_(None), Profile.has_pets.is_(False)))
+    if hasattr(person, "latitude"):  # a householder: the candidates' places and reaches vary
+        if person.latitude is not None and person.longitude is not None:
+            reach = Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
+            conditions.append(sa.or_(
+                Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
+                sa.and_(Profile.base_latitude >= person.latitude - reach,
+                        Profile.base_latitude <= person.latitude + reach)))
+    elif None not in (person.base_latitude, person.base_longitude, person.max_distance_km):
+        reach = person.max_distance_km / KM_PER_DEGREE_AT_LEAST
+        conditions.append(sa.or_(
+            Profile.latitude.is_(None), Profile.longitude.is_(None),
+            Profile.latitude.between(person.base_latitude - reach, person.base_latitude + reach)))
+    return conditions
+
+
+def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None,
+                     suiting: scoring.Population | None = None) -> scoring.Population:
     """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared,
-    in no live match and below the scheme's ``max_open_offers``."""
+    in no live match and below the scheme's ``max_open_offers`` (and, given the one person
+    ``suiting``, only those their hard filters may keep, see ``_may_suit``)."""
     today = local_today(scheme.timezone)
     settings = scheme.effective_settings
-    statement = _candidate_select(role).where(
+    statement = _candidate_select(role).join(VettingStanding, VettingStanding.account_id == Account.id).where(
         Account.scheme_id == scheme.id,
         Account.role == role,
         Account.is_active.is_(True),
         Account.email_settled_expression(),
-        Account.id.in_(cleared_people(role, settings, today)),
+        is_cleared(today),
         completeness.ready_expression(Profile, "vetting"),
         _free(Account.id, settings["max_open_offers"]),
     ).order_by(Account.id)
     if excluding is not None:
         statement = statement.where(Account.id != excluding)
+    if suiting is not None:
+        statement = statement.where(*_may_suit(suiting))
     return _population(statement)
 
 
@@ -168,7 +209,7 @@ def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Sugges
     scheme = person.scheme
     me = candidate_of(person)
     other_role = Role.SHARER if person.role is Role.HOUSEHOLDER else Role.HOUSEHOLDER
-    others = available_people(scheme, other_role, excluding=person.id)
+    others = available_people(scheme, other_role, excluding=person.id, suiting=me)
     weights = scheme.effective_settings["matching_weights"]
     if person.role is Role.HOUSEHOLDER:
         evaluation = scoring.evaluate(me, others, weights)
@@ -270,8 +311,10 @@ def _plain(details: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 
 def _is_cleared(account: Account, scheme: Scheme) -> bool:
-    expression = vetting_status_expression(scheme.effective_settings, local_today(scheme.timezone))
-    return db.session.scalar(sa.select(expression).where(Account.id == account.id)) == VettingStatus.CLEARED.value
+    return db.session.scalar(
+        sa.select(stored_status(local_today(scheme.timezone))).select_from(Account)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id).where(Account.id == account.id)
+    ) == VettingStatus.CLEARED.value
 
 
 def _still_eligible(match: Match, scheme: Scheme) -> None:
@@ -335,8 +378,9 @@ def propose(*, actor: Account, scheme: Scheme, householder_id: uuid.UUID, sharer
     _record_step(match, "propose", actor, None)
     try:
         # Inside: storing the messages flushes the match, which the same proposal sent at once refuses.
-        _tell(match, kind=kinds.MATCH_PROPOSED, title="You have been proposed a match",
-              body="Your coordinator proposed a match for you: have a look and say whether you would like to meet.",
+        _tell(match, kind=kinds.MATCH_PROPOSED, title=_l("You have been proposed a match"),
+              body=_l("Your coordinator proposed a match for you: have a look and say whether you would like to "
+                      "meet."),
               key=f"match-proposed:{match.id}", sides=("householder", "sharer"), coordinators=[])
         db.session.commit()
     except IntegrityError:
@@ -482,8 +526,9 @@ def start_trial(*, actor: Account, match: Match, start_on: date, scheme: Scheme)
         db.session.rollback()
         raise _already_live() from None
     messages = _withdraw_other_offers(match, actor)
-    messages += _messages(match, kind=kinds.TRIAL_STARTED, title="Your trial has started",
-                          body=f"Your trial runs from {start_on.isoformat()} to {match.trial_ends_on.isoformat()}.",
+    messages += _messages(match, kind=kinds.TRIAL_STARTED, title=_l("Your trial has started"),
+                          body=_l("Your trial runs from %(start)s to %(end)s.", start=start_on.isoformat(),
+                                  end=match.trial_ends_on.isoformat()),
                           key=f"trial-started:{match.id}", sides=("householder", "sharer"), coordinators=[])
     trial_started.send(match, scheme=scheme)
     notify(messages)
@@ -515,8 +560,9 @@ def _withdraw_other_offers(match: Match, actor: Account | None) -> list[Message]
         other.end_reason, other.closed_at = MATCHED_ELSEWHERE, utcnow()
         sides = tuple(side for side in ("householder", "sharer")
                       if getattr(other, f"{side}_id") not in (match.householder_id, match.sharer_id))
-        messages += _messages(other, kind=kinds.MATCH_WITHDRAWN, title="A proposed match was withdrawn",
-                              body="The other person has started a trial in another match, so this one was withdrawn.",
+        messages += _messages(other, kind=kinds.MATCH_WITHDRAWN, title=_l("A proposed match was withdrawn"),
+                              body=_l("The other person has started a trial in another match, so this one was "
+                                      "withdrawn."),
                               key=f"matched-elsewhere:{other.id}", sides=sides, coordinators=coordinators)
     return messages
 
@@ -599,7 +645,7 @@ def notice_period(given_at: datetime, timezone_name: str, days: int) -> tuple[da
     return given_on, given_on + timedelta(days=days)
 
 
-def _messages(match: Match, *, kind: kinds.Kind, title: str, body: str, key: str, sides: Sequence[str],
+def _messages(match: Match, *, kind: kinds.Kind, title: Text, body: Text, key: str, sides: Sequence[str],
               coordinators: Sequence[uuid.UUID] | None = None) -> list[Message]:
     """For ``sides`` of the match and the scheme's coordinators, once each per ``key``."""
     people = [getattr(match, f"{side}_id") for side in sides]
@@ -610,6 +656,13 @@ def _messages(match: Match, *, kind: kinds.Kind, title: str, body: str, key: str
 
 def _tell(match: Match, **message: Any) -> None:
     notify(_messages(match, **message))
+
+
+NOTICE_GIVEN_WORDS = {
+    NoticeGiver.HOUSEHOLDER: lambda day: _l("The householder gave notice; the last day is %(day)s.", day=day),
+    NoticeGiver.SHARER: lambda day: _l("The sharer gave notice; the last day is %(day)s.", day=day),
+    NoticeGiver.SCHEME: lambda day: _l("The scheme gave notice; the last day is %(day)s.", day=day),
+}
 
 
 def _other_sides(given_by: NoticeGiver) -> tuple[str, ...]:
@@ -654,9 +707,8 @@ def give_notice(*, actor: Account, match: Match, reason: EndReason, comment: str
     if answerer is not None:
         behalf.record(answerer, scheme_id=match.scheme_id, action=GIVING_NOTICE, target_type="match",
                       target_id=match.id)
-    who = "The scheme" if given_by is NoticeGiver.SCHEME else f"The {given_by.value}"
-    _tell(match, kind=kinds.NOTICE_GIVEN, title="Notice was given on your homeshare",
-          body=f"{who} gave notice; the last day is {last_day.isoformat()}.", key=f"notice-given:{event.id}",
+    _tell(match, kind=kinds.NOTICE_GIVEN, title=_l("Notice was given on your homeshare"),
+          body=NOTICE_GIVEN_WORDS[given_by](last_day.isoformat()), key=f"notice-given:{event.id}",
           sides=_other_sides(given_by))
     db.session.commit()
     return match
@@ -682,8 +734,8 @@ def shorten_notice(*, actor: Account, match: Match, last_day: date, reason: str)
     match.notice_last_day = last_day
     audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_SHORTENED, target_type="match",
                  target_id=match.id, before={"last_day": previous}, after={"last_day": last_day})
-    _tell(match, kind=kinds.NOTICE_SHORTENED, title="The notice on your homeshare was shortened",
-          body=f"The last day is now {last_day.isoformat()}.", key=f"notice-shortened:{event.id}",
+    _tell(match, kind=kinds.NOTICE_SHORTENED, title=_l("The notice on your homeshare was shortened"),
+          body=_l("The last day is now %(day)s.", day=last_day.isoformat()), key=f"notice-shortened:{event.id}",
           sides=("householder", "sharer"))
     db.session.commit()
     return match
@@ -717,8 +769,8 @@ def withdraw_notice(*, actor: Account, match: Match, on_behalf: Mapping[str, Any
         match.householder_withdraws_notice_at = match.sharer_withdraws_notice_at = None
         audit.record(actor_id=actor.id, scheme_id=match.scheme_id, action=NOTICE_WITHDRAWN, target_type="match",
                      target_id=match.id, before={"state": MatchState.NOTICE.value}, after={"state": match.state.value})
-        _tell(match, kind=kinds.NOTICE_WITHDRAWN, title="The notice on your homeshare was withdrawn",
-              body="You both agreed: the homeshare carries on.", key=f"notice-withdrawn:{event.id}",
+        _tell(match, kind=kinds.NOTICE_WITHDRAWN, title=_l("The notice on your homeshare was withdrawn"),
+              body=_l("You both agreed: the homeshare carries on."), key=f"notice-withdrawn:{event.id}",
               sides=("householder", "sharer"))
     db.session.commit()
     return match
@@ -748,8 +800,9 @@ def run_out_notice(match: Match, *, now: datetime, coordinators: Sequence[uuid.U
     audit.record(actor_id=None, scheme_id=scheme_id, action=NOTICE_RAN_OUT, target_type="match",
                  target_id=match_id, before={"state": MatchState.NOTICE.value},
                  after={"state": MatchState.ENDED.value, "ended_on": last_day, "reason": reason.value})
-    return _messages(match, kind=kinds.MATCH_ENDED, title="Your homeshare has ended",
-                     body=f"The notice's last day was {last_day.isoformat()}.", key=f"match-ended:{match_id}",
+    return _messages(match, kind=kinds.MATCH_ENDED, title=_l("Your homeshare has ended"),
+                     body=_l("The notice's last day was %(day)s.", day=last_day.isoformat()),
+                     key=f"match-ended:{match_id}",
                      sides=("householder", "sharer"), coordinators=coordinators)
 
 

@@ -86,7 +86,8 @@ def _people(scheme: Scheme, today: date) -> list[Person]:
                   sa.select(sa.func.min(Match.proposed_at)).where(mine).correlate(Account).scalar_subquery(),
                   # A trial set for a day still to come has not matched them yet.
                   sa.select(sa.func.min(Match.trial_started_on)).where(
-                      mine, Match.trial_started_on <= local_today(scheme.timezone)).correlate(Account).scalar_subquery(),
+                      mine, Match.trial_started_on <= local_today(scheme.timezone))
+                  .correlate(Account).scalar_subquery(),
                   sa.exists().where(mine, Match.state.in_(OPEN_STATES)).correlate(Account),
                   vetting_status_expression(settings, today))
         .where(Account.scheme_id == scheme.id, Account.role.in_(ROLES))

@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from flask_babel import lazy_gettext as _l
+
 from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching.models import OPEN_STATES, Match
@@ -37,9 +39,10 @@ def meeting_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
         start = starts_at.astimezone(zone)
         if start.date() != today + timedelta(days=1):
             continue
-        body = f"{KIND_NAMES[kind]} tomorrow at {start:%H:%M}. The details are in the app."
+        body = _l("%(meeting)s tomorrow at %(time)s. The details are in the app.", meeting=KIND_NAMES[kind],
+                  time=f"{start:%H:%M}")
         data = {"match_id": str(match_id), "meeting_id": str(meeting_id)}
         messages += [kinds.MEETING_TOMORROW.message(person, event=f"meeting:{meeting_id}:reminder:{sequence}",
-                                                    title="Your meeting is tomorrow", body=body, data=data)
+                                                    title=_l("Your meeting is tomorrow"), body=body, data=data)
                      for person in (householder_id, sharer_id)]
     return messages

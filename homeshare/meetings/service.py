@@ -12,6 +12,9 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from flask_babel import lazy_gettext as _l
+
+from homeshare.common.languages import lowered, written_time
 from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
@@ -33,9 +36,14 @@ FEEDBACK_SCOPE = Scope.ANSWER_CHECKINS
 """A representative who answers check-ins for the person gives their feedback on meetings too."""
 
 KIND_NAMES = {
-    MeetingKind.INTRODUCTION: "Introduction", MeetingKind.VISIT: "Visit", MeetingKind.SHARED_MEAL: "Shared meal",
-    MeetingKind.OVERNIGHT_STAY: "Overnight stay", MeetingKind.FINAL_MEETING: "Final meeting",
-    MeetingKind.OTHER: "Meeting",
+    MeetingKind.INTRODUCTION: _l("Introduction"), MeetingKind.VISIT: _l("Visit"),
+    MeetingKind.SHARED_MEAL: _l("Shared meal"), MeetingKind.OVERNIGHT_STAY: _l("Overnight stay"),
+    MeetingKind.FINAL_MEETING: _l("Final meeting"), MeetingKind.OTHER: _l("Meeting"),
+}
+TITLES = {
+    "planned": lambda name: _l("%(meeting)s planned", meeting=name),
+    "moved": lambda name: _l("%(meeting)s moved", meeting=name),
+    "cancelled": lambda name: _l("%(meeting)s cancelled", meeting=name),
 }
 
 # A coordinator's steps, as the audit trail names them; the place and the notes are words about
@@ -106,14 +114,15 @@ def _times(values: Mapping[str, Any], zone: ZoneInfo) -> tuple[datetime, datetim
     return starts_at, ends_at
 
 
-def _tell(match: Match, meeting: Meeting, event: str, title: str, zone: ZoneInfo) -> None:
+def _tell(match: Match, meeting: Meeting, event: str, zone: ZoneInfo) -> None:
     """Both people (and so their representatives) hear of it, once per meeting, event and version."""
     start = meeting.starts_at.astimezone(zone)
-    when = f"{start:%A} {start.day} {start:%B %Y} at {start:%H:%M}"
+    when = _l("%(day)s at %(time)s", day=written_time(start, "EEEE d MMMM y"), time=f"{start:%H:%M}")
+    name, title = KIND_NAMES[meeting.kind], TITLES[event](KIND_NAMES[meeting.kind])
     # Fixed wording and times only: the place may be someone's address, which their erasure blanks.
-    body = f"{KIND_NAMES[meeting.kind]} on {when}. The details are in the app."
+    body = _l("%(meeting)s on %(when)s. The details are in the app.", meeting=name, when=when)
     if meeting.status is MeetingStatus.CANCELLED:
-        body = f"Cancelled: {KIND_NAMES[meeting.kind].lower()} on {when}."
+        body = _l("Cancelled: %(meeting)s on %(when)s.", meeting=lowered(name), when=when)
     data = {"match_id": str(match.id), "meeting_id": str(meeting.id)}
     kind = {"planned": kinds.MEETING_PLANNED, "moved": kinds.MEETING_MOVED, "cancelled": kinds.MEETING_CANCELLED}[event]
     notify(kind.message(person, event=f"meeting:{meeting.id}:{event}:{meeting.sequence}", title=title, body=body,
@@ -162,7 +171,7 @@ def plan(*, actor: Account, match: Match, values: Mapping[str, Any]) -> tuple[Me
         "notes": meeting.coordinator_notes})
     try:
         db.session.flush()
-        _tell(match, meeting, "planned", f"{KIND_NAMES[meeting.kind]} planned", zone)
+        _tell(match, meeting, "planned", zone)
         db.session.commit()
     except IntegrityError:  # the same meeting_id sent twice at once: the other request planned it
         db.session.rollback()
@@ -205,7 +214,7 @@ def move(*, actor: Account, meeting: Meeting, values: Mapping[str, Any]) -> Meet
     db.session.refresh(meeting)
     _record(actor, meeting, MOVED, before, {"starts_at": starts_at, "ends_at": ends_at, "place": place,
                                             "status": meeting.status.value, "sequence": meeting.sequence})
-    _tell(match, meeting, "moved", f"{KIND_NAMES[meeting.kind]} moved", zone)
+    _tell(match, meeting, "moved", zone)
     db.session.commit()
     return meeting_view(meeting)
 
@@ -232,7 +241,7 @@ def cancel(*, actor: Account, meeting: Meeting, attempt: int = 1) -> Meeting:
         return cancel(actor=actor, meeting=meeting, attempt=attempt + 1)
     db.session.refresh(meeting)
     _record(actor, meeting, CANCELLED, before, {"status": meeting.status.value, "sequence": meeting.sequence})
-    _tell(match, meeting, "cancelled", f"{KIND_NAMES[meeting.kind]} cancelled", zone_of(match.scheme_id))
+    _tell(match, meeting, "cancelled", zone_of(match.scheme_id))
     db.session.commit()
     return meeting_view(meeting)
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import enum
 import uuid
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Union
+
+from flask_babel.speaklater import LazyString
 
 from homeshare.common.roles import Role
 
@@ -19,12 +21,17 @@ PREFERENCE_CHANNELS = ("push", "email", "sms")
 """The channels a person turns on or off per kind; the inbox is always on."""
 
 
+Text = Union[str, LazyString]
+"""What a message says: marked for translation where it is written (``flask_babel.lazy_gettext``,
+with its values), and rendered in each recipient's language when the notification is made."""
+
+
 @dataclass(frozen=True)
 class Message:
     account_id: uuid.UUID
     kind: str
-    title: str
-    body: str
+    title: Text
+    body: Text
     dedupe_key: str
     data: Mapping[str, Any] | None = None
     to_address: str | None = None  # an email's address, when not the account's own
@@ -58,7 +65,7 @@ class Kind:
     # recipient only; their keys stay as they were, so nothing is sent twice after an upgrade.
     recipient_in_key: bool = True
 
-    def message(self, recipient: uuid.UUID, *, event: str, title: str, body: str,
+    def message(self, recipient: uuid.UUID, *, event: str, title: Text, body: Text,
                 data: Mapping[str, Any] | None = None, to_address: str | None = None) -> Message:
         """The message telling ``recipient`` of ``event`` (a key naming the event), once."""
         key = f"{event}:{recipient}" if self.recipient_in_key else event

@@ -1,21 +1,24 @@
 """Notifications: created at most once per key, delivered through the outbox with retries.
 
-Any number of scheduler processes may run ``deliver_due`` at once: each claims a batch
-of due deliveries in one statement (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite runs
-one writer at a time), then sends them one at a time, committing each one's outcome as soon
-as its send returns. A claim is a lease: a process that dies leaves leases that lapse, and
-the work is claimed again, so nothing is lost; and since every finished send is already
-recorded, only the one send in flight when it died is repeated. Providers get each
-delivery's id as an idempotency key, so that repeated send can be recognised by the
-receiving side.
+Creation is set-based: a tick's reminders are inserted in a few statements, each skipping
+the keys already stored (``insert_many``), their deliveries the same way.
+
+Any number of scheduler processes may run ``deliver_due`` at once: each claims as many due
+deliveries as it sends at once (``IN_FLIGHT``), in one statement (``FOR UPDATE SKIP LOCKED``
+on PostgreSQL; SQLite runs one writer at a time), sends them together, and settles their
+outcomes together in one transaction once every send of the claim has returned. A claim is a
+lease: a process that dies leaves leases that lapse, and the work is claimed again, so
+nothing is lost; and since every claim settled is recorded, only the sends of the claim in
+flight when it died are repeated, at most ``IN_FLIGHT``. Providers get each delivery's id as
+an idempotency key, so that a repeated send can be recognised by the receiving side.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 import uuid
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time as clock_time, timedelta, timezone
 from zoneinfo import ZoneInfo
 from typing import Any, Iterable, Mapping, Sequence
@@ -25,15 +28,16 @@ from sqlalchemy.exc import IntegrityError
 from flask import current_app
 
 from homeshare.accounts.models import Account
+from homeshare.common.languages import rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
-from homeshare.common.db import insert_ignoring_duplicates
+from homeshare.common.db import INSERT_CHUNK, insert_many
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
 from homeshare.notifications import kinds, providers
 from homeshare.notifications.events import addressing, phone_numbers
-from homeshare.notifications.kinds import PREFERENCE_CHANNELS, Message
+from homeshare.notifications.kinds import PREFERENCE_CHANNELS, Message, Text
 from homeshare.notifications.models import (
     Delivery, DeliveryStatus, Device, Notification, NotificationPreference, Platform, QuietHours,
 )
@@ -41,10 +45,10 @@ from homeshare.schemes.models import Scheme
 
 log = logging.getLogger("homeshare.notifications")
 
-# Deliveries a process claims at once. Each is recorded as soon as it is sent; the rest of a
-# dead process's claim waits for its lease to lapse, so a small batch keeps that wait short.
-CLAIM_BATCH = 50
-LEASE = timedelta(minutes=5)  # renewed while its holder is still sending (see deliver_due)
+# Deliveries a process claims at once, all of them sent at once and settled together when every
+# one has returned: a process that dies repeats at most these, once their lease lapses.
+IN_FLIGHT = 50
+LEASE = timedelta(minutes=5)  # longer than the slowest provider's timeouts (10 s a send)
 
 
 def notify(messages: Iterable[Message], *, now: datetime | None = None,
@@ -63,18 +67,19 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     if messages and only_channels is None:
         for _receiver, copies in addressing.send(messages):
             messages.extend(copies)
+    # Written in each recipient's language (a representative's copy in theirs), once, here.
+    languages = _languages({m.account_id for m in messages})
     rows = [
-        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind, "title": m.title, "body": m.body,
+        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind,
+         "title": rendered(m.title, languages.get(m.account_id)), "body": rendered(m.body, languages.get(m.account_id)),
          "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
         for m in messages
     ]
     if not rows:
         return 0
-    created: list[Any] = []
-    for first in range(0, len(rows), 1000):
-        statement = insert_ignoring_duplicates(Notification, unique=["dedupe_key"]).returning(
-            Notification.id, Notification.account_id, Notification.kind)
-        created.extend(db.session.execute(statement, rows[first:first + 1000]).all())
+    table = Notification.__table__.c
+    created = insert_many(Notification, rows, ignoring_duplicates_on=["dedupe_key"],
+                          returning=[table.id, table.account_id, table.kind])
     channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
     chosen = set(channels) & set(PREFERENCE_CHANNELS)
     people = {row.account_id for row in created}
@@ -94,9 +99,16 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
                 due = quiet[account_id]
             deliveries.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
                                "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
-    for first in range(0, len(deliveries), 1000):
-        db.session.execute(sa.insert(Delivery), deliveries[first:first + 1000])
+    insert_many(Delivery, deliveries, ignoring_duplicates_on=["notification_id", "channel"])
     return len(created)
+
+
+def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The language each of ``people`` is written to in: one statement for each
+    ``INSERT_CHUNK`` of them (a statement's parameters are bounded: 65,535 on PostgreSQL)."""
+    ids = list(people)
+    return {row.id: row.language for first in range(0, len(ids), INSERT_CHUNK) for row in db.session.execute(
+        sa.select(Account.id, Account.language).where(Account.id.in_(ids[first:first + INSERT_CHUNK])))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
@@ -169,89 +181,99 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
     return token, claimed
 
 
-def deliver_due(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
+def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
     """Claim due deliveries, send them, settle them; repeat until none is due. Returns sent.
 
-    Each batch is claimed at the time it starts (or at ``now``, when given, for tests)."""
+    A claim is as many deliveries as are sent at once (``batch``): they are sent together,
+    each in a thread of its own, and their outcomes settled together, in one transaction, once
+    every one of them has returned. Each batch is claimed at the time it starts (or at ``now``,
+    when given, for tests)."""
     config = current_app.config
     sent_total = 0
-    while True:
-        claimed_at = now or utcnow()
-        token, claimed = _claim(claimed_at, batch)
-        if not claimed:
-            return sent_total
-        notifications = {n.id: n for n in db.session.scalars(
-            sa.select(Notification).where(Notification.id.in_({c.notification_id for c in claimed})))}
-        accounts = {a.id: a for a in db.session.scalars(
-            sa.select(Account).where(Account.id.in_({n.account_id for n in notifications.values()})))}
-        devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
-        if any(c.channel == "push" for c in claimed):
-            for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
-                devices[device.account_id].append(device)
-        phones: dict[uuid.UUID, str | None] = {}
-        if any(c.channel == "sms" for c in claimed):
-            for _receiver, found in phone_numbers.send(list(accounts)):
-                phones.update(found)
-        # Each send's outcome is committed on its own; detached, what was loaded for the batch
-        # is not read again after every commit.
-        db.session.expunge_all()
-        sent = 0
-        renewed = time.monotonic()
-        for claim in claimed:
-            if time.monotonic() - renewed > LEASE.total_seconds() / 2:
-                # Slow providers: keep the rest of the claim ours while we get to it.
-                _renew(token, now or utcnow())
-                renewed = time.monotonic()
-            notification = notifications.get(claim.notification_id)
-            if notification is None:  # erased meanwhile, with its deliveries
-                continue
-            try:
-                outcome = providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
-                                         account=accounts[notification.account_id],
-                                         devices=devices.get(notification.account_id, []),
-                                         phone=phones.get(notification.account_id))
-            except providers.Failure as failure:  # the provider says whether, and when, to try again
-                log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, failure)
-                _forget_devices(notification.account_id, failure.gone)
-                _settle_failed(token, claimed_at, claim, f"Failure: {failure}"[:500], config,
-                               retry_after=failure.retry_after, final=failure.final)
-            except Exception as error:  # a failing provider is retried; it never stops the others
-                log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, error.__class__.__name__)
-                _settle_failed(token, claimed_at, claim, f"{error.__class__.__name__}: {error}"[:500], config)
-            else:
-                if outcome is not None:
-                    _forget_devices(notification.account_id, outcome.gone)
-                # Recorded before the next send starts: a crash from here on repeats nothing.
-                _settle_sent(token, claimed_at, claim.id, note=outcome.note if outcome is not None else None)
-                sent += 1
-        sent_total += sent
+    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders:
+        while True:
+            claimed_at = now or utcnow()
+            token, claimed = _claim(claimed_at, batch)
+            if not claimed:
+                return sent_total
+            sent_total += _send_claimed(senders, config, token, claimed_at, claimed)
 
 
-def _renew(token: str, now: datetime) -> None:
-    db.session.execute(sa.update(Delivery).where(Delivery.claim_token == token,
-                                                 Delivery.status == DeliveryStatus.SENDING)
-                       .values(claimed_until=now + LEASE))
+def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
+                  claimed: Sequence[Any]) -> int:
+    notifications = {n.id: n for n in db.session.scalars(
+        sa.select(Notification).where(Notification.id.in_({c.notification_id for c in claimed})))}
+    accounts = {a.id: a for a in db.session.scalars(
+        sa.select(Account).where(Account.id.in_({n.account_id for n in notifications.values()})))}
+    devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
+    if any(c.channel == "push" for c in claimed):
+        for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
+            devices[device.account_id].append(device)
+    phones: dict[uuid.UUID, str | None] = {}
+    if any(c.channel == "sms" for c in claimed):
+        for _receiver, found in phone_numbers.send(list(accounts)):
+            phones.update(found)
+    # Detached, what was loaded for the claim is read by the sending threads, never loaded again.
+    db.session.expunge_all()
+
+    def send(claim: Any) -> Any:
+        notification = notifications[claim.notification_id]
+        try:
+            return providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
+                                  account=accounts[notification.account_id],
+                                  devices=devices.get(notification.account_id, []),
+                                  phone=phones.get(notification.account_id))
+        except Exception as error:  # settled below; a failing provider never stops the others
+            return error
+
+    # Erased meanwhile (with its deliveries): nothing to send.
+    sending = [claim for claim in claimed if claim.notification_id in notifications]
+    sent = []
+    for claim, outcome in zip(sending, senders.map(send, sending)):
+        account_id = notifications[claim.notification_id].account_id
+        if isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
+            log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome)
+            _forget_devices(account_id, outcome.gone)
+            _settle_failed(token, claimed_at, claim, f"Failure: {outcome}"[:500], config,
+                           retry_after=outcome.retry_after, final=outcome.final)
+        elif isinstance(outcome, Exception):  # retried with the outbox's backoff
+            log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome.__class__.__name__)
+            _settle_failed(token, claimed_at, claim, f"{outcome.__class__.__name__}: {outcome}"[:500], config)
+        else:
+            if outcome is not None:
+                _forget_devices(account_id, outcome.gone)
+            sent.append({"delivery_id": claim.id, "note": outcome.note if outcome is not None else None})
+    _settle_sent(token, claimed_at, sent)
     db.session.commit()
+    return len(sent)
 
 
-def _settle_sent(token: str, now: datetime, delivery_id: Any, note: str | None = None) -> None:
-    """Done; ``note`` says why nothing went out, when nothing did (kept in ``last_error``)."""
-    db.session.execute(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token).values(
-        status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
-    db.session.commit()
+_SETTLE_SENT = (
+    sa.update(Delivery.__table__)
+    .where(Delivery.__table__.c.id == sa.bindparam("delivery_id"), Delivery.__table__.c.claim_token == sa.bindparam("token"))
+    .values(status=DeliveryStatus.SENT, sent_at=sa.bindparam("now"), claimed_until=None,
+            last_error=sa.bindparam("note"))
+)
+
+
+def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -> None:
+    """Done, each of ``sent`` (``delivery_id``, and ``note``: why nothing went out, when nothing
+    did, kept in ``last_error``); in the caller's transaction, one statement for them all."""
+    if sent:
+        db.session.execute(_SETTLE_SENT, [{**done, "token": token, "now": now} for done in sent])
 
 
 def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any], *,
                    retry_after: float | None = None, final: bool = False) -> None:
     """Back to pending after the backoff, or after ``retry_after`` seconds when the provider asked
-    for longer; dead after the last attempt, or at once when ``final``."""
+    for longer; dead after the last attempt, or at once when ``final`` (in the caller's
+    transaction)."""
     limit, base = config["HOMESHARE_DELIVERY_MAX_ATTEMPTS"], config["HOMESHARE_DELIVERY_BACKOFF_SECONDS"]
     dead = final or claim.attempts >= limit
     wait = max(base * 2 ** (claim.attempts - 1), retry_after or 0)
     db.session.execute(sa.update(Delivery).where(Delivery.id == claim.id, Delivery.claim_token == token).values(
         status=DeliveryStatus.DEAD if dead else DeliveryStatus.PENDING, claimed_until=None, last_error=error,
         next_attempt_at=now + timedelta(seconds=wait)))
-    db.session.commit()
 
 
 def _forget_devices(account_id: uuid.UUID, tokens: Sequence[str]) -> None:
@@ -320,7 +342,7 @@ def unregister_device(account: Account, device_id: uuid.UUID) -> None:
 # Emails to an account's owner (accounts.events.email_to_owner) ------------------------------------
 
 
-def email_owner(account: Account, *, kind: str, title: str, body: str, dedupe_key: str,
+def email_owner(account: Account, *, kind: str, title: Text, body: Text, dedupe_key: str,
                 to_address: str | None = None) -> None:
     """Put an email to the account's owner in the outbox: by email only, never in the inbox
     nor pushed, since whoever is signed in (or holds the phone) may not own the address.

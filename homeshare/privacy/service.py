@@ -46,7 +46,7 @@ from homeshare.questionnaires import service as questionnaires
 from homeshare.questionnaires.models import Questionnaire
 from homeshare.questionnaires.schemas import QuestionnaireSchema
 from homeshare.vetting.schemas import OwnChecklistSchema
-from homeshare.vetting.service import checklist
+from homeshare.vetting.service import checklist, store_statuses
 from homeshare.vetting.models import VettingCheck
 
 ERASED_DOMAIN = "erased.invalid"
@@ -89,7 +89,8 @@ def export(account: Account, *, actor: Account | None = None) -> dict[str, Any]:
         "account": {"id": str(account.id), "email": account.email, "role": account.role.value,
                     "has_login": account.has_login, "origin": account.origin.value,
                     "behalf_agreed_on": account.behalf_agreed_on.isoformat() if account.behalf_agreed_on else None,
-                    "created_at": account.created_at.isoformat()},
+                    "language": account.language, "display_name": account.display_name,
+                    "work_phone": account.work_phone, "created_at": account.created_at.isoformat()},
         "profile": ProfileSchema().dump(db.session.get(Profile, account.id)),
         "vetting": OwnChecklistSchema().dump(checklist(account)),
         "matches": OwnMatchSchema(many=True).dump(party_views(account, matches)),
@@ -146,6 +147,8 @@ ERASED: dict[str, str] = {
     "account.email": "replaced by erased-<id>@erased.invalid (a person without a login has none)",
     "account.password_hash": "replaced by a hash that matches no password",
     "account.left_reason": "replaced by \"erased at their request\" (a coordinator's words about why they left)",
+    **{f"account.{name}": "blanked (only a coordinator's account holds one)"
+       for name in ("display_name", "work_phone")},
     **{f"profile.{column.key}": "blanked" for column in Profile.__table__.columns
        if column.key not in PROFILE_KEEPS and isinstance(column.type, (sa.String, sa.JSON))},
     **{f"vetting_check.{name}": "the person's vetting checks are deleted" for name in (
@@ -215,8 +218,10 @@ NOT_PERSONAL: dict[str, str] = {
         "contact_phone", "contact_email", "office_hours", "emergency")},
     "conversation_message.written_as": "a closed vocabulary (self, representative, coordinator)",
     "account.role": "a closed vocabulary (roles)",
+    "vetting_standing.status": "a closed vocabulary (vetting statuses); worked out again from no checks on erasure",
     "account.origin": "a closed vocabulary (how an account came to be)",
     "account.left_reason_code": "a closed vocabulary (why someone left), kept as an anonymous fact for the measures",
+    "account.language": "a closed vocabulary (the languages the service writes in)",
     "representation.relationship": "a closed vocabulary (relationships); the link is ended",
     "representation.consent_how": "a closed vocabulary (how consent was given)",
     "representation.scopes": "a closed vocabulary (scopes)",
@@ -326,10 +331,12 @@ def erase(*, actor: Account, account: Account) -> None:
     account.erased_at = now
     account.left_at = account.left_at or now
     account.left_reason = "erased at their request"  # a coordinator's words about them go
+    account.display_name = account.work_phone = None
     db.session.execute(sa.update(AuthSession).where(AuthSession.account_id == account.id,
                                                     AuthSession.revoked_at.is_(None))
                        .values(revoked_at=now, revoked_reason="erased"))
     db.session.execute(sa.delete(VettingCheck).where(VettingCheck.account_id == account.id))
+    store_statuses(account.scheme, Account.id == account.id)
     db.session.execute(sa.delete(Device).where(Device.account_id == account.id))
     db.session.execute(sa.delete(NotificationPreference).where(NotificationPreference.account_id == account.id))
     db.session.execute(sa.delete(QuietHours).where(QuietHours.account_id == account.id))

@@ -25,7 +25,8 @@ from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.profiles.vocabulary import check_tasks
 from homeshare.vetting.models import VettingStatus
-from homeshare.vetting.rules import next_expiry_expression, vetting_status_expression
+from homeshare.vetting.models import VettingStanding
+from homeshare.vetting.rules import next_expiry_expression, stored_status
 
 ROLE_BLOCKS = {Role.HOUSEHOLDER: "householder", Role.SHARER: "sharer"}
 TASK_FIELDS = {"householder": "tasks_wanted", "sharer": "tasks_offered"}
@@ -212,12 +213,13 @@ def list_people(
     standing = (
         sa.select(
             Account.id.label("person_id"),
-            vetting_status_expression(settings, today).label("vetting_status"),
+            stored_status(today).label("vetting_status"),
             next_expiry_expression(settings, today).label("next_expiry_on"),
             completeness.ready_expression(Profile, "vetting").label("ready_for_vetting"),
             completeness.ready_expression(Profile, "matching").label("ready_for_matching"),
         )
         .join(Profile, Profile.account_id == Account.id)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
         .where(Account.scheme_id == scheme.id, Account.role.in_(ROLE_BLOCKS))
         .subquery()
     )

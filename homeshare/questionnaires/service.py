@@ -16,6 +16,7 @@ from typing import Any, Iterable, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from homeshare.accounts.models import Account
 from homeshare.behalf import service as behalf
@@ -33,7 +34,8 @@ from homeshare.notifications.service import Message
 from homeshare.questionnaires.instruments import INSTRUMENTS, Instrument, problems, score
 from homeshare.questionnaires.models import FOLLOW_UP_MONTHS, Occasion, Questionnaire
 from homeshare.schemes.models import Scheme
-from homeshare.vetting.rules import cleared_people
+from homeshare.vetting.models import VettingStanding
+from homeshare.vetting.rules import is_cleared
 
 LATE_DAYS = 60
 """A follow-up or an end questionnaire is not added once its due day is this long past (after an
@@ -81,7 +83,7 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         side = Match.householder_id if role is Role.HOUSEHOLDER else Match.sharer_id
         waiting = db.session.scalars(sa.select(Account.id).where(
             Account.scheme_id == scheme.id, Account.role == role, Account.is_active.is_(True),
-            Account.erased_at.is_(None), Account.id.in_(cleared_people(role, settings, today)),
+            Account.erased_at.is_(None), Account.id.in_(sa.select(VettingStanding.account_id).where(is_cleared(today))),
             Account.id.not_in(sa.select(side).where(Match.trial_started_on <= today)))).all()
         rows += [row(person_id, role.value, Occasion.BASELINE, today) for person_id in waiting]
 
@@ -348,8 +350,8 @@ def questionnaire_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: 
     matched = _matched((q.person_id for q in due if q.occasion is Occasion.BASELINE), today)
     return [
         kinds.QUESTIONNAIRE_DUE.message(
-            q.person_id, event=f"questionnaire:{q.id}:due", title="A short questionnaire for you",
-            body=f"Please tell us how you are (questionnaire due {q.due_on.isoformat()}).",
+            q.person_id, event=f"questionnaire:{q.id}:due", title=_l("A short questionnaire for you"),
+            body=_l("Please tell us how you are (questionnaire due %(day)s).", day=q.due_on.isoformat()),
             data={"questionnaire_id": str(q.id), **({"match_id": str(q.match_id)} if q.match_id else {})})
         for q in due
         if status_of(q, today=today, settings=settings, matched=q.person_id in matched) == Status.OPEN

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 import marshmallow as ma
 from marshmallow import validate
 
+from homeshare.common.languages import ENGLISH, LANGUAGES
 from homeshare.common.schemas import Schema, StrictBoolean, StrictInteger
 
 _age = validate.Range(min=18, max=120)
@@ -181,6 +182,11 @@ class SchemeSettingsSchema(Schema):
                                  "months into a match and at its end: `swemwbs` (register its use with Warwick "
                                  "Medical School first), `ucla3` (loneliness), `scheme_items` (satisfaction with "
                                  "the match, feeling safe at home). Empty: no questionnaires."},
+    )
+    default_language = ma.fields.String(
+        load_default=ENGLISH, validate=validate.OneOf(LANGUAGES),
+        metadata={"description": "The language new people of the scheme are written to in (`en` English, `cy` "
+                                 "Welsh); each person may change theirs."},
     )
     checkin_cadence = ma.fields.Nested(
         CheckinCadenceSchema, load_default=lambda: CheckinCadenceSchema().load({})

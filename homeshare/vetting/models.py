@@ -30,14 +30,13 @@ class CheckStatus(str, enum.Enum):
 
 
 class VettingStatus(str, enum.Enum):
-    """A person's overall standing, always derived from their checks."""
+    """A person's overall standing, always derived from their checks (``vetting.rules``)."""
 
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
     CLEARED = "cleared"
     REJECTED = "rejected"
     EXPIRED = "expired"
-
 
 
 class VettingCheck(IdMixin, db.Model):
@@ -65,3 +64,26 @@ class VettingCheck(IdMixin, db.Model):
         sa.ForeignKey("account.id", ondelete="SET NULL")
     )
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class VettingStanding(db.Model):
+    """A person's overall status as their checks and the scheme's checklist gave it, stored
+    so that lists, the dashboard and matching read it instead of working it out over every
+    check. ``vetting.service`` writes it in the same transaction as every change that moves it
+    (a check recorded or deleted, the scheme's checklist or time zone changed).
+
+    Time alone moves it in one way only: a valid required check reaching its expiry date
+    makes the person ``expired``. ``lapses_on`` holds the first such date (none when the status
+    is ``rejected`` or ``expired``, which time does not change), so readers that take the
+    status as ``expired`` from that day (``vetting.rules.stored_status``) are never behind, and
+    the daily job rewrites only the people whose date has come. A person with no row has
+    recorded no check: ``not_started``.
+    """
+
+    __tablename__ = "vetting_standing"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True
+    )
+    status: Mapped[VettingStatus] = mapped_column(string_enum(VettingStatus, "vetting_status"), nullable=False)
+    lapses_on: Mapped[date | None] = mapped_column(sa.Date, index=True)

@@ -1,11 +1,12 @@
 """Which checks each person needs, and how their overall status follows from them.
 
-The overall status is derived, never stored. One rule (``_status``) decides it from how many
-of a person's required checks are in each case, and every reader applies that rule: a
-correlated expression for one person or a page of people (``vetting_status_expression``), a
-grouped query for whole schemes (``vetting_statuses``), and the ``cleared`` branch alone for
-matching's candidate lists (``cleared_people``). So a single read, a filtered list, the
-dashboard and matching all agree:
+One rule (``_status``) decides a person's overall status from how many of their required
+checks are in each case. It is computed as a correlated expression for one person or a page of
+people (``vetting_status_expression``) and as a grouped query for whole schemes
+(``standings``, which also gives the day time alone would move it).
+``vetting.service`` stores what ``standings`` gives in ``VettingStanding`` on every change, and
+readers take it from there (``stored_status``): a single read, a filtered list, the dashboard
+and matching all agree, and none of them works through every check of a scheme:
 
 - ``rejected``: any required check failed;
 - ``expired``: otherwise, a required check passed or waived has reached its expiry date
@@ -24,7 +25,7 @@ import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
-from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStanding, VettingStatus
 
 _COMMON = (CheckKind.IDENTITY, CheckKind.REFERENCE_1, CheckKind.REFERENCE_2, CheckKind.INTERVIEW)
 SHARER_CHECKS = (
@@ -105,20 +106,43 @@ def vetting_status_expression(settings: Mapping[str, Any], today: date) -> sa.Co
     return _status({name: count(condition) for name, condition in _counted(today).items()}, by_role)
 
 
-def vetting_statuses(settings: Mapping[str, Any], today: date) -> sa.Select:
-    """``account_id`` and ``status`` of accounts (add the filters), in one grouped pass over
-    their checks: the same status as ``vetting_status_expression``, for counting whole
-    schemes, where one set of correlated counts per person would cost far more."""
+def standings(settings: Mapping[str, Any], today: date) -> sa.Select:
+    """``account_id``, ``status`` and ``lapses_on`` of accounts (add the filters), for
+    ``VettingStanding``, in one grouped pass over their checks: the same status as
+    ``vetting_status_expression``, for whole schemes, where one set of correlated counts per
+    person would cost far more; and the first day on which a valid required check expires
+    where that would make the status ``expired`` (not once it is ``rejected`` or ``expired``)."""
     by_role = _checklists(settings)
     # Only required checks are joined, so each count tests its own case alone: testing
     # "required" in each of the four counts instead took most of a scheme-wide count.
-    counts = {name: sa.func.count(VettingCheck.id).filter(condition) for name, condition in _counted(today).items()}
+    counted = _counted(today)
+    counts = {name: sa.func.count(VettingCheck.id).filter(condition) for name, condition in counted.items()}
+    status = _status(counts, by_role)
+    next_expiry = sa.func.min(VettingCheck.expires_on).filter(counted["valid"], VettingCheck.expires_on > today)
+    lasting = (VettingStatus.REJECTED.value, VettingStatus.EXPIRED.value)
     return (
-        sa.select(Account.id.label("account_id"), _status(counts, by_role).label("status"))
+        sa.select(Account.id.label("account_id"), status.label("status"),
+                  sa.case((status.in_(lasting), sa.null()), else_=next_expiry).label("lapses_on"))
         .select_from(Account)
         .outerjoin(VettingCheck, sa.and_(VettingCheck.account_id == Account.id, _is_required(by_role)))
         .group_by(Account.id, Account.role)
     )
+
+
+def stored_status(today: date) -> sa.ColumnElement[str]:
+    """The overall status of ``Account`` rows outer-joined to their ``VettingStanding``, as of
+    ``today``: the stored status, ``expired`` from its ``lapses_on`` day, ``not_started``
+    without a row. The same value as ``vetting_status_expression`` on every day."""
+    return sa.case(
+        (VettingStanding.lapses_on <= today, VettingStatus.EXPIRED.value),
+        else_=sa.func.coalesce(sa.type_coerce(VettingStanding.status, sa.String), VettingStatus.NOT_STARTED.value),
+    )
+
+
+def is_cleared(today: date) -> sa.ColumnElement[bool]:
+    """``VettingStanding`` rows of people cleared on ``today`` (joined, not outer-joined)."""
+    return sa.and_(VettingStanding.status == VettingStatus.CLEARED,
+                   sa.or_(VettingStanding.lapses_on.is_(None), VettingStanding.lapses_on > today))
 
 
 def next_expiry_expression(settings: Mapping[str, Any], today: date) -> sa.ScalarSelect:
@@ -129,20 +153,4 @@ def next_expiry_expression(settings: Mapping[str, Any], today: date) -> sa.Scala
                VettingCheck.status.in_(_DONE), VettingCheck.expires_on > today)
         .correlate(Account)
         .scalar_subquery()
-    )
-
-
-def cleared_people(role: Role, settings: Mapping[str, Any], today: date) -> sa.Select:
-    """The ids of the ``role`` people who are cleared, as one grouped query (for big lists).
-
-    With one row per person and kind, "every required check passed or waived and none
-    lapsed" is the same as "as many valid required checks as required kinds", which
-    also rules out failed and expired ones: the ``cleared`` branch of the status above.
-    """
-    kinds = required_checks(role, settings)
-    return (
-        sa.select(VettingCheck.account_id)
-        .where(VettingCheck.kind.in_(kinds), VettingCheck.status.in_(_DONE), sa.not_(check_lapsed(today)))
-        .group_by(VettingCheck.account_id)
-        .having(sa.func.count() == len(kinds))
     )

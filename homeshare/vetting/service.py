@@ -1,4 +1,5 @@
-"""Vetting rules and transactions: coordinators record checks; status is derived."""
+"""Vetting rules and transactions: coordinators record checks; status is derived from them,
+and stored (``VettingStanding``) in the same transaction as every change that moves it."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from homeshare.accounts.models import Account
+from homeshare.common.roles import Role
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today, utcnow
+from homeshare.common.db import insert_or_update
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
-from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStatus
-from homeshare.vetting.rules import REFERENCE_CHECKS, check_lapsed, required_checks, vetting_status_expression
+from homeshare.schemes.models import Scheme
+from homeshare.schemes.settings import resolved_settings
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStanding, VettingStatus
+from homeshare.vetting.rules import (
+    REFERENCE_CHECKS, check_lapsed, required_checks, standings, stored_status,
+)
 
 RECORDED_FIELDS = (
     "status", "waived_reason", "expires_on", "notes", "certificate_number", "issued_on",
@@ -78,7 +85,8 @@ def checklist(person: Account) -> Checklist:
     """The person's checklist, each check's state and their overall status (two statements)."""
     scheme = person.scheme
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    status = db.session.scalar(sa.select(vetting_status_expression(settings, today)).where(Account.id == person.id))
+    status = db.session.scalar(sa.select(stored_status(today)).select_from(Account).outerjoin(
+        VettingStanding, VettingStanding.account_id == Account.id).where(Account.id == person.id))
     recorded = {
         check.kind: (check, lapsed)
         for check, lapsed in db.session.execute(
@@ -148,7 +156,9 @@ def _validated(person: Account, kind: CheckKind, values: Mapping[str, Any]) -> d
 
 
 def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Mapping[str, Any]) -> Checklist:
-    """Record the whole state of one check. Repeating the same record changes nothing."""
+    """Record the whole state of one check, and the person's status with it. Repeating the
+    same record changes nothing."""
+    _hold(person)
     record = _validated(person, kind, values)
     check = _recorded(person, kind)
     before = {name: getattr(check, name) for name in RECORDED_FIELDS} if check else None
@@ -167,6 +177,7 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
         before=_audit_values(before) if before else None,
         after=_audit_values(record if before else {k: v for k, v in record.items() if v is not None}),
     )
+    store_statuses(person.scheme, Account.id == person.id)
     try:
         db.session.commit()
     except IntegrityError:
@@ -177,6 +188,52 @@ def record_check(*, actor: Account, person: Account, kind: CheckKind, values: Ma
             raise Conflict("This check was recorded by someone else meanwhile; read it again.",
                            kind="concurrent-change") from None
     return checklist(person)
+
+
+def _hold(person: Account) -> None:
+    """Make check writes for one person take turns, and wait for a change of the scheme's
+    checklist under way, so that the status each stores counts what the other stored: on
+    PostgreSQL the person's account row is held (not against keys, so rows that refer to it
+    are not blocked) and the scheme's row is shared (a change to the scheme waits, and the
+    scheme is read again as it now is); on SQLite the first write takes the one write lock."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    db.session.execute(sa.select(Account.id).where(Account.id == person.id).with_for_update(key_share=True))
+    db.session.execute(sa.select(Scheme).where(Scheme.id == person.scheme_id).with_for_update(read=True)
+                       .execution_options(populate_existing=True))
+
+
+def store_statuses(scheme: Scheme, which: sa.ColumnElement[bool], today: date | None = None) -> None:
+    """Work out and store the status of the scheme's people that ``which`` picks out (a
+    condition on ``Account``), as of ``today`` (by default today in the scheme's time zone).
+    Run in the transaction that changed what their status follows from, before it commits."""
+    db.session.flush()
+    rows = standings(scheme.effective_settings, today or local_today(scheme.timezone)).where(
+        Account.scheme_id == scheme.id, which)
+    db.session.execute(insert_or_update(VettingStanding, unique=["account_id"],
+                                        names=["account_id", "status", "lapses_on"], rows=rows))
+
+
+def checklist_changed(scheme: Scheme, *, before: Mapping[str, Any], after: Mapping[str, Any], **_: Any) -> None:
+    """Receiver of ``scheme_updated``: when the scheme's checklists or its time zone (its
+    "today") change, every person's status is worked out again, in the same transaction."""
+    def checklists(described: Mapping[str, Any]) -> tuple:
+        settings = resolved_settings(described["settings"])
+        return tuple(required_checks(role, settings) for role in (Role.HOUSEHOLDER, Role.SHARER))
+
+    if checklists(before) != checklists(after) or before["timezone"] != after["timezone"]:
+        store_statuses(scheme, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)))
+
+
+def lapse_statuses(scheme: Scheme, today: date) -> int:
+    """The daily part: store the status of the scheme's people whose stored status lapses
+    by ``today`` (readers already take them as expired from that day). Returns how many."""
+    due = sa.select(VettingStanding.account_id).where(VettingStanding.lapses_on <= today)
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Account).where(
+        Account.scheme_id == scheme.id, Account.id.in_(due))) or 0
+    if count:
+        store_statuses(scheme, Account.id.in_(due), today)
+    return count
 
 
 def _recorded(person: Account, kind: CheckKind) -> VettingCheck | None:

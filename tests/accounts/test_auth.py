@@ -258,3 +258,26 @@ def test_deactivation_cuts_off_tokens_at_once_and_reactivation_restores_sign_in(
     assert client.post("/api/v1/auth/login", json={"email": person.email, "password": PASSWORD}).status_code == 200
     # The sessions that deactivation ended stay ended.
     assert client.get("/api/v1/me", headers=session.headers).status_code == 401
+
+
+# The account read on every request --------------------------------------------------------------
+
+
+def test_a_read_finds_the_account_its_session_and_scheme_in_one_statement(client, make, count_queries):
+    scheme = make.scheme()
+    coordinator = make.login(client, make.coordinator(scheme))
+    with count_queries() as statements:
+        me = client.get("/api/v1/me", headers=coordinator.headers)
+    assert me.status_code == 200 and len(statements) == 1
+    assert me.json["id"] == coordinator.person.id and me.json["has_login"] is True
+    assert set(me.json["scheme"]) == {"id", "slug", "name", "timezone"}
+    assert (me.json["scheme"]["id"], me.json["scheme"]["slug"]) == (scheme.id, scheme.slug)
+    with count_queries() as statements:  # the gate finds the scheme the account's statement read
+        assert client.get(f"/api/v1/schemes/{scheme.id}/accounts", headers=coordinator.headers).status_code == 200
+    assert len(statements) == 2
+
+
+def test_the_row_a_read_gets_holds_every_column_of_the_account_but_the_hash():
+    from homeshare.accounts.models import SIGNED_IN_COLUMNS, Account
+
+    assert set(SIGNED_IN_COLUMNS) == {column.key for column in Account.__table__.c} - {"password_hash"}

@@ -119,6 +119,36 @@ def test_welsh_and_non_latin_names_print(app, desk):
     assert "Gwenllïan Ŵyn-Ŷr" in text and "Александра" in text and "Croeso i bawb ŵyr ac wyresau." in text
 
 
+def test_the_pdf_prints_in_the_language_of_whoever_asks_or_the_one_chosen(client, desk):
+    desk.to_trial(start_on="2027-01-04")
+    desk.agree({**FULL, "sharer_must_know": "The boiler is temperamental.", "hours_per_week": 18,
+                "hours_reason": "Evenings while her daughter is abroad."})
+    response = client.patch("/api/v1/me", headers=desk.sharer.headers, json={"language": "cy"})
+    assert response.status_code == 200, response.json
+    welsh = text_of(printed(desk, desk.sharer))
+    for expected in (
+        "Cytundeb rhannu cartref", "Homeshare Caerdydd", "Fersiwn 1 (y fersiwn gyfredol), drafftiwyd ar 10 Ionawr 2027 "
+        "am 12:00", "Rhwng", "Deiliad y tŷ Margaret Hill", "Rhannwr Tomasz Nowak", "Telerau",
+        "Dyddiad dechrau 4 Ionawr 2027", "35 diwrnod wedi'u cytuno; mae'r cyfnod prawf yn rhedeg o 4 Ionawr 2027 i "
+        "1 Chwefror 2027", "Cyfnod penodol, yn dod i ben ar 31 Rhagfyr 2027", "Isafswm arhosiad 6 mis",
+        "18 awr (uwchlaw uchafswm arferol y cynllun: Evenings while her daughter is abroad.)",
+        "Cwmnïaeth, Coginio", "Rhybudd yn ystod y cyfnod prawf 7 diwrnod", "Rheolau'r tŷ",
+        "Mae deiliad y tŷ yn talu £25.00 y mis", "Mae'r rhannwr yn talu £150.00 unwaith", "Da gwybod",
+        "Derbyn", "Deiliad y tŷ: Margaret Hill Heb ei dderbyn eto.",
+    ):
+        assert expected in welsh, (expected, welsh)
+    # What people wrote stays as they wrote it; no English label is left.
+    assert "The boiler is temperamental." in welsh
+    for label in ("Homeshare agreement", "Start date", "Not yet accepted", "Householder", "Terms", " days"):
+        assert label not in welsh, label
+    # An English reader, and the Welsh reader asking for English, get English.
+    english = text_of(printed(desk, desk.householder))
+    assert "Homeshare agreement" in english and "Start date 4 January 2027" in english
+    assert "Start date 4 January 2027" in text_of(printed(desk, desk.sharer, language="en"))
+    assert "Dyddiad dechrau 4 Ionawr 2027" in text_of(printed(desk, desk.householder, language="cy"))
+    assert_problem(printed(desk, desk.sharer, language="fr"), 422, "validation-error")
+
+
 @pytest.mark.parametrize("query", [{"version": 2}, {"version": 99}])
 def test_a_version_that_does_not_exist_is_404(desk, query):
     desk.to_introduction()

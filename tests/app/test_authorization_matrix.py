@@ -119,6 +119,7 @@ MATRIX: dict[str, dict[str, Any]] = {
 
     # Your own account and data
     "GET /api/v1/me": only(ANYONE_SIGNED_IN),
+    "PATCH /api/v1/me": only(ANYONE_SIGNED_IN),
     "DELETE /api/v1/me": only(MEMBERS),
     "GET /api/v1/me/export": only(MEMBERS),
     "GET /api/v1/me/profile": only(MEMBERS),
@@ -157,6 +158,7 @@ MATRIX: dict[str, dict[str, Any]] = {
     "GET /api/v1/schemes/{scheme_id}/audit": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/accounts/{account_id}/access-reset": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/accounts/{account_id}/deactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
+    "PATCH /api/v1/accounts/{account_id}": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     "POST /api/v1/accounts/{account_id}/reactivate": only(STAFF, hidden=OUTSIDE_COORDINATOR),
     # Admins reach the account but do not invite: the scheme's coordinators hand the code over.
     "POST /api/v1/accounts/{account_id}/invitations": only(COORDINATOR, hidden=OUTSIDE_COORDINATOR),
@@ -632,6 +634,8 @@ REQUESTS: dict[str, Callable[[World, str], Call]] = {
     "PATCH /api/v1/me/profile": lambda w, c: Call(json={"bio": "Fond of chess."}, headers=_etag_for(w, c)),
     "POST /api/v1/me/devices": lambda w, c: Call(json={"platform": "ios", "token": f"phone-of-{c}-0001"}),
     "PUT /api/v1/me/sms": lambda w, c: Call(json={"sms_opt_in": True}),
+    "PATCH /api/v1/me": lambda w, c: Call(json={"language": "cy"}),
+    "PATCH /api/v1/accounts/{account_id}": lambda w, c: Call(json={"language": "cy"}),
     # The one a coordinator answers for: a person without a login (one with a login is 409).
     "PUT /api/v1/people/{person_id}/sms": lambda w, c: Call(
         json={"sms_opt_in": True}, params={"person_id": w.ids["without_login"]}),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -18,6 +18,8 @@ from homeshare.matching.models import Match, MatchEvent, MatchState
 from homeshare.places.models import PostcodeDistrict
 from homeshare.places.service import SHIPPED_DISTRICTS, read_districts
 from homeshare.profiles.models import Profile
+from homeshare.schemes.models import Scheme
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStanding, VettingStatus
 from tests import factories
 from tests.matchdesk import Desk
 from tests.conftest import DATABASES, empty_database, make_app
@@ -304,3 +306,42 @@ def test_fuller_agreements_revision_turns_each_end_date_into_a_length_and_back(k
                     2: (date(2027, 3, 1), date(2027, 4, 5), "Quiet after ten.")}
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", DATABASES)
+def test_stored_vetting_status_revision_fills_in_every_status_from_the_checks(kind, tmp_path_factory):
+    """0028 stores each person's vetting status, as the checks and their scheme's checklist
+    give it today, and the day a valid check expiring would make it expired."""
+    with empty_database(kind, tmp_path_factory, prefix="hs_standing") as url:
+        app = make_app(url, tmp_path_factory.mktemp("instance"))
+        make = factories.Factories(app)
+        with app.app_context():
+            upgrade()
+        strict = make.scheme(settings={"householder_background_check": True})
+        plain = make.scheme()
+        cleared, rejected, expiring = make.ready("sharer", plain), make.ready("sharer", plain), make.ready("sharer", strict)
+        householder, none_yet = make.ready("householder", plain), make.householder(strict)
+        with app.app_context():
+            today = date.today()
+            lapses_on = today + timedelta(days=3)
+            for person, changes in ((rejected, {"status": CheckStatus.FAILED}), (expiring, {"expires_on": lapses_on})):
+                db.session.execute(sa.update(VettingCheck).where(
+                    VettingCheck.account_id == uuid.UUID(person.id), VettingCheck.kind == CheckKind.BACKGROUND)
+                    .values(**changes))
+            db.session.execute(sa.update(Scheme).where(Scheme.id == uuid.UUID(householder.scheme_id))
+                               .values(settings={"householder_background_check": True}))
+            db.session.commit()
+            db.session.remove()
+            downgrade(revision="0023")
+            upgrade()
+            stored = {str(row[0]): (row[1], row[2]) for row in db.session.execute(
+                sa.select(VettingStanding.account_id, VettingStanding.status, VettingStanding.lapses_on))}
+            db.session.remove()
+            db.engine.dispose()
+    assert stored == {
+        cleared.id: (VettingStatus.CLEARED, today + timedelta(days=3 * 365)),
+        rejected.id: (VettingStatus.REJECTED, None),
+        expiring.id: (VettingStatus.CLEARED, lapses_on),
+        householder.id: (VettingStatus.IN_PROGRESS, None),  # the scheme asks for a background check now
+    }
+    assert none_yet.id not in stored

@@ -32,6 +32,7 @@ WORDS = {
     "meeting_place": "Tumbledown", "moved_place": "Wrenfield", "meeting_notes": "Marrowby",
     "meeting_notes_later": "Nettlecombe",
     "conversation_subject": "Wolfsbane", "message": "Gooseberrix",
+    "coordinator_name": "Gwenhwyfar", "work_phone": "+442920872087",
 }
 
 
@@ -141,6 +142,8 @@ def walk_every_audited_action(client, make, desk: Desk) -> None:
                    json={"reason": WORDS["left_reason"]}))
     ok(client.post(f"/api/v1/accounts/{person.id}/reactivate", headers=coordinator.headers))  # account.reactivated
     ok(client.put("/api/v1/me/sms", headers=desk.sharer.headers, json={"sms_opt_in": True}))  # account.sms_opt_in_set
+    ok(client.patch("/api/v1/me", headers=coordinator.headers, json={                     # account.changed
+        "language": "cy", "display_name": WORDS["coordinator_name"], "work_phone": "029 2087 2087"}))
     person_url = f"/api/v1/people/{desk.householder_person.id}"
     ok(client.put(f"{person_url}/behalf-agreement", headers=coordinator.headers,            # behalf.agreement_changed
                   json={"agreed_on": "2027-03-30"}))

@@ -178,7 +178,28 @@ def test_the_dashboard_answers_what_needs_a_coordinator_in_fixed_queries(client,
         board = client.get(url, headers=desk.coordinator.headers).json
     assert board["introductions"]["count"] == 3 and len(board["introductions"]["items"]) == 3
     assert len(small) == len(large)
+    assert len(large) <= 8, "\n".join(large)
     assert_problem(client.get(url, headers=desk.householder.headers), 403)
+
+
+def test_each_dashboard_list_counts_every_item_and_shows_the_first_five_in_order(client, make, desk, clock):
+    today = clock.today()
+    sharers = [make.ready("sharer", desk.scheme) for _ in range(7)]
+    for n, sharer in enumerate(sharers):
+        expires_on = today + timedelta(days=20 - n)
+        body = {"status": "passed", "certificate_number": "001234567890",
+                "issued_on": (today - timedelta(days=30)).isoformat(), "expires_on": expires_on.isoformat()}
+        response = client.put(f"/api/v1/people/{sharer.id}/vetting/background", headers=desk.coordinator.headers,
+                              json=body)
+        assert response.status_code == 200, response.json
+    board = client.get(f"/api/v1/schemes/{desk.scheme.id}/dashboard", headers=desk.coordinator.headers).json
+    expiring = board["checks_expiring"]
+    assert expiring["count"] == 7
+    assert [item["person_id"] for item in expiring["items"]] == [sharer.id for sharer in sharers[::-1][:5]]
+    assert [item["expires_on"] for item in expiring["items"]] == [
+        (today + timedelta(days=14 + n)).isoformat() for n in range(5)]
+    assert board["applicants_by_vetting_status"] == {"cleared": 9}
+    assert board["open_concerns"] == {"by_severity": {}, "count": 0, "items": []}
 
 
 def test_the_dashboard_lists_notices_soonest_last_day_first(client, make, desk, clock):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
+from homeshare.audit.service import PERSONAL_MARK as PERSONAL
 from homeshare.conversations.models import NamedCoordinator
 from homeshare.extensions import db
 from tests.helpers import assert_problem
@@ -49,7 +52,8 @@ def test_a_coordinator_names_the_persons_coordinator_and_the_person_and_represen
     client, person = office.client, office.householder.person
     named = office.ok(client.put(f"/api/v1/people/{person.id}/coordinator", headers=office.coordinator.headers,
                                  json={"coordinator_id": office.colleague.person.id}))
-    assert named["coordinator"] == {"id": office.colleague.person.id, "email": office.colleague.person.email}
+    assert named["coordinator"] == {"id": office.colleague.person.id, "email": office.colleague.person.email,
+                                    "display_name": None, "work_phone": None}
     assert office.ok(client.get("/api/v1/me/coordinator", headers=office.householder.headers))["coordinator"][
         "id"] == office.colleague.person.id
     # The sharer has none.
@@ -90,3 +94,56 @@ def test_only_a_coordinator_of_the_persons_scheme_is_named_and_only_by_one(offic
                               json={"coordinator_id": office.coordinator.person.id}), 404)
     with office.make.app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(NamedCoordinator)) == 0
+
+
+def test_a_coordinator_gives_their_name_and_work_phone_and_their_people_see_them(office):
+    client, person = office.client, office.householder.person
+    office.ok(client.put(f"/api/v1/people/{person.id}/coordinator", headers=office.coordinator.headers,
+                         json={"coordinator_id": office.colleague.person.id}))
+    for _ in range(2):  # the same again changes nothing
+        mine = office.ok(client.patch("/api/v1/me", headers=office.colleague.headers,
+                                      json={"display_name": "  Siân Roberts ", "work_phone": "029 2087 2087"}))
+        assert (mine["display_name"], mine["work_phone"]) == ("Siân Roberts", "+442920872087")
+    expected = {"id": office.colleague.person.id, "email": office.colleague.person.email,
+                "display_name": "Siân Roberts", "work_phone": "+442920872087"}
+    seen = office.ok(client.get("/api/v1/me/coordinator", headers=office.householder.headers))
+    assert seen["coordinator"] == expected
+    seen = office.ok(client.get(f"/api/v1/represented/{person.id}/coordinator", headers=office.daughter.headers))
+    assert seen["coordinator"] == expected
+    with office.make.app.app_context():
+        events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "account.changed")).all()
+        assert [(e.actor_id, e.after) for e in events] == [
+            (uuid.UUID(office.colleague.person.id), {"display_name": PERSONAL, "work_phone": PERSONAL})]
+
+
+def test_an_admin_sets_a_coordinators_details_and_nobody_else_may(office, make):
+    client, url = office.client, f"/api/v1/accounts/{office.colleague.person.id}"
+    admin = make.login(client, make.admin())
+    changed = office.ok(client.patch(url, headers=admin.headers,
+                                     json={"display_name": "Siân Roberts", "work_phone": "+44 29 2087 2087"}))
+    assert changed["work_phone"] == "+442920872087"
+    # Another coordinator, a person, another scheme's coordinator: refused, nothing stored.
+    body = {"work_phone": "0113 496 0000"}
+    assert_problem(client.patch(url, headers=office.coordinator.headers, json=body), 403)
+    assert_problem(client.patch(url, headers=office.sharer.headers, json=body), 403)
+    assert_problem(client.patch(url, headers=office.outsider.headers, json=body), 404)
+    # A person has no name or phone of this kind: 422, through either route.
+    assert_problem(client.patch("/api/v1/me", headers=office.sharer.headers, json=body), 422)
+    assert_problem(client.patch(f"/api/v1/accounts/{office.sharer.person.id}", headers=office.coordinator.headers,
+                                json=body), 422)
+    assert office.ok(client.get("/api/v1/me", headers=office.sharer.headers))["work_phone"] is None
+    seen = office.ok(client.get("/api/v1/me", headers=office.colleague.headers))
+    assert (seen["display_name"], seen["work_phone"]) == ("Siân Roberts", "+442920872087")
+
+
+def test_a_bad_phone_or_name_is_refused_and_nothing_is_stored(office):
+    client = office.client
+    for body in ({"work_phone": "12345"}, {"work_phone": "call me"}, {"work_phone": "0" * 31},
+                 {"display_name": "  "}, {"display_name": "x" * 101}, {"display_name": "Siân", "work_phone": "999"}):
+        assert_problem(client.patch("/api/v1/me", headers=office.coordinator.headers, json=body), 422)
+    seen = office.ok(client.get("/api/v1/me", headers=office.coordinator.headers))
+    assert (seen["display_name"], seen["work_phone"]) == (None, None)
+    # null clears.
+    office.ok(client.patch("/api/v1/me", headers=office.coordinator.headers, json={"work_phone": "029 2087 2087"}))
+    cleared = office.ok(client.patch("/api/v1/me", headers=office.coordinator.headers, json={"work_phone": None}))
+    assert cleared["work_phone"] is None

@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from http.server import ThreadingHTTPServer
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -181,31 +182,66 @@ def test_concurrent_reminder_ticks_create_each_reminder_once(app, client, make, 
     assert any(":due:" in key for key in keys) and any(":overdue:" in key for key in keys)
 
 
-def test_a_slow_batch_keeps_its_lease(app, make, monkeypatch):
-    """While a batch is sending slowly, its claim is renewed, so no other scheduler takes it."""
+def test_a_claim_is_the_sends_in_flight_sent_at_once_and_settled_together(app, make, monkeypatch):
+    """Each claim is no larger than the sends under way at once, and none of its outcomes is
+    recorded before all of them returned: a process killed at any moment repeats at most one
+    claim."""
     import homeshare.notifications.providers as providers
 
-    someone = make.sharer(make.scheme())
-    with app.app_context():
-        notifications.notify([notifications.Message(uuid.UUID(someone.id), "meeting_planned", "Hi", "Body", f"slow:{n}")
-                              for n in range(3)], now=datetime.now(timezone.utc) - timedelta(seconds=1))
-        db.session.commit()
-        db.session.remove()
-    monkeypatch.setattr(notifications, "LEASE", timedelta(seconds=0.2))
-    leases = []
+    people = [make.sharer(make.scheme()) for _ in range(3)]
+    notify(app, [p.id for p in people], count=10)  # 30 log deliveries
+    lock, under_way, seen = threading.Lock(), [0], []
 
     def slow_send(channel, config, *, delivery_id, **kwargs):
-        time.sleep(0.15)
+        with lock:
+            under_way[0] += 1
+        time.sleep(0.05)
         with app.app_context():
-            leases.append(db.session.scalar(sa.select(Delivery.claimed_until).where(Delivery.id == delivery_id)))
+            counts = dict(db.session.execute(sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)).all())
             db.session.remove()
+        with lock:
+            seen.append((under_way[0], counts.get(notifications.DeliveryStatus.SENDING, 0),
+                         counts.get(notifications.DeliveryStatus.SENT, 0)))
+            under_way[0] -= 1
 
     monkeypatch.setattr(providers, "send", slow_send)
     with app.app_context():
-        assert notifications.deliver_due(now=None) == 3
+        assert notifications.deliver_due(now=T0, batch=7) == 30
         db.session.remove()
-    assert leases[0] < leases[-1]  # renewed while the batch was still sending
-    assert [s for _, s, _ in statuses(app)] == ["sent"] * 3
+    assert len(seen) == 30
+    assert max(at_once for at_once, _, _ in seen) > 1  # sent together
+    assert all(at_once <= 7 and sending <= 7 for at_once, sending, _ in seen)  # claims of at most 7
+    assert {sent % 7 for _, _, sent in seen} == {0}  # a claim's outcomes are recorded together
+    assert [s for _, s, _ in statuses(app)] == ["sent"] * 30
+
+
+def test_repeated_ticks_create_nothing_twice(app, client, make, clock):
+    from tests.matchdesk import Desk
+
+    clock.set(datetime(2027, 3, 1, 9, 0, tzinfo=timezone.utc))
+    for _ in range(2):
+        Desk(client, make, make.scheme()).to_trial(start_on="2027-03-01")
+    now = datetime(2027, 3, 20, 12, 0, tzinfo=timezone.utc)
+
+    def counted():
+        with app.app_context():
+            found = (db.session.scalar(sa.select(sa.func.count()).select_from(Notification)),
+                     db.session.scalar(sa.select(sa.func.count()).select_from(Delivery)))
+            db.session.remove()
+        return found
+
+    before = counted()
+    with app.app_context():
+        created = run_all(now)
+        db.session.remove()
+    first = counted()
+    assert created == first[0] - before[0] > 0
+    assert first[1] - before[1] == created  # one log delivery each
+    with app.app_context():
+        assert run_all(now) == 0
+        assert run_all(now + timedelta(minutes=1)) == 0
+        db.session.remove()
+    assert counted() == first
 
 
 # A scheduler process killed mid-batch ------------------------------------------------------------
@@ -235,9 +271,12 @@ class SlowGateway(PushGateway):
         time.sleep(self.delay)
 
 
-def test_a_scheduler_killed_mid_batch_repeats_only_the_send_in_flight(app, make, tmp_path, monkeypatch):
-    """Real scheduler processes, SIGKILLed while a push is in flight, then started again
-    until everything is sent: only the push in flight at each kill is pushed twice."""
+def test_a_scheduler_killed_mid_claim_repeats_only_the_sends_in_flight(app, make, tmp_path, monkeypatch):
+    """Real scheduler processes, SIGKILLed while pushes are in flight, then started again
+    until everything is sent: only the sends of the claim in flight at each kill (at most
+    ``IN_FLIGHT``) are sent twice."""
+    # A claim's pushes arrive at once: the gateway queues them all, as a real one does.
+    monkeypatch.setattr(ThreadingHTTPServer, "request_queue_size", notifications.IN_FLIGHT)
     gateway = SlowGateway(delay=0.02)
     monkeypatch.setitem(app.config, "HOMESHARE_PUSH_WEBHOOK_URL", gateway.url)  # deliveries on push too
     people = [make.sharer(make.scheme()) for _ in range(3)]
@@ -292,8 +331,8 @@ def test_a_scheduler_killed_mid_batch_repeats_only_the_send_in_flight(app, make,
     print(f"pushes: {len(gateway.received)} for {len(per_key)} keys; repeated after {kills} kills: "
           f"{sorted(repeated.values())}")
     assert len(per_key) == 180
-    assert set(per_key.values()) <= {1, 2}  # one send in flight at a time
-    assert sum(n - 1 for n in repeated.values()) <= kills
+    assert set(per_key.values()) <= {1, 2}  # each kill repeats one claim at most
+    assert sum(n - 1 for n in repeated.values()) <= kills * notifications.IN_FLIGHT
     assert {s for _, s, _ in statuses(app)} == {"sent"}
 
 

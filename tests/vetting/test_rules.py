@@ -1,14 +1,18 @@
 """The vetting rules in SQL: checklists, the derived status, lapsed checks and next expiry.
 
 Called directly in an application context on checks written straight to the database, so
-that one scheme can hold people in every state at once. The per-person expression and the
-scheme-wide grouped query must always agree, so every status is read both ways.
+that one scheme can hold people in every state at once. The per-person expression, the
+scheme-wide grouped query and the stored status must always agree, so every status is read
+each way; the stored one both as stored today and as stored long before today and read
+today (what readers see before the daily job stores it again).
 """
 
 from __future__ import annotations
 
+import random
 import uuid
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -17,15 +21,17 @@ from homeshare.accounts.models import Account, Role
 from homeshare.common.clock import utcnow
 from homeshare.extensions import db
 from homeshare.schemes.settings import resolved_settings
-from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck
+from homeshare.common.db import insert_or_update
+from homeshare.vetting.models import CheckKind, CheckStatus, VettingCheck, VettingStanding
 from homeshare.vetting.rules import (
     SHARER_CHECKS,
     check_lapsed,
-    cleared_people,
+    is_cleared,
     next_expiry_expression,
     required_checks,
+    standings,
+    stored_status,
     vetting_status_expression,
-    vetting_statuses,
 )
 
 TODAY = date(2027, 6, 15)
@@ -55,15 +61,38 @@ def statuses(scheme, settings=OFF, today=TODAY) -> dict[str, str]:
     of_scheme = Account.scheme_id == uuid.UUID(scheme.id)
     one_by_one = {str(account_id): status for account_id, status in db.session.execute(
         sa.select(Account.id, vetting_status_expression(settings, today)).where(of_scheme))}
-    grouped_query = vetting_statuses(settings, today).where(of_scheme).subquery()
+    grouped_query = standings(settings, today).where(of_scheme).subquery()
     grouped = {str(row.account_id): row.status for row in db.session.execute(
         sa.select(grouped_query.c.account_id, grouped_query.c.status))}
     assert one_by_one == grouped
+    for stored_on in (today, today - timedelta(days=800)):
+        assert stored(scheme, settings, stored_on, today) == one_by_one, f"stored on {stored_on}"
     return one_by_one
 
 
+def store(scheme, settings, stored_on: date) -> None:
+    """What ``vetting.service.store_statuses`` stores, for the scheme's people, as of ``stored_on``."""
+    rows = standings(settings, stored_on).where(Account.scheme_id == uuid.UUID(scheme.id))
+    db.session.execute(insert_or_update(VettingStanding, unique=["account_id"],
+                                        names=["account_id", "status", "lapses_on"], rows=rows))
+
+
+def stored(scheme, settings, stored_on: date, today: date) -> dict[str, str]:
+    """Status of each person of the scheme as stored on ``stored_on`` and read on ``today``."""
+    store(scheme, settings, stored_on)
+    return {str(account_id): status for account_id, status in db.session.execute(
+        sa.select(Account.id, stored_status(today)).outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
+        .where(Account.scheme_id == uuid.UUID(scheme.id)))}
+
+
 def cleared(role: Role, settings=OFF, today=TODAY) -> set[str]:
-    return {str(account_id) for account_id in db.session.scalars(cleared_people(role, settings, today))}
+    """The people of ``role`` that matching takes as cleared on ``today``, from the stored status."""
+    db.session.execute(sa.delete(VettingStanding))
+    for scheme_id in db.session.scalars(sa.select(Account.scheme_id).distinct().where(Account.role == role)):
+        store(SimpleNamespace(id=str(scheme_id)), settings, today)
+    return {str(account_id) for account_id in db.session.scalars(
+        sa.select(Account.id).join(VettingStanding, VettingStanding.account_id == Account.id)
+        .where(Account.role == role, is_cleared(today)))}
 
 
 def next_expiry(person, settings=OFF, today=TODAY) -> date | None:
@@ -275,3 +304,24 @@ def test_next_expiry_is_the_soonest_future_expiry_of_a_valid_required_check(app,
     assert next_expiry(person, today=TODAY + timedelta(days=40)) == TODAY + timedelta(days=50)
     assert next_expiry(nothing) is None
     assert next_expiry(householder) == TODAY + timedelta(days=3)
+
+
+@pytest.mark.parametrize("settings", [OFF, ON], ids=["householder-background-off", "on"])
+def test_the_stored_status_is_the_computed_one_for_a_varied_population_on_every_day(app, ctx, make, settings):
+    """The invariant: whatever day the status was stored, read on any later day it is the
+    status worked out from the checks that day."""
+    rng = random.Random(22)
+    scheme = make.scheme(settings={"householder_background_check": settings["householder_background_check"]})
+    statuses_seen = set()
+    people = [make.householder(scheme) if n % 2 else make.sharer(scheme) for n in range(60)]
+    for n, person in enumerate(people):
+        for kind in CheckKind:
+            if n % 10 and rng.random() < 0.8:
+                status = rng.choice([PASSED, PASSED, PASSED, WAIVED, PENDING, FAILED, NOT_STARTED])
+                expires_on = TODAY + timedelta(days=rng.randint(-10, 10)) if rng.random() < 0.5 else None
+                db.session.add(VettingCheck(account_id=uuid.UUID(person.id), kind=kind, status=status,
+                                            expires_on=expires_on, recorded_at=utcnow()))
+    db.session.commit()
+    for day in range(-12, 13, 3):
+        statuses_seen.update(statuses(scheme, settings, TODAY + timedelta(days=day)).values())
+    assert statuses_seen == {"not_started", "in_progress", "cleared", "rejected", "expired"}

@@ -22,15 +22,11 @@ import urllib.parse
 import urllib.request
 from typing import Any, Mapping
 
-import phonenumbers
-from phonenumbers import PhoneNumberType
-
+from homeshare.common.phones import e164
 from homeshare.notifications.providers.outcomes import Failure, Outcome, retry_after
 
 log = logging.getLogger("homeshare.notifications")
 
-DEFAULT_REGION = "GB"
-MOBILE_TYPES = frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE})
 SEGMENT_GSM7 = 160  # one SMS segment of the GSM 03.38 alphabet
 SEGMENT_UCS2 = 70  # one segment once any character is outside it (UTF-16 code units)
 TIMEOUT_SECONDS = 10
@@ -44,15 +40,7 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 
 def mobile_number(phone: str | None) -> str | None:
     """The number as E.164 (``+447700900123``) when it is a valid mobile number, else None."""
-    if not phone:
-        return None
-    try:
-        number = phonenumbers.parse(phone, DEFAULT_REGION)
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_valid_number(number) or phonenumbers.number_type(number) not in MOBILE_TYPES:
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164(phone, mobile_only=True)
 
 
 def text(title: str, body: str) -> str:
