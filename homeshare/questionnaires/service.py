@@ -148,10 +148,23 @@ def _matched(person_ids: Iterable[uuid.UUID], today: date) -> set[uuid.UUID]:
     return {person for row in found for person in row if person in ids}
 
 
-def status_of(questionnaire: Questionnaire, *, today: date, settings: Mapping[str, Any], matched: bool) -> str:
+def _cut_short(questionnaires: Iterable[Questionnaire]) -> set[uuid.UUID]:
+    """The ids of the unanswered 3, 6 and 12 months' follow-ups whose match ended before their
+    due day (the match's end questionnaire asks instead): one statement, none without them."""
+    found = [q for q in questionnaires if q.occasion in FOLLOW_UP_MONTHS and q.answered_at is None]
+    if not found:
+        return set()
+    ended = dict(db.session.execute(sa.select(Match.id, Match.ended_on).where(
+        Match.id.in_({q.match_id for q in found}), Match.state == MatchState.ENDED)).all())
+    return {q.id for q in found if q.match_id in ended and ended[q.match_id] < q.due_on}
+
+
+def status_of(questionnaire: Questionnaire, *, today: date, settings: Mapping[str, Any], matched: bool,
+              cut_short: bool = False) -> str:
     if questionnaire.answered_at is not None:
         return Status.ANSWERED
-    if questionnaire.occasion is Occasion.BASELINE and matched or not instruments_of(questionnaire, settings):
+    if (questionnaire.occasion is Occasion.BASELINE and matched or cut_short
+            or not instruments_of(questionnaire, settings)):
         return Status.CLOSED
     if today < opens_on(questionnaire, settings):
         return Status.UPCOMING
@@ -180,12 +193,14 @@ def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnair
     matched = {person for scheme in schemes.values() for person in _matched(
         (q.person_id for q in questionnaires if q.occasion is Occasion.BASELINE and q.scheme_id == scheme.id),
         local_today(scheme.timezone))}
+    cut_short = _cut_short(questionnaires)
     behalf.attach(questionnaires, "questionnaire")
     for q in questionnaires:
         scheme = schemes[q.scheme_id]
         settings = scheme.effective_settings
         q.opens_on = opens_on(q, settings)
-        q.status = status_of(q, today=local_today(scheme.timezone), settings=settings, matched=q.person_id in matched)
+        q.status = status_of(q, today=local_today(scheme.timezone), settings=settings, matched=q.person_id in matched,
+                             cut_short=q.id in cut_short)
         q.asked = [{"instrument": instrument, "items": instrument.items_for(in_a_match(q))}
                    for instrument in instruments_of(q, settings)]
         q.score_list = [
@@ -236,9 +251,9 @@ def coming(person: Account, *, today: date, until: date) -> list[Coming]:
     if not scheme.effective_settings["questionnaire_instruments"]:
         return []
     mine = db.session.scalars(sa.select(Questionnaire).where(Questionnaire.person_id == person.id)).all()
-    closed = bool(_matched([person.id], today))
+    closed, cut_short = bool(_matched([person.id], today)), _cut_short(mine)
     found = [Coming(q.key, q.occasion, q.due_on, q.id) for q in mine
-             if q.answered_at is None and today <= q.due_on <= until
+             if q.answered_at is None and today <= q.due_on <= until and q.id not in cut_short
              and not (q.occasion is Occasion.BASELINE and closed)]
     keys = {q.key for q in mine}
     live = db.session.execute(sa.select(Match.id, Match.trial_started_on, Match.state, Match.notice_last_day).where(
@@ -306,9 +321,11 @@ def answer(*, actor: Account, questionnaire: Questionnaire, answers: Mapping[str
         return _repeat(questionnaire, values)
     described(questionnaire)
     if questionnaire.status == Status.CLOSED:
-        raise Conflict("The scheme no longer asks any of this questionnaire's instruments."
-                       if not questionnaire.asked else "This baseline closed when the person's first trial started.",
-                       kind="questionnaire-closed")
+        raise Conflict("The scheme no longer asks any of this questionnaire's instruments." if not questionnaire.asked
+                       else "This baseline closed when the person's first trial started."
+                       if questionnaire.occasion is Occasion.BASELINE
+                       else "This follow-up closed when its match ended before its day; the end questionnaire asks "
+                            "instead.", kind="questionnaire-closed")
     if questionnaire.status == Status.UPCOMING:
         raise Conflict(f"This questionnaire is due on {questionnaire.due_on.isoformat()}; it can be answered from "
                        f"{questionnaire.opens_on.isoformat()}.", kind="questionnaire-not-open")
@@ -348,13 +365,15 @@ def questionnaire_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: 
         Questionnaire.due_on <= today, Questionnaire.due_on >= today - timedelta(days=REMIND_WITHIN_DAYS),
         Account.is_active.is_(True))).all()
     matched = _matched((q.person_id for q in due if q.occasion is Occasion.BASELINE), today)
+    cut_short = _cut_short(due)
     return [
         kinds.QUESTIONNAIRE_DUE.message(
             q.person_id, event=f"questionnaire:{q.id}:due", title=_l("A short questionnaire for you"),
             body=_l("Please tell us how you are (questionnaire due %(day)s).", day=q.due_on.isoformat()),
             data={"questionnaire_id": str(q.id), **({"match_id": str(q.match_id)} if q.match_id else {})})
         for q in due
-        if status_of(q, today=today, settings=settings, matched=q.person_id in matched) == Status.OPEN
+        if status_of(q, today=today, settings=settings, matched=q.person_id in matched,
+                     cut_short=q.id in cut_short) == Status.OPEN
         and now >= local_moment(q.due_on, settings["reminder_hour"], scheme.timezone)
     ]
 

@@ -377,3 +377,21 @@ def test_an_instrument_the_scheme_drops_is_no_longer_asked_in_questionnaires_not
     answered = post(client, desk.householder, baseline["id"], body)
     assert answered.status_code == 201, answered.json
     assert {s["score"] for s in answered.json["scores"]} == {"ucla3", "lonely"}
+
+
+def test_a_follow_up_open_when_its_match_ends_before_its_day_closes(app, client, make, clock, desk):
+    schedule(app)
+    desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 5, 29, 12, 0, tzinfo=timezone.utc))
+    schedule(app)
+    [follow_up, _baseline] = own(client, desk.sharer)
+    assert (follow_up["occasion"], follow_up["status"]) == ("months-3", "open")
+    desk.ok("ending", body={"ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 0,
+                            "end_on": "2027-05-29"})
+    schedule(app)
+    found = {q["occasion"]: q for q in own(client, desk.sharer)}
+    assert (found["months-3"]["status"], found["end"]["status"]) == ("closed", "open")
+    # In the calendar, the end one only.
+    assert list(calendar_events(client, desk.sharer)) == [f"questionnaire-{desk.match_id}-end@homeshare"]
+    assert_problem(post(client, desk.sharer, follow_up["id"], {"answers": answers(satisfaction=4)}), 409,
+                   "questionnaire-closed")
