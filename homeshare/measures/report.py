@@ -99,8 +99,8 @@ class Measure:
 MEASURES = (
     Measure("share_lasted_6_months", "Matches lasting six months or more", "share",
             lambda m: m["matches"]["share_lasted_6_months"],
-            "Of the matches whose trial started at least six months before the period's end and which had not "
-            "ended before it, those that lasted six months or more, live ones included (Homeshare UK QAF)."),
+            "Of the matches whose trial started at least six months before the period's end (or today, if "
+            "earlier) and which had not ended before it, those that lasted six months or more, live ones included (Homeshare UK QAF)."),
     Measure("median_length_days", "Median length of ended matches", "days",
             lambda m: m["matches"]["median_length_days"],
             "Days from the trial's start to the end, of the matches that ended in the period."),

@@ -84,7 +84,10 @@ def _people(scheme: Scheme, today: date) -> list[Person]:
         sa.select(Account.id, Account.role, Account.created_at, Account.left_at, Account.left_reason_code, cleared_at,
                   sa.type_coerce(complete, sa.Boolean),
                   sa.select(sa.func.min(Match.proposed_at)).where(mine).correlate(Account).scalar_subquery(),
-                  sa.select(sa.func.min(Match.trial_started_on)).where(mine).correlate(Account).scalar_subquery(),
+                  # A trial set for a day still to come has not matched them yet.
+                  sa.select(sa.func.min(Match.trial_started_on)).where(
+                      mine, Match.trial_started_on <= local_today(scheme.timezone))
+                  .correlate(Account).scalar_subquery(),
                   sa.exists().where(mine, Match.state.in_(OPEN_STATES)).correlate(Account),
                   vetting_status_expression(settings, today))
         .where(Account.scheme_id == scheme.id, Account.role.in_(ROLES))
@@ -230,7 +233,8 @@ def measures_of(facts: Facts) -> dict[str, Any]:
     first, last, today, people, in_period = facts.first, facts.last, facts.today, facts.people, facts.in_period
     matches = facts.matches
     started = {m.id: m for m in matches if m.trial_started_on}
-    ended = [m for m in started.values() if in_period(m.ended_on)]
+    # Ended by today: a coordinator may record an end on a day still to come.
+    ended = [m for m in started.values() if in_period(m.ended_on) and m.ended_on <= today]
     lengths = [(m.ended_on - m.trial_started_on).days for m in ended]
     match_months = sum(max(0, (min(m.ended_on or today, today, last) - max(m.trial_started_on, first)).days + 1)
                        for m in started.values()) / DAYS_PER_MONTH
@@ -242,7 +246,7 @@ def measures_of(facts: Facts) -> dict[str, Any]:
                                  lambda cohort: _registration(cohort, today)),
         "matches": {
             "ended": len(ended),
-            **_lasting(started.values(), first, last),
+            **_lasting(started.values(), first, today),
             "average_length_days": round(statistics.mean(lengths), 1) if lengths else None,
             "median_length_days": _median(lengths),
             **_running_lengths(started.values(), first, today),
@@ -301,12 +305,13 @@ def _outcomes(facts: Facts) -> dict[str, Any]:
     return found
 
 
-def _lasting(started: Iterable[Any], first: date, last: date) -> dict[str, Any]:
+def _lasting(started: Iterable[Any], first: date, today: date) -> dict[str, Any]:
     """Homeshare UK's "matches lasting over six months": of the matches whose trial started at
-    least six months before the period's last day and which had not ended before the period,
+    least six months before the period's last day (``today``, for a period not over yet: a live
+    match younger than six months has not lasted them) and which had not ended before the period,
     those that lasted six months or more (ended on or after the day six months on, or still
     running then, live ones included)."""
-    cohort = [m for m in started if plus_months(m.trial_started_on, LASTED_MONTHS) <= last
+    cohort = [m for m in started if plus_months(m.trial_started_on, LASTED_MONTHS) <= today
               and (m.ended_on is None or m.ended_on >= first)]
     lasted = [m for m in cohort if m.ended_on is None or m.ended_on >= plus_months(m.trial_started_on, LASTED_MONTHS)]
     return {"started_6_months_before_end": len(cohort), "lasted_6_months": len(lasted),

@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from scipy import stats
 
+from homeshare.checkins.schedule import plus_months
 from homeshare.extensions import db
 from homeshare.matching.models import Match
 from homeshare.questionnaires.instruments import HIGHER_IS_BETTER, INSTRUMENTS
@@ -132,8 +133,10 @@ class MonthlyScore:
 
 
 def _months_between(start: date, day: date) -> int:
+    """Whole months from ``start`` to ``day``, as the follow-ups fall due (``plus_months``: 31
+    January plus one month is 28 February)."""
     months = (day.year - start.year) * 12 + day.month - start.month
-    return months - 1 if day.day < start.day else months
+    return months - 1 if plus_months(start, months) > day else months
 
 
 def scores_over_time(scheme: Scheme, first: date, last: date, *,

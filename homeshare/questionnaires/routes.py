@@ -81,7 +81,8 @@ class Answers(MethodView):
         is required, each on its scale (422, nothing stored). Sending the same answers again
         returns the stored ones (200); other answers once it is answered are 409
         `questionnaire-answered`. 409 `questionnaire-not-open` before it opens, and
-        `questionnaire-closed` for a baseline whose person's first trial has started.
+        `questionnaire-closed` for a baseline whose person's first trial has started, a follow-up whose
+        match ended before its day, or a questionnaire whose instruments the scheme no longer asks.
         """
         found, created = service.answer(actor=current_account(), questionnaire=questionnaire,
                                         answers=data["answers"], on_behalf=data["on_behalf"])

@@ -80,7 +80,8 @@ class QuestionnaireSchema(Schema):
     opens_on = ma.fields.Date(metadata={"description": "The first day it can be answered."})
     status = ma.fields.String(validate=validate.OneOf(Status.ALL), metadata={
         "description": "`upcoming` (not open yet), `open`, `answered`, or `closed` (a baseline not answered "
-                       "before the person's first trial started)."})
+                       "before the person's first trial started, a follow-up whose match ended before its day, or "
+                       "one whose instruments the scheme no longer asks)."})
     instruments = ma.fields.List(ma.fields.Nested(AskedSchema), attribute="asked")
     answers = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Dict(keys=ma.fields.String(),
                                                                            values=ma.fields.Integer()),

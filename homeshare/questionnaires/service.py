@@ -2,7 +2,8 @@
 
 A person is asked a baseline at approval (their vetting cleared: every check the scheme
 requires passed or waived, the moment they may be matched), and again 3, 6 and 12 months after
-their match's trial started and when the match ended. The schedule is made by the scheduler
+their match's trial started (none after the last day of a notice that is running) and when
+the match ended. The schedule is made by the scheduler
 (``ensure_due``), safe to repeat: each person has each occasion once.
 """
 
@@ -52,7 +53,8 @@ class Status:
     UPCOMING = "upcoming"  # not open yet (the scheme's checkin_opens_days_before its due day)
     OPEN = "open"
     ANSWERED = "answered"
-    CLOSED = "closed"  # a baseline not answered before the person's first trial started
+    CLOSED = "closed"  # a baseline not answered before the person's first trial started, or one asking
+    # nothing now (the scheme dropped every instrument it was scheduled with)
 
     ALL = (UPCOMING, OPEN, ANSWERED, CLOSED)
 
@@ -82,21 +84,23 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         waiting = db.session.scalars(sa.select(Account.id).where(
             Account.scheme_id == scheme.id, Account.role == role, Account.is_active.is_(True),
             Account.erased_at.is_(None), Account.id.in_(sa.select(VettingStanding.account_id).where(is_cleared(today))),
-            Account.id.not_in(sa.select(side).where(Match.trial_started_on.is_not(None))))).all()
+            Account.id.not_in(sa.select(side).where(Match.trial_started_on <= today)))).all()
         rows += [row(person_id, role.value, Occasion.BASELINE, today) for person_id in waiting]
 
     opens_before = timedelta(days=settings["checkin_opens_days_before"])
     matches = db.session.execute(sa.select(
-        Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.householder_id, Match.sharer_id)
+        Match.id, Match.state, Match.trial_started_on, Match.ended_on, Match.householder_id, Match.sharer_id,
+        Match.notice_last_day)
         .where(Match.scheme_id == scheme.id, Match.trial_started_on.is_not(None),
                sa.or_(Match.state.in_(SHARING_STATES),
                       sa.and_(Match.state == MatchState.ENDED, Match.ended_on >= today - timedelta(days=LATE_DAYS)))))
-    for match_id, state, started_on, ended_on, householder_id, sharer_id in matches:
+    for match_id, state, started_on, ended_on, householder_id, sharer_id, notice_last_day in matches:
         due: list[tuple[Occasion, date]] = []
         if state in SHARING_STATES:
             for occasion, months in FOLLOW_UP_MONTHS.items():
                 day = plus_months(started_on, months)
-                if day - opens_before <= today and day >= today - timedelta(days=LATE_DAYS):
+                if _within_notice(state, notice_last_day, day) and day - opens_before <= today \
+                        and day >= today - timedelta(days=LATE_DAYS):
                     due.append((occasion, day))
         elif ended_on is not None:
             due.append((Occasion.END, ended_on))
@@ -107,6 +111,12 @@ def ensure_due(scheme: Scheme, *, today: date | None = None) -> int:
         return 0
     statement = insert_ignoring_duplicates(Questionnaire.__table__, unique=["person_id", "key"])
     return db.session.connection().execute(statement, rows).rowcount
+
+
+def _within_notice(state: MatchState, notice_last_day: date | None, day: date) -> bool:
+    """Whether a follow-up due on ``day`` falls within the match: not after the last day of a
+    notice that is running (the match's end questionnaire asks then instead)."""
+    return state is not MatchState.NOTICE or notice_last_day is None or day <= notice_last_day
 
 
 def ensure_all_due() -> None:
@@ -127,20 +137,34 @@ def opens_on(questionnaire: Questionnaire, settings: Mapping[str, Any]) -> date:
     return questionnaire.due_on - timedelta(days=settings["checkin_opens_days_before"])
 
 
-def _matched(person_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
-    """Those of ``person_ids`` whose first trial has started (their baseline is closed)."""
+def _matched(person_ids: Iterable[uuid.UUID], today: date) -> set[uuid.UUID]:
+    """Those of ``person_ids`` whose first trial has started by ``today`` (their baseline is
+    closed; a trial set for a later day leaves it open until then)."""
     ids = list(set(person_ids))
     if not ids:
         return set()
     found = db.session.execute(sa.select(Match.householder_id, Match.sharer_id).where(
-        Match.trial_started_on.is_not(None), sa.or_(Match.householder_id.in_(ids), Match.sharer_id.in_(ids))))
+        Match.trial_started_on <= today, sa.or_(Match.householder_id.in_(ids), Match.sharer_id.in_(ids))))
     return {person for row in found for person in row if person in ids}
 
 
-def status_of(questionnaire: Questionnaire, *, today: date, settings: Mapping[str, Any], matched: bool) -> str:
+def _cut_short(questionnaires: Iterable[Questionnaire]) -> set[uuid.UUID]:
+    """The ids of the unanswered 3, 6 and 12 months' follow-ups whose match ended before their
+    due day (the match's end questionnaire asks instead): one statement, none without them."""
+    found = [q for q in questionnaires if q.occasion in FOLLOW_UP_MONTHS and q.answered_at is None]
+    if not found:
+        return set()
+    ended = dict(db.session.execute(sa.select(Match.id, Match.ended_on).where(
+        Match.id.in_({q.match_id for q in found}), Match.state == MatchState.ENDED)).all())
+    return {q.id for q in found if q.match_id in ended and ended[q.match_id] < q.due_on}
+
+
+def status_of(questionnaire: Questionnaire, *, today: date, settings: Mapping[str, Any], matched: bool,
+              cut_short: bool = False) -> str:
     if questionnaire.answered_at is not None:
         return Status.ANSWERED
-    if questionnaire.occasion is Occasion.BASELINE and matched:
+    if (questionnaire.occasion is Occasion.BASELINE and matched or cut_short
+            or not instruments_of(questionnaire, settings)):
         return Status.CLOSED
     if today < opens_on(questionnaire, settings):
         return Status.UPCOMING
@@ -151,8 +175,14 @@ def in_a_match(questionnaire: Questionnaire) -> bool:
     return questionnaire.occasion is not Occasion.BASELINE
 
 
-def instruments_of(questionnaire: Questionnaire) -> list[Instrument]:
-    return [INSTRUMENTS[name] for name in questionnaire.instruments if name in INSTRUMENTS]
+def instruments_of(questionnaire: Questionnaire, settings: Mapping[str, Any]) -> list[Instrument]:
+    """What the questionnaire asks: once answered, what it was answered with; until then, the
+    instruments it was scheduled with that the scheme still uses (one it drops is asked no more)."""
+    names = questionnaire.instruments
+    if questionnaire.answered_at is None:
+        still = set(settings["questionnaire_instruments"])
+        names = [name for name in names if name in still]
+    return [INSTRUMENTS[name] for name in names if name in INSTRUMENTS]
 
 
 def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnaire]:
@@ -160,19 +190,23 @@ def _described(questionnaires: Sequence[Questionnaire]) -> Sequence[Questionnair
     items, its scores and what was answered for the person (three statements in all)."""
     schemes = {s.id: s for s in db.session.scalars(sa.select(Scheme).where(
         Scheme.id.in_({q.scheme_id for q in questionnaires})))} if questionnaires else {}
-    matched = _matched(q.person_id for q in questionnaires if q.occasion is Occasion.BASELINE)
+    matched = {person for scheme in schemes.values() for person in _matched(
+        (q.person_id for q in questionnaires if q.occasion is Occasion.BASELINE and q.scheme_id == scheme.id),
+        local_today(scheme.timezone))}
+    cut_short = _cut_short(questionnaires)
     behalf.attach(questionnaires, "questionnaire")
     for q in questionnaires:
         scheme = schemes[q.scheme_id]
         settings = scheme.effective_settings
         q.opens_on = opens_on(q, settings)
-        q.status = status_of(q, today=local_today(scheme.timezone), settings=settings, matched=q.person_id in matched)
+        q.status = status_of(q, today=local_today(scheme.timezone), settings=settings, matched=q.person_id in matched,
+                             cut_short=q.id in cut_short)
         q.asked = [{"instrument": instrument, "items": instrument.items_for(in_a_match(q))}
-                   for instrument in instruments_of(q)]
+                   for instrument in instruments_of(q, settings)]
         q.score_list = [
             {"instrument": instrument.id, "score": found.id, "name": found.name, "value": q.scores[found.id],
              "direction": found.direction}
-            for instrument in instruments_of(q) for found in instrument.scores_for(in_a_match(q))
+            for instrument in instruments_of(q, settings) for found in instrument.scores_for(in_a_match(q))
             if q.scores and found.id in q.scores]
     return questionnaires
 
@@ -217,18 +251,18 @@ def coming(person: Account, *, today: date, until: date) -> list[Coming]:
     if not scheme.effective_settings["questionnaire_instruments"]:
         return []
     mine = db.session.scalars(sa.select(Questionnaire).where(Questionnaire.person_id == person.id)).all()
-    closed = bool(_matched([person.id]))
+    closed, cut_short = bool(_matched([person.id], today)), _cut_short(mine)
     found = [Coming(q.key, q.occasion, q.due_on, q.id) for q in mine
-             if q.answered_at is None and today <= q.due_on <= until
+             if q.answered_at is None and today <= q.due_on <= until and q.id not in cut_short
              and not (q.occasion is Occasion.BASELINE and closed)]
     keys = {q.key for q in mine}
-    live = db.session.execute(sa.select(Match.id, Match.trial_started_on).where(
+    live = db.session.execute(sa.select(Match.id, Match.trial_started_on, Match.state, Match.notice_last_day).where(
         sa.or_(Match.householder_id == person.id, Match.sharer_id == person.id),
         Match.state.in_(SHARING_STATES), Match.trial_started_on.is_not(None))).all()
-    for match_id, started_on in live:
+    for match_id, started_on, state, notice_last_day in live:
         for occasion, months in FOLLOW_UP_MONTHS.items():
             day, key = plus_months(started_on, months), f"{match_id}:{occasion.value}"
-            if key not in keys and today <= day <= until:
+            if key not in keys and today <= day <= until and _within_notice(state, notice_last_day, day):
                 found.append(Coming(key, occasion, day))
     return sorted(found, key=lambda item: (item.due_on, item.key))
 
@@ -250,10 +284,11 @@ def _sides(questionnaire: Questionnaire) -> _Sides:
                   person if questionnaire.role == "sharer" else None)
 
 
-def _checked(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, dict[str, int]]:
+def _checked(questionnaire: Questionnaire, answers: Mapping[str, Any],
+             settings: Mapping[str, Any]) -> dict[str, dict[str, int]]:
     """The answers, every instrument's every item on its scale, or 422 saying what is wrong."""
     errors: dict[str, Any] = {}
-    asked = {instrument.id: instrument for instrument in instruments_of(questionnaire)}
+    asked = {instrument.id: instrument for instrument in instruments_of(questionnaire, settings)}
     for name, instrument in asked.items():
         given = answers.get(name)
         if not isinstance(given, Mapping):
@@ -280,17 +315,22 @@ def answer(*, actor: Account, questionnaire: Questionnaire, answers: Mapping[str
     person's first trial has started. Returns the questionnaire and whether it was answered now."""
     answerer = behalf.answerer(actor, _sides(questionnaire), on_behalf=on_behalf, scope=SCOPE,
                                sides=(questionnaire.role,))
-    values = _checked(questionnaire, answers)
+    settings = db.session.get(Scheme, questionnaire.scheme_id).effective_settings
+    values = _checked(questionnaire, answers, settings)
     if questionnaire.answered_at is not None:
         return _repeat(questionnaire, values)
     described(questionnaire)
     if questionnaire.status == Status.CLOSED:
-        raise Conflict("This baseline closed when the person's first trial started.", kind="questionnaire-closed")
+        raise Conflict("The scheme no longer asks any of this questionnaire's instruments." if not questionnaire.asked
+                       else "This baseline closed when the person's first trial started."
+                       if questionnaire.occasion is Occasion.BASELINE
+                       else "This follow-up closed when its match ended before its day; the end questionnaire asks "
+                            "instead.", kind="questionnaire-closed")
     if questionnaire.status == Status.UPCOMING:
         raise Conflict(f"This questionnaire is due on {questionnaire.due_on.isoformat()}; it can be answered from "
                        f"{questionnaire.opens_on.isoformat()}.", kind="questionnaire-not-open")
     scores: dict[str, float] = {}
-    for instrument in instruments_of(questionnaire):
+    for instrument in instruments_of(questionnaire, settings):
         scores.update(score(instrument, values[instrument.id], in_a_match=in_a_match(questionnaire)))
     now = utcnow()
     stored = db.session.execute(sa.update(Questionnaire).where(
@@ -324,14 +364,16 @@ def questionnaire_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: 
         Questionnaire.scheme_id == scheme.id, Questionnaire.answered_at.is_(None),
         Questionnaire.due_on <= today, Questionnaire.due_on >= today - timedelta(days=REMIND_WITHIN_DAYS),
         Account.is_active.is_(True))).all()
-    matched = _matched(q.person_id for q in due if q.occasion is Occasion.BASELINE)
+    matched = _matched((q.person_id for q in due if q.occasion is Occasion.BASELINE), today)
+    cut_short = _cut_short(due)
     return [
         kinds.QUESTIONNAIRE_DUE.message(
             q.person_id, event=f"questionnaire:{q.id}:due", title=_l("A short questionnaire for you"),
             body=_l("Please tell us how you are (questionnaire due %(day)s).", day=q.due_on.isoformat()),
             data={"questionnaire_id": str(q.id), **({"match_id": str(q.match_id)} if q.match_id else {})})
         for q in due
-        if status_of(q, today=today, settings=settings, matched=q.person_id in matched) == Status.OPEN
+        if status_of(q, today=today, settings=settings, matched=q.person_id in matched,
+                     cut_short=q.id in cut_short) == Status.OPEN
         and now >= local_moment(q.due_on, settings["reminder_hour"], scheme.timezone)
     ]
 

@@ -8,7 +8,7 @@ note. Accounts that left before stay without a code, which the measures count as
 Downgrade: the column is dropped with every code in it.
 
 Revision ID: 0026
-Revises: 0023
+Revises: 0025
 Create Date: 2026-12-02 10:00:00
 
 """

@@ -20,7 +20,7 @@ from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
 from homeshare.hours.weeks import week_start_of
 from homeshare.matching.models import Match, MatchState
-from homeshare.measures import service
+from homeshare.measures import report, service
 from homeshare.schemes.models import Scheme
 from tests.helpers import assert_problem
 
@@ -224,3 +224,42 @@ def test_dropping_out_counts_leave_reasons_but_not_failed_vetting_or_ineligibili
     with app.app_context():
         back = db.session.get(Account, uuid.UUID(sharers[2].id))
         assert (back.left_at, back.left_reason, back.left_reason_code) == (None, None, None)
+
+
+def test_a_period_not_over_yet_counts_only_matches_six_months_old_by_today(history, clock):
+    clock.set(at(date(2026, 12, 2)))
+    h = history()
+    h.match(date(2026, 5, 1))  # live, six months old on 1 Nov: lasted
+    h.match(date(2026, 6, 15))  # live, but six months only on 15 Dec, after today: not counted yet
+    matches = h.measures()["matches"]
+    assert (matches["started_6_months_before_end"], matches["lasted_6_months"], matches["share_lasted_6_months"]) \
+        == (1, 1, 1.0)
+
+
+def test_a_match_ended_on_a_day_still_to_come_has_not_ended_yet(history, clock):
+    clock.set(at(date(2026, 12, 2)))
+    h = history()
+    h.version(h.match(date(2026, 11, 1), ended=date(2026, 11, 20)), term=Term.FIXED, term_ends_on=date(2026, 12, 31))
+    # The coordinator recorded its end on a day still to come.
+    h.version(h.match(date(2026, 1, 10), ended=date(2026, 12, 20)), term=Term.FIXED, term_ends_on=date(2026, 12, 31))
+    matches = h.measures()["matches"]
+    # Only the match that did end: 19 days long, short of its agreed term.
+    assert (matches["ended"], matches["median_length_days"]) == (1, 19)
+    assert (matches["ended_with_agreed_period"], matches["lasted_agreed_period"]) == (1, 0)
+    assert (matches["running_in_period"], matches["still_running"]) == (2, 1)
+    assert matches["ended_by_reason"] == {"other": 1}
+
+
+def test_a_trial_set_for_a_day_still_to_come_has_matched_nobody_yet(history, clock):
+    clock.set(at(date(2026, 10, 1)))  # everyone registers
+    h = history()
+    h.match(date(2026, 11, 2))
+    ahead = h.match(date(2026, 12, 10))  # set on a visit, for a day still to come
+    ahead.state = MatchState.TRIAL
+    db.session.commit()
+    clock.set(at(date(2026, 12, 2)))
+    found = report.build(db.session.get(Scheme, h.scheme.id), report.parse_period("2026"))
+    assert (found["sections"]["counts"]["people_matched"], found["sections"]["counts"]["live_matches"]) == (2, 1)
+    assert sum(found["charts"]["time_from_registration_to_match"]["series"]["people"]) == 2
+    # 1 October to 2 November, for the two who did reach their trial.
+    assert h.measures()["registration"]["all"]["median_days_to_trial"] == 32

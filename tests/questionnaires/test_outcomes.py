@@ -169,3 +169,16 @@ def test_scores_over_time_by_role_and_month_since_the_match_started(app, client,
                          ("sharer", 0, 1, 25.03), ("sharer", 2, 1, 27.03)]  # 31 May: two whole months
     assert [m.score for m in found][:1] == ["swemwbs"]
     assert {m.score for m in found} == {"swemwbs", "ucla3", "lonely", "safe_at_home", "match_satisfaction"}
+
+
+def test_a_month_since_a_trial_started_on_the_31st_ends_on_the_shorter_months_last_day():
+    """As the follow-ups fall due and the check-ins' wellbeing is charted: 31 January plus three
+    months is 30 April, so a three-month answer given that day is in month 3."""
+    scheme = type("Scheme", (), {"timezone": "Europe/London"})()
+    person = uuid.uuid4()
+    rows = [(person, "sharer", Occasion.MONTHS_3, datetime(2027, 4, 30, 12, 0, tzinfo=timezone.utc),
+             {"safe_at_home": 4.0}, date(2027, 1, 31)),
+            (person, "sharer", Occasion.MONTHS_3, datetime(2027, 4, 29, 12, 0, tzinfo=timezone.utc),
+             {"safe_at_home": 2.0}, date(2027, 1, 31))]
+    found = scores_over_time(scheme, date(2027, 1, 1), date(2027, 12, 31), rows=rows)
+    assert [(m.month, m.mean) for m in found] == [(2, 2.0), (3, 4.0)]

@@ -174,6 +174,7 @@ def test_nobody_else_reaches_a_persons_questionnaires(app, client, make, desk):
 def test_follow_ups_are_due_three_six_and_twelve_months_into_a_match_and_at_its_end(app, client, make, clock, desk):
     schedule(app)
     desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))
     schedule(app)
     [closed] = own(client, desk.sharer)  # the trial started before the baseline was answered
     assert closed["status"] == "closed"
@@ -272,7 +273,9 @@ def test_questionnaires_to_answer_join_the_persons_calendar_with_the_check_ins(a
     desk.to_trial(start_on="2027-03-01")
     planned = {f"questionnaire-{desk.match_id}-months-{n}@homeshare": day for n, day in (
         (3, date(2027, 6, 1)), (6, date(2027, 9, 1)), (12, date(2028, 3, 1)))}
-    assert calendar_events(client, desk.householder) == planned  # the baseline closed; the match's to come
+    # The baseline is open until the trial starts; the match's to come.
+    assert calendar_events(client, desk.householder) == {"questionnaire-baseline@homeshare": date(2027, 2, 20),
+                                                         **planned}
     later(desk, make, clock, datetime(2027, 5, 30, 12, 0, tzinfo=timezone.utc))
     schedule(app)
     assert calendar_events(client, desk.sharer) == planned  # the same events once added
@@ -312,3 +315,83 @@ def test_a_persons_list_takes_the_same_statements_however_many_questionnaires(ap
     with count_queries() as many:
         assert len(own(client, desk.sharer)) == 6
     assert len(few) == len(many)
+
+
+def test_a_match_whose_notice_ends_before_three_months_asks_only_its_end(app, client, make, clock, desk):
+    schedule(app)
+    desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 5, 20, 12, 0, tzinfo=timezone.utc))
+    notice = desk.ok("notice", desk.sharer, {"reason": "sharer-moved-for-work-or-study"})
+    last_day = notice["notice"]["last_day"]
+    assert last_day < "2027-06-01"  # the notice runs out before the three months
+    assert calendar_events(client, desk.sharer) == {}  # no follow-up after the match's last day
+    later(desk, make, clock, datetime(2027, 5, 29, 12, 0, tzinfo=timezone.utc))  # the three months' one would open
+    schedule(app)
+    assert [q["occasion"] for q in own(client, desk.sharer)] == ["baseline"]
+    with app.app_context():
+        run_all(clock.now)  # the notice has run out: the match ends on its last day
+        db.session.remove()
+    schedule(app)
+    assert [(q["occasion"], q["due_on"]) for q in own(client, desk.householder)] == [
+        ("end", last_day), ("baseline", "2027-02-20")]
+
+
+def test_a_baseline_stays_open_until_the_first_trial_starts_not_when_it_is_set(app, client, make, clock, desk):
+    desk.to_trial(start_on="2027-03-01")  # set on 20 February for 1 March, before the first tick
+    schedule(app)
+    [baseline] = own(client, desk.sharer)
+    assert (baseline["occasion"], baseline["status"]) == ("baseline", "open")
+    later(desk, make, clock, datetime(2027, 2, 28, 12, 0, tzinfo=timezone.utc))
+    assert post(client, desk.sharer, baseline["id"], {"answers": answers()}).status_code == 201
+    # The householder's is still open, in their calendar until the trial starts.
+    assert own(client, desk.householder)[0]["status"] == "open"
+    later(desk, make, clock, datetime(2027, 3, 1, 12, 0, tzinfo=timezone.utc))  # the trial starts
+    [closed] = own(client, desk.householder)
+    assert closed["status"] == "closed"
+    assert_problem(post(client, desk.householder, closed["id"], {"answers": answers()}), 409, "questionnaire-closed")
+
+
+def test_an_instrument_the_scheme_drops_is_no_longer_asked_in_questionnaires_not_yet_answered(app, client, desk):
+    schedule(app)
+    [sharers] = own(client, desk.sharer)
+    assert post(client, desk.sharer, sharers["id"], {"answers": answers()}).status_code == 201
+    dropped = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                           json={"settings": {"questionnaire_instruments": ["ucla3"]}})
+    assert dropped.status_code == 200, dropped.json
+    [baseline] = own(client, desk.householder)
+    assert [instrument["id"] for instrument in baseline["instruments"]] == ["ucla3"]
+    assert_problem(post(client, desk.householder, baseline["id"], {"answers": answers()}), 422)  # not asked now
+    # Answered ones keep what was asked and answered.
+    assert [instrument["id"] for instrument in own(client, desk.sharer)[0]["instruments"]] == [
+        "swemwbs", "ucla3", "scheme_items"]
+    none = client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                        json={"settings": {"questionnaire_instruments": []}})
+    assert none.status_code == 200, none.json
+    [closed] = own(client, desk.householder)
+    assert (closed["status"], closed["instruments"]) == ("closed", [])
+    assert_problem(post(client, desk.householder, closed["id"], {"answers": {}}), 409, "questionnaire-closed")
+    assert calendar_events(client, desk.householder) == {}
+    client.patch(f"/api/v1/schemes/{desk.scheme.id}", headers=desk.coordinator.headers,
+                 json={"settings": {"questionnaire_instruments": ["ucla3"]}})
+    body = {"answers": {"ucla3": answers()["ucla3"]}}
+    answered = post(client, desk.householder, baseline["id"], body)
+    assert answered.status_code == 201, answered.json
+    assert {s["score"] for s in answered.json["scores"]} == {"ucla3", "lonely"}
+
+
+def test_a_follow_up_open_when_its_match_ends_before_its_day_closes(app, client, make, clock, desk):
+    schedule(app)
+    desk.to_active(start_on="2027-03-01")
+    later(desk, make, clock, datetime(2027, 5, 29, 12, 0, tzinfo=timezone.utc))
+    schedule(app)
+    [follow_up, _baseline] = own(client, desk.sharer)
+    assert (follow_up["occasion"], follow_up["status"]) == ("months-3", "open")
+    desk.ok("ending", body={"ended_by": "sharer", "reason": "Moving for work.", "notice_given_days": 0,
+                            "end_on": "2027-05-29"})
+    schedule(app)
+    found = {q["occasion"]: q for q in own(client, desk.sharer)}
+    assert (found["months-3"]["status"], found["end"]["status"]) == ("closed", "open")
+    # In the calendar, the end one only.
+    assert list(calendar_events(client, desk.sharer)) == [f"questionnaire-{desk.match_id}-end@homeshare"]
+    assert_problem(post(client, desk.sharer, follow_up["id"], {"answers": answers(satisfaction=4)}), 409,
+                   "questionnaire-closed")
