@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from bench.harness import (bench_app, database_arguments, databases, fresh_database, settle_tables, summary,
                            timed_with_cpu)
 from bench.load import seed
-from homeshare.agreements.models import AgreementVersion
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
@@ -59,18 +58,6 @@ def double_history() -> dict[str, int]:
     return added
 
 
-def seeded_scheme(app, people: int) -> dict:
-    """``bench.load``'s scheme. Its agreement versions may come without a trial length (older
-    seeds wrote the trial's end instead): the usual 28 days stand in for it while seeding."""
-    column = AgreementVersion.__table__.c.trial_length_days
-    default = column.default
-    column.default = default or sa.ColumnDefault(28)
-    try:
-        return seed(app, people, random.Random(7))
-    finally:
-        column.default = default
-
-
 def statements(app, client, url: str, headers: dict) -> int:
     seen = []
 
@@ -92,7 +79,7 @@ def run(kind: str, people: int, runs: int) -> None:
         app = bench_app(url, instance)
         client = app.test_client()
         with app.app_context():
-            seeded = seeded_scheme(app, people)
+            seeded = seed(app, people, random.Random(7))
             db.session.remove()
         headers = {"Authorization": f"Bearer {seeded['tokens'][seeded['coordinators'][0]]}"}
         path = f"/api/v1/schemes/{seeded['scheme_id']}/dashboard"

@@ -136,29 +136,27 @@ def _open_checkins(account: Account, scheme: Scheme, theirs) -> list[CheckIn]:
     return [checkin for checkin in rows if checkin.id not in answered]
 
 
+def _all_day(uid: str, day: date, summary: str, description: str, now: datetime) -> icalendar.Event:
+    """Something to do on ``day``, shown all day and as free time."""
+    event = icalendar.Event()
+    event.add("uid", f"{uid}@{UID_DOMAIN}")
+    event.add("dtstamp", now)
+    event.add("sequence", 0)
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", description)
+    event.add("transp", "TRANSPARENT")
+    return event
+
+
 def _questionnaire_event(item: questionnaires.Coming, now: datetime) -> icalendar.Event:
     """A questionnaire to answer, all day on its due day; its uid names the person's occasion,
     so it stays the same event once the scheduler adds it."""
-    event = icalendar.Event()
-    event.add("uid", f"questionnaire-{item.key.replace(':', '-')}@{UID_DOMAIN}")
-    event.add("dtstamp", now)
-    event.add("sequence", 0)
-    event.add("dtstart", item.due_on)
-    event.add("dtend", item.due_on + timedelta(days=1))
-    event.add("summary", "Homeshare questionnaire due")
-    event.add("description", "A few questions on how you are: you can answer them in the app.")
-    event.add("transp", "TRANSPARENT")
-    return event
+    return _all_day(f"questionnaire-{item.key.replace(':', '-')}", item.due_on, "Homeshare questionnaire due",
+                    "A few questions on how you are: you can answer them in the app.", now)
 
 
 def _checkin_event(checkin: CheckIn, opens: date, now: datetime) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", f"checkin-{checkin.id}@{UID_DOMAIN}")
-    event.add("dtstamp", now)
-    event.add("sequence", 0)
-    event.add("dtstart", checkin.due_on)
-    event.add("dtend", checkin.due_on + timedelta(days=1))
-    event.add("summary", "Homeshare check-in due")
-    event.add("description", f"Tell us how things are going: you can answer in the app from {opens.isoformat()}.")
-    event.add("transp", "TRANSPARENT")
-    return event
+    return _all_day(f"checkin-{checkin.id}", checkin.due_on, "Homeshare check-in due",
+                    f"Tell us how things are going: you can answer in the app from {opens.isoformat()}.", now)
