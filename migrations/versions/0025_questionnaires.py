@@ -6,7 +6,7 @@ the schedule again adds nothing twice; the answers and their scores once answere
 existing changes. Downgrade drops the table.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2026-12-02 10:00:00
 
 """

@@ -310,7 +310,7 @@ def test_fuller_agreements_revision_turns_each_end_date_into_a_length_and_back(k
 
 @pytest.mark.parametrize("kind", DATABASES)
 def test_stored_vetting_status_revision_fills_in_every_status_from_the_checks(kind, tmp_path_factory):
-    """0028 stores each person's vetting status, as the checks and their scheme's checklist
+    """0027 stores each person's vetting status, as the checks and their scheme's checklist
     give it today, and the day a valid check expiring would make it expired."""
     with empty_database(kind, tmp_path_factory, prefix="hs_standing") as url:
         app = make_app(url, tmp_path_factory.mktemp("instance"))
@@ -332,7 +332,7 @@ def test_stored_vetting_status_revision_fills_in_every_status_from_the_checks(ki
                                .values(settings={"householder_background_check": True}))
             db.session.commit()
             db.session.remove()
-            downgrade(revision="0023")
+            downgrade(revision="0026")
             upgrade()
             stored = {str(row[0]): (row[1], row[2]) for row in db.session.execute(
                 sa.select(VettingStanding.account_id, VettingStanding.status, VettingStanding.lapses_on))}

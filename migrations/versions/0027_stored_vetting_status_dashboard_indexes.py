@@ -14,8 +14,8 @@ weeks), ``checkin.escalated_at`` (overdue check-ins) and ``checkin_answer.answer
 
 Downgrade drops the table and the indexes.
 
-Revision ID: 0028
-Revises: 0023
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0028'
+revision = '0027'
 down_revision = '0026'
 branch_labels = None
 depends_on = None
