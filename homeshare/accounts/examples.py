@@ -20,8 +20,9 @@ ACCOUNT = {
     "last_login_at": None,
     "email_verified_at": None,
     "sms_opt_in": False,
-    "has_login": True,
-    "origin": "self-registered",
+    "language": "en",
+    "display_name": None,
+    "work_phone": None,
     "scheme": {
         "id": "0b9a8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d",
         "slug": "leeds-homeshare",
