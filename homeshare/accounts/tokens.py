@@ -88,7 +88,8 @@ def _live_account_row() -> sa.Select:
     has a login, and its scheme's (one statement: the ORM joins the scheme too)."""
     account, scheme = Account.__table__.c, Scheme.__table__.c
     return _live_session_of(
-        sa.select(*(account[name] for name in SIGNED_IN_COLUMNS), account.password_hash.is_not(None), *scheme)
+        sa.select(*(account[name] for name in SIGNED_IN_COLUMNS),
+                  sa.type_coerce(account.password_hash.is_not(None), sa.Boolean), *scheme)
         .select_from(Account.__table__)
         .outerjoin(Scheme.__table__, scheme.id == account.scheme_id)
     )

@@ -101,9 +101,11 @@ def verify_token(refresh: bool = False) -> None:
     if request.method in jwt_config.exempt_methods:
         return
     encoded, _csrf = _decode_jwt_from_headers()
-    options = {"verify_aud": False, "verify_sub": jwt_config.verify_sub}
+    # An audience is checked when one is configured (JWT_DECODE_AUDIENCE), as the library does.
+    options = {"verify_aud": jwt_config.decode_audience is not None, "verify_sub": jwt_config.verify_sub}
     settings = {"key": jwt_config.decode_key, "algorithms": jwt_config.decode_algorithms,
-                "issuer": jwt_config.decode_issuer, "leeway": jwt_config.leeway}
+                "audience": jwt_config.decode_audience, "issuer": jwt_config.decode_issuer,
+                "leeway": jwt_config.leeway}
     try:
         decoded = pyjwt.decode_complete(encoded, options=options, **settings)
     except pyjwt.ExpiredSignatureError as error:

@@ -135,6 +135,15 @@ def test_tampered_and_expired_tokens_are_refused(client, app, make):
     assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"}), 401, "token-expired")
 
 
+def test_a_configured_audience_is_checked_on_every_token(client, app, make, monkeypatch):
+    session = make.login(client, make.sharer(make.scheme()))  # a token with no audience
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    monkeypatch.setitem(app.config, "JWT_DECODE_AUDIENCE", "homeshare")
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "invalid-token")
+    monkeypatch.setitem(app.config, "JWT_ENCODE_AUDIENCE", "homeshare")
+    assert client.get("/api/v1/me", headers=make.login(client, session.person).headers).status_code == 200
+
+
 def test_token_types_cannot_stand_in_for_each_other(client, make):
     session = make.login(client, make.sharer(make.scheme()))
     assert_problem(client.get("/api/v1/me", headers=session.refresh_headers), 401, "invalid-token")
