@@ -76,6 +76,17 @@ def insert_or_update(model: Any, *, unique: Sequence[str], names: Sequence[str],
         set_={name: statement.excluded[name] for name in names if name not in unique})
 
 
+# The execution option of a statement whose best plan depends on its parameters: a statement over
+# a whole scheme (schemes differ in size by orders of magnitude). On PostgreSQL it is planned for
+# its parameters every time it runs, never once for all (``homeshare.common.drivers``).
+PLANNED_EACH_TIME = "planned_each_time"
+
+
+def planned_each_time(statement: Any) -> Any:
+    """``statement``, planned for its own parameters on every execution (see ``PLANNED_EACH_TIME``)."""
+    return statement.execution_options(**{PLANNED_EACH_TIME: True})
+
+
 # Rows a set-based insert sends at once (each column one array on PostgreSQL).
 INSERT_CHUNK = 5000
 

@@ -10,6 +10,7 @@ import time
 import sqlalchemy as sa
 from flask import Flask
 
+from homeshare.common.db import PLANNED_EACH_TIME
 from homeshare.extensions import READING_ENGINES, db
 
 
@@ -25,6 +26,7 @@ def configure_engine(app: Flask) -> None:
         sa.event.listen(engine, "connect", _postgresql_settings)
         sa.event.listen(engine, "checkin", _idle_from_now)
         sa.event.listen(engine, "checkout", _ping_if_idle)
+        sa.event.listen(engine, "do_execute", _execute_unprepared)
         app.extensions[READING_ENGINES] = {engine: engine.execution_options(isolation_level="AUTOCOMMIT")}
 
 
@@ -52,12 +54,22 @@ def _postgresql_settings(dbapi_connection, _record) -> None:
     # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
     # READ COMMITTED whatever the server's default: reads in GET requests run in autocommit,
     # which is the same as a READ COMMITTED transaction only (see homeshare.extensions.Session).
-    # psycopg prepares a statement run five times on a connection (a rollback drops them, so
-    # they last since reads stopped ending in one), and PostgreSQL may then plan it once for
-    # any parameters: the ranking's candidate query took 27 ms with that plan instead of 18.
-    # Each execution is planned for its own parameters, as before; the parse is still saved.
+    # plan_cache_mode is PostgreSQL's default (auto) whatever the server's: see _execute_unprepared.
     _outside_a_transaction(dbapi_connection, "SET jit = off; SET default_transaction_isolation = 'read committed'; "
-                                             "SET plan_cache_mode = force_custom_plan")
+                                             "SET plan_cache_mode = auto")
+
+
+def _execute_unprepared(cursor, statement, parameters, context) -> bool:
+    """psycopg prepares a statement run five times on a connection, and PostgreSQL may then plan
+    it once for any parameters. That suits the one-row reads every request makes (the account
+    lookup is then no longer planned on each request), not a statement over a whole scheme whose
+    best plan depends on the scheme's size: the ranking's candidates took 27 ms under the plan
+    made once instead of 18. Those are marked ``planned_each_time`` (``homeshare.common.db``)
+    and sent unprepared, which PostgreSQL plans for their own parameters every time."""
+    if not context.execution_options.get(PLANNED_EACH_TIME):
+        return False
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 # A pooled connection idle this long is checked before use (a server restart, a network

@@ -26,6 +26,7 @@ from homeshare.accounts.models import NOT_DROPPING_OUT, Account, LeaveReason
 from homeshare.agreements.models import AgreementVersion, Term
 from homeshare.behalf.models import GivenAs
 from homeshare.common.roles import Role
+from homeshare.common.db import planned_each_time
 from homeshare.checkins.models import CheckIn, CheckInAnswer, CheckInKind
 from homeshare.checkins.schedule import plus_months
 from homeshare.common.clock import local_today
@@ -61,6 +62,12 @@ class Person:
     cleared_now: bool
 
 
+
+def _over_the_scheme(statement: Any) -> Any:
+    """Run a statement over a whole scheme and period: planned for its own parameters every
+    time, since schemes differ in size by orders of magnitude (``planned_each_time``)."""
+    return db.session.execute(planned_each_time(statement))
+
 def _local(moment: datetime | None, zone: ZoneInfo) -> date | None:
     return moment.astimezone(zone).date() if moment else None
 
@@ -80,7 +87,7 @@ def _people(scheme: Scheme, today: date) -> list[Person]:
          .correlate(Account).scalar_subquery() == len(required_checks(role, settings)))
         for role in ROLES), else_=sa.false())
     mine = sa.or_(Match.householder_id == Account.id, Match.sharer_id == Account.id)
-    rows = db.session.execute(
+    rows = _over_the_scheme(
         sa.select(Account.id, Account.role, Account.created_at, Account.left_at, Account.left_reason_code, cleared_at,
                   sa.type_coerce(complete, sa.Boolean),
                   sa.select(sa.func.min(Match.proposed_at)).where(mine).correlate(Account).scalar_subquery(),
@@ -183,12 +190,12 @@ def gather(scheme: Scheme, first: date, last: date) -> Facts:
     today = min(last, local_today(scheme.timezone))
     people = _people(scheme, today)
     theirs = sa.select(Match.id).where(Match.scheme_id == scheme.id)
-    matches = db.session.execute(
+    matches = _over_the_scheme(
         sa.select(Match.id, Match.state, Match.householder_id, Match.sharer_id, Match.proposed_at,
                   Match.trial_started_on, Match.activated_at, Match.ended_on, Match.ended_by, Match.end_reason_code)
         .where(Match.scheme_id == scheme.id)).all()
     versions: dict[Any, list[Any]] = defaultdict(list)
-    for version in db.session.execute(
+    for version in _over_the_scheme(
             sa.select(AgreementVersion.match_id, AgreementVersion.number, AgreementVersion.hours_per_week,
                       AgreementVersion.householder_accepted_at, AgreementVersion.sharer_accepted_at,
                       AgreementVersion.term, AgreementVersion.term_ends_on, AgreementVersion.minimum_stay_months)
@@ -203,16 +210,16 @@ def gather(scheme: Scheme, first: date, last: date) -> Facts:
     counted = (Match.scheme_id == scheme.id, CheckIn.kind == CheckInKind.CHECKIN, CheckIn.due_on >= first,
                CheckIn.due_on <= today, Match.trial_started_on.is_not(None), CheckIn.due_on >= Match.trial_started_on,
                sa.or_(Match.ended_on.is_(None), CheckIn.due_on <= Match.ended_on))
-    due = db.session.execute(
+    due = _over_the_scheme(
         sa.select(CheckIn.id, CheckIn.due_on, CheckIn.match_id).join(Match, Match.id == CheckIn.match_id)
         .where(*counted)).all()
-    answers = db.session.execute(
+    answers = _over_the_scheme(
         sa.select(CheckInAnswer.side, CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckIn.due_on,
                   Match.trial_started_on, CheckInAnswer.given_as)
         .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
         .where(*counted)).all()
     last_week = week_start_of(today) - timedelta(weeks=1)
-    hour_sums = {(row[0], row[1]): int(row[2]) for row in db.session.execute(
+    hour_sums = {(row[0], row[1]): int(row[2]) for row in _over_the_scheme(
         sa.select(HoursEntry.match_id, HoursEntry.week_start,
                   sa.func.sum(sa.case((HoursEntry.status != "disputed", HoursEntry.minutes), else_=0)))
         .where(HoursEntry.match_id.in_(theirs), HoursEntry.deleted_at.is_(None),
@@ -396,7 +403,7 @@ def _rematching(ended: list[Any], started: Iterable[Any], today: date, within: i
 
 def _enquiry_rows(scheme: Scheme) -> list[Any]:
     theirs = sa.or_(Match.householder_id == Enquiry.person_id, Match.sharer_id == Enquiry.person_id)
-    return db.session.execute(
+    return _over_the_scheme(
         sa.select(Enquiry.source, Enquiry.enquiry_on, Enquiry.approved_on,
                   sa.select(sa.func.min(Match.proposed_at)).where(theirs).correlate(Enquiry).scalar_subquery())
         .where(Enquiry.scheme_id == scheme.id)).all()

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
+from homeshare.common.db import planned_each_time
 from homeshare.extensions import db
 from tests.conftest import before_each_statement, make_app
 
@@ -74,13 +75,30 @@ def test_a_streamed_export_reads_in_a_transaction_and_records_its_audit_event(
 
 def test_the_service_sets_its_reading_rules_whatever_the_servers_defaults(app, postgresql, tmp_path):
     # Reads in autocommit see what a READ COMMITTED transaction would see, and no more; and
-    # statements prepared by the driver are planned for their own parameters each time.
-    options = " -cdefault_transaction_isolation=serializable -cplan_cache_mode=auto"
+    # PostgreSQL chooses when a prepared statement is planned once (see the test below).
+    options = " -cdefault_transaction_isolation=serializable -cplan_cache_mode=force_custom_plan"
     elsewhere = make_app(app.config["SQLALCHEMY_DATABASE_URI"] + quote(options), tmp_path)
     with elsewhere.app_context():
         try:
             assert db.session.scalar(sa.text("SHOW default_transaction_isolation")) == "read committed"
-            assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "force_custom_plan"
+            assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "auto"
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+def test_statements_over_a_whole_scheme_are_planned_for_their_parameters_every_time(app, postgresql):
+    # The driver prepares a statement run five times on a connection, and PostgreSQL may then
+    # plan it once for any parameters: right for a one-row read, not for a statement whose best
+    # plan depends on the size of the scheme it is about. Those are never prepared.
+    ordinary = sa.text("SELECT count(*) FROM account WHERE role = :role")
+    over_a_scheme = planned_each_time(sa.text("SELECT count(*) FROM scheme WHERE name = :name"))
+    with app.app_context():
+        connection = db.session.connection()
+        for _ in range(8):
+            assert connection.execute(ordinary, {"role": "sharer"}).scalar() == 0
+            assert connection.execute(over_a_scheme, {"name": "Leeds"}).scalar() == 0
+        prepared = connection.execute(sa.text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+        db.session.rollback()
+    assert any("FROM account WHERE role" in statement for statement in prepared)
+    assert not any("FROM scheme WHERE name" in statement for statement in prepared)
