@@ -61,6 +61,9 @@ class Population:
     fields by name, for the reasons and warnings. Ids may be in the database driver's
     form (a UUID's hex text on SQLite): ``person_id(i)`` makes the UUID, only when asked.
     List columns hold canonical items (task codes; interests and languages lower-cased).
+    Given ``features`` (``matching.features.Features``, what the service reads from the stored
+    features), the scored facts come from their arrays instead, and ``columns`` may be empty:
+    ``person(i)`` then has the fields fetched for the page shown (``extra``) only.
     """
 
     def __init__(self, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]], features: Features | None = None):

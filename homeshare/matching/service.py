@@ -87,7 +87,7 @@ def _population(statement: sa.Select) -> scoring.Population:
 
 
 def _candidate_select() -> sa.Select:
-    # Ids as text (no UUID object per row; see scoring.Population), in the same order as the ids.
+    # Ids as text (no UUID object a row; see scoring.Population); the rows still come in id order.
     current = sa.and_(ScoringFeatures.account_id == Account.id, ScoringFeatures.format == features.FORMAT,
                       ScoringFeatures.profile_version == Profile.version)
     return (sa.select(sa.cast(Account.id, sa.String).label("person_id"), ScoringFeatures.fixed,
