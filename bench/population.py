@@ -18,6 +18,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.accounts.passwords import hash_password
 from homeshare.extensions import db
+from homeshare.matching.service import store_features
 from homeshare.places.service import SHIPPED_DISTRICTS
 from homeshare.profiles.models import Profile
 from homeshare.profiles.vocabulary import TASKS
@@ -123,5 +124,6 @@ def seed_people(scheme: Scheme, *, householders: int, sharers: int, seed: int = 
         for start in range(0, len(rows), 5000):
             db.session.execute(sa.insert(model), rows[start:start + 5000])
     store_statuses(scheme, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)))
+    store_features(Account.scheme_id == scheme.id)  # written past the ORM, so stored here
     db.session.commit()
     return ids

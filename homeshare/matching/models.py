@@ -331,3 +331,17 @@ class TrialReviewView(IdMixin, db.Model):
     # Whose hand the view came by (who and how: the view's behalf records).
     given_as: Mapped[GivenAs] = mapped_column(string_enum(GivenAs, "given_as"), nullable=False,
                                               default=GivenAs.SELF)
+
+
+class ScoringFeatures(db.Model):
+    """What the ranking scores of one person, as ``matching.features`` encodes it from their
+    profile: kept in the transaction of every change of the profile. Read only where ``format``
+    is the code's ``features.FORMAT`` and ``profile_version`` the profile's current version."""
+
+    __tablename__ = "scoring_features"
+
+    account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), primary_key=True)
+    format: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    profile_version: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    fixed: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)
+    items: Mapped[bytes] = mapped_column(sa.LargeBinary, nullable=False)

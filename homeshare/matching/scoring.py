@@ -36,6 +36,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from homeshare.matching.features import RHYTHMS, Features
 from homeshare.profiles.vocabulary import GENDERS
 
 EARTH_RADIUS_KM = 6371.0088
@@ -60,22 +61,30 @@ class Population:
     fields by name, for the reasons and warnings. Ids may be in the database driver's
     form (a UUID's hex text on SQLite): ``person_id(i)`` makes the UUID, only when asked.
     List columns hold canonical items (task codes; interests and languages lower-cased).
+    Given ``features`` (``matching.features.Features``, what the service reads from the stored
+    features), the scored facts come from their arrays instead, and ``columns`` may be empty:
+    ``person(i)`` then has the fields fetched for the page shown (``extra``) only.
     """
 
-    def __init__(self, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]]):
+    def __init__(self, ids: Sequence[Any], columns: Mapping[str, Sequence[Any]], features: Features | None = None):
         self.ids = list(ids)
         self.columns = columns
+        self.features = features  # given: the scored facts come from these arrays, not the columns
         self.extra: dict[Any, dict[str, Any]] = {}  # fields fetched for a few people only, by id
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def floats(self, name: str) -> np.ndarray:
+        if self.features is not None:
+            return self.features.floats(name)
         values = np.array(self.columns[name], dtype=object)
         values[np.equal(values, None)] = np.nan
         return values.astype(float)
 
     def days(self, name: str) -> np.ndarray:
+        if self.features is not None:
+            return self.features.floats(name)
         return np.fromiter((np.nan if v is None else float(v.toordinal()) for v in self.columns[name]),
                            float, len(self.ids))
 
@@ -91,7 +100,16 @@ class Population:
     def one_hot(self, name: str, vocabulary: dict[str, int]) -> np.ndarray:
         """One row per person, a 1 in the column of each of their items in ``vocabulary``
         (items outside it are left out). The items are looked up all at once, by C loops
-        (``map``), not one Python step per item: a ranking looks up thousands of lists."""
+        (``map``), not one Python step per item: a ranking looks up thousands of lists.
+        With features, ``vocabulary`` is the sorted array of item codes (see ``_vocabulary``)."""
+        if self.features is not None:
+            rows, codes = self.features.lists[name]
+            columns = np.searchsorted(vocabulary, codes)
+            found = columns < len(vocabulary)
+            found[found] = vocabulary[columns[found]] == codes[found]
+            matrix = np.zeros((len(self.ids), max(len(vocabulary), 1)), dtype=np.float32)
+            matrix[rows[found], columns[found]] = 1.0
+            return matrix
         lists = [items or () for items in self.columns[name]]
         items = list(chain.from_iterable(lists))
         columns = np.fromiter(map(vocabulary.get, items, repeat(-1, len(items))), dtype=np.int64, count=len(items))
@@ -102,6 +120,8 @@ class Population:
         return matrix
 
     def genders(self) -> np.ndarray:
+        if self.features is not None:
+            return self.features.bits("gender")
         index = {gender: i for i, gender in enumerate(GENDERS)}
         matrix = np.zeros((len(self.ids), len(GENDERS)), dtype=np.float32)
         for i, gender in enumerate(self.columns["gender"]):
@@ -109,12 +129,31 @@ class Population:
                 matrix[i, index[gender]] = 1.0
         return matrix
 
+    def gender_preferences(self) -> np.ndarray:
+        if self.features is not None:
+            return self.features.bits("gender_preference")
+        return self.one_hot("gender_preference", {gender: i for i, gender in enumerate(GENDERS)})
+
+    def offers_overnight(self) -> np.ndarray:
+        if self.features is not None:
+            return self.features.floats("overnight")
+        return np.array([float("overnight_presence" in (tasks or ())) for tasks in self.columns["tasks_offered"]])
+
+    def rhythms(self) -> np.ndarray:
+        if self.features is not None:
+            return self.features.floats("daily_rhythm")
+        return np.array([RHYTHMS.get(value, np.nan) for value in self.columns["daily_rhythm"]])
+
 
 def _norm(word: str) -> str:
     return " ".join(word.lower().split())
 
 
-def _vocabulary(*columns: tuple[Population, str]) -> dict[str, int]:
+def _vocabulary(*columns: tuple[Population, str]) -> Any:
+    """Every item of these lists, each numbered once: a dict from the words, or, for people
+    given as features, the sorted array of the items' codes (an item's number its place)."""
+    if any(people.features is not None for people, _ in columns):
+        return np.unique(np.concatenate([people.features.lists[name][1] for people, name in columns]))
     words = dict.fromkeys(chain.from_iterable(
         items for people, name in columns for items in people.columns[name] if items))
     return {word: index for index, word in enumerate(words)}
@@ -162,9 +201,8 @@ def evaluate(householders: Population, sharers: Population, weights: Mapping[str
     feasible &= ~((row(s_pets) == 1) & (col(h_accepts) == 0))
 
     # Gender preferences, both ways.
-    genders = {gender: i for i, gender in enumerate(GENDERS)}
     h_gender, s_gender = householders.genders(), sharers.genders()
-    h_pref, s_pref = householders.one_hot("gender_preference", genders), sharers.one_hot("gender_preference", genders)
+    h_pref, s_pref = householders.gender_preferences(), sharers.gender_preferences()
     feasible &= (col(h_pref.sum(1)) == 0) | (row(s_gender.sum(1)) == 0) | ((h_pref @ s_gender.T) > 0)
     feasible &= (row(s_pref.sum(1)) == 0) | (col(h_gender.sum(1)) == 0) | ((h_gender @ s_pref.T) > 0)
 
@@ -184,7 +222,7 @@ def evaluate(householders: Population, sharers: Population, weights: Mapping[str
     scores["tasks"] = np.where(count_wanted > 0, (tasks_wanted @ tasks_offered.T) / np.maximum(count_wanted, 1), UNKNOWN)
 
     nights = householders.floats("nights_at_home_per_week")
-    overnight = np.array([float("overnight_presence" in (tasks or ())) for tasks in sharers.columns["tasks_offered"]])
+    overnight = sharers.offers_overnight()
     scores["overnight"] = np.where(np.isnan(col(nights)), UNKNOWN, np.where(col(nights) > 0, row(overnight), 1.0))
 
     interests = _vocabulary((householders, "interests"), (sharers, "interests"))
@@ -196,9 +234,7 @@ def evaluate(householders: Population, sharers: Population, weights: Mapping[str
     both_said = (col(h_lang.sum(1)) > 0) & (row(s_lang.sum(1)) > 0)
     scores["languages"] = np.where(both_said, ((h_lang @ s_lang.T) > 0).astype(float), UNKNOWN)
 
-    rhythms = {"early_riser": 0.0, "night_owl": 1.0, "flexible": 2.0}
-    h_rhythm = np.array([rhythms.get(value, np.nan) for value in householders.columns["daily_rhythm"]])
-    s_rhythm = np.array([rhythms.get(value, np.nan) for value in sharers.columns["daily_rhythm"]])
+    h_rhythm, s_rhythm = householders.rhythms(), sharers.rhythms()
     rhythm_fit = np.where(_known(col(h_rhythm), row(s_rhythm)),
                           ((col(h_rhythm) == row(s_rhythm)) | (col(h_rhythm) == 2) | (row(s_rhythm) == 2)).astype(float),
                           UNKNOWN)
