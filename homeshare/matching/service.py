@@ -23,6 +23,7 @@ from homeshare.audit import service as audit
 from homeshare.behalf import service as behalf
 from homeshare.behalf.service import refuse_both_sides
 from homeshare.common.clock import local_today, utcnow
+from homeshare.common.db import planned_each_time
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
@@ -163,7 +164,8 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
         statement = statement.where(Account.id != excluding)
     if suiting is not None:
         statement = statement.where(*_may_suit(*suiting))
-    return _population(statement)
+    # Its best plan depends on the scheme's size and on the person ranked: planned each time.
+    return _population(planned_each_time(statement))
 
 
 def candidate_of(person: Account) -> scoring.Population:

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
@@ -253,3 +254,30 @@ def test_the_ranking_is_the_whole_populations_scoring_whatever_it_leaves_unfetch
             db.session.remove()
         assert [(item[other]["person_id"], item["score"]) for item in ranked["items"]] == expected
         assert ranked["pagination"]["total"] == len(expected)
+
+
+def test_the_candidates_statement_is_planned_for_each_ranking_and_never_prepared(app, client, make, scheme,
+                                                                                   coordinator):
+    # Its best plan depends on the scheme's size and the person ranked: PostgreSQL must not
+    # plan it once for all rankings (homeshare.common.drivers), as it may a prepared statement.
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("statements are prepared on PostgreSQL only")
+    householder = make.ready("householder", scheme)
+    make.ready("sharer", scheme)
+    prepared: list[str] = []
+
+    def after(connection, cursor, statement, *_args):
+        if "scoring_features" in statement and "ORDER BY" in statement:
+            prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        for _ in range(8):  # the driver prepares a statement on its fifth run
+            assert candidates(client, coordinator, householder)["pagination"]["total"] == 1
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", after)
+    # The person ranked, read by id, is prepared like the account lookup of every request; the candidates are not.
+    assert any("scoring_features" in statement and "ORDER BY" not in statement for statement in prepared)
+    assert not any("scoring_features" in statement and "ORDER BY" in statement for statement in prepared)
