@@ -63,7 +63,7 @@ class Delivery(IdMixin, db.Model):
         sa.UniqueConstraint("notification_id", "channel"),
         # Only the deliveries still to settle, in the order they are claimed: a claim reads the
         # first few of them, however many were sent before.
-        sa.Index("ix_delivery_unsettled", "status", "next_attempt_at",
+        sa.Index("ix_delivery_unsettled", "next_attempt_at", "status",
                  sqlite_where=sa.text(_UNSETTLED_SQL), postgresql_where=sa.text(_UNSETTLED_SQL)),
     )
 

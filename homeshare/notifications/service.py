@@ -7,8 +7,8 @@ Any number of scheduler processes may run ``deliver_due`` at once: each claims a
 deliveries as it sends at once (``IN_FLIGHT``; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 SQLite runs one writer at a time), sends them together, and settles their outcomes together
 once every send of the claim has returned, in the transaction that claims the next ones. A
-claim is a lease: a process that dies leaves leases that lapse, and the work is claimed again
-(before anything else), so nothing is lost; and since every claim settled is recorded, only
+claim is a lease: a process that dies leaves leases that lapse, and the work is claimed again,
+so nothing is lost; and since every claim settled is recorded, only
 the sends of the claim in flight when it died are repeated, at most ``IN_FLIGHT``. Providers
 get each delivery's id as an idempotency key, so that a repeated send can be recognised by
 the receiving side.
@@ -197,34 +197,41 @@ def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
 # Delivery ------------------------------------------------------------------------------------------
 
 
+_DELIVERY = Delivery.__table__.c
+
+
 def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
     """Lease up to ``batch`` due deliveries, committed with whatever the caller settled before:
-    first those whose lease lapsed (a process died sending them), so that they are sent again
-    at the start of the next run, not at the end, where another death could catch them a
-    second time; then the pending ones, the earliest due first."""
+    the pending ones and those whose lease lapsed (a process died sending them), the earliest
+    due first; of those due at the same moment, the pending ones first (the sends of a lapsed
+    lease may have gone out before the process died)."""
     token = uuid.uuid4().hex
+    # A leased delivery was due when claimed (``next_attempt_at`` at most the claim's moment,
+    # ``LEASE`` before ``claimed_until``), so every claimable one is due: one range of the
+    # index of unsettled deliveries, read in its order.
+    due = (
+        sa.select(_DELIVERY.id)
+        .where(_DELIVERY.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), _DELIVERY.next_attempt_at <= now,
+               sa.or_(_DELIVERY.status == DeliveryStatus.PENDING, _DELIVERY.claimed_until < now))
+        .order_by(_DELIVERY.next_attempt_at, _DELIVERY.status)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
     if db.engine.dialect.name == "postgresql":
-        # Read the index in order, stopping at ``batch``. Statistics lag a tick's new
-        # deliveries (autovacuum has not counted them yet): expecting a few, the planner would
-        # gather every due one by bitmap and sort them, at each claim.
+        # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
+        # counted them yet): expecting a few, the planner would gather every due one by bitmap
+        # and sort them, at each claim.
         db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-    claimed = _lease(token, now, batch, sa.and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now))
-    if len(claimed) < batch:
-        claimed += _lease(token, now, batch - len(claimed),
-                          sa.and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now))
+    # Statements of the table, not the model, here and in settling: nothing of the session's
+    # objects changes, and the ORM's bookkeeping was much of a claim's time.
+    claimed = db.session.connection().execute(
+        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
+                attempts=_DELIVERY.attempts + 1)
+        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
+    ).all()
     db.session.commit()
     return token, claimed
-
-
-def _lease(token: str, now: datetime, batch: int, due: Any) -> list[Any]:
-    chosen = (sa.select(Delivery.id).where(due).order_by(Delivery.next_attempt_at).limit(batch)
-              .with_for_update(skip_locked=True))
-    return db.session.execute(
-        sa.update(Delivery).where(Delivery.id.in_(chosen.scalar_subquery()))
-        .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
-                attempts=Delivery.attempts + 1)
-        .returning(Delivery.id, Delivery.channel, Delivery.notification_id, Delivery.attempts)
-    ).all()
 
 
 INLINE_CHANNELS = frozenset({"log"})
@@ -263,7 +270,7 @@ def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token:
     # account): nothing here is changed through the session.
     notifications: dict[uuid.UUID, Any] = {}
     accounts: dict[uuid.UUID, Any] = {}
-    for row in db.session.execute(
+    for row in db.session.connection().execute(
             sa.select(*_NOTIFICATION_COLUMNS, *_ACCOUNT_COLUMNS)
             .join_from(Notification, Account, Account.id == Notification.account_id)
             .where(Notification.id.in_({c.notification_id for c in claimed}))):
@@ -327,10 +334,9 @@ def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -
     for done in sent:
         by_note[done["note"]].append(done["delivery_id"])
     for note, ids in by_note.items():
-        db.session.execute(
-            sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.claim_token == token)
-            .values(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note),
-            execution_options={"synchronize_session": False})
+        db.session.connection().execute(
+            sa.update(Delivery.__table__).where(_DELIVERY.id.in_(ids), _DELIVERY.claim_token == token)
+            .values(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
 
 
 def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any], *,

@@ -87,21 +87,26 @@ def test_what_a_notification_holds_is_stored_as_given(app, make):
             delivery.next_attempt_at) == (notification.id, "log", DeliveryStatus.PENDING, 0, T0)
 
 
-def test_a_lapsed_lease_is_claimed_before_the_deliveries_due_earlier(app, make):
-    """What a dead process was sending goes out first when claimed again, not after the rest,
-    where another death could catch it a second time."""
+def test_claims_take_the_earliest_due_first_and_new_work_before_lapsed_leases_due_with_it(app, make):
+    """A lapsed lease (its process died sending) is claimed again in its turn by due time; of
+    those due at the same moment, the deliveries never tried go first."""
     someone = uuid.UUID(make.sharer(make.scheme()).id)
+
+    def notify(name, now):
+        notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", name)], now=now)
+        db.session.commit()
+
     with app.app_context():
-        notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", f"lease:{n}")
-                              for n in range(2)], now=T0)
-        db.session.commit()
+        notify("dead:1", T0)
+        notify("dead:2", T0)
         _, dead = notifications._claim(T0, 2)  # claimed, then the process dies
-        notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", f"earlier:{n}")
-                              for n in range(3)], now=T0 - timedelta(hours=1))
-        db.session.commit()
-        _, claimed = notifications._claim(T0 + notifications.LEASE + timedelta(seconds=1), 2)
-        _, rest = notifications._claim(T0 + notifications.LEASE + timedelta(seconds=1), 5)
+        notify("earlier", T0 - timedelta(hours=1))
+        notify("same-moment", T0)
+        notify("later", T0 + timedelta(minutes=1))
+        after_lease = T0 + notifications.LEASE + timedelta(seconds=1)
+        keys = dict(db.session.execute(sa.select(Delivery.id, Notification.dedupe_key)
+                                       .join(Notification, Notification.id == Delivery.notification_id)).all())
+        claims = [{keys[c.id] for c in notifications._claim(after_lease, 2)[1]} for _ in range(3)]
         db.session.remove()
-    assert {c.id for c in claimed} == {c.id for c in dead}
-    assert [c.attempts for c in claimed] == [2, 2]
-    assert len(rest) == 3 and {c.attempts for c in rest} == {1}
+    assert {keys[c.id] for c in dead} == {"dead:1", "dead:2"}
+    assert claims == [{"earlier", "same-moment"}, {"dead:1", "dead:2"}, {"later"}]
