@@ -3,14 +3,17 @@ same work shared by four concurrent ticks, with exactly-once checked afterwards.
 
     .venv/bin/python -m bench.scheduler                       # PostgreSQL
     .venv/bin/python -m bench.scheduler --database sqlite --checkins 5000
+    .venv/bin/python -m bench.scheduler --ticks 1                          # one tick only
 
 Each check-in is due today and unanswered by both sides, so each makes two reminders.
 A tick creates them (notifications and their deliveries) and delivers them (``log``).
+The CPU time is this process's (every thread's; PostgreSQL's own is not in it).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
 import tempfile
 import threading
 import time
@@ -59,15 +62,21 @@ def seed(checkins: int) -> datetime:
     return datetime.combine(today, clock_time(hour, 30), tzinfo=ZoneInfo(scheme.timezone))
 
 
-def one_tick(app, now: datetime) -> tuple[float, float]:
+def cpu_seconds() -> float:
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return used.ru_utime + used.ru_stime
+
+
+def one_tick(app, now: datetime) -> tuple[float, float, float, float]:
+    """Wall and process CPU seconds: creating, then delivering."""
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds()
         run_all(now)
-        created = time.perf_counter()
+        created, cpu_created = time.perf_counter(), cpu_seconds()
         deliver_due(now=now)
-        done = time.perf_counter()
+        done, cpu_done = time.perf_counter(), cpu_seconds()
         db.session.remove()
-    return created - started, done - created
+    return created - started, done - created, cpu_created - cpu_started, cpu_done - cpu_created
 
 
 def counts(app) -> tuple[int, int, int]:
@@ -80,33 +89,36 @@ def counts(app) -> tuple[int, int, int]:
     return notifications, sent, keys
 
 
-def run(kind: str, checkins: int) -> None:
-    for concurrent in (1, 4):
+def run(kind: str, checkins: int, ticks: tuple[int, ...] = (1, 4)) -> None:
+    for concurrent in ticks:
         with fresh_database(kind) as url, tempfile.TemporaryDirectory() as instance:
             app = bench_app(url, instance)
             with app.app_context():
                 now = seed(checkins)
                 settle_tables()
                 db.session.remove()
-            timings: list[tuple[float, float]] = []
+            timings: list[tuple[float, float, float, float]] = []
             barrier = threading.Barrier(concurrent)
 
             def tick():
                 barrier.wait()
                 timings.append(one_tick(app, now))
 
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_seconds()
             threads = [threading.Thread(target=tick) for _ in range(concurrent)]
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
-            wall = time.perf_counter() - started
+            wall, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
             notifications, sent, keys = counts(app)
             create = max(t[0] for t in timings)
             deliver = max(t[1] for t in timings)
+            cpu_create = sum(t[2] for t in timings) if concurrent == 1 else None
+            phases = (f"create {create:5.1f} s, deliver {deliver:5.1f} s; CPU {cpu:5.1f} s"
+                      + (f": {cpu_create:5.1f} s, {sum(t[3] for t in timings):5.1f} s" if cpu_create is not None else ""))
             print(f"{kind:<10} {concurrent} tick(s) over {checkins} due check-ins: {wall:6.1f} s in all "
-                  f"(create {create:5.1f} s, deliver {deliver:5.1f} s); {notifications} reminders, {sent} sent, "
+                  f"({phases}); {notifications} reminders, {sent} sent, "
                   f"{notifications / wall:,.0f} reminders/s; exactly once: {notifications == keys == sent}")
 
 
@@ -114,9 +126,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     database_arguments(parser, default="postgresql")
     parser.add_argument("--checkins", type=int, default=50_000, help="due check-ins (two reminders each)")
+    parser.add_argument("--ticks", type=int, nargs="+", default=[1, 4],
+                        help="how many concurrent ticks, run by run (default: 1, then 4)")
     args = parser.parse_args()
     for kind in databases(args.database):
-        run(kind, args.checkins)
+        run(kind, args.checkins, tuple(args.ticks))
 
 
 if __name__ == "__main__":

@@ -48,6 +48,9 @@ class DeliveryStatus(str, enum.Enum):
     DEAD = "dead"
 
 
+_UNSETTLED_SQL = "status IN ('pending', 'sending')"
+
+
 class Delivery(IdMixin, db.Model):
     """One notification on one channel: the outbox row a scheduler claims, sends and settles.
 
@@ -58,7 +61,10 @@ class Delivery(IdMixin, db.Model):
     __tablename__ = "delivery"
     __table_args__ = (
         sa.UniqueConstraint("notification_id", "channel"),
-        sa.Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+        # Only the deliveries still to settle, in the order they are claimed: a claim reads the
+        # first few of them, however many were sent before.
+        sa.Index("ix_delivery_unsettled", "next_attempt_at", "status",
+                 sqlite_where=sa.text(_UNSETTLED_SQL), postgresql_where=sa.text(_UNSETTLED_SQL)),
     )
 
     notification_id: Mapped[uuid.UUID] = mapped_column(

@@ -4,13 +4,14 @@ Creation is set-based: a tick's reminders are inserted in a few statements, each
 the keys already stored (``insert_many``), their deliveries the same way.
 
 Any number of scheduler processes may run ``deliver_due`` at once: each claims as many due
-deliveries as it sends at once (``IN_FLIGHT``), in one statement (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL; SQLite runs one writer at a time), sends them together, and settles their
-outcomes together in one transaction once every send of the claim has returned. A claim is a
-lease: a process that dies leaves leases that lapse, and the work is claimed again, so
-nothing is lost; and since every claim settled is recorded, only the sends of the claim in
-flight when it died are repeated, at most ``IN_FLIGHT``. Providers get each delivery's id as
-an idempotency key, so that a repeated send can be recognised by the receiving side.
+deliveries as it sends at once (``IN_FLIGHT``; ``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
+SQLite runs one writer at a time), sends them together, and settles their outcomes together
+once every send of the claim has returned, in the transaction that claims the next ones. A
+claim is a lease: a process that dies leaves leases that lapse, and the work is claimed again,
+so nothing is lost; and since every claim settled is recorded, only
+the sends of the claim in flight when it died are repeated, at most ``IN_FLIGHT``. Providers
+get each delivery's id as an idempotency key, so that a repeated send can be recognised by
+the receiving side.
 """
 
 from __future__ import annotations
@@ -20,15 +21,17 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time as clock_time, timedelta, timezone
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
+from flask_babel.speaklater import LazyString
 
 from homeshare.accounts.models import Account
-from homeshare.common.languages import rendered
+from homeshare.common.languages import ENGLISH, LANGUAGES, rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
 from homeshare.common.db import INSERT_CHUNK, insert_many
@@ -69,9 +72,10 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
             messages.extend(copies)
     # Written in each recipient's language (a representative's copy in theirs), once, here.
     languages = _languages({m.account_id for m in messages})
+    write = _Writer()
     rows = [
         {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind,
-         "title": rendered(m.title, languages.get(m.account_id)), "body": rendered(m.body, languages.get(m.account_id)),
+         "title": write(m.title, languages.get(m.account_id)), "body": write(m.body, languages.get(m.account_id)),
          "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
         for m in messages
     ]
@@ -101,6 +105,40 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
                                "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
     insert_many(Delivery, deliveries, ignoring_duplicates_on=["notification_id", "channel"])
     return len(created)
+
+
+class _Writer:
+    """``rendered``, once for each text and language: a tick's reminders are thousands of the
+    same few texts (one title, a body for each due day) in one of two languages.
+
+    Two texts are the same when they are the same plain string, or the same translation
+    function called with the same values (of the same types: ``1`` and ``True`` are written
+    differently); a text with a value that cannot be compared so is written on its own."""
+
+    def __init__(self) -> None:
+        self.written: dict[Any, str] = {}
+
+    def __call__(self, text: Text, language: str | None) -> str:
+        if language not in LANGUAGES:
+            language = ENGLISH
+        try:
+            key = (_same_text(text), language)
+            found = self.written.get(key)
+        except TypeError:  # unhashable
+            return rendered(text, language)
+        if found is None:
+            found = self.written[key] = rendered(text, language)
+        return found
+
+
+def _same_text(text: Any) -> Any:
+    """What makes ``text`` read the same as another in any one language (raises TypeError
+    when a value cannot be compared)."""
+    if isinstance(text, LazyString):
+        return (LazyString, text._func, tuple(_same_text(value) for value in text._args),
+                tuple(sorted((name, _same_text(value)) for name, value in text._kwargs.items())))
+    hash(text)
+    return (type(text), text)
 
 
 def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
@@ -159,52 +197,89 @@ def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
 # Delivery ------------------------------------------------------------------------------------------
 
 
+_DELIVERY = Delivery.__table__.c
+
+
 def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
+    """Lease up to ``batch`` due deliveries, committed with whatever the caller settled before:
+    the pending ones and those whose lease lapsed (a process died sending them), the earliest
+    due first; of those due at the same moment, the pending ones first (the sends of a lapsed
+    lease may have gone out before the process died)."""
     token = uuid.uuid4().hex
+    # A leased delivery was due when claimed (``next_attempt_at`` at most the claim's moment,
+    # ``LEASE`` before ``claimed_until``), so every claimable one is due: one range of the
+    # index of unsettled deliveries, read in its order.
     due = (
-        sa.select(Delivery.id)
-        .where(sa.or_(
-            sa.and_(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now),
-            sa.and_(Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_until < now),
-        ))
-        .order_by(Delivery.next_attempt_at)
+        sa.select(_DELIVERY.id)
+        .where(_DELIVERY.status.in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)), _DELIVERY.next_attempt_at <= now,
+               sa.or_(_DELIVERY.status == DeliveryStatus.PENDING, _DELIVERY.claimed_until < now))
+        .order_by(_DELIVERY.next_attempt_at, _DELIVERY.status)
         .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    claimed = db.session.execute(
-        sa.update(Delivery).where(Delivery.id.in_(due.scalar_subquery()))
+    if db.engine.dialect.name == "postgresql":
+        # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
+        # counted them yet): expecting a few, the planner would gather every due one by bitmap
+        # and sort them, at each claim.
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+    # Statements of the table, not the model, here and in settling: nothing of the session's
+    # objects changes, and the ORM's bookkeeping was much of a claim's time.
+    claimed = db.session.connection().execute(
+        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
         .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
-                attempts=Delivery.attempts + 1)
-        .returning(Delivery.id, Delivery.channel, Delivery.notification_id, Delivery.attempts)
+                attempts=_DELIVERY.attempts + 1)
+        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
     ).all()
     db.session.commit()
     return token, claimed
+
+
+INLINE_CHANNELS = frozenset({"log"})
+"""Channels whose send waits on no other system: sent one after the other, in the claiming
+thread (a thread each would cost more than the send)."""
 
 
 def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
     """Claim due deliveries, send them, settle them; repeat until none is due. Returns sent.
 
     A claim is as many deliveries as are sent at once (``batch``): they are sent together,
-    each in a thread of its own, and their outcomes settled together, in one transaction, once
-    every one of them has returned. Each batch is claimed at the time it starts (or at ``now``,
-    when given, for tests)."""
+    each in a thread of its own (those on ``INLINE_CHANNELS`` in this one), and their outcomes
+    settled together once every one of them has returned, in the transaction that claims the
+    next batch: at every commit, one claim at most is unsettled. Each batch is claimed at the
+    time it starts (or at ``now``, when given, for tests)."""
     config = current_app.config
     sent_total = 0
     with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders:
-        while True:
+        claimed_at = now or utcnow()
+        token, claimed = _claim(claimed_at, batch)
+        while claimed:
+            sent_total += _send_claimed(senders, config, token, claimed_at, claimed)
             claimed_at = now or utcnow()
             token, claimed = _claim(claimed_at, batch)
-            if not claimed:
-                return sent_total
-            sent_total += _send_claimed(senders, config, token, claimed_at, claimed)
+    return sent_total
+
+
+_NOTIFICATION_COLUMNS = tuple(Notification.__table__.c)
+_ACCOUNT_COLUMNS = tuple(Account.__table__.c)
 
 
 def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
                   claimed: Sequence[Any]) -> int:
-    notifications = {n.id: n for n in db.session.scalars(
-        sa.select(Notification).where(Notification.id.in_({c.notification_id for c in claimed})))}
-    accounts = {a.id: a for a in db.session.scalars(
-        sa.select(Account).where(Account.id.in_({n.account_id for n in notifications.values()})))}
+    """Send a claim and settle it (uncommitted: the next claim commits it)."""
+    # Plain rows (each read by its columns' names, as the providers read a notification and an
+    # account): nothing here is changed through the session.
+    notifications: dict[uuid.UUID, Any] = {}
+    accounts: dict[uuid.UUID, Any] = {}
+    for row in db.session.connection().execute(
+            sa.select(*_NOTIFICATION_COLUMNS, *_ACCOUNT_COLUMNS)
+            .join_from(Notification, Account, Account.id == Notification.account_id)
+            .where(Notification.id.in_({c.notification_id for c in claimed}))):
+        notification = SimpleNamespace(**{c.name: row[i] for i, c in enumerate(_NOTIFICATION_COLUMNS)})
+        notifications[notification.id] = notification
+        if notification.account_id not in accounts:
+            first = len(_NOTIFICATION_COLUMNS)
+            accounts[notification.account_id] = SimpleNamespace(
+                **{c.name: row[first + i] for i, c in enumerate(_ACCOUNT_COLUMNS)})
     devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
     if any(c.channel == "push" for c in claimed):
         for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
@@ -213,7 +288,7 @@ def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token:
     if any(c.channel == "sms" for c in claimed):
         for _receiver, found in phone_numbers.send(list(accounts)):
             phones.update(found)
-    # Detached, what was loaded for the claim is read by the sending threads, never loaded again.
+    # Detached, the devices loaded for the claim are read by the sending threads, never loaded again.
     db.session.expunge_all()
 
     def send(claim: Any) -> Any:
@@ -228,8 +303,12 @@ def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token:
 
     # Erased meanwhile (with its deliveries): nothing to send.
     sending = [claim for claim in claimed if claim.notification_id in notifications]
+    waiting = [claim for claim in sending if claim.channel not in INLINE_CHANNELS]
+    outcomes = dict(zip((claim.id for claim in waiting), senders.map(send, waiting)))
+    outcomes.update((claim.id, send(claim)) for claim in sending if claim.channel in INLINE_CHANNELS)
     sent = []
-    for claim, outcome in zip(sending, senders.map(send, sending)):
+    for claim in sending:
+        outcome = outcomes[claim.id]
         account_id = notifications[claim.notification_id].account_id
         if isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
             log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome)
@@ -244,23 +323,20 @@ def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token:
                 _forget_devices(account_id, outcome.gone)
             sent.append({"delivery_id": claim.id, "note": outcome.note if outcome is not None else None})
     _settle_sent(token, claimed_at, sent)
-    db.session.commit()
     return len(sent)
-
-
-_SETTLE_SENT = (
-    sa.update(Delivery.__table__)
-    .where(Delivery.__table__.c.id == sa.bindparam("delivery_id"), Delivery.__table__.c.claim_token == sa.bindparam("token"))
-    .values(status=DeliveryStatus.SENT, sent_at=sa.bindparam("now"), claimed_until=None,
-            last_error=sa.bindparam("note"))
-)
 
 
 def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -> None:
     """Done, each of ``sent`` (``delivery_id``, and ``note``: why nothing went out, when nothing
-    did, kept in ``last_error``); in the caller's transaction, one statement for them all."""
-    if sent:
-        db.session.execute(_SETTLE_SENT, [{**done, "token": token, "now": now} for done in sent])
+    did, kept in ``last_error``); in the caller's transaction, one statement for all those
+    without a note (nearly all), one for each note."""
+    by_note: dict[str | None, list[uuid.UUID]] = defaultdict(list)
+    for done in sent:
+        by_note[done["note"]].append(done["delivery_id"])
+    for note, ids in by_note.items():
+        db.session.connection().execute(
+            sa.update(Delivery.__table__).where(_DELIVERY.id.in_(ids), _DELIVERY.claim_token == token)
+            .values(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
 
 
 def _settle_failed(token: str, now: datetime, claim: Any, error: str, config: Mapping[str, Any], *,

@@ -184,34 +184,38 @@ def test_concurrent_reminder_ticks_create_each_reminder_once(app, client, make, 
 def test_a_claim_is_the_sends_in_flight_sent_at_once_and_settled_together(app, make, monkeypatch):
     """Each claim is no larger than the sends under way at once, and none of its outcomes is
     recorded before all of them returned: a process killed at any moment repeats at most one
-    claim."""
+    claim. Sends that wait on another system (push) go out together, each in a thread of its
+    own; log lines are written one after the other by the claiming thread."""
     import homeshare.notifications.providers as providers
 
+    monkeypatch.setitem(app.config, "HOMESHARE_PUSH_WEBHOOK_URL", "http://127.0.0.1:9/never-called")
     people = [make.sharer(make.scheme()) for _ in range(3)]
-    notify(app, [p.id for p in people], count=10)  # 30 log deliveries
-    lock, under_way, seen = threading.Lock(), [0], []
+    notify(app, [p.id for p in people], count=10)  # 30 log deliveries and 30 pushes
+    lock, under_way, seen, threads = threading.Lock(), [0], [], set()
 
     def slow_send(channel, config, *, delivery_id, **kwargs):
         with lock:
             under_way[0] += 1
+            threads.add((channel, threading.current_thread() is threading.main_thread()))
         time.sleep(0.05)
         with app.app_context():
             counts = dict(db.session.execute(sa.select(Delivery.status, sa.func.count()).group_by(Delivery.status)).all())
             db.session.remove()
         with lock:
-            seen.append((under_way[0], counts.get(notifications.DeliveryStatus.SENDING, 0),
+            seen.append((channel, under_way[0], counts.get(notifications.DeliveryStatus.SENDING, 0),
                          counts.get(notifications.DeliveryStatus.SENT, 0)))
             under_way[0] -= 1
 
     monkeypatch.setattr(providers, "send", slow_send)
     with app.app_context():
-        assert notifications.deliver_due(now=T0, batch=7) == 30
+        assert notifications.deliver_due(now=T0, batch=7) == 60
         db.session.remove()
-    assert len(seen) == 30
-    assert max(at_once for at_once, _, _ in seen) > 1  # sent together
-    assert all(at_once <= 7 and sending <= 7 for at_once, sending, _ in seen)  # claims of at most 7
-    assert {sent % 7 for _, _, sent in seen} == {0}  # a claim's outcomes are recorded together
-    assert [s for _, s, _ in statuses(app)] == ["sent"] * 30
+    assert len(seen) == 60
+    assert max(at_once for channel, at_once, _, _ in seen if channel == "push") > 1  # sent together
+    assert threads == {("log", True), ("push", False)}
+    assert all(at_once <= 7 and sending <= 7 for _, at_once, sending, _ in seen)  # claims of at most 7
+    assert {sent % 7 for _, _, _, sent in seen} == {0}  # a claim's outcomes are recorded together
+    assert [s for _, s, _ in statuses(app)] == ["sent"] * 60
 
 
 def test_repeated_ticks_create_nothing_twice(app, client, make, clock):
