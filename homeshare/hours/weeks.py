@@ -19,12 +19,13 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from homeshare.absences.models import Absence
 from homeshare.absences.service import days_away
 from homeshare.agreements.models import AgreementVersion
 from homeshare.common.clock import local_today
@@ -301,6 +302,115 @@ def watched_matches(scheme: Scheme) -> tuple[list[FlaggedMatch], list[FlaggedMat
                 over.append(FlaggedMatch(match, [week]))
     return flagged, over
 
+
+
+# A version's number and hours in one integer (hours per week are at most 40), so that the
+# newest version in force comes with its hours out of one grouped scan.
+_NUMBER_SCALE = 1000
+
+
+@dataclass
+class WatchedStatements:
+    """The two hours flags of ``watched_matches`` as selects, for lists counted and cut in SQL:
+    ``short`` gives (match id, short weeks), ``over`` (match id, week start, counted and
+    expected minutes); both are ordered by ``order``, as ``watched_matches`` orders them."""
+
+    short: sa.Select
+    over: sa.Select
+    order: list
+
+
+def watched_statements(scheme: Scheme) -> WatchedStatements:
+    """The rule of ``watched_matches`` written in SQL, over the weeks it judges alone.
+
+    Every match is judged on the same weeks (the last ``hours_shortfall_weeks`` completed
+    ones), so each week's sums, days away and agreed hours are columns of one row per match:
+    the minutes counted by week in one grouped read of the entries of those weeks, the days
+    away by day in one of the absences touching them, the versions in force in one of the
+    accepted versions. A version is in force from the day its later acceptance falls on in the
+    scheme's time zone: accepted before the first instant of the next Monday there. Only the
+    current version can be accepted, so accepted versions follow their numbers in time, and
+    the newest one in force is the highest number accepted by then (the first accepted is the
+    lowest). Rows are shared by both flags (a common table expression).
+    """
+    settings, today = scheme.effective_settings, local_today(scheme.timezone)
+    zone = ZoneInfo(scheme.timezone)
+    weeks_needed = settings["hours_shortfall_weeks"]
+    last_completed = week_start_of(today) - timedelta(weeks=1)
+    mondays = [last_completed - timedelta(weeks=n) for n in range(weeks_needed)]  # newest first
+    earliest = mondays[-1]
+    of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme.id)
+
+    counted = sa.case((HoursEntry.status == EntryStatus.DISPUTED, 0), else_=HoursEntry.minutes)
+    sums = (sa.select(HoursEntry.match_id, *(
+        sa.func.sum(sa.case((HoursEntry.week_start == monday, counted), else_=0)).label(f"counted_{n}")
+        for n, monday in enumerate(mondays)))
+        .where(HoursEntry.week_start >= earliest, HoursEntry.week_start <= last_completed,
+               HoursEntry.deleted_at.is_(None), HoursEntry.match_id.in_(of_scheme))
+        .group_by(HoursEntry.match_id).subquery("sums"))
+
+    days = [earliest + timedelta(days=n) for n in range(DAYS_IN_A_WEEK * weeks_needed)]
+    away = (sa.select(Absence.match_id, *(
+        sa.func.max(sa.case((sa.and_(Absence.first_day <= day, Absence.last_day >= day), 1), else_=0)).label(f"d{n}")
+        for n, day in enumerate(days)))
+        .where(Absence.match_id.in_(of_scheme), Absence.cancelled_at.is_(None), Absence.last_day >= earliest,
+               Absence.first_day <= days[-1])
+        .group_by(Absence.match_id).subquery("away"))
+
+    def next_monday(monday: date) -> datetime:
+        after = monday + timedelta(days=DAYS_IN_A_WEEK)
+        return datetime(after.year, after.month, after.day, tzinfo=zone)
+
+    keyed = AgreementVersion.number * _NUMBER_SCALE + AgreementVersion.hours_per_week
+    versions = (sa.select(AgreementVersion.match_id, sa.func.min(keyed).label("first"), *(
+        sa.func.max(sa.case((sa.and_(AgreementVersion.householder_accepted_at < next_monday(monday),
+                                     AgreementVersion.sharer_accepted_at < next_monday(monday)), keyed)))
+        .label(f"agreed_{n}") for n, monday in enumerate(mondays)))
+        .where(AgreementVersion.match_id.in_(of_scheme), AgreementVersion.householder_accepted_at.is_not(None),
+               AgreementVersion.sharer_accepted_at.is_not(None))
+        .group_by(AgreementVersion.match_id).subquery("versions"))
+
+    def away_days(n: int):
+        """Days away in the week of ``mondays[n]`` while the match runs."""
+        terms = []
+        for i, day in enumerate(days):
+            if week_start_of(day) != mondays[n]:
+                continue
+            runs = sa.and_(Match.trial_started_on <= day, sa.or_(Match.ended_on.is_(None), Match.ended_on >= day))
+            terms.append(sa.case((runs, sa.func.coalesce(away.c[f"d{i}"], 0)), else_=0))
+        return sum(terms[1:], terms[0])
+
+    columns = [Match.id.label("match_id"), Match.trial_started_on.label("started")]
+    for n in range(weeks_needed):
+        agreed = sa.func.coalesce(versions.c[f"agreed_{n}"], versions.c.first) % _NUMBER_SCALE
+        columns += [sa.func.coalesce(sums.c[f"counted_{n}"], 0).label(f"counted_{n}"),
+                    agreed.label(f"agreed_{n}"), away_days(n).label(f"away_{n}")]
+    runs = sa.and_(Match.trial_started_on.is_not(None),
+                   sa.or_(Match.ended_on.is_(None), Match.ended_on >= Match.trial_started_on))
+    weekly = (sa.select(*columns).select_from(Match)
+              .outerjoin(sums, sums.c.match_id == Match.id).outerjoin(away, away.c.match_id == Match.id)
+              .outerjoin(versions, versions.c.match_id == Match.id)
+              .where(Match.scheme_id == scheme.id, Match.state.in_(SHARING_STATES), runs,
+                     Match.trial_started_on <= last_completed + timedelta(days=DAYS_IN_A_WEEK - 1))
+              .cte("weekly"))
+
+    def expected(n: int):
+        """``prorated``: the agreed minutes for the days nobody was away, to the nearest minute."""
+        present = DAYS_IN_A_WEEK - weekly.c[f"away_{n}"]
+        return (weekly.c[f"agreed_{n}"] * 60 * present * 2 + DAYS_IN_A_WEEK) // (DAYS_IN_A_WEEK * 2)
+
+    share, over_percent = settings["hours_shortfall_percent"], settings["hours_over_agreed_percent"]
+    short = [sa.and_(expected(n) > 0, weekly.c[f"counted_{n}"] * 100 < expected(n) * share)
+             for n in range(weeks_needed)]
+    order = [weekly.c.started, weekly.c.match_id]
+    return WatchedStatements(
+        short=sa.select(weekly.c.match_id, sa.literal(weeks_needed, sa.Integer)).where(
+            weekly.c.started <= earliest + timedelta(days=DAYS_IN_A_WEEK - 1), *short),
+        over=sa.select(weekly.c.match_id, sa.literal(last_completed, sa.Date), weekly.c.counted_0,
+                       expected(0)).where(expected(0) > 0,
+                                          weekly.c.counted_0 * 100 > expected(0) * (100 + over_percent)),
+        order=order,
+    )
 
 
 WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirmed_minutes", "disputed_minutes",
