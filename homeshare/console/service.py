@@ -48,13 +48,14 @@ class _Section:
     first: int | None = FIRST_ITEMS  # None: every row (for short grouped counts)
 
 
-def _sections(*sections: _Section) -> dict[str, dict[str, Any]]:
+def _sections(*sections: _Section, params: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Each section's count and first items, every section in one statement.
 
     Each section numbers its rows in its own order and counts them (window functions over
     the section's select), and the sections are put one after another (``UNION ALL``). Each
     has its own columns in the combined row, typed NULL in the others' rows, so that
-    values keep their types on both databases."""
+    values keep their types on both databases. ``params``: values of the sections' own
+    parameters."""
     slots = []
     for section in sections:
         slots.append([column.type for column in section.statement.selected_columns])
@@ -74,7 +75,7 @@ def _sections(*sections: _Section) -> dict[str, dict[str, Any]]:
         branches.append(branch)
     found: dict[str, dict[str, Any]] = {section.name: {"count": 0, "rows": []} for section in sections}
     starts = [3 + sum(len(types) for types in slots[:i]) for i in range(len(slots))]
-    for row in db.session.execute(sa.union_all(*branches)):
+    for row in db.session.execute(sa.union_all(*branches), params or {}):
         i = row[0]
         section = found[sections[i].name]
         section["count"] = int(row[1])
@@ -206,6 +207,7 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
         _Section("hours_over_agreed", hours.over, hours.order, lambda r: {
             "match_id": str(r[0]), "week_start": _iso(r[1]), "counted_minutes": int(r[2]),
             "expected_minutes": int(r[3])}),
+        params=hours.params,
     )
     applicants = found.pop("applicants")["items"]
     by_severity = found.pop("concerns_by_severity")["items"]

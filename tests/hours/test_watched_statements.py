@@ -47,8 +47,9 @@ def flags_in_python(scheme: Scheme) -> tuple[list, list]:
 
 def flags_in_sql(scheme: Scheme) -> tuple[list, list]:
     statements = watched_statements(scheme)
-    return ([(row[0], row[1]) for row in db.session.execute(statements.short.order_by(*statements.order))],
-            [tuple(row) for row in db.session.execute(statements.over.order_by(*statements.order))])
+    short = db.session.execute(statements.short.order_by(*statements.order), statements.params)
+    over = db.session.execute(statements.over.order_by(*statements.order), statements.params)
+    return [(row[0], row[1]) for row in short], [tuple(row) for row in over]
 
 
 class Matches:
