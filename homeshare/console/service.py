@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
-from sqlalchemy.sql.functions import FunctionElement
 
 from homeshare.accounts.models import Account
 from homeshare.behalf.models import BehalfRecord, GivenAs
@@ -22,7 +20,7 @@ from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
 from homeshare.extensions import db
-from homeshare.hours.weeks import watched_statements
+from homeshare.hours.weeks import Unindexed, watched_statements
 from homeshare.matching.models import (
     OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView,
 )
@@ -89,30 +87,6 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-class _Unindexed(FunctionElement):
-    """A column whose index the database should not reach for (SQLite: ``+column``).
-
-    Without statistics, SQLite's planner starts from the scheme's matches and reads every
-    check-in or answer they ever had, rather than the few a time range on the check-ins'
-    own index selects; its unary plus leaves the value as it is and takes the index away."""
-
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(_Unindexed)
-def _render_unindexed(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(_Unindexed, "sqlite")
-def _render_unindexed_on_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)
-
-
 # Every escalation is later than this: a range on ``escalated_at`` that SQLite's planner
 # answers from its index (it does not for IS NOT NULL), with the same rows.
 _BEFORE_ANY_ESCALATION = datetime(2000, 1, 1, tzinfo=timezone.utc)
@@ -122,19 +96,35 @@ def _overdue_checkins(scheme: Scheme) -> sa.Select:
     both = sa.select(sa.func.count()).where(CheckInAnswer.checkin_id == CheckIn.id).scalar_subquery()
     return (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.due_on, CheckIn.escalated_at)
             .join(Match, Match.id == CheckIn.match_id)
-            .where(_Unindexed(Match.scheme_id) == scheme.id, Match.state.in_(OPEN_STATES),
+            .where(Unindexed(Match.scheme_id) == scheme.id, Match.state.in_(OPEN_STATES),
                    CheckIn.escalated_at > _BEFORE_ANY_ESCALATION, both < 2))
 
 
 def _low_scores(scheme: Scheme) -> sa.Select:
+    """The worrying answers of the last ``LOW_SCORE_DAYS`` days, with their check-in's match.
+
+    The recent answers come first, through their time index, each finding its check-in by
+    primary key (a correlated subquery), and only then are they kept to the scheme's matches.
+    Joined, the planners read every check-in the scheme ever had (PostgreSQL hashed them all,
+    SQLite walked them match by match) to keep the recent few; ``MATERIALIZED`` holds them to
+    this order, so the time stays with the recent answers and not the history."""
     low = scheme.effective_settings["checkin_low_score"]
     since = utcnow() - timedelta(days=LOW_SCORE_DAYS)
-    return (sa.select(CheckInAnswer.checkin_id, CheckIn.match_id, CheckInAnswer.side, CheckInAnswer.wellbeing,
-                      CheckInAnswer.match_going, CheckInAnswer.something_wrong, CheckInAnswer.answered_at)
-            .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
-            .where(_Unindexed(Match.scheme_id) == scheme.id, CheckInAnswer.answered_at >= since,
-                   sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
-                          CheckInAnswer.something_wrong.is_(True))))
+    match_of = sa.select(CheckIn.match_id).where(CheckIn.id == CheckInAnswer.checkin_id).scalar_subquery()
+    recent = (sa.select(CheckInAnswer.checkin_id, match_of.label("match_id"), CheckInAnswer.side,
+                        CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckInAnswer.something_wrong,
+                        CheckInAnswer.answered_at)
+              .where(CheckInAnswer.answered_at >= since,
+                     sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
+                            CheckInAnswer.something_wrong.is_(True)))
+              .cte("recent_low_answers").prefix_with("MATERIALIZED"))
+    return sa.select(*recent.c).where(recent.c.match_id.in_(sa.select(Match.id).where(Match.scheme_id == scheme.id)))
+
+
+def _low_scores_order(statement: sa.Select) -> list:
+    """Newest first, then in a total order (answers at the same instant came in the plan's order)."""
+    columns = statement.selected_columns
+    return [columns.answered_at.desc(), columns.checkin_id, columns.side]
 
 
 def _views_given() -> sa.ScalarSelect:
@@ -161,6 +151,7 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     open_concern = (Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
     latest_on = latest_on_expression()
     hours = watched_statements(scheme)
+    low_scores = _low_scores(scheme)
     found = _sections(
         _Section("applicants", sa.select(status, sa.func.count()).select_from(Account)
                  .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
@@ -185,10 +176,9 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
             [Match.notice_last_day, Match.id], lambda r: {
                 "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
                 "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
-        _Section("overdue_checkins", _overdue_checkins(scheme), [_Unindexed(CheckIn.due_on), CheckIn.id], lambda r: {
+        _Section("overdue_checkins", _overdue_checkins(scheme), [Unindexed(CheckIn.due_on), CheckIn.id], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
-        _Section("low_checkin_scores", _low_scores(scheme),
-                 [CheckInAnswer.answered_at.desc(), CheckInAnswer.checkin_id, CheckInAnswer.side], lambda r: {
+        _Section("low_checkin_scores", low_scores, _low_scores_order(low_scores), lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
             "something_wrong": r[5], "answered_at": _iso(r[6])}),
         _Section("concerns_by_severity", sa.select(Concern.severity, sa.func.count()).where(*open_concern)
@@ -228,7 +218,8 @@ def checkins_needing_attention(*, scheme: Scheme, overdue: bool, low_score: bool
                                per_page: int) -> Page[dict[str, Any]]:
     """Overdue check-ins or worrying answers of the scheme, on their own, paginated."""
     if low_score:
-        statement = _low_scores(scheme).order_by(CheckInAnswer.answered_at.desc(), CheckInAnswer.checkin_id)
+        statement = _low_scores(scheme)
+        statement = statement.order_by(*_low_scores_order(statement))
     else:
         statement = _overdue_checkins(scheme).order_by(CheckIn.due_on, CheckIn.id)
     result = paginate(statement, page=page, per_page=per_page, rows=True)
