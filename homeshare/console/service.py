@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
 
@@ -20,7 +20,7 @@ from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
 from homeshare.extensions import db
-from homeshare.hours.weeks import watched_matches
+from homeshare.hours.weeks import Unindexed, watched_statements
 from homeshare.matching.models import (
     OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView,
 )
@@ -46,13 +46,14 @@ class _Section:
     first: int | None = FIRST_ITEMS  # None: every row (for short grouped counts)
 
 
-def _sections(*sections: _Section) -> dict[str, dict[str, Any]]:
+def _sections(*sections: _Section, params: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """Each section's count and first items, every section in one statement.
 
     Each section numbers its rows in its own order and counts them (window functions over
     the section's select), and the sections are put one after another (``UNION ALL``). Each
     has its own columns in the combined row, typed NULL in the others' rows, so that
-    values keep their types on both databases."""
+    values keep their types on both databases. ``params``: values of the sections' own
+    parameters."""
     slots = []
     for section in sections:
         slots.append([column.type for column in section.statement.selected_columns])
@@ -72,7 +73,7 @@ def _sections(*sections: _Section) -> dict[str, dict[str, Any]]:
         branches.append(branch)
     found: dict[str, dict[str, Any]] = {section.name: {"count": 0, "rows": []} for section in sections}
     starts = [3 + sum(len(types) for types in slots[:i]) for i in range(len(slots))]
-    for row in db.session.execute(sa.union_all(*branches)):
+    for row in db.session.execute(sa.union_all(*branches), params or {}):
         i = row[0]
         section = found[sections[i].name]
         section["count"] = int(row[1])
@@ -86,23 +87,44 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
+# Every escalation is later than this: a range on ``escalated_at`` that SQLite's planner
+# answers from its index (it does not for IS NOT NULL), with the same rows.
+_BEFORE_ANY_ESCALATION = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 def _overdue_checkins(scheme: Scheme) -> sa.Select:
     both = sa.select(sa.func.count()).where(CheckInAnswer.checkin_id == CheckIn.id).scalar_subquery()
     return (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.due_on, CheckIn.escalated_at)
             .join(Match, Match.id == CheckIn.match_id)
-            .where(Match.scheme_id == scheme.id, Match.state.in_(OPEN_STATES), CheckIn.escalated_at.is_not(None),
-                   both < 2))
+            .where(Unindexed(Match.scheme_id) == scheme.id, Match.state.in_(OPEN_STATES),
+                   CheckIn.escalated_at > _BEFORE_ANY_ESCALATION, both < 2))
 
 
 def _low_scores(scheme: Scheme) -> sa.Select:
+    """The worrying answers of the last ``LOW_SCORE_DAYS`` days, with their check-in's match.
+
+    The recent answers come first, through their time index, each finding its check-in by
+    primary key (a correlated subquery), and only then are they kept to the scheme's matches.
+    Joined, the planners read every check-in the scheme ever had (PostgreSQL hashed them all,
+    SQLite walked them match by match) to keep the recent few; ``MATERIALIZED`` holds them to
+    this order, so the time stays with the recent answers and not the history."""
     low = scheme.effective_settings["checkin_low_score"]
     since = utcnow() - timedelta(days=LOW_SCORE_DAYS)
-    return (sa.select(CheckInAnswer.checkin_id, CheckIn.match_id, CheckInAnswer.side, CheckInAnswer.wellbeing,
-                      CheckInAnswer.match_going, CheckInAnswer.something_wrong, CheckInAnswer.answered_at)
-            .join(CheckIn, CheckIn.id == CheckInAnswer.checkin_id).join(Match, Match.id == CheckIn.match_id)
-            .where(Match.scheme_id == scheme.id, CheckInAnswer.answered_at >= since,
-                   sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
-                          CheckInAnswer.something_wrong.is_(True))))
+    match_of = sa.select(CheckIn.match_id).where(CheckIn.id == CheckInAnswer.checkin_id).scalar_subquery()
+    recent = (sa.select(CheckInAnswer.checkin_id, match_of.label("match_id"), CheckInAnswer.side,
+                        CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckInAnswer.something_wrong,
+                        CheckInAnswer.answered_at)
+              .where(CheckInAnswer.answered_at >= since,
+                     sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
+                            CheckInAnswer.something_wrong.is_(True)))
+              .cte("recent_low_answers").prefix_with("MATERIALIZED"))
+    return sa.select(*recent.c).where(recent.c.match_id.in_(sa.select(Match.id).where(Match.scheme_id == scheme.id)))
+
+
+def _low_scores_order(statement: sa.Select) -> list:
+    """Newest first, then in a total order (answers at the same instant came in the plan's order)."""
+    columns = statement.selected_columns
+    return [columns.answered_at.desc(), columns.checkin_id, columns.side]
 
 
 def _views_given() -> sa.ScalarSelect:
@@ -115,8 +137,8 @@ def _views_given() -> sa.ScalarSelect:
 
 
 def dashboard(scheme: Scheme) -> dict[str, Any]:
-    """Counts and the first items of every list that may need a coordinator today, in five
-    statements: every list in one (``_sections``), and the hours flags in four."""
+    """Counts and the first items of every list that may need a coordinator today, every list
+    in one statement (``_sections``), the hours flags included (``watched_statements``)."""
     today = local_today(scheme.timezone)
     status = stored_status(today)
     match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
@@ -128,6 +150,8 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     in_scheme = Match.scheme_id == scheme.id
     open_concern = (Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
     latest_on = latest_on_expression()
+    hours = watched_statements(scheme)
+    low_scores = _low_scores(scheme)
     found = _sections(
         _Section("applicants", sa.select(status, sa.func.count()).select_from(Account)
                  .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
@@ -152,9 +176,9 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
             [Match.notice_last_day, Match.id], lambda r: {
                 "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
                 "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
-        _Section("overdue_checkins", _overdue_checkins(scheme), [CheckIn.due_on], lambda r: {
+        _Section("overdue_checkins", _overdue_checkins(scheme), [Unindexed(CheckIn.due_on), CheckIn.id], lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
-        _Section("low_checkin_scores", _low_scores(scheme), [CheckInAnswer.answered_at.desc()], lambda r: {
+        _Section("low_checkin_scores", low_scores, _low_scores_order(low_scores), lambda r: {
             "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
             "something_wrong": r[5], "answered_at": _iso(r[6])}),
         _Section("concerns_by_severity", sa.select(Concern.severity, sa.func.count()).where(*open_concern)
@@ -168,8 +192,13 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
             Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking), [latest_on, Enquiry.id],
             lambda r: {"enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
                        "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
+        _Section("hours_shortfalls", hours.short, hours.order, lambda r: {
+            "match_id": str(r[0]), "short_weeks": int(r[1])}),
+        _Section("hours_over_agreed", hours.over, hours.order, lambda r: {
+            "match_id": str(r[0]), "week_start": _iso(r[1]), "counted_minutes": int(r[2]),
+            "expected_minutes": int(r[3])}),
+        params=hours.params,
     )
-    shortfalls, over_agreed = watched_matches(scheme)
     applicants = found.pop("applicants")["items"]
     by_severity = found.pop("concerns_by_severity")["items"]
     return {
@@ -177,12 +206,8 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
         **{name: found[name] for name in ("checks_expiring", "proposals_awaiting_answer", "introductions",
                                           "trials_ending", "notices_running", "overdue_checkins",
                                           "low_checkin_scores")},
-        "hours_shortfalls": {"count": len(shortfalls), "items": [
-            {"match_id": str(item.match.id), "short_weeks": len(item.weeks)} for item in shortfalls[:FIRST_ITEMS]]},
-        "hours_over_agreed": {"count": len(over_agreed), "items": [
-            {"match_id": str(item.match.id), "week_start": _iso(item.weeks[0].week_start),
-             "counted_minutes": item.weeks[0].counted_minutes, "expected_minutes": item.weeks[0].expected_minutes}
-            for item in over_agreed[:FIRST_ITEMS]]},
+        "hours_shortfalls": found["hours_shortfalls"],
+        "hours_over_agreed": found["hours_over_agreed"],
         "open_concerns": {"by_severity": {severity.value: int(count) for severity, count in by_severity},
                           **found["open_concerns"]},
         "enquiries_waiting": found["enquiries_waiting"],
@@ -193,7 +218,8 @@ def checkins_needing_attention(*, scheme: Scheme, overdue: bool, low_score: bool
                                per_page: int) -> Page[dict[str, Any]]:
     """Overdue check-ins or worrying answers of the scheme, on their own, paginated."""
     if low_score:
-        statement = _low_scores(scheme).order_by(CheckInAnswer.answered_at.desc(), CheckInAnswer.checkin_id)
+        statement = _low_scores(scheme)
+        statement = statement.order_by(*_low_scores_order(statement))
     else:
         statement = _overdue_checkins(scheme).order_by(CheckIn.due_on, CheckIn.id)
     result = paginate(statement, page=page, per_page=per_page, rows=True)

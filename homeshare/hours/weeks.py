@@ -16,18 +16,23 @@ over).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
+from homeshare.absences.models import Absence
 from homeshare.absences.service import days_away
 from homeshare.agreements.models import AgreementVersion
 from homeshare.common.clock import local_today
+from homeshare.common.db import UTCDateTime
 from homeshare.common.pagination import Page
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
@@ -302,6 +307,164 @@ def watched_matches(scheme: Scheme) -> tuple[list[FlaggedMatch], list[FlaggedMat
     return flagged, over
 
 
+
+# A version's number and hours in one integer (hours per week are at most 40), so that the
+# newest version in force comes with its hours out of one grouped scan.
+_NUMBER_SCALE = 1000
+
+
+@dataclass
+class WatchedStatements:
+    """The two hours flags of ``watched_matches`` as selects, for lists counted and cut in SQL:
+    ``short`` gives (match id, short weeks), ``over`` (match id, week start, counted and
+    expected minutes); both are ordered by ``order``, as ``watched_matches`` orders them, and
+    executed with ``params``."""
+
+    short: sa.Select
+    over: sa.Select
+    order: list
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class Unindexed(FunctionElement):
+    """A column whose index the database should not reach for (SQLite: ``+column``).
+
+    Without statistics, SQLite's planner starts from the scheme's matches and reads every
+    check-in or answer they ever had, or every hours entry of the weeks judged match by match,
+    rather than the few a time range on their own index selects (for the hours entries, an
+    index that holds all the sums read); its unary plus leaves the value as it is and takes
+    the index away."""
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _render_unindexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(Unindexed, "sqlite")
+def _render_unindexed_on_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
+
+
+def watched_statements(scheme: Scheme) -> WatchedStatements:
+    """The rule of ``watched_matches`` written in SQL, over the weeks it judges alone.
+
+    Every match is judged on the same weeks (the last ``hours_shortfall_weeks`` completed
+    ones), so each week's sums, days away and agreed hours are columns of one row per match:
+    the minutes counted by week in one grouped read of the entries of those weeks, the days
+    away by day in one of the absences touching them, the versions in force in one of the
+    accepted versions. A version is in force from the day its later acceptance falls on in the
+    scheme's time zone: accepted before the first instant of the next Monday there. Only the
+    current version can be accepted, so accepted versions follow their numbers in time, and
+    the newest one in force is the highest number accepted by then (the first accepted is the
+    lowest). Rows are shared by both flags (a common table expression).
+
+    The statements depend only on the number of weeks judged, and take the scheme, its days
+    and settings as parameters: they are built once (building them cost more than running
+    them).
+    """
+    settings, today = scheme.effective_settings, local_today(scheme.timezone)
+    zone = ZoneInfo(scheme.timezone)
+    weeks_needed = settings["hours_shortfall_weeks"]
+    last_completed = week_start_of(today) - timedelta(weeks=1)
+    earliest = last_completed - timedelta(weeks=weeks_needed - 1)
+    params: dict[str, Any] = {"watched_scheme": scheme.id, "watched_share": settings["hours_shortfall_percent"],
+                              "watched_over": 100 + settings["hours_over_agreed_percent"],
+                              "watched_earliest": earliest, "watched_last": last_completed,
+                              "watched_started_by": earliest + timedelta(days=DAYS_IN_A_WEEK - 1),
+                              "watched_started_last": last_completed + timedelta(days=DAYS_IN_A_WEEK - 1)}
+    for n in range(weeks_needed):
+        monday = last_completed - timedelta(weeks=n)
+        after = monday + timedelta(days=DAYS_IN_A_WEEK)
+        params[f"watched_monday_{n}"] = monday
+        params[f"watched_end_{n}"] = datetime(after.year, after.month, after.day, tzinfo=zone)
+    for n in range(DAYS_IN_A_WEEK * weeks_needed):
+        params[f"watched_day_{n}"] = earliest + timedelta(days=n)
+    return replace(_watched_template(weeks_needed), params=params)
+
+
+@functools.lru_cache(maxsize=None)
+def _watched_template(weeks_needed: int) -> WatchedStatements:
+    """``watched_statements`` for ``weeks_needed`` weeks judged, with its values left as
+    parameters (week ``n`` is ``n`` weeks before the last completed one)."""
+
+    def value(name: str, kind) -> sa.BindParameter:
+        return sa.bindparam(f"watched_{name}", type_=kind)
+
+    scheme_id, earliest, last = value("scheme", sa.Uuid()), value("earliest", sa.Date()), value("last", sa.Date())
+    mondays = [value(f"monday_{n}", sa.Date()) for n in range(weeks_needed)]
+    ends = [value(f"end_{n}", UTCDateTime()) for n in range(weeks_needed)]
+    days = [value(f"day_{n}", sa.Date()) for n in range(DAYS_IN_A_WEEK * weeks_needed)]  # oldest first
+    of_scheme = sa.select(Match.id).where(Match.scheme_id == scheme_id)
+
+    counted = sa.case((HoursEntry.status == EntryStatus.DISPUTED, 0), else_=HoursEntry.minutes)
+    sums = (sa.select(HoursEntry.match_id, *(
+        sa.func.sum(sa.case((HoursEntry.week_start == monday, counted), else_=0)).label(f"counted_{n}")
+        for n, monday in enumerate(mondays)))
+        .where(HoursEntry.week_start >= earliest, HoursEntry.week_start <= last,
+               HoursEntry.deleted_at.is_(None), Unindexed(HoursEntry.match_id).in_(of_scheme))
+        .group_by(HoursEntry.match_id).subquery("sums"))
+
+    away = (sa.select(Absence.match_id, *(
+        sa.func.max(sa.case((sa.and_(Absence.first_day <= day, Absence.last_day >= day), 1), else_=0)).label(f"d{n}")
+        for n, day in enumerate(days)))
+        .where(Absence.match_id.in_(of_scheme), Absence.cancelled_at.is_(None), Absence.last_day >= earliest,
+               Absence.first_day <= days[-1])
+        .group_by(Absence.match_id).subquery("away"))
+
+    keyed = AgreementVersion.number * _NUMBER_SCALE + AgreementVersion.hours_per_week
+    versions = (sa.select(AgreementVersion.match_id, sa.func.min(keyed).label("first"), *(
+        sa.func.max(sa.case((sa.and_(AgreementVersion.householder_accepted_at < end,
+                                     AgreementVersion.sharer_accepted_at < end), keyed))).label(f"agreed_{n}")
+        for n, end in enumerate(ends)))
+        .where(AgreementVersion.match_id.in_(of_scheme), AgreementVersion.householder_accepted_at.is_not(None),
+               AgreementVersion.sharer_accepted_at.is_not(None))
+        .group_by(AgreementVersion.match_id).subquery("versions"))
+
+    def away_days(n: int):
+        """Days away in week ``n`` while the match runs."""
+        terms = []
+        for i in range(DAYS_IN_A_WEEK * (weeks_needed - 1 - n), DAYS_IN_A_WEEK * (weeks_needed - n)):
+            runs = sa.and_(Match.trial_started_on <= days[i],
+                           sa.or_(Match.ended_on.is_(None), Match.ended_on >= days[i]))
+            terms.append(sa.case((runs, sa.func.coalesce(away.c[f"d{i}"], 0)), else_=0))
+        return sum(terms[1:], terms[0])
+
+    columns = [Match.id.label("match_id"), Match.trial_started_on.label("started")]
+    for n in range(weeks_needed):
+        agreed = sa.func.coalesce(versions.c[f"agreed_{n}"], versions.c.first) % _NUMBER_SCALE
+        columns += [sa.func.coalesce(sums.c[f"counted_{n}"], 0).label(f"counted_{n}"),
+                    agreed.label(f"agreed_{n}"), away_days(n).label(f"away_{n}")]
+    runs = sa.and_(Match.trial_started_on.is_not(None),
+                   sa.or_(Match.ended_on.is_(None), Match.ended_on >= Match.trial_started_on))
+    weekly = (sa.select(*columns).select_from(Match)
+              .outerjoin(sums, sums.c.match_id == Match.id).outerjoin(away, away.c.match_id == Match.id)
+              .outerjoin(versions, versions.c.match_id == Match.id)
+              .where(Match.scheme_id == scheme_id, Match.state.in_(SHARING_STATES), runs,
+                     Match.trial_started_on <= value("started_last", sa.Date()))
+              .cte("weekly"))
+
+    def expected(n: int):
+        """``prorated``: the agreed minutes for the days nobody was away, to the nearest minute."""
+        present = DAYS_IN_A_WEEK - weekly.c[f"away_{n}"]
+        return (weekly.c[f"agreed_{n}"] * 60 * present * 2 + DAYS_IN_A_WEEK) // (DAYS_IN_A_WEEK * 2)
+
+    share, over = value("share", sa.Integer()), value("over", sa.Integer())
+    short = [sa.and_(expected(n) > 0, weekly.c[f"counted_{n}"] * 100 < expected(n) * share)
+             for n in range(weeks_needed)]
+    return WatchedStatements(
+        short=sa.select(weekly.c.match_id, sa.literal(weeks_needed, sa.Integer)).where(
+            weekly.c.started <= value("started_by", sa.Date()), *short),
+        over=sa.select(weekly.c.match_id, last, weekly.c.counted_0, expected(0)).where(
+            expected(0) > 0, weekly.c.counted_0 * 100 > expected(0) * over),
+        order=[weekly.c.started, weekly.c.match_id],
+    )
 
 WEEK_COLUMNS = ("match_id", "week_start", "week_end", "logged_minutes", "confirmed_minutes", "disputed_minutes",
                 "agreed_minutes", "shortfall_minutes", "completed", "short", "away_days", "expected_minutes",

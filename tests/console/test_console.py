@@ -251,6 +251,45 @@ def test_the_trials_ending_show_how_many_sides_gave_their_view(client, make, des
     assert (item["trial_ends_on"], item["review_views_given"]) == ("2027-04-06", 0)
 
 
+def test_the_dashboard_shows_the_schemes_worrying_answers_of_the_last_thirty_days_newest_first(
+        client, make, desk, clock):
+    other = Desk(client, make, make.scheme())
+    other.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
+
+    def checkins(of):
+        items = client.get(f"/api/v1/matches/{of.match_id}/checkins?per_page=100",
+                           headers=of.coordinator.headers).json["items"]
+        return sorted(items, key=lambda item: (item["due_on"], item["id"]))
+
+    def answer(of, checkin, session, **scores):
+        response = client.put(f"/api/v1/matches/{of.match_id}/checkins/{checkin['id']}/answer",
+                              headers=session.headers, json={"wellbeing": 5, "match_going": 5, "help_happening": True, **scores})
+        assert response.status_code in (200, 201), response.json
+
+    first = checkins(desk)[0]
+    answer(desk, first, desk.sharer, wellbeing=1)  # worrying, but 31 days old when the board is read
+    later = next(item for item in checkins(desk) if item["due_on"] >= "2027-05-01")
+    clock.set(datetime.fromisoformat(later["due_on"]).replace(hour=12, tzinfo=timezone.utc))
+    for side in (desk, other):  # a month on: signed in again
+        side.coordinator, side.sharer = make.login(client, side.coordinator.person), make.login(client, side.sharer.person)
+        side.householder = make.login(client, side.householder.person)
+    answer(desk, later, desk.sharer, match_going=2)
+    clock.advance(minutes=1)
+    answer(desk, later, desk.householder, something_wrong=True)
+    clock.advance(minutes=1)
+    answer(other, next(item for item in checkins(other) if item["due_on"] == later["due_on"]), other.sharer,
+           wellbeing=1)  # another scheme's
+    board = client.get(f"/api/v1/schemes/{desk.scheme.id}/dashboard", headers=desk.coordinator.headers).json
+    low = board["low_checkin_scores"]
+    assert low["count"] == 2
+    assert [(item["checkin_id"], item["match_id"], item["side"], item["something_wrong"]) for item in low["items"]] == [
+        (later["id"], desk.match_id, "householder", True), (later["id"], desk.match_id, "sharer", False)]
+    listed = client.get(f"/api/v1/schemes/{desk.scheme.id}/checkins?needs=low_score",
+                        headers=desk.coordinator.headers).json
+    assert [(item["checkin_id"], item["side"]) for item in listed["items"]] == [
+        (later["id"], "householder"), (later["id"], "sharer")]
+
+
 def test_low_scores_and_overdue_check_ins_have_their_own_lists(client, desk):
     checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
     client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,
