@@ -9,7 +9,7 @@ else's are computed from the profile). They are filled here for every profile.
 Downgrade drops the table.
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-12-02 14:40:00
 
 """
@@ -21,7 +21,7 @@ from homeshare.matching import features
 
 # revision identifiers, used by Alembic.
 revision = '0029'
-down_revision = '0027'
+down_revision = '0028'
 branch_labels = None
 depends_on = None
 

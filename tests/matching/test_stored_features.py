@@ -290,7 +290,7 @@ def test_the_revision_stores_everyone_s_features(kind, tmp_path_factory):
         people = [make.ready("householder", scheme, interests=["Chess"]), make.ready("sharer", scheme),
                   make.householder(scheme)]
         with app.app_context():
-            downgrade(revision="0027")
+            downgrade(revision="0028")
             upgrade()
             db.session.remove()
         for person in people:
