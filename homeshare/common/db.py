@@ -141,7 +141,8 @@ def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, ignoring_duplicat
             statement = statement.returning(*returning)
         if postgresql:
             result = db.session.execute(
-                statement, {"rows": json.dumps(list(chunk), default=_json_value, separators=(",", ":"))})
+                statement, {"rows": json.dumps(list(chunk), default=_json_value, separators=(",", ":"),
+                                               ensure_ascii=False, allow_nan=False)})
         else:
             result = db.session.execute(statement, chunk)
         if returning:

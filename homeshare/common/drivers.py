@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import time
 
+import psycopg
 import sqlalchemy as sa
 from flask import Flask
 
@@ -66,7 +67,8 @@ def _execute_unprepared(cursor, statement, parameters, context) -> bool:
     best plan depends on the scheme's size: the ranking's candidates took 27 ms under the plan
     made once instead of 18. Those are marked ``planned_each_time`` (``homeshare.common.db``)
     and sent unprepared, which PostgreSQL plans for their own parameters every time."""
-    if not context.execution_options.get(PLANNED_EACH_TIME):
+    # A server-side cursor (a streamed statement) is never prepared: it needs nothing more.
+    if not context.execution_options.get(PLANNED_EACH_TIME) or isinstance(cursor, psycopg.ServerCursor):
         return False
     cursor.execute(statement, parameters, prepare=False)
     return True

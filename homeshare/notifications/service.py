@@ -34,7 +34,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.languages import ENGLISH, LANGUAGES, rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
-from homeshare.common.db import INSERT_CHUNK, insert_many
+from homeshare.common.db import INSERT_CHUNK, insert_many, planned_each_time
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -131,13 +131,19 @@ class _Writer:
         return found
 
 
+# Values that read the same wherever they are equal and of the same type. Others may not (a
+# Decimal's places, a time's zone, -0.0): a text with one of them is written on its own.
+_PLAIN_VALUES = frozenset({str, int, bool, type(None)})
+
+
 def _same_text(text: Any) -> Any:
     """What makes ``text`` read the same as another in any one language (raises TypeError
-    when a value cannot be compared)."""
+    when a value is not known to: see ``_PLAIN_VALUES``)."""
     if isinstance(text, LazyString):
         return (LazyString, text._func, tuple(_same_text(value) for value in text._args),
                 tuple(sorted((name, _same_text(value)) for name, value in text._kwargs.items())))
-    hash(text)
+    if type(text) not in _PLAIN_VALUES:
+        raise TypeError(f"{type(text).__name__} values are written on their own")
     return (type(text), text)
 
 
@@ -224,12 +230,14 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
         db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
     # Statements of the table, not the model, here and in settling: nothing of the session's
     # objects changes, and the ORM's bookkeeping was much of a claim's time.
-    claimed = db.session.connection().execute(
+    # Planned for its own values each time: a plan made once for any statuses could not use
+    # the partial index of unsettled deliveries, and would scan every delivery ever made.
+    claimed = db.session.connection().execute(planned_each_time(
         sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
         .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
                 attempts=_DELIVERY.attempts + 1)
         .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
-    ).all()
+    )).all()
     db.session.commit()
     return token, claimed
 

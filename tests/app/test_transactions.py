@@ -102,3 +102,11 @@ def test_statements_over_a_whole_scheme_are_planned_for_their_parameters_every_t
         db.session.rollback()
     assert any("FROM account WHERE role" in statement for statement in prepared)
     assert not any("FROM scheme WHERE name" in statement for statement in prepared)
+
+
+def test_a_streamed_statement_over_a_whole_scheme_runs_on_its_server_side_cursor(app, postgresql):
+    with app.app_context():
+        rows = db.session.execute(planned_each_time(sa.text("SELECT generate_series(1, 3)")),
+                                  execution_options={"yield_per": 2}).scalars().all()
+        db.session.rollback()
+    assert rows == [1, 2, 3]

@@ -4,8 +4,11 @@ language, and every recipient still reads their own language and their own value
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
+import pytest
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -67,6 +70,23 @@ def test_texts_alike_but_for_a_values_type_are_written_apart(app, make):
     assert bodies == {"values:0": "1", "values:1": "True", "values:2": "1.5", "values:3": "[1]"}
 
 
+def test_texts_with_values_equal_in_python_but_read_differently_are_written_apart(app, make):
+    """A Decimal's places, an instant's zone, the sign of a zero and a tuple of booleans all
+    read differently from values Python holds equal to them."""
+    someone = uuid.UUID(make.sharer(make.scheme()).id)
+    london = T0.astimezone(ZoneInfo("Europe/London"))
+    pairs = ((Decimal("5"), Decimal("5.00")), (T0, london), (0.0, -0.0), ((1, 0), (True, False)))
+    with app.app_context():
+        notifications.notify([
+            notifications.Message(someone, "checkin_due", "Title", _l("%(value)s", value=value), f"values:{n}:{m}")
+            for n, pair in enumerate(pairs) for m, value in enumerate(pair)], now=T0)
+        db.session.commit()
+        bodies = dict(db.session.execute(sa.select(Notification.dedupe_key, Notification.body)).all())
+        db.session.remove()
+    assert bodies == {f"values:{n}:{m}": str(value) for n, pair in enumerate(pairs) for m, value in enumerate(pair)}
+    assert bodies["values:1:0"] != bodies["values:1:1"]
+
+
 def test_what_a_notification_holds_is_stored_as_given(app, make):
     """Every column type a set-based insert sends (ids, instants, enums, JSON, text of any kind)."""
     someone = uuid.UUID(make.sharer(make.scheme()).id)
@@ -110,3 +130,31 @@ def test_claims_take_the_earliest_due_first_and_new_work_before_lapsed_leases_du
         db.session.remove()
     assert {keys[c.id] for c in dead} == {"dead:1", "dead:2"}
     assert claims == [{"earlier", "same-moment"}, {"dead:1", "dead:2"}, {"later"}]
+
+
+def test_a_claim_is_planned_for_its_own_values_every_time_and_never_prepared(app, make):
+    """Planned once for any statuses, a claim could not use the partial index of unsettled
+    deliveries and would scan every delivery ever made: it is sent unprepared each time."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("statements are prepared on PostgreSQL only")
+    someone = uuid.UUID(make.sharer(make.scheme()).id)
+    prepared: list[str] = []
+
+    def after(connection, cursor, statement, *_args):
+        if statement.startswith("UPDATE delivery"):
+            prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
+
+    with app.app_context():
+        engine = db.engine
+        sa.event.listen(engine, "after_cursor_execute", after)
+        try:
+            for n in range(8):  # the driver prepares a statement on its fifth run
+                notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", f"claim:{n}")],
+                                     now=T0)
+                db.session.commit()
+                assert len(notifications._claim(T0, 1)[1]) == 1
+        finally:
+            sa.event.remove(engine, "after_cursor_execute", after)
+            db.session.remove()
+    assert prepared  # the statements run as often beside it are
+    assert not any(statement.startswith("UPDATE delivery") for statement in prepared)
