@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -199,8 +200,20 @@ def _profile_written(mapper: Any, connection: sa.Connection, profile: Profile) -
     _store(connection, [_stored_row(profile)])
 
 
+def _profiles_updated_in_bulk(state: ORMExecuteState) -> None:
+    """An UPDATE of profiles past their objects (``sa.update(Profile)``) fires no mapper event:
+    it moves their versions too, so that the features stored before are no longer read (the
+    ranking works them out from the profile until it is written again)."""
+    statement = state.statement
+    if not state.is_update or state.bind_mapper is not Profile.__mapper__:
+        return
+    if not any(getattr(name, "key", name) == "version" for name in (statement._values or {})):
+        state.statement = statement.values(version=Profile.version + 1)
+
+
 sa.event.listen(Profile, "after_insert", _profile_written)
 sa.event.listen(Profile, "after_update", _profile_written)
+sa.event.listen(Session, "do_orm_execute", _profiles_updated_in_bulk)
 
 
 def store_features(where: sa.ColumnElement[bool]) -> int:

@@ -25,7 +25,7 @@ down_revision = '0028'
 branch_labels = None
 depends_on = None
 
-# The profile's columns as this revision knows them, typed so that every database gives the
+# The profile's columns the features of format 1 are made from, as this revision knows them, typed so that every database gives the
 # values (dates, booleans, lists) the encoding takes.
 TYPES = {
     'latitude': sa.Float(), 'longitude': sa.Float(), 'base_latitude': sa.Float(), 'base_longitude': sa.Float(),
@@ -37,13 +37,18 @@ TYPES = {
     'gender_preference': sa.JSON(),
 }
 profile = sa.table('profile', sa.column('account_id', sa.Uuid()), sa.column('version', sa.Integer()),
-                   *(sa.column(name, TYPES[name]) for name in features.FIELDS))
+                   *(sa.column(name, type_) for name, type_ in TYPES.items()))
 stored = sa.table('scoring_features', sa.column('account_id', sa.Uuid()), sa.column('format', sa.Integer()),
                   sa.column('profile_version', sa.Integer()), sa.column('fixed', sa.LargeBinary()),
                   sa.column('items', sa.LargeBinary()))
 
 
 def _fill(connection) -> None:
+    # The encoder is the application's: filled here only while it reads the profile's columns
+    # of this revision. A later format that reads others fills the table in its own revision;
+    # until then the ranking works features out from the profile (never reading stale ones).
+    if not set(features.FIELDS) <= set(TYPES):
+        return
     rows = []
     for row in connection.execute(sa.select(profile)):
         fixed, items = features.encode(row._mapping)
