@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import uuid
 from datetime import datetime, timedelta, timezone
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Sequence
@@ -18,9 +20,9 @@ from homeshare.common.db import stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.enquiries.models import Enquiry
-from homeshare.enquiries.service import latest_on_expression, waiting as waiting_enquiries
+from homeshare.enquiries.service import latest_on_expression, waiting_before, waiting_since
 from homeshare.extensions import db
-from homeshare.hours.weeks import Unindexed, watched_statements
+from homeshare.hours.weeks import Unindexed, watched_statements, watched_template
 from homeshare.matching.models import (
     OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView,
 )
@@ -29,7 +31,7 @@ from homeshare.profiles.models import Profile
 from homeshare.schemes.models import Scheme
 from homeshare.vetting.models import VettingCheck, VettingStanding
 from homeshare.vetting.rules import stored_status
-from homeshare.vetting.service import expiring_checks
+from homeshare.vetting.service import EXPIRY_WARNING_DAYS, expiring_checks
 
 FIRST_ITEMS = 5
 LOW_SCORE_DAYS = 30
@@ -46,14 +48,22 @@ class _Section:
     first: int | None = FIRST_ITEMS  # None: every row (for short grouped counts)
 
 
-def _sections(*sections: _Section, params: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+@dataclass(frozen=True)
+class _Combined:
+    """Every section in one statement (``_combined``), and where each section's columns are."""
+
+    statement: sa.CompoundSelect
+    sections: tuple[_Section, ...]
+    slots: tuple[slice, ...]
+
+
+def _combined(*sections: _Section) -> _Combined:
     """Each section's count and first items, every section in one statement.
 
     Each section numbers its rows in its own order and counts them (window functions over
     the section's select), and the sections are put one after another (``UNION ALL``). Each
     has its own columns in the combined row, typed NULL in the others' rows, so that
-    values keep their types on both databases. ``params``: values of the sections' own
-    parameters."""
+    values keep their types on both databases."""
     slots = []
     for section in sections:
         slots.append([column.type for column in section.statement.selected_columns])
@@ -71,13 +81,21 @@ def _sections(*sections: _Section, params: dict[str, Any] | None = None) -> dict
         if section.first is not None:
             branch = branch.where(ranked.c.n <= section.first)
         branches.append(branch)
-    found: dict[str, dict[str, Any]] = {section.name: {"count": 0, "rows": []} for section in sections}
     starts = [3 + sum(len(types) for types in slots[:i]) for i in range(len(slots))]
-    for row in db.session.execute(sa.union_all(*branches), params or {}):
+    return _Combined(sa.union_all(*branches), sections,
+                     tuple(slice(start, start + len(types)) for start, types in zip(starts, slots)))
+
+
+def _sections(combined: _Combined, params: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Run ``combined`` with ``params`` (the values of its parameters): each section's count and
+    the shaped first items, in the section's order."""
+    sections = combined.sections
+    found: dict[str, dict[str, Any]] = {section.name: {"count": 0, "rows": []} for section in sections}
+    for row in db.session.execute(combined.statement, params):
         i = row[0]
         section = found[sections[i].name]
         section["count"] = int(row[1])
-        section["rows"].append((row[2], row[starts[i]:starts[i] + len(slots[i])]))
+        section["rows"].append((row[2], row[combined.slots[i]]))
     return {section.name: {"count": found[section.name]["count"], "items": [
         section.shape(values) for _, values in sorted(found[section.name]["rows"], key=lambda item: item[0])]}
         for section in sections}
@@ -92,24 +110,29 @@ def _iso(value):
 _BEFORE_ANY_ESCALATION = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
-def _overdue_checkins(scheme: Scheme) -> sa.Select:
+def _overdue_checkins(scheme_id: uuid.UUID | sa.ColumnElement) -> sa.Select:
     both = sa.select(sa.func.count()).where(CheckInAnswer.checkin_id == CheckIn.id).scalar_subquery()
     return (sa.select(CheckIn.id, CheckIn.match_id, CheckIn.due_on, CheckIn.escalated_at)
             .join(Match, Match.id == CheckIn.match_id)
-            .where(Unindexed(Match.scheme_id) == scheme.id, Match.state.in_(OPEN_STATES),
+            .where(Unindexed(Match.scheme_id) == scheme_id, Match.state.in_(OPEN_STATES),
                    CheckIn.escalated_at > _BEFORE_ANY_ESCALATION, both < 2))
 
 
-def _low_scores(scheme: Scheme) -> sa.Select:
-    """The worrying answers of the last ``LOW_SCORE_DAYS`` days, with their check-in's match.
+def _low_since() -> datetime:
+    """Answers from this instant on are the recent ones (``LOW_SCORE_DAYS``)."""
+    return utcnow() - timedelta(days=LOW_SCORE_DAYS)
+
+
+def _low_scores(scheme_id: uuid.UUID | sa.ColumnElement, low: int | sa.ColumnElement,
+                since: datetime | sa.ColumnElement) -> sa.Select:
+    """The worrying answers (a score of ``low`` or under, or something wrong) given from
+    ``since`` on, with their check-in's match; the values may be bound parameters.
 
     The recent answers come first, through their time index, each finding its check-in by
     primary key (a correlated subquery), and only then are they kept to the scheme's matches.
     Joined, the planners read every check-in the scheme ever had (PostgreSQL hashed them all,
     SQLite walked them match by match) to keep the recent few; ``MATERIALIZED`` holds them to
     this order, so the time stays with the recent answers and not the history."""
-    low = scheme.effective_settings["checkin_low_score"]
-    since = utcnow() - timedelta(days=LOW_SCORE_DAYS)
     match_of = sa.select(CheckIn.match_id).where(CheckIn.id == CheckInAnswer.checkin_id).scalar_subquery()
     recent = (sa.select(CheckInAnswer.checkin_id, match_of.label("match_id"), CheckInAnswer.side,
                         CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckInAnswer.something_wrong,
@@ -118,7 +141,7 @@ def _low_scores(scheme: Scheme) -> sa.Select:
                      sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
                             CheckInAnswer.something_wrong.is_(True)))
               .cte("recent_low_answers").prefix_with("MATERIALIZED"))
-    return sa.select(*recent.c).where(recent.c.match_id.in_(sa.select(Match.id).where(Match.scheme_id == scheme.id)))
+    return sa.select(*recent.c).where(recent.c.match_id.in_(sa.select(Match.id).where(Match.scheme_id == scheme_id)))
 
 
 def _low_scores_order(statement: sa.Select) -> list:
@@ -138,67 +161,24 @@ def _views_given() -> sa.ScalarSelect:
 
 def dashboard(scheme: Scheme) -> dict[str, Any]:
     """Counts and the first items of every list that may need a coordinator today, every list
-    in one statement (``_sections``), the hours flags included (``watched_statements``)."""
+    in one statement, the hours flags included (``watched_statements``).
+
+    The statement is built once per number of weeks the hours flags judge (``_dashboard``), the
+    only setting that shapes it, and takes the scheme, its day and its settings' values as
+    parameters: building it cost more than running it."""
+    settings = scheme.effective_settings
     today = local_today(scheme.timezone)
-    status = stored_status(today)
-    match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
-
-    def match_item(row):
-        return {"match_id": str(row[0]), "householder_id": str(row[1]), "sharer_id": str(row[2]),
-                "state": row[3].value, "proposed_at": _iso(row[4]), "trial_ends_on": _iso(row[5])}
-
-    in_scheme = Match.scheme_id == scheme.id
-    open_concern = (Concern.scheme_id == scheme.id, Concern.status != ConcernStatus.RESOLVED)
-    latest_on = latest_on_expression()
     hours = watched_statements(scheme)
-    low_scores = _low_scores(scheme)
-    found = _sections(
-        _Section("applicants", sa.select(status, sa.func.count()).select_from(Account)
-                 .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
-                 .where(Account.scheme_id == scheme.id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
-                        Account.is_active.is_(True))
-                 .group_by(status), [status], tuple, first=None),
-        _Section("checks_expiring", expiring_checks(scheme.id, today), [VettingCheck.expires_on], lambda r: {
-            "person_id": str(r[1]), "check": r[2].value, "expires_on": _iso(r[3])}),
-        _Section("proposals_awaiting_answer", sa.select(*match).where(
-            in_scheme, Match.state == MatchState.PROPOSED,
-            sa.or_(Match.householder_response.is_(None), Match.sharer_response.is_(None))),
-            [Match.proposed_at], match_item),
-        _Section("introductions", sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
-                 [Match.proposed_at], match_item),
-        _Section("trials_ending", sa.select(*match, _views_given()).where(
-            in_scheme, Match.state == MatchState.TRIAL,
-            Match.trial_ends_on <= today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS)), [Match.trial_ends_on],
-            lambda r: {**match_item(r), "review_views_given": int(r[6])}),
-        _Section("notices_running", sa.select(
-            Match.id, Match.householder_id, Match.sharer_id, Match.notice_last_day, Match.notice_reason,
-            Match.notice_given_by).where(in_scheme, Match.state == MatchState.NOTICE),
-            [Match.notice_last_day, Match.id], lambda r: {
-                "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
-                "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
-        _Section("overdue_checkins", _overdue_checkins(scheme), [Unindexed(CheckIn.due_on), CheckIn.id], lambda r: {
-            "checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]), "escalated_at": _iso(r[3])}),
-        _Section("low_checkin_scores", low_scores, _low_scores_order(low_scores), lambda r: {
-            "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
-            "something_wrong": r[5], "answered_at": _iso(r[6])}),
-        _Section("concerns_by_severity", sa.select(Concern.severity, sa.func.count()).where(*open_concern)
-                 .group_by(Concern.severity), [Concern.severity], tuple, first=None),
-        _Section("open_concerns", sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at)
-                 .where(*open_concern),
-                 [sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2), Concern.created_at.desc()],
-                 lambda r: {"concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
-                            "created_at": _iso(r[3])}),
-        _Section("enquiries_waiting", waiting_enquiries(scheme).with_only_columns(
-            Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking), [latest_on, Enquiry.id],
-            lambda r: {"enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
-                       "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
-        _Section("hours_shortfalls", hours.short, hours.order, lambda r: {
-            "match_id": str(r[0]), "short_weeks": int(r[1])}),
-        _Section("hours_over_agreed", hours.over, hours.order, lambda r: {
-            "match_id": str(r[0]), "week_start": _iso(r[1]), "counted_minutes": int(r[2]),
-            "expected_minutes": int(r[3])}),
-        params=hours.params,
-    )
+    found = _sections(_dashboard(settings["hours_shortfall_weeks"]), {
+        **hours.params,
+        "dashboard_scheme": scheme.id,
+        "dashboard_today": today,
+        "dashboard_expiring_until": today + timedelta(days=EXPIRY_WARNING_DAYS),
+        "dashboard_trials_until": today + timedelta(days=TRIAL_REVIEW_NOTICE_DAYS),
+        "dashboard_low_score": settings["checkin_low_score"],
+        "dashboard_low_since": _low_since(),
+        "dashboard_waiting_since": waiting_since(scheme),
+    })
     applicants = found.pop("applicants")["items"]
     by_severity = found.pop("concerns_by_severity")["items"]
     return {
@@ -214,14 +194,85 @@ def dashboard(scheme: Scheme) -> dict[str, Any]:
     }
 
 
+def _match_item(row):
+    return {"match_id": str(row[0]), "householder_id": str(row[1]), "sharer_id": str(row[2]),
+            "state": row[3].value, "proposed_at": _iso(row[4]), "trial_ends_on": _iso(row[5])}
+
+
+@functools.lru_cache(maxsize=None)
+def _dashboard(weeks_needed: int) -> _Combined:
+    """The dashboard's statement for ``weeks_needed`` weeks judged by the hours flags, its
+    values left as parameters (``dashboard_*``, and the hours flags' own ``watched_*``)."""
+    scheme_id = sa.bindparam("dashboard_scheme", type_=sa.Uuid())
+    today = sa.bindparam("dashboard_today", type_=sa.Date())
+    status = stored_status(today)
+    match = (Match.id, Match.householder_id, Match.sharer_id, Match.state, Match.proposed_at, Match.trial_ends_on)
+    in_scheme = Match.scheme_id == scheme_id
+    open_concern = (Concern.scheme_id == scheme_id, Concern.status != ConcernStatus.RESOLVED)
+    latest_on = latest_on_expression()
+    hours = watched_template(weeks_needed)
+    low_scores = _low_scores(scheme_id, sa.bindparam("dashboard_low_score", type_=sa.Integer()),
+                             sa.bindparam("dashboard_low_since", type_=CheckInAnswer.answered_at.type))
+    return _combined(
+        _Section("applicants", sa.select(status, sa.func.count()).select_from(Account)
+                 .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
+                 .where(Account.scheme_id == scheme_id, Account.role.in_((Role.HOUSEHOLDER, Role.SHARER)),
+                        Account.is_active.is_(True))
+                 .group_by(status), [status], tuple, first=None),
+        _Section("checks_expiring", expiring_checks(
+            scheme_id, today, sa.bindparam("dashboard_expiring_until", type_=sa.Date())),
+            [VettingCheck.expires_on], lambda r: {"person_id": str(r[1]), "check": r[2].value,
+                                                  "expires_on": _iso(r[3])}),
+        _Section("proposals_awaiting_answer", sa.select(*match).where(
+            in_scheme, Match.state == MatchState.PROPOSED,
+            sa.or_(Match.householder_response.is_(None), Match.sharer_response.is_(None))),
+            [Match.proposed_at], _match_item),
+        _Section("introductions", sa.select(*match).where(in_scheme, Match.state == MatchState.INTRODUCTION),
+                 [Match.proposed_at], _match_item),
+        _Section("trials_ending", sa.select(*match, _views_given()).where(
+            in_scheme, Match.state == MatchState.TRIAL,
+            Match.trial_ends_on <= sa.bindparam("dashboard_trials_until", type_=sa.Date())), [Match.trial_ends_on],
+            lambda r: {**_match_item(r), "review_views_given": int(r[6])}),
+        _Section("notices_running", sa.select(
+            Match.id, Match.householder_id, Match.sharer_id, Match.notice_last_day, Match.notice_reason,
+            Match.notice_given_by).where(in_scheme, Match.state == MatchState.NOTICE),
+            [Match.notice_last_day, Match.id], lambda r: {
+                "match_id": str(r[0]), "householder_id": str(r[1]), "sharer_id": str(r[2]), "last_day": _iso(r[3]),
+                "reason": r[4].value if r[4] else None, "given_by": r[5].value if r[5] else None}),
+        _Section("overdue_checkins", _overdue_checkins(scheme_id), [Unindexed(CheckIn.due_on), CheckIn.id],
+                 lambda r: {"checkin_id": str(r[0]), "match_id": str(r[1]), "due_on": _iso(r[2]),
+                            "escalated_at": _iso(r[3])}),
+        _Section("low_checkin_scores", low_scores, _low_scores_order(low_scores), lambda r: {
+            "checkin_id": str(r[0]), "match_id": str(r[1]), "side": r[2], "wellbeing": r[3], "match_going": r[4],
+            "something_wrong": r[5], "answered_at": _iso(r[6])}),
+        _Section("concerns_by_severity", sa.select(Concern.severity, sa.func.count()).where(*open_concern)
+                 .group_by(Concern.severity), [Concern.severity], tuple, first=None),
+        _Section("open_concerns", sa.select(Concern.id, Concern.severity, Concern.category, Concern.created_at)
+                 .where(*open_concern),
+                 [sa.case({"urgent": 0, "medium": 1}, value=Concern.severity, else_=2), Concern.created_at.desc()],
+                 lambda r: {"concern_id": str(r[0]), "severity": r[1].value, "category": r[2].value,
+                            "created_at": _iso(r[3])}),
+        _Section("enquiries_waiting", waiting_before(
+            scheme_id, sa.bindparam("dashboard_waiting_since", type_=sa.Date())).with_only_columns(
+            Enquiry.id, Enquiry.stage, latest_on, Enquiry.owner_id, Enquiry.seeking), [latest_on, Enquiry.id],
+            lambda r: {"enquiry_id": str(r[0]), "stage": r[1].value, "since": _iso(r[2]),
+                       "owner_id": str(r[3]) if r[3] else None, "seeking": r[4].value}),
+        _Section("hours_shortfalls", hours.short, hours.order, lambda r: {
+            "match_id": str(r[0]), "short_weeks": int(r[1])}),
+        _Section("hours_over_agreed", hours.over, hours.order, lambda r: {
+            "match_id": str(r[0]), "week_start": _iso(r[1]), "counted_minutes": int(r[2]),
+            "expected_minutes": int(r[3])}),
+    )
+
+
 def checkins_needing_attention(*, scheme: Scheme, overdue: bool, low_score: bool, page: int,
                                per_page: int) -> Page[dict[str, Any]]:
     """Overdue check-ins or worrying answers of the scheme, on their own, paginated."""
     if low_score:
-        statement = _low_scores(scheme)
+        statement = _low_scores(scheme.id, scheme.effective_settings["checkin_low_score"], _low_since())
         statement = statement.order_by(*_low_scores_order(statement))
     else:
-        statement = _overdue_checkins(scheme).order_by(CheckIn.due_on, CheckIn.id)
+        statement = _overdue_checkins(scheme.id).order_by(CheckIn.due_on, CheckIn.id)
     result = paginate(statement, page=page, per_page=per_page, rows=True)
     result.items = [dict(row._mapping) for row in result.items]
     return result

@@ -163,8 +163,14 @@ def latest_on_expression() -> sa.ColumnElement:
 def waiting(scheme: Scheme) -> sa.Select:
     """The scheme's open enquiries that have stayed in their stage longer than its
     ``enquiry_waiting_days``."""
-    return sa.select(Enquiry).where(Enquiry.scheme_id == scheme.id, Enquiry.stage.in_(OPEN_STAGES),
-                                    latest_on_expression() < waiting_since(scheme))
+    return waiting_before(scheme.id, waiting_since(scheme))
+
+
+def waiting_before(scheme_id: uuid.UUID | sa.ColumnElement, since: date | sa.ColumnElement) -> sa.Select:
+    """The scheme's open enquiries whose stage was reached before ``since`` (``waiting``); the
+    values may be bound parameters, for a statement built once and run for any scheme and day."""
+    return sa.select(Enquiry).where(Enquiry.scheme_id == scheme_id, Enquiry.stage.in_(OPEN_STAGES),
+                                    latest_on_expression() < since)
 
 
 def list_enquiries(*, scheme: Scheme, stage: Stage | None, owner_id: uuid.UUID | None, waiting_only: bool,

@@ -386,11 +386,11 @@ def watched_statements(scheme: Scheme) -> WatchedStatements:
         params[f"watched_end_{n}"] = datetime(after.year, after.month, after.day, tzinfo=zone)
     for n in range(DAYS_IN_A_WEEK * weeks_needed):
         params[f"watched_day_{n}"] = earliest + timedelta(days=n)
-    return replace(_watched_template(weeks_needed), params=params)
+    return replace(watched_template(weeks_needed), params=params)
 
 
 @functools.lru_cache(maxsize=None)
-def _watched_template(weeks_needed: int) -> WatchedStatements:
+def watched_template(weeks_needed: int) -> WatchedStatements:
     """``watched_statements`` for ``weeks_needed`` weeks judged, with its values left as
     parameters (week ``n`` is ``n`` weeks before the last completed one)."""
 

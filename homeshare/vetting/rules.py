@@ -129,10 +129,11 @@ def standings(settings: Mapping[str, Any], today: date) -> sa.Select:
     )
 
 
-def stored_status(today: date) -> sa.ColumnElement[str]:
+def stored_status(today: date | sa.ColumnElement) -> sa.ColumnElement[str]:
     """The overall status of ``Account`` rows outer-joined to their ``VettingStanding``, as of
-    ``today``: the stored status, ``expired`` from its ``lapses_on`` day, ``not_started``
-    without a row. The same value as ``vetting_status_expression`` on every day."""
+    ``today`` (a day, or a bound parameter for a statement built once): the stored status,
+    ``expired`` from its ``lapses_on`` day, ``not_started`` without a row. The same value as
+    ``vetting_status_expression`` on every day."""
     return sa.case(
         (VettingStanding.lapses_on <= today, VettingStatus.EXPIRED.value),
         else_=sa.func.coalesce(sa.type_coerce(VettingStanding.status, sa.String), VettingStatus.NOT_STARTED.value),

@@ -246,12 +246,18 @@ def _audit_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return {name: (value.value if isinstance(value, CheckStatus) else value) for name, value in values.items()}
 
 
-def expiring_checks(scheme_id: uuid.UUID, today: date) -> sa.Select:
+def expiring_checks(scheme_id: uuid.UUID | sa.ColumnElement, today: date | sa.ColumnElement,
+                    until: date | sa.ColumnElement | None = None) -> sa.Select:
     """The valid checks of the scheme's active people that expire within ``EXPIRY_WARNING_DAYS``
-    after ``today``: rows of (check id, person id, kind, expiry date)."""
+    after ``today``: rows of (check id, person id, kind, expiry date).
+
+    The values may be bound parameters, for a statement built once and run for any scheme and
+    day; ``until`` (``today`` plus ``EXPIRY_WARNING_DAYS``) is then one of them too, the
+    databases having no date arithmetic in common."""
+    if until is None:
+        until = today + timedelta(days=EXPIRY_WARNING_DAYS)
     return (sa.select(VettingCheck.id, VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
             .join(Account, Account.id == VettingCheck.account_id)
             .where(Account.scheme_id == scheme_id, Account.is_active.is_(True),
                    VettingCheck.status.in_((CheckStatus.PASSED, CheckStatus.WAIVED)),
-                   VettingCheck.expires_on > today,
-                   VettingCheck.expires_on <= today + timedelta(days=EXPIRY_WARNING_DAYS)))
+                   VettingCheck.expires_on > today, VettingCheck.expires_on <= until))

@@ -290,6 +290,57 @@ def test_the_dashboard_shows_the_schemes_worrying_answers_of_the_last_thirty_day
         (later["id"], "householder"), (later["id"], "sharer")]
 
 
+def test_each_scheme_gets_its_own_dashboard_from_the_same_statement(client, make, clock):
+    """The dashboard's statement is built once: the scheme, its day (in its time zone) and its
+    settings are its parameters, and no scheme's values are left in it for the next."""
+    clock.set(datetime(2027, 3, 30, 12, 0, tzinfo=timezone.utc))
+    london = Desk(client, make, make.scheme(timezone="Europe/London", settings={"checkin_low_score": 1}))
+    auckland = Desk(client, make, make.scheme(timezone="Pacific/Auckland", settings={"checkin_low_score": 3}))
+    expiring = {}
+    for desk in (london, auckland):
+        desk.to_active(start_on="2027-03-01", terms={**TERMS, "start_on": "2027-03-01"})
+        checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins",
+                             headers=desk.coordinator.headers).json["items"][0]
+        response = client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer",
+                              headers=desk.sharer.headers, json={"wellbeing": 2, "match_going": 4,
+                                                                 "help_happening": True})
+        assert response.status_code in (200, 201), response.json
+        for expires_on in ("2027-04-01", "2027-05-01"):
+            sharer = make.ready("sharer", desk.scheme)
+            response = client.put(f"/api/v1/people/{sharer.id}/vetting/background", headers=desk.coordinator.headers,
+                                  json={"status": "passed", "certificate_number": "001234567890",
+                                        "issued_on": "2027-03-01", "expires_on": expires_on})
+            assert response.status_code == 200, response.json
+            expiring[sharer.id] = expires_on
+
+    def board(desk):
+        desk.coordinator = make.login(client, desk.coordinator.person)
+        response = client.get(f"/api/v1/schemes/{desk.scheme.id}/dashboard", headers=desk.coordinator.headers)
+        assert response.status_code == 200, response.json
+        return response.json
+
+    def checks(of):
+        return [(expiring[item["person_id"]], item["expires_on"]) for item in of["checks_expiring"]["items"]]
+
+    clock.set(datetime(2027, 3, 31, 12, 0, tzinfo=timezone.utc))  # 31 March in London, 1 April in Auckland
+    for _ in range(2):  # either order, and again: each reading its own values
+        in_london, in_auckland = board(london), board(auckland)
+        assert checks(in_london) == [("2027-04-01", "2027-04-01")]
+        assert checks(in_auckland) == [("2027-05-01", "2027-05-01")]
+        assert in_london["applicants_by_vetting_status"] == {"cleared": 4}
+        assert in_auckland["applicants_by_vetting_status"] == {"cleared": 3, "expired": 1}
+        assert in_london["low_checkin_scores"]["count"] == 0  # 2 is above its threshold of 1
+        assert [item["wellbeing"] for item in in_auckland["low_checkin_scores"]["items"]] == [2]
+        assert in_auckland["low_checkin_scores"]["items"][0]["match_id"] == auckland.match_id
+        assert in_london["proposals_awaiting_answer"]["count"] == in_auckland["proposals_awaiting_answer"]["count"] == 0
+        assert board(auckland) == in_auckland and board(london) == in_london
+    clock.set(datetime(2027, 4, 1, 12, 0, tzinfo=timezone.utc))  # the next day in London
+    in_london = board(london)
+    assert checks(in_london) == [("2027-05-01", "2027-05-01")]
+    assert in_london["applicants_by_vetting_status"] == {"cleared": 3, "expired": 1}
+    assert checks(board(auckland)) == [("2027-05-01", "2027-05-01")]
+
+
 def test_low_scores_and_overdue_check_ins_have_their_own_lists(client, desk):
     checkin = client.get(f"/api/v1/matches/{desk.match_id}/checkins", headers=desk.coordinator.headers).json["items"][0]
     client.put(f"/api/v1/matches/{desk.match_id}/checkins/{checkin['id']}/answer", headers=desk.sharer.headers,
