@@ -18,7 +18,7 @@ from flask_babel import format_date, gettext as _, lazy_gettext as _l, ngettext
 
 from homeshare.agreements.models import AgreementVersion, FeePeriod, Term
 from homeshare.common.languages import in_language
-from homeshare.common.printing import FONT, Document
+from homeshare.common.printing import FONT, new_document
 from homeshare.profiles.vocabulary import TASKS
 
 TASK_LABELS = {task.code: task.label for task in TASKS}
@@ -159,7 +159,7 @@ def render(printable: Printable, language: str | None = None) -> bytes:
 def _render(printable: Printable) -> bytes:
     version = printable.version
     householder, sharer = names_of(printable)
-    document = Document()
+    document = new_document()
     document.set_title(_("Homeshare agreement, version %(number)s", number=version.number))
     document.set_author(printable.scheme_name)
     document.heading(_("Homeshare agreement"), size=18)

@@ -10,9 +10,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 WIDTH_INCHES, HEIGHT_INCHES, DPI = 6.4, 3.2, 110
@@ -23,6 +20,11 @@ COLOURS = ("#1b6ca8", "#e07b24", "#3a9a5b", "#8e5ea2")
 def draw(series: dict[str, Any]) -> Image.Image:
     """``series`` as a picture: lines (gaps where a value is None) or bars side by side; the
     vertical axis spans ``y_range`` where the series gives one."""
+    # Imported here: matplotlib adds about 55 MB to every API process, and only reports draw.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
     canvas = FigureCanvasAgg(figure)
     axes = figure.add_subplot()

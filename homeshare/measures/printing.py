@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterator
 
-from homeshare.common.printing import Document
+from homeshare.common.printing import new_document
 from homeshare.measures import charts
 from homeshare.measures.report import MEASURES, SECTIONS
 from homeshare.questionnaires.instruments import HIGHER_IS_BETTER
@@ -64,7 +64,7 @@ def _percent(value: float | None) -> str:
     return NO_DATA if value is None else f"{value * 100:.1f} %"
 
 
-def _outcomes(document: Document, scores: dict[str, Any]) -> None:
+def _outcomes(document: Any, scores: dict[str, Any]) -> None:
     """Per score, a line per role: people, mean change with its interval, the shares improved and
     worse by the meaningful change, and the means (or shares of a category) before and after."""
     if not scores:
@@ -91,7 +91,7 @@ def _outcomes(document: Document, scores: dict[str, Any]) -> None:
 
 
 def render(report: dict[str, Any]) -> bytes:
-    document = Document()
+    document = new_document()
     document.set_title(f"Report to funders: {report['name']}, {report['period']}")
     document.set_author(report["name"])
     document.heading(f"Report to funders: {report['name']}", size=16)

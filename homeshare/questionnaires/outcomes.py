@@ -25,7 +25,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from scipy import stats
 
 from homeshare.checkins.schedule import plus_months
 from homeshare.extensions import db
@@ -82,6 +81,10 @@ def mean_with_interval(changes: list[float]) -> tuple[float | None, float | None
     mean = statistics.fmean(changes)
     if len(changes) < 2:
         return mean, None, None
+    # Imported here: SciPy's statistics add about 90 MB to every API process, and only the
+    # measures ask for them.
+    from scipy import stats
+
     half = stats.t.ppf(0.975, len(changes) - 1) * statistics.stdev(changes) / math.sqrt(len(changes))
     return mean, mean - half, mean + half
 

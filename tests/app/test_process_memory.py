@@ -1,0 +1,29 @@
+"""What every API process loads: the libraries only a rare request needs are left to it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# SciPy (the pool suggestion, the measures' intervals) about 90 MB, matplotlib (the report's
+# charts) about 55 MB, fpdf2 with fontTools (printouts) about 45 MB: each worker holding them would be
+# far over its 150 MB.
+LEFT_TO_THEIR_REQUESTS = ("scipy", "matplotlib", "fpdf", "fontTools")
+
+
+def test_an_api_process_starts_without_the_libraries_of_rare_requests(tmp_path):
+    env = {**{name: value for name, value in os.environ.items() if not name.startswith("HOMESHARE_")},
+           "HOMESHARE_SECRET_KEY": secrets.token_urlsafe(48), "HOMESHARE_INSTANCE_PATH": str(tmp_path),
+           "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'memory.db'}"}
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, wsgi; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert loaded.returncode == 0, loaded.stderr
+    modules = set(loaded.stdout.split())
+    assert "homeshare" in modules and "flask" in modules
+    assert not modules & set(LEFT_TO_THEIR_REQUESTS)
