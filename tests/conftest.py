@@ -181,6 +181,26 @@ def before_each_statement(application, record):
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
+@contextmanager
+def prepared_statements_beside(application, chosen):
+    """``with prepared_statements_beside(app, chosen) as prepared:`` after each statement that
+    ``chosen(statement)`` picks, ``prepared`` holds the statements PostgreSQL has prepared on
+    its connection (``pg_prepared_statements``)."""
+    prepared: list[str] = []
+
+    def after(_connection, cursor, statement, *_args):
+        if chosen(statement):
+            prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
+
+    with application.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "after_cursor_execute", after)
+    try:
+        yield prepared
+    finally:
+        sa.event.remove(engine, "after_cursor_execute", after)
+
+
 @pytest.fixture
 def count_queries(app):
     """``with count_queries() as statements:`` records the SQL statements run inside."""

@@ -9,13 +9,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
-import sqlalchemy as sa
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.extensions import db
 from homeshare.matching import scoring, service
 
+from tests.conftest import prepared_statements_beside
 from tests.helpers import assert_problem
 from tests.matchdesk import Desk
 
@@ -264,20 +264,10 @@ def test_the_candidates_statement_is_planned_for_each_ranking_and_never_prepared
         pytest.skip("statements are prepared on PostgreSQL only")
     householder = make.ready("householder", scheme)
     make.ready("sharer", scheme)
-    prepared: list[str] = []
-
-    def after(connection, cursor, statement, *_args):
-        if "scoring_features" in statement and "ORDER BY" in statement:
-            prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "after_cursor_execute", after)
-    try:
+    with prepared_statements_beside(app, lambda statement: "scoring_features" in statement
+                                    and "ORDER BY" in statement) as prepared:
         for _ in range(8):  # the driver prepares a statement on its fifth run
             assert candidates(client, coordinator, householder)["pagination"]["total"] == 1
-    finally:
-        sa.event.remove(engine, "after_cursor_execute", after)
     # The person ranked, read by id, is prepared like the account lookup of every request; the candidates are not.
     assert any("scoring_features" in statement and "ORDER BY" not in statement for statement in prepared)
     assert not any("scoring_features" in statement and "ORDER BY" in statement for statement in prepared)

@@ -17,6 +17,7 @@ from homeshare.common.languages import rendered
 from homeshare.extensions import db
 from homeshare.notifications import service as notifications
 from homeshare.notifications.models import Delivery, DeliveryStatus, Notification
+from tests.conftest import prepared_statements_beside
 
 T0 = datetime(2027, 5, 3, 10, 0, tzinfo=timezone.utc)
 
@@ -138,23 +139,12 @@ def test_a_claim_is_planned_for_its_own_values_every_time_and_never_prepared(app
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         pytest.skip("statements are prepared on PostgreSQL only")
     someone = uuid.UUID(make.sharer(make.scheme()).id)
-    prepared: list[str] = []
-
-    def after(connection, cursor, statement, *_args):
-        if statement.startswith("UPDATE delivery"):
-            prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
-
-    with app.app_context():
-        engine = db.engine
-        sa.event.listen(engine, "after_cursor_execute", after)
-        try:
-            for n in range(8):  # the driver prepares a statement on its fifth run
-                notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", f"claim:{n}")],
-                                     now=T0)
-                db.session.commit()
-                assert len(notifications._claim(T0, 1)[1]) == 1
-        finally:
-            sa.event.remove(engine, "after_cursor_execute", after)
-            db.session.remove()
+    with app.app_context(), prepared_statements_beside(app, lambda statement: statement.startswith(
+            "UPDATE delivery")) as prepared:
+        for n in range(8):  # the driver prepares a statement on its fifth run
+            notifications.notify([notifications.Message(someone, "meeting_planned", "T", "B", f"claim:{n}")], now=T0)
+            db.session.commit()
+            assert len(notifications._claim(T0, 1)[1]) == 1
+        db.session.remove()
     assert prepared  # the statements run as often beside it are
     assert not any(statement.startswith("UPDATE delivery") for statement in prepared)
