@@ -15,8 +15,10 @@ API_TITLE = "Homeshare API"
 API_VERSION = "1.0.0"
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application. ``config`` overrides what the environment says."""
+def create_app(config: Mapping[str, Any] | None = None, *, migrations: bool = True) -> Flask:
+    """Build the application. ``config`` overrides what the environment says. ``migrations``:
+    whether it carries ``flask db`` and Flask-Migrate's functions (Alembic, about 12 MB a
+    process); the API processes do without (``wsgi.py``)."""
     settings = load_config()
     settings.update(config or {})
     instance_path = Path(settings.get("HOMESHARE_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
@@ -36,6 +38,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_throttling(app)
     register_commands(app)
+    if migrations:
+        register_migrations(app)
     return app
 
 
@@ -86,15 +90,22 @@ def register_logging(app: Flask) -> None:
     configure_logging(app)
 
 
+def register_migrations(app: Flask) -> None:
+    from flask_migrate import Migrate
+
+    from homeshare.extensions import db
+
+    Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+
+
 def register_extensions(app: Flask) -> None:
     from homeshare.accounts.tokens import configure_jwt
     from homeshare.common.drivers import configure_engine
     from homeshare.common.languages import ENGLISH
-    from homeshare.extensions import Api, babel, cors, db, migrate
+    from homeshare.extensions import Api, babel, cors, db
 
     db.init_app(app)
     configure_engine(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     configure_jwt(app)
     babel.init_app(app, default_locale=ENGLISH, default_timezone="UTC")
     app.extensions["homeshare.api"] = Api(app)

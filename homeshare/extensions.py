@@ -28,7 +28,6 @@ from flask_babel import Babel
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask.views import MethodView
-from flask_migrate import Migrate
 from flask_smorest.utils import prepare_response
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
@@ -80,7 +79,6 @@ class Session(FlaskSession):
 
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": Session})
-migrate = Migrate()
 jwt = JWTManager()
 cors = CORS()
 # Translations (homeshare/translations): texts for people are rendered in the recipient's
