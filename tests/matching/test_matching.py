@@ -20,16 +20,6 @@ from tests.helpers import assert_problem
 from tests.matchdesk import Desk
 
 
-@pytest.fixture
-def scheme(make):
-    return make.scheme()
-
-
-@pytest.fixture
-def coordinator(client, make, scheme):
-    return make.login(client, make.coordinator(scheme))
-
-
 def candidates(client, coordinator, person, **query):
     response = client.get(f"/api/v1/people/{person.id}/candidates", headers=coordinator.headers, query_string=query)
     assert response.status_code == 200, response.json

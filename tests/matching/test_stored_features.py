@@ -32,16 +32,6 @@ from tests.conftest import DATABASES, empty_database, make_app
 from tests.matching.test_matching import candidates
 
 
-@pytest.fixture
-def scheme(make):
-    return make.scheme()
-
-
-@pytest.fixture
-def coordinator(client, make, scheme):
-    return make.login(client, make.coordinator(scheme))
-
-
 def stored_and_computed(app, person_id: str) -> tuple[tuple, tuple]:
     with app.app_context():
         profile = db.session.get(Profile, uuid.UUID(person_id))
