@@ -8,6 +8,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import psycopg
+import psycopg._queries
 import pytest
 import sqlalchemy as sa
 
@@ -180,6 +181,21 @@ def test_the_dashboard_answers_what_needs_a_coordinator_in_fixed_queries(client,
     assert len(small) == len(large)
     assert len(large) <= 8, "\n".join(large)
     assert_problem(client.get(url, headers=desk.householder.headers), 403)
+
+
+def test_the_driver_keeps_the_dashboards_statement_converted_between_requests(app, client, desk, monkeypatch):
+    """psycopg converts a statement's placeholders once and keeps the result, the dashboard's
+    long statement included (``homeshare.common.drivers``): the second request converts none."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        pytest.skip("the conversion of placeholders is psycopg's")
+    url = f"/api/v1/schemes/{desk.scheme.id}/dashboard"
+    assert client.get(url, headers=desk.coordinator.headers).status_code == 200
+    converted = []
+    uncached = psycopg._queries._query2pg_nocache
+    monkeypatch.setattr(psycopg._queries, "_query2pg_nocache",
+                        lambda query, *args: converted.append(len(query)) or uncached(query, *args))
+    assert client.get(url, headers=desk.coordinator.headers).status_code == 200
+    assert converted == []
 
 
 def test_each_dashboard_list_counts_every_item_and_shows_the_first_five_in_order(client, make, desk, clock):
