@@ -178,7 +178,7 @@ def seed(app, people: int, rng: random.Random) -> dict:
             if past and not unanswered:
                 for side, account_id in (("householder", householder), ("sharer", sharer)):
                     worrying = rng.random() < 0.05
-                    answers.append({"id": uuid.uuid4(), "checkin_id": checkin_id, "side": side,
+                    answers.append({"id": uuid.uuid4(), "checkin_id": checkin_id, "match_id": match_id, "side": side,
                                     "account_id": account_id, "wellbeing": 2 if worrying else rng.randint(3, 5),
                                     "match_going": rng.randint(3, 5), "help_happening": True,
                                     "wants_call": worrying, "something_wrong": False, "comments": None,

@@ -51,9 +51,13 @@ class CheckInAnswer(IdMixin, db.Model):
     """One side's answer to a check-in."""
 
     __tablename__ = "checkin_answer"
-    __table_args__ = (sa.UniqueConstraint("checkin_id", "side"),)
+    __table_args__ = (sa.UniqueConstraint("checkin_id", "side"),
+                      sa.Index("ix_checkin_answer_match_id_answered_at", "match_id", "answered_at"))
 
     checkin_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("checkin.id", ondelete="CASCADE"), nullable=False)
+    # The check-in's match, written with the answer (a check-in never changes match): the
+    # scheme's recent answers are found without a lookup of each answer's check-in.
+    match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"), nullable=False)
     side: Mapped[str] = mapped_column(sa.String(12), nullable=False)
     account_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     wellbeing: Mapped[int] = mapped_column(sa.Integer, nullable=False)

@@ -207,8 +207,8 @@ def _answer(answerer: Answerer, match: Match, checkin: CheckIn, values: Mapping[
         raise ValidationFailed({"asked_outside_agreement": ["This question is the sharer's."]})
     existing = db.session.scalars(sa.select(CheckInAnswer).where(
         CheckInAnswer.checkin_id == checkin.id, CheckInAnswer.side == side)).first()
-    record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, side=side,
-                                       account_id=answerer.person_id)
+    record = existing or CheckInAnswer(id=uuid.uuid4(), checkin_id=checkin.id, match_id=checkin.match_id,
+                                       side=side, account_id=answerer.person_id)
     for name, value in values.items():
         setattr(record, name, value)
     record.answered_at = utcnow()

@@ -126,22 +126,17 @@ def _low_since() -> datetime:
 def _low_scores(scheme_id: uuid.UUID | sa.ColumnElement, low: int | sa.ColumnElement,
                 since: datetime | sa.ColumnElement) -> sa.Select:
     """The worrying answers (a score of ``low`` or under, or something wrong) given from
-    ``since`` on, with their check-in's match; the values may be bound parameters.
+    ``since`` on, with their match; the values may be bound parameters.
 
-    The recent answers come first, through their time index, each finding its check-in by
-    primary key (a correlated subquery), and only then are they kept to the scheme's matches.
-    Joined, the planners read every check-in the scheme ever had (PostgreSQL hashed them all,
-    SQLite walked them match by match) to keep the recent few; ``MATERIALIZED`` holds them to
-    this order, so the time stays with the recent answers and not the history."""
-    match_of = sa.select(CheckIn.match_id).where(CheckIn.id == CheckInAnswer.checkin_id).scalar_subquery()
-    recent = (sa.select(CheckInAnswer.checkin_id, match_of.label("match_id"), CheckInAnswer.side,
-                        CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckInAnswer.something_wrong,
-                        CheckInAnswer.answered_at)
-              .where(CheckInAnswer.answered_at >= since,
-                     sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
-                            CheckInAnswer.something_wrong.is_(True)))
-              .cte("recent_low_answers").prefix_with("MATERIALIZED"))
-    return sa.select(*recent.c).where(recent.c.match_id.in_(sa.select(Match.id).where(Match.scheme_id == scheme_id)))
+    Each answer carries its check-in's match, so the recent ones are read by their time index
+    and kept to the scheme's matches, neither their check-ins nor the scheme's history read."""
+    return (sa.select(CheckInAnswer.checkin_id, CheckInAnswer.match_id, CheckInAnswer.side,
+                      CheckInAnswer.wellbeing, CheckInAnswer.match_going, CheckInAnswer.something_wrong,
+                      CheckInAnswer.answered_at)
+            .where(CheckInAnswer.answered_at >= since,
+                   sa.or_(CheckInAnswer.wellbeing <= low, CheckInAnswer.match_going <= low,
+                          CheckInAnswer.something_wrong.is_(True)),
+                   Unindexed(CheckInAnswer.match_id).in_(sa.select(Match.id).where(Match.scheme_id == scheme_id))))
 
 
 def _low_scores_order(statement: sa.Select) -> list:

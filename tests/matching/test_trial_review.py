@@ -375,7 +375,7 @@ def test_planning_again_keeps_what_was_answered_moved_or_past(app, desk):
                                                             CheckIn.planned_on > date(2027, 3, 1))
                                    .order_by(CheckIn.planned_on)).first()
         moved.due_on = date(2027, 4, 20)
-        db.session.add(CheckInAnswer(checkin_id=later.id, side="sharer", account_id=match.sharer_id, wellbeing=4,
+        db.session.add(CheckInAnswer(checkin_id=later.id, match_id=match.id, side="sharer", account_id=match.sharer_id, wellbeing=4,
                                      match_going=4, help_happening=True, wants_call=False, something_wrong=False,
                                      answered_at=datetime(2027, 1, 25, tzinfo=timezone.utc)))
         untouched = db.session.scalars(sa.select(CheckIn.id).where(

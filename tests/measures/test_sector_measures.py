@@ -71,7 +71,7 @@ class History:
         db.session.add(checkin)
         for side in answered_by:
             db.session.add(CheckInAnswer(
-                id=uuid.uuid4(), checkin_id=checkin.id, side=side, account_id=getattr(match, f"{side}_id"),
+                id=uuid.uuid4(), checkin_id=checkin.id, match_id=match.id, side=side, account_id=getattr(match, f"{side}_id"),
                 wellbeing=wellbeing, match_going=4, help_happening=True, wants_call=False, something_wrong=False,
                 answered_at=at(due)))
         db.session.commit()
