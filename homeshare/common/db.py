@@ -12,11 +12,39 @@ from typing import Any, Sequence
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSON as postgresql_json, insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
 from sqlalchemy.orm.util import identity_key
+from sqlalchemy.sql.functions import FunctionElement
 
 from homeshare.common.clock import utcnow
 from homeshare.extensions import db
+
+
+class Unindexed(FunctionElement):
+    """A column whose index the database should not reach for (SQLite: ``+column``).
+
+    Without statistics, SQLite's planner starts from a scheme's rows (its matches, its people)
+    and reads everything they ever had (every check-in or answer, every hours entry of the
+    weeks judged match by match, every vetting check), rather than the few a time range on
+    their own index selects; its unary plus leaves the value as it is and takes the index
+    away."""
+
+    inherit_cache = True
+
+    def __init__(self, column):
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(Unindexed)
+def _render_unindexed(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(Unindexed, "sqlite")
+def _render_unindexed_on_sqlite(element, compiler, **kw):
+    return "+" + compiler.process(element.clauses, **kw)
 
 
 class UTCDateTime(sa.types.TypeDecorator):

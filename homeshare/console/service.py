@@ -16,13 +16,13 @@ from homeshare.behalf.models import BehalfRecord, GivenAs
 from homeshare.common.roles import Role
 from homeshare.checkins.models import CheckIn, CheckInAnswer
 from homeshare.common.clock import local_today, utcnow
-from homeshare.common.db import stream
+from homeshare.common.db import Unindexed, stream
 from homeshare.common.pagination import Page, paginate
 from homeshare.concerns.models import Concern, ConcernStatus
 from homeshare.enquiries.models import Enquiry
 from homeshare.enquiries.service import latest_on_expression, waiting_before, waiting_since
 from homeshare.extensions import db
-from homeshare.hours.weeks import Unindexed, watched_statements, watched_template
+from homeshare.hours.weeks import watched_statements, watched_template
 from homeshare.matching.models import (
     OPEN_STATES, TRIAL_REVIEW_NOTICE_DAYS, Match, MatchState, TrialReview, TrialReviewView,
 )

@@ -25,14 +25,12 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from homeshare.absences.models import Absence
 from homeshare.absences.service import days_away
 from homeshare.agreements.models import AgreementVersion
 from homeshare.common.clock import local_today
-from homeshare.common.db import UTCDateTime
+from homeshare.common.db import UTCDateTime, Unindexed
 from homeshare.common.pagination import Page
 from homeshare.extensions import db
 from homeshare.hours.models import EntryStatus, HoursEntry
@@ -324,32 +322,6 @@ class WatchedStatements:
     over: sa.Select
     order: list
     params: dict[str, Any] = field(default_factory=dict)
-
-
-class Unindexed(FunctionElement):
-    """A column whose index the database should not reach for (SQLite: ``+column``).
-
-    Without statistics, SQLite's planner starts from the scheme's matches and reads every
-    check-in or answer they ever had, or every hours entry of the weeks judged match by match,
-    rather than the few a time range on their own index selects (for the hours entries, an
-    index that holds all the sums read); its unary plus leaves the value as it is and takes
-    the index away."""
-
-    inherit_cache = True
-
-    def __init__(self, column):
-        super().__init__(column)
-        self.type = column.type
-
-
-@compiles(Unindexed)
-def _render_unindexed(element, compiler, **kw):
-    return compiler.process(element.clauses, **kw)
-
-
-@compiles(Unindexed, "sqlite")
-def _render_unindexed_on_sqlite(element, compiler, **kw):
-    return "+" + compiler.process(element.clauses, **kw)
 
 
 def watched_statements(scheme: Scheme) -> WatchedStatements:

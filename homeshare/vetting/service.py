@@ -15,7 +15,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
 from homeshare.audit import service as audit
 from homeshare.common.clock import local_today, utcnow
-from homeshare.common.db import insert_or_update
+from homeshare.common.db import Unindexed, insert_or_update
 from homeshare.errors import Conflict, ValidationFailed
 from homeshare.extensions import db
 from homeshare.schemes.models import Scheme
@@ -258,6 +258,6 @@ def expiring_checks(scheme_id: uuid.UUID | sa.ColumnElement, today: date | sa.Co
         until = today + timedelta(days=EXPIRY_WARNING_DAYS)
     return (sa.select(VettingCheck.id, VettingCheck.account_id, VettingCheck.kind, VettingCheck.expires_on)
             .join(Account, Account.id == VettingCheck.account_id)
-            .where(Account.scheme_id == scheme_id, Account.is_active.is_(True),
+            .where(Unindexed(Account.scheme_id) == scheme_id, Account.is_active.is_(True),
                    VettingCheck.status.in_((CheckStatus.PASSED, CheckStatus.WAIVED)),
                    VettingCheck.expires_on > today, VettingCheck.expires_on <= until))
