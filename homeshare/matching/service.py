@@ -975,28 +975,39 @@ def _next_step(match: Match, side: str, waiting: str | None) -> str | None:
 
 
 def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, Any]]:
-    """What ``account`` sees of each of its matches, in four statements whatever their number (and
-    one more for exit feedback where any of them is in notice or ended)."""
-    others = {m.id: (m.sharer_id if m.householder_id == account.id else m.householder_id) for m in matches}
-    profiles = {
-        p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
-    } if matches else {}
+    """What ``account`` sees of each of its matches, in two statements whatever their number or
+    state: one reads each match's other person, the step that waits on ``account`` in what hangs
+    off the match (``party_steps``: its columns) and ``account``'s exit feedback; the other what
+    was done for them."""
+    if not matches:
+        return []
+    mine = Match.householder_id == account.id
+    steps = [step for _receiver, step in party_steps.send(account)]
+    rows = db.session.execute(
+        sa.select(Match.id, Profile, ExitFeedback, *(step.value.label(f"step_{i}") for i, step in enumerate(steps)))
+        .join(Profile, Profile.account_id == sa.case((mine, Match.sharer_id), else_=Match.householder_id))
+        .outerjoin(ExitFeedback, sa.and_(ExitFeedback.match_id == Match.id,
+                                         ExitFeedback.side == sa.case((mine, "householder"), else_="sharer"),
+                                         Match.state.in_(EXIT_FEEDBACK_STATES)))
+        .where(Match.id.in_([match.id for match in matches]))
+    )
+    profiles: dict[uuid.UUID, Profile] = {}
+    feedback: dict[uuid.UUID, ExitFeedback | None] = {}
     waiting: dict[uuid.UUID, str] = {}
-    if matches:
-        for _receiver, steps in party_steps.send(account, matches=matches):
-            waiting.update(steps)
+    for match_id, profile, given, *values in rows:
+        profiles[match_id], feedback[match_id] = profile, given
+        for step, value in zip(steps, values):
+            if value is not None:
+                waiting[match_id] = step.wording(value)
     done_for = behalf.records_for("match", [match.id for match in matches])
-    ending = [match.id for match in matches if match.state in EXIT_FEEDBACK_STATES]
-    feedback = {(item.match_id, item.side): item for item in db.session.scalars(
-        sa.select(ExitFeedback).where(ExitFeedback.match_id.in_(ending)))} if ending else {}
     views = []
     for match in matches:
         side = match.side_of(account.id)
         views.append({
             "match": match, "side": side, "your_response": getattr(match, f"{side}_response"),
             "on_behalf": [item for item in done_for.get(match.id, []) if item.person_id == account.id],
-            "other_party": _other_party(match, profiles[others[match.id]]),
+            "other_party": _other_party(match, profiles[match.id]),
             "next_step": _next_step(match, side, waiting.get(match.id)),
-            "notice": match.notice, "exit_feedback": feedback.get((match.id, side)),
+            "notice": match.notice, "exit_feedback": feedback[match.id],
         })
     return views
