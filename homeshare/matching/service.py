@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -902,6 +902,14 @@ def get_scheme_of(match: Match) -> Scheme:
 
 def get_match(match_id: uuid.UUID) -> Match | None:
     return db.session.get(Match, match_id)
+
+
+def match_in_full(match: Match) -> Match:
+    """``match`` as its coordinators read it, its history and exit feedback loaded in one statement
+    (a side gives one feedback at most, so joining both lists at most doubles the history's rows)."""
+    db.session.scalars(sa.select(Match).where(Match.id == match.id)
+                       .options(joinedload(Match.events), joinedload(Match.exit_feedback))).unique().one()
+    return match
 
 
 def list_matches(*, scheme: Scheme, state: MatchState | None, page: int, per_page: int) -> Page[Match]:

@@ -305,6 +305,23 @@ def test_an_own_match_is_read_in_four_statements_whatever_hangs_off_it(client, m
     assert count == 4 and seen["exit_feedback"] is None  # only one's own feedback
 
 
+def test_a_match_in_full_is_read_in_four_statements(client, make, count_queries):
+    """The account, the match, its history with the exit feedback, and what was done for someone."""
+    desk = Desk(client, make, make.scheme())
+    desk.to_notice()
+    for session, support in ((desk.householder, 4), (desk.sharer, 2)):
+        given = client.put(f"/api/v1/matches/{desk.match_id}/exit-feedback", headers=session.headers,
+                           json={"would_homeshare_again": True, "scheme_support": support})
+        assert given.status_code == 201, given.json
+    with count_queries() as statements:
+        full = desk.detail()
+    assert len(statements) == 4
+    assert [item["scheme_support"] for item in full["exit_feedback"]] == [4, 2]
+    assert [event["action"] for event in full["events"]][-2:] == ["activate", "give_notice"]
+    assert len(full["events"]) == len({(event["action"], event["occurred_at"], event["actor_id"])
+                                       for event in full["events"]})  # each once, not once per feedback
+
+
 # The agreement ----------------------------------------------------------------------------------
 
 
