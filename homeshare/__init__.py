@@ -141,7 +141,7 @@ def register_events() -> None:
     from homeshare.accounts.events import account_created, email_to_owner
     from homeshare.audit.service import record_account_created, record_scheme_updated
     from homeshare.agreements.service import (
-        notice_lengths, refuse_activation_unless_accepted, trial_length, versions_to_accept,
+        notice_lengths, refuse_activation_unless_accepted, trial_length, version_to_accept,
     )
     from homeshare.behalf.service import copies_for_representatives
     from homeshare.checkins.service import ensure_schedule, move_out_of_absence, replan_schedule
@@ -164,7 +164,7 @@ def register_events() -> None:
     trial_extended.connect(replan_schedule)
     activating.connect(refuse_activation_unless_accepted)
     activating.connect(refuse_activation_without_review)
-    party_steps.connect(versions_to_accept)
+    party_steps.connect(version_to_accept)
     notice_terms.connect(notice_lengths)
     trial_terms.connect(trial_length)
     addressing.connect(copies_for_representatives)

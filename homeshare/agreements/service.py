@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-import uuid
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +21,7 @@ from homeshare.behalf.service import refuse_both_sides
 from homeshare.common.clock import utcnow
 from homeshare.errors import Conflict, NotFound, ValidationFailed
 from homeshare.extensions import db
+from homeshare.matching.events import PartyStep
 from homeshare.matching.models import ACQUAINTED_STATES, OPEN_STATES, Match, refusal
 from homeshare.notifications import kinds
 from homeshare.notifications.service import notify
@@ -198,22 +198,19 @@ def refuse_activation_unless_accepted(match: Match) -> None:
                        kind="agreement-not-accepted", extensions=refusal(match.state, "activate"))
 
 
-def versions_to_accept(account: Account, *, matches: Sequence[Match]) -> dict[uuid.UUID, str]:
-    """``party_steps``: where the newest version of a match's agreement waits on ``account``
-    (its householder or sharer), in one statement for all ``matches``."""
-    ids = [match.id for match in matches]
+def version_to_accept(account: Account) -> PartyStep:
+    """``party_steps``: the number of the newest version of a match's agreement where it waits
+    on ``account`` (its householder or sharer), NULL where it does not or there is none; a
+    subquery read with the matches, one probe of the versions' (match, number) index each."""
+    accepted_at = sa.case((Match.householder_id == account.id, AgreementVersion.householder_accepted_at),
+                          else_=AgreementVersion.sharer_accepted_at)
     newest = (
-        sa.select(AgreementVersion.match_id, sa.func.max(AgreementVersion.number).label("number"))
-        .where(AgreementVersion.match_id.in_(ids)).group_by(AgreementVersion.match_id).subquery()
+        sa.select(sa.case((accepted_at.is_(None), AgreementVersion.number)))
+        .where(AgreementVersion.match_id == Match.id)
+        .order_by(AgreementVersion.number.desc()).limit(1)
+        .scalar_subquery()
     )
-    versions = db.session.scalars(
-        sa.select(AgreementVersion).join(newest, sa.and_(newest.c.match_id == AgreementVersion.match_id,
-                                                         newest.c.number == AgreementVersion.number)))
-    sides = {match.id: match.side_of(account.id) for match in matches}
-    return {
-        version.match_id: f"Read and accept version {version.number} of the agreement."
-        for version in versions if getattr(version, f"{sides[version.match_id]}_accepted_at") is None
-    }
+    return PartyStep(newest, lambda number: f"Read and accept version {number} of the agreement.")
 
 
 def trial_length(match: Match) -> int | None:

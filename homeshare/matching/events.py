@@ -7,7 +7,11 @@ step by raising an ``ApiError``; the app factory connects them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
 from blinker import Namespace
+from sqlalchemy import ColumnElement
 
 events = Namespace()
 
@@ -20,9 +24,20 @@ finds a condition unmet raises ``Conflict`` (with the match's ``state`` and
 ``allowed_transitions``), and the match stays in its trial.""")
 
 party_steps = events.signal("party-steps", doc="""\
-Sent with the ``Account`` of a householder or sharer and ``matches=`` the matches they are
-shown. A receiver returns ``{match_id: text}`` for matches where something that hangs off
-the match waits on that person (an agreement to accept); one statement for all the matches.""")
+Sent with the ``Account`` of a householder or sharer about to be shown their matches. A
+receiver returns a ``PartyStep``: a SQL value correlated with the ``match`` table that is not
+NULL where something that hangs off the match waits on that person (an agreement to accept),
+and the words for it. The value is a column of the statement that reads the matches' other
+people, so what hangs off them costs no statement of its own.""")
+
+
+class PartyStep(NamedTuple):
+    """A receiver's answer to ``party_steps``: ``value``, a SQL expression correlated with the
+    ``match`` table (NULL where nothing waits on the person), and ``wording``, what to tell the
+    person from a value that is not NULL."""
+
+    value: ColumnElement[Any]
+    wording: Callable[[Any], str]
 
 notice_terms = events.signal("notice-terms", doc="""\
 Sent with a ``Match`` someone gives notice on. A receiver returns the notice lengths its

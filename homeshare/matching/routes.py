@@ -150,7 +150,7 @@ class MatchDetail(MethodView):
         The match with both people, its state, its terms and the history of every transition, as
         its scheme's coordinators see it.
         """
-        return match
+        return service.match_in_full(match)
 
 
 @blp.route("/me/matches/<uuid:match_id>")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import sqlalchemy as sa
-from sqlalchemy.orm import ORMExecuteState, Session
+from sqlalchemy.orm import ORMExecuteState, Session, joinedload
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -113,6 +113,14 @@ def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
 # that rounding never rules out a pair the arithmetic in scoring would keep).
 KM_PER_DEGREE_AT_LEAST = scoring.EARTH_RADIUS_KM * math.pi / 180 * 0.999
 
+# The southern and northern edges of a sharer's reach in latitude, written as PostgreSQL keeps
+# statistics on them (revision 0032, which holds this constant): it guesses a third for each
+# comparison of two columns, so it took the sharers within reach of a householder for a few
+# hundred of 10,000 instead of thousands, and probed two indexes for each of them where hashing
+# the tables costs less than half as much.
+REACH_SOUTH = Profile.base_latitude - Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
+REACH_NORTH = Profile.base_latitude + Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
+
 
 def _may_suit(me: scoring.Population, role: Role) -> list[sa.ColumnElement[bool]]:
     """Conditions on the candidates of the one person ``me`` (of ``role``) that every pair the
@@ -133,10 +141,9 @@ def _may_suit(me: scoring.Population, role: Role) -> list[sa.ColumnElement[bool]
     if role is Role.HOUSEHOLDER:  # the candidates' places and reaches vary
         if known("latitude", "longitude"):
             latitude = float(fact["latitude"])
-            reach = Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
             conditions.append(sa.or_(
                 Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
-                sa.and_(Profile.base_latitude >= latitude - reach, Profile.base_latitude <= latitude + reach)))
+                sa.and_(REACH_SOUTH <= latitude, REACH_NORTH >= latitude)))
     elif known("base_latitude", "base_longitude", "max_distance_km"):
         reach = float(fact["max_distance_km"]) / KM_PER_DEGREE_AT_LEAST
         base = float(fact["base_latitude"])
@@ -904,6 +911,14 @@ def get_match(match_id: uuid.UUID) -> Match | None:
     return db.session.get(Match, match_id)
 
 
+def match_in_full(match: Match) -> Match:
+    """``match`` as its coordinators read it, its history and exit feedback loaded in one statement
+    (a side gives one feedback at most, so joining both lists at most doubles the history's rows)."""
+    db.session.scalars(sa.select(Match).where(Match.id == match.id)
+                       .options(joinedload(Match.events), joinedload(Match.exit_feedback))).unique().one()
+    return match
+
+
 def list_matches(*, scheme: Scheme, state: MatchState | None, page: int, per_page: int) -> Page[Match]:
     statement = sa.select(Match).where(Match.scheme_id == scheme.id)
     if state is not None:
@@ -975,28 +990,39 @@ def _next_step(match: Match, side: str, waiting: str | None) -> str | None:
 
 
 def party_views(account: Account, matches: Sequence[Match]) -> list[dict[str, Any]]:
-    """What ``account`` sees of each of its matches, in four statements whatever their number (and
-    one more for exit feedback where any of them is in notice or ended)."""
-    others = {m.id: (m.sharer_id if m.householder_id == account.id else m.householder_id) for m in matches}
-    profiles = {
-        p.account_id: p for p in db.session.scalars(sa.select(Profile).where(Profile.account_id.in_(others.values())))
-    } if matches else {}
+    """What ``account`` sees of each of its matches, in two statements whatever their number or
+    state: one reads each match's other person, the step that waits on ``account`` in what hangs
+    off the match (``party_steps``: its columns) and ``account``'s exit feedback; the other what
+    was done for them."""
+    if not matches:
+        return []
+    mine = Match.householder_id == account.id
+    steps = [step for _receiver, step in party_steps.send(account)]
+    rows = db.session.execute(
+        sa.select(Match.id, Profile, ExitFeedback, *(step.value.label(f"step_{i}") for i, step in enumerate(steps)))
+        .join(Profile, Profile.account_id == sa.case((mine, Match.sharer_id), else_=Match.householder_id))
+        .outerjoin(ExitFeedback, sa.and_(ExitFeedback.match_id == Match.id,
+                                         ExitFeedback.side == sa.case((mine, "householder"), else_="sharer"),
+                                         Match.state.in_(EXIT_FEEDBACK_STATES)))
+        .where(Match.id.in_([match.id for match in matches]))
+    )
+    profiles: dict[uuid.UUID, Profile] = {}
+    feedback: dict[uuid.UUID, ExitFeedback | None] = {}
     waiting: dict[uuid.UUID, str] = {}
-    if matches:
-        for _receiver, steps in party_steps.send(account, matches=matches):
-            waiting.update(steps)
+    for match_id, profile, given, *values in rows:
+        profiles[match_id], feedback[match_id] = profile, given
+        for step, value in zip(steps, values):
+            if value is not None:
+                waiting[match_id] = step.wording(value)
     done_for = behalf.records_for("match", [match.id for match in matches])
-    ending = [match.id for match in matches if match.state in EXIT_FEEDBACK_STATES]
-    feedback = {(item.match_id, item.side): item for item in db.session.scalars(
-        sa.select(ExitFeedback).where(ExitFeedback.match_id.in_(ending)))} if ending else {}
     views = []
     for match in matches:
         side = match.side_of(account.id)
         views.append({
             "match": match, "side": side, "your_response": getattr(match, f"{side}_response"),
             "on_behalf": [item for item in done_for.get(match.id, []) if item.person_id == account.id],
-            "other_party": _other_party(match, profiles[others[match.id]]),
+            "other_party": _other_party(match, profiles[match.id]),
             "next_step": _next_step(match, side, waiting.get(match.id)),
-            "notice": match.notice, "exit_feedback": feedback.get((match.id, side)),
+            "notice": match.notice, "exit_feedback": feedback[match.id],
         })
     return views

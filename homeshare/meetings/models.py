@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from homeshare.behalf.models import GivenAs
 from homeshare.common.db import IdMixin, UTCDateTime, string_enum
 from homeshare.extensions import db
+from homeshare.matching.models import Match
 
 
 class MeetingKind(str, enum.Enum):
@@ -64,6 +65,8 @@ class Meeting(IdMixin, db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
     feedback: Mapped[list[MeetingFeedback]] = relationship(lazy="raise", order_by="MeetingFeedback.side")
+    # Read with the meeting where its match decides who reaches it (``meetings.access``).
+    match: Mapped[Match] = relationship(lazy="raise")
 
     zone = None  # the scheme's time zone (a ZoneInfo), set by the service for responses
 

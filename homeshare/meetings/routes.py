@@ -78,7 +78,7 @@ class MeetingDetail(MethodView):
         Its kind, times (with the offset of the scheme's time zone), place, status, the start
         before its last move, and the feedback each side gave once it was held.
         """
-        return service.meeting_view(meeting)
+        return service.meeting_as_read(meeting)
 
     @blp.doc(operationId="moveMeeting")
     @requires(Role.COORDINATOR)

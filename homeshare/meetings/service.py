@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from flask_babel import lazy_gettext as _l
 
@@ -76,6 +77,14 @@ def meeting_view(meeting: Meeting) -> Meeting:
     return _shown([found], zone_of(found.scheme_id))[0]
 
 
+def meeting_as_read(meeting: Meeting) -> Meeting:
+    """The meeting as the gate read it in this request, with its feedback: a read needs no fresh
+    copy (a change does, see ``meeting_view``), so the feedback is the only statement."""
+    set_committed_value(meeting, "feedback", list(db.session.scalars(
+        sa.select(MeetingFeedback).where(MeetingFeedback.meeting_id == meeting.id).order_by(MeetingFeedback.side))))
+    return _shown([meeting], zone_of(meeting.scheme_id))[0]
+
+
 def meetings_of(match: Match, *, page: int, per_page: int) -> Page[Meeting]:
     """A page of the match's meetings, soonest first, with their feedback and what was given for
     someone (four statements and the count, whatever the page size)."""
@@ -92,8 +101,7 @@ def own_meetings(actor: Account, match: Match, *, page: int, per_page: int) -> t
 
 
 def own_meeting(actor: Account, meeting: Meeting) -> tuple[str, Meeting]:
-    match = db.session.get(Match, meeting.match_id)
-    return behalf.side_seen_by(actor, match, SEE_SCOPES), meeting_view(meeting)
+    return behalf.side_seen_by(actor, meeting.match, SEE_SCOPES), meeting_as_read(meeting)
 
 
 # Planning ------------------------------------------------------------------------------------------

@@ -74,25 +74,29 @@ _VIEW_FIELDS = tuple(f.name for f in fields(CheckView) if f.name not in ("kind",
 
 
 def checklist_for_coordinator(actor: Account, person: Account) -> Checklist:
-    """The full checklist; reading vetting details is recorded in the audit trail."""
+    """The full checklist; reading vetting details is recorded in the audit trail, and the
+    checklist is shown once that record is committed. It is read before the commit, which
+    would expire ``person`` and read it again."""
+    found = checklist(person)
     audit.record(actor_id=actor.id, scheme_id=person.scheme_id, action="vetting.read", target_type="person",
                  target_id=person.id)
     db.session.commit()
-    return checklist(person)
+    return found
 
 
 def checklist(person: Account) -> Checklist:
-    """The person's checklist, each check's state and their overall status (two statements)."""
+    """The person's checklist, each check's state and their overall status (one statement: the
+    status comes with each recorded check, or alone on a row without one)."""
     scheme = person.scheme
     settings, today = scheme.effective_settings, local_today(scheme.timezone)
-    status = db.session.scalar(sa.select(stored_status(today)).select_from(Account).outerjoin(
-        VettingStanding, VettingStanding.account_id == Account.id).where(Account.id == person.id))
-    recorded = {
-        check.kind: (check, lapsed)
-        for check, lapsed in db.session.execute(
-            sa.select(VettingCheck, check_lapsed(today)).where(VettingCheck.account_id == person.id)
-        )
-    }
+    rows = db.session.execute(
+        sa.select(stored_status(today), VettingCheck, check_lapsed(today)).select_from(Account)
+        .outerjoin(VettingStanding, VettingStanding.account_id == Account.id)
+        .outerjoin(VettingCheck, VettingCheck.account_id == Account.id)
+        .where(Account.id == person.id)
+    ).all()
+    status = rows[0][0]
+    recorded = {check.kind: (check, lapsed) for _status, check, lapsed in rows if check is not None}
     views = []
     for kind in required_checks(person.role, settings):
         if kind in recorded:

@@ -249,10 +249,77 @@ def test_own_match_list_has_the_live_match_first_in_fixed_queries(client, make, 
         with count_queries() as statements:
             listed = client.get(f"/api/v1/me/matches?per_page={per_page}", headers=sharer.headers)
         counts.append(len(statements))
-    assert counts[0] == counts[1] == 5
+    assert counts[0] == counts[1] == 4
     items = listed.json["items"]
     assert [item["state"] for item in items] == ["proposed", "withdrawn", "withdrawn", "withdrawn"]
     assert items[0]["id"] == live.json["id"] and items[0]["side"] == "sharer"
+
+
+def own_in_statements(client, count_queries, desk, session):
+    """``session``'s view of the desk's match, and the statements it took."""
+    with count_queries() as statements:
+        response = client.get(f"/api/v1/me/matches/{desk.match_id}", headers=session.headers)
+    assert response.status_code == 200, response.json
+    return response.json, len(statements)
+
+
+def test_an_own_match_is_read_in_four_statements_whatever_hangs_off_it(client, make, count_queries):
+    """The account, the match, its other person with the agreement version waiting and the exit
+    feedback, and what was done for the person: the same four statements in every stage."""
+    desk = Desk(client, make, make.scheme())
+    agreed = client.put(f"/api/v1/people/{desk.sharer_person.id}/behalf-agreement", headers=desk.coordinator.headers,
+                        json={"agreed_on": "2026-11-01"})
+    assert agreed.status_code == 200, agreed.json
+    desk.propose()
+    seen, count = own_in_statements(client, count_queries, desk, desk.sharer)
+    assert count == 4 and seen["on_behalf"] == [] and seen["next_step"].startswith("Say whether")
+
+    desk.respond(desk.coordinator, share_contact_details=True, on_behalf={
+        "person_id": desk.sharer_person.id, "how": "by-phone", "given_at": "2026-11-30T10:00:00+00:00"})
+    desk.respond(desk.householder, share_contact_details=True)
+    desk.ok("introduction", body={"meeting_at": "2026-12-01T14:00:00+00:00", "place": "Library"})
+    desk.ok("trial", body={"start_on": "2027-01-04"})
+    desk.agree()
+    assert desk.accept_agreement(desk.householder, 1).status_code == 200
+    seen, count = own_in_statements(client, count_queries, desk, desk.sharer)
+    assert count == 4 and seen["next_step"] == "Read and accept version 1 of the agreement."
+    assert [(item["action"], item["how"]) for item in seen["on_behalf"]] == [("match.responded", "by-phone")]
+    assert seen["other_party"]["contact"]["first_name"] == "Margaret"
+    seen, count = own_in_statements(client, count_queries, desk, desk.householder)
+    assert count == 4 and seen["next_step"].startswith("Trial until") and seen["on_behalf"] == []
+
+    assert desk.accept_agreement(desk.sharer, 1).status_code == 200
+    desk.review()
+    desk.agree({**TERMS, "hours_per_week": 12})
+    assert desk.accept_agreement(desk.sharer, 2).status_code == 200
+    seen, count = own_in_statements(client, count_queries, desk, desk.householder)
+    assert count == 4 and seen["next_step"] == "Read and accept version 2 of the agreement."
+
+    desk.ok("notice", desk.sharer, {"reason": "sharer-moved-for-work-or-study"})
+    given = client.put(f"/api/v1/matches/{desk.match_id}/exit-feedback", headers=desk.householder.headers,
+                       json={"would_homeshare_again": True, "scheme_support": 4, "comment": "Lovely young man."})
+    assert given.status_code == 201, given.json
+    seen, count = own_in_statements(client, count_queries, desk, desk.householder)
+    assert count == 4 and seen["state"] == "notice" and seen["exit_feedback"]["comment"] == "Lovely young man."
+    seen, count = own_in_statements(client, count_queries, desk, desk.sharer)
+    assert count == 4 and seen["exit_feedback"] is None  # only one's own feedback
+
+
+def test_a_match_in_full_is_read_in_four_statements(client, make, count_queries):
+    """The account, the match, its history with the exit feedback, and what was done for someone."""
+    desk = Desk(client, make, make.scheme())
+    desk.to_notice()
+    for session, support in ((desk.householder, 4), (desk.sharer, 2)):
+        given = client.put(f"/api/v1/matches/{desk.match_id}/exit-feedback", headers=session.headers,
+                           json={"would_homeshare_again": True, "scheme_support": support})
+        assert given.status_code == 201, given.json
+    with count_queries() as statements:
+        full = desk.detail()
+    assert len(statements) == 4
+    assert [item["scheme_support"] for item in full["exit_feedback"]] == [4, 2]
+    assert [event["action"] for event in full["events"]][-2:] == ["activate", "give_notice"]
+    assert len(full["events"]) == len({(event["action"], event["occurred_at"], event["actor_id"])
+                                       for event in full["events"]})  # each once, not once per feedback
 
 
 # The agreement ----------------------------------------------------------------------------------

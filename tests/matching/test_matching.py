@@ -9,6 +9,8 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from homeshare.accounts.models import Account
 from homeshare.common.roles import Role
@@ -261,3 +263,23 @@ def test_the_candidates_statement_is_planned_for_each_ranking_and_never_prepared
     # The person ranked, read by id, is prepared like the account lookup of every request; the candidates are not.
     assert any("scoring_features" in statement and "ORDER BY" not in statement for statement in prepared)
     assert not any("scoring_features" in statement and "ORDER BY" in statement for statement in prepared)
+
+
+def test_postgresql_keeps_statistics_on_the_edges_of_a_sharers_reach_as_the_ranking_writes_them(app):
+    # Without them PostgreSQL guesses a third for each edge, takes the sharers in reach for a
+    # few hundred of thousands, and plans the candidates as probes of two indexes each.
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("statistics on expressions are PostgreSQL's")
+    constant = f"({service.KM_PER_DEGREE_AT_LEAST!r})::double precision"
+    with app.app_context():
+        kept = dict(db.session.execute(sa.text(
+            "SELECT stxname, (pg_get_statisticsobjdef_expressions(oid))[1] FROM pg_statistic_ext "
+            "WHERE stxrelid = 'profile'::regclass")).all())
+        db.session.remove()
+    assert kept == {"st_profile_reach_south": f"(base_latitude - (max_distance_km / {constant}))",
+                    "st_profile_reach_north": f"(base_latitude + (max_distance_km / {constant}))"}
+    for edge, sign in ((service.REACH_SOUTH, "-"), (service.REACH_NORTH, "+")):
+        compiled = edge.compile(dialect=postgresql.dialect())
+        [(name, value)] = compiled.params.items()
+        assert str(compiled) == f"profile.base_latitude {sign} profile.max_distance_km / CAST(%({name})s AS FLOAT)"
+        assert value == service.KM_PER_DEGREE_AT_LEAST

@@ -340,6 +340,25 @@ def test_the_meetings_list_stays_flat_as_it_grows(app, desk, clock, count_querie
     assert counts[0] == counts[2] and counts[1] == counts[3], counts
 
 
+def test_a_meeting_is_read_in_four_statements(desk, clock, make, count_queries):
+    """The account, the meeting with its match (who reaches it), its feedback, and what was given
+    for someone: the gate's reads serve the view, nothing is read twice."""
+    meeting = planned(desk)
+    clock.set(datetime(2027, 1, 12, 17, 0, tzinfo=timezone.utc))
+    step(desk, meeting["id"], "held")
+    step(desk, meeting["id"], "feedback", desk.sharer, "put", FEEDBACK)
+    step(desk, meeting["id"], "feedback", desk.householder, "put", {"how_it_went": 3, "carry_on": "no"})
+    seen = {}
+    for name, url, session in (("full", f"/api/v1/meetings/{meeting['id']}", desk.coordinator),
+                               ("own", f"/api/v1/me/meetings/{meeting['id']}", desk.sharer)):
+        with count_queries() as statements:
+            response = desk.client.get(url, headers=session.headers)
+        assert response.status_code == 200, response.json
+        seen[name] = (response.json, len(statements))
+    assert [item["carry_on"] for item in seen["full"][0]["feedback"]] == ["no", "yes"] and seen["full"][1] == 4
+    assert seen["own"][0]["your_feedback"]["carry_on"] == "yes" and seen["own"][1] == 4
+
+
 def test_a_time_without_an_offset_is_the_schemes_own_across_the_clock_change(app, client, make, clock):
     """Rule edge cases, through the service: a scheme in New York, a meeting the night the clocks
     go forward there, and a meeting held exactly at its start."""

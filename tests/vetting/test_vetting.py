@@ -251,6 +251,24 @@ def test_every_change_is_audited_and_repeats_change_nothing(app, sharer_desk):
     assert all(e.target_id == f"{sharer_desk.person.id}/identity" for e in events)
 
 
+def test_a_checklist_is_read_in_one_statement_after_the_account(client, make, sharer_desk, clock, count_queries):
+    """The status and the recorded checks come in one statement, with no check recorded or with
+    several; the coordinator's read adds the person and its audit record."""
+    person = make.login(client, sharer_desk.person)
+    for recorded in ((), ("identity", "right_to_rent")):
+        for kind in recorded:
+            sharer_desk.record(kind, passing(kind, clock.today()))
+        with count_queries() as statements:
+            full = sharer_desk.checklist()
+        with count_queries() as own_statements:
+            own = client.get("/api/v1/me/vetting", headers=person.headers)
+        assert own.status_code == 200, own.json
+        assert [check["kind"] for check in full["checks"] if check["status"] == "passed"] == list(recorded)
+        assert full["status"] == own.json["status"] == ("in_progress" if recorded else "not_started")
+        assert len(statements) == 4 and statements[-1].lstrip().upper().startswith("INSERT INTO AUDIT_EVENT")
+        assert len(own_statements) == 2
+
+
 def test_certificate_numbers_never_reach_the_logs(sharer_desk, clock, caplog):
     sharer_desk.record("background", {**BACKGROUND, "issued_on": clock.today().isoformat()})
     sharer_desk.put("background", {**BACKGROUND, "issued_on": "2999-01-01"})
