@@ -65,7 +65,7 @@ def seed_history(scheme, people, rng: random.Random) -> dict[str, int]:
                              "due_on": day, "created_at": accepted})
             for side, account_id in (("householder", householder), ("sharer", sharer)):
                 if rng.random() < 0.8:
-                    answers.append({"id": uuid.uuid4(), "checkin_id": checkin_id, "side": side,
+                    answers.append({"id": uuid.uuid4(), "checkin_id": checkin_id, "match_id": match_id, "side": side,
                                     "account_id": account_id, "wellbeing": rng.randint(1, 5),
                                     "match_going": rng.randint(1, 5), "help_happening": True, "wants_call": False,
                                     "something_wrong": False,

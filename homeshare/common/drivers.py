@@ -64,7 +64,7 @@ def _postgresql_settings(dbapi_connection, _record) -> None:
 
 # The longest statement, and the most parameters, whose conversion psycopg keeps.
 LONGEST_CONVERTED_STATEMENT = 1 << 16
-MOST_CONVERTED_PARAMETERS = 1000
+MOST_CONVERTED_PARAMETERS = 256
 
 
 def _keep_long_statements_converted() -> None:
@@ -72,11 +72,14 @@ def _keep_long_statements_converted() -> None:
     execution, and keeps the result (an LRU of 128) only for statements of at most 4,096
     characters and 50 parameters. The dashboard's one statement (42,000 characters, 189
     parameters) was converted again on every request: 1.5 ms of its CPU. The service builds
-    its statements from code, so their texts are few whatever their length."""
-    psycopg._queries.MAX_CACHED_STATEMENT_LENGTH = max(psycopg._queries.MAX_CACHED_STATEMENT_LENGTH,
-                                                      LONGEST_CONVERTED_STATEMENT)
-    psycopg._queries.MAX_CACHED_STATEMENT_PARAMS = max(psycopg._queries.MAX_CACHED_STATEMENT_PARAMS,
-                                                      MOST_CONVERTED_PARAMETERS)
+    its statements from code, so their texts are few whatever their length; the bound on
+    parameters stays low enough that IN lists of every length do not crowd the cache. Should a
+    psycopg release name these limits otherwise, statements are converted as before."""
+    for name, value in (("MAX_CACHED_STATEMENT_LENGTH", LONGEST_CONVERTED_STATEMENT),
+                        ("MAX_CACHED_STATEMENT_PARAMS", MOST_CONVERTED_PARAMETERS)):
+        current = getattr(psycopg._queries, name, None)
+        if isinstance(current, int):
+            setattr(psycopg._queries, name, max(current, value))
 
 
 def _execute_unprepared(cursor, statement, parameters, context) -> bool:
