@@ -21,9 +21,10 @@ import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, time as clock_time, timedelta, timezone
+from functools import lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +35,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.languages import ENGLISH, LANGUAGES, rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
-from homeshare.common.db import INSERT_CHUNK, insert_many, planned_each_time
+from homeshare.common.db import INSERT_CHUNK, among, insert_many, planned_each_time
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -204,14 +205,26 @@ def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 _DELIVERY = Delivery.__table__.c
+_NOTIFICATION = Notification.__table__.c
+_ACCOUNT = Account.__table__.c
+# What the providers read of a notification and of its account: nothing else is loaded to send.
+_SENT_NOTIFICATION_COLUMNS = ("id", "account_id", "kind", "title", "body", "data", "to_address")
+_SENT_ACCOUNT_COLUMNS = ("id", "email", "sms_opt_in")
 
 
-def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
-    """Lease up to ``batch`` due deliveries, committed with whatever the caller settled before:
-    the pending ones and those whose lease lapsed (a process died sending them), the earliest
-    due first; of those due at the same moment, the pending ones first (the sends of a lapsed
-    lease may have gone out before the process died)."""
-    token = uuid.uuid4().hex
+@lru_cache(maxsize=8)
+def _claiming(batch: int, postgresql: bool) -> Any:
+    """The claim of up to ``batch`` due deliveries (parameters ``now``, ``until``, ``token``): the
+    pending ones and those whose lease lapsed (a process died sending them), the earliest due
+    first; of those due at the same moment, the pending ones first (the sends of a lapsed
+    lease may have gone out before the process died). Built once: a statement of the table, not
+    the model, since nothing of the session's objects changes, and building and the ORM's
+    bookkeeping were much of a claim's time.
+
+    On PostgreSQL it returns each delivery with its notification and account (the columns the
+    providers read), in the one statement; SQLite returns no other table's columns from an
+    ``UPDATE`` (``_claimed_with`` reads them)."""
+    now = sa.bindparam("now", type_=_DELIVERY.next_attempt_at.type)
     # A leased delivery was due when claimed (``next_attempt_at`` at most the claim's moment,
     # ``LEASE`` before ``claimed_until``), so every claimable one is due: one range of the
     # index of unsettled deliveries, read in its order.
@@ -223,23 +236,54 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
         .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    if db.engine.dialect.name == "postgresql":
+    claimed = (
+        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
+        .values(status=DeliveryStatus.SENDING, claimed_until=sa.bindparam("until", type_=_DELIVERY.claimed_until.type),
+                claim_token=sa.bindparam("token", type_=_DELIVERY.claim_token.type), attempts=_DELIVERY.attempts + 1)
+        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
+    )
+    if postgresql:
+        # Outer joins: a delivery is returned, and settled, whatever became of its notification.
+        claimed = claimed.cte("claimed")
+        claimed = (
+            sa.select(*claimed.c, *(_NOTIFICATION[name].label(f"notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
+                      *(_ACCOUNT[name].label(f"account_{name}") for name in _SENT_ACCOUNT_COLUMNS))
+            .select_from(claimed.outerjoin(Notification.__table__, _NOTIFICATION.id == claimed.c.notification_id)
+                         .outerjoin(Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id))
+        )
+    # Planned for its own values each time: a plan made once for any statuses could not use
+    # the partial index of unsettled deliveries, and would scan every delivery ever made.
+    return planned_each_time(claimed)
+
+
+def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
+    """Lease up to ``batch`` due deliveries (``_claiming``), committed with whatever the caller
+    settled before; each with its notification's and account's columns (None when the
+    notification was erased meanwhile, with its deliveries)."""
+    token = uuid.uuid4().hex
+    postgresql = db.engine.dialect.name == "postgresql"
+    connection = db.session.connection()
+    if postgresql:
         # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
         # counted them yet): expecting a few, the planner would gather every due one by bitmap
         # and sort them, at each claim.
-        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-    # Statements of the table, not the model, here and in settling: nothing of the session's
-    # objects changes, and the ORM's bookkeeping was much of a claim's time.
-    # Planned for its own values each time: a plan made once for any statuses could not use
-    # the partial index of unsettled deliveries, and would scan every delivery ever made.
-    claimed = db.session.connection().execute(planned_each_time(
-        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
-        .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
-                attempts=_DELIVERY.attempts + 1)
-        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
-    )).all()
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    claimed = connection.execute(_claiming(batch, postgresql), {"now": now, "until": now + LEASE, "token": token}).all()
+    if not postgresql and claimed:
+        claimed = _claimed_with(connection, claimed)
     db.session.commit()
     return token, claimed
+
+
+def _claimed_with(connection: sa.Connection, claimed: Sequence[Any]) -> list[Any]:
+    """``claimed`` with its notifications' and accounts' columns, as PostgreSQL's claim returns them."""
+    found = {row[0]: row[1:] for row in connection.execute(
+        sa.select(_NOTIFICATION.id, *(_NOTIFICATION[name] for name in _SENT_NOTIFICATION_COLUMNS),
+                  *(_ACCOUNT[name] for name in _SENT_ACCOUNT_COLUMNS))
+        .join_from(Notification.__table__, Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id)
+        .where(_NOTIFICATION.id.in_({row.notification_id for row in claimed})))}
+    missing = (None,) * (len(_SENT_NOTIFICATION_COLUMNS) + len(_SENT_ACCOUNT_COLUMNS))
+    return [(*row, *found.get(row.notification_id, missing)) for row in claimed]
 
 
 INLINE_CHANNELS = frozenset({"log"})
@@ -267,27 +311,36 @@ def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
     return sent_total
 
 
-_NOTIFICATION_COLUMNS = tuple(Notification.__table__.c)
-_ACCOUNT_COLUMNS = tuple(Account.__table__.c)
+class _Claimed(NamedTuple):
+    """One claimed delivery, as ``_send_claimed`` reads it."""
+
+    id: uuid.UUID
+    channel: str
+    notification_id: uuid.UUID
+    attempts: int
+
+
+_NOTIFICATION_AT = 4  # where a claim row's notification columns start, then its account's
+_ACCOUNT_AT = _NOTIFICATION_AT + len(_SENT_NOTIFICATION_COLUMNS)
 
 
 def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
-                  claimed: Sequence[Any]) -> int:
+                  rows: Sequence[Any]) -> int:
     """Send a claim and settle it (uncommitted: the next claim commits it)."""
-    # Plain rows (each read by its columns' names, as the providers read a notification and an
+    # Plain objects (read by their columns' names, as the providers read a notification and an
     # account): nothing here is changed through the session.
+    claimed: list[_Claimed] = []
     notifications: dict[uuid.UUID, Any] = {}
     accounts: dict[uuid.UUID, Any] = {}
-    for row in db.session.connection().execute(
-            sa.select(*_NOTIFICATION_COLUMNS, *_ACCOUNT_COLUMNS)
-            .join_from(Notification, Account, Account.id == Notification.account_id)
-            .where(Notification.id.in_({c.notification_id for c in claimed}))):
-        notification = SimpleNamespace(**{c.name: row[i] for i, c in enumerate(_NOTIFICATION_COLUMNS)})
-        notifications[notification.id] = notification
+    for row in rows:
+        claim = _Claimed(*row[:_NOTIFICATION_AT])
+        claimed.append(claim)
+        if row[_NOTIFICATION_AT] is None:
+            continue
+        notification = SimpleNamespace(**dict(zip(_SENT_NOTIFICATION_COLUMNS, row[_NOTIFICATION_AT:_ACCOUNT_AT])))
+        notifications[claim.notification_id] = notification
         if notification.account_id not in accounts:
-            first = len(_NOTIFICATION_COLUMNS)
-            accounts[notification.account_id] = SimpleNamespace(
-                **{c.name: row[first + i] for i, c in enumerate(_ACCOUNT_COLUMNS)})
+            accounts[notification.account_id] = SimpleNamespace(**dict(zip(_SENT_ACCOUNT_COLUMNS, row[_ACCOUNT_AT:])))
     devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
     if any(c.channel == "push" for c in claimed):
         for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
@@ -343,7 +396,7 @@ def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -
         by_note[done["note"]].append(done["delivery_id"])
     for note, ids in by_note.items():
         db.session.connection().execute(
-            sa.update(Delivery.__table__).where(_DELIVERY.id.in_(ids), _DELIVERY.claim_token == token)
+            sa.update(Delivery.__table__).where(among(_DELIVERY.id, ids), _DELIVERY.claim_token == token)
             .values(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
 
 
