@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, time as clock_time, timedelta, timezone
 from functools import lru_cache
 from types import SimpleNamespace
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 from typing import Any, Iterable, Mapping, NamedTuple, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel.speaklater import LazyString
@@ -75,15 +77,15 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     languages = _languages({m.account_id for m in messages})
     write = _Writer()
     rows = [
-        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind,
+        {"account_id": m.account_id, "kind": m.kind,
          "title": write(m.title, languages.get(m.account_id)), "body": write(m.body, languages.get(m.account_id)),
-         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
+         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address}
         for m in messages
     ]
     if not rows:
         return 0
     table = Notification.__table__.c
-    created = insert_many(Notification, rows, ignoring_duplicates_on=["dedupe_key"],
+    created = insert_many(Notification, rows, same={"created_at": now}, ignoring_duplicates_on=["dedupe_key"],
                           returning=[table.id, table.account_id, table.kind])
     channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
     chosen = set(channels) & set(PREFERENCE_CHANNELS)
@@ -91,7 +93,9 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     # The recipients' choices and quiet hours: one statement each, for all of them.
     choices = _choices(people, {row.kind for row in created}) if chosen and people else {}
     quiet = _quiet_until(people, now) if chosen & DELAYED_IN_QUIET_HOURS and people else {}
-    deliveries = []
+    # Grouped by channel and due time (a few groups: most are due now), each group's rows
+    # only the notification's id.
+    deliveries: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
     for notification_id, account_id, name in created:
         kind = kinds.get(name)
         for channel in channels:
@@ -102,9 +106,11 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
             due = now
             if channel in DELAYED_IN_QUIET_HOURS and not kind.urgent and account_id in quiet:
                 due = quiet[account_id]
-            deliveries.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
-                               "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
-    insert_many(Delivery, deliveries, ignoring_duplicates_on=["notification_id", "channel"])
+            deliveries[channel, due].append({"notification_id": notification_id})
+    for (channel, due), group in deliveries.items():
+        insert_many(Delivery, group, same={"channel": channel, "status": DeliveryStatus.PENDING, "attempts": 0,
+                                           "next_attempt_at": due},
+                    ignoring_duplicates_on=["notification_id", "channel"])
     return len(created)
 
 
@@ -118,10 +124,21 @@ class _Writer:
 
     def __init__(self) -> None:
         self.written: dict[Any, str] = {}
+        # The same text object again (a reminder's texts are made once for all its recipients):
+        # found without working out what it says. Each is held, so that its id is not reused.
+        self.by_object: dict[tuple[int, str], tuple[Text, str]] = {}
 
     def __call__(self, text: Text, language: str | None) -> str:
         if language not in LANGUAGES:
             language = ENGLISH
+        held = self.by_object.get((id(text), language))
+        if held is not None and held[0] is text:
+            return held[1]
+        found = self._write(text, language)
+        self.by_object[id(text), language] = (text, found)
+        return found
+
+    def _write(self, text: Text, language: str) -> str:
         try:
             key = (_same_text(text), language)
             found = self.written.get(key)
@@ -153,7 +170,7 @@ def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
     ``INSERT_CHUNK`` of them (a statement's parameters are bounded: 65,535 on PostgreSQL)."""
     ids = list(people)
     return {row.id: row.language for first in range(0, len(ids), INSERT_CHUNK) for row in db.session.execute(
-        sa.select(Account.id, Account.language).where(Account.id.in_(ids[first:first + INSERT_CHUNK])))}
+        sa.select(Account.id, Account.language).where(among(Account.id, ids[first:first + INSERT_CHUNK])))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
@@ -212,6 +229,19 @@ _SENT_NOTIFICATION_COLUMNS = ("id", "account_id", "kind", "title", "body", "data
 _SENT_ACCOUNT_COLUMNS = ("id", "email", "sms_opt_in")
 
 
+@dataclass(frozen=True)
+class _Settling:
+    """The sends of the last claim that went out (``ids``, under its lease ``token``, sent at
+    ``sent_at``), to be settled in the transaction of the next claim."""
+
+    token: str
+    sent_at: datetime
+    ids: Sequence[uuid.UUID]
+
+
+_UUIDS = postgresql_array(sa.Uuid())
+
+
 @lru_cache(maxsize=8)
 def _claiming(batch: int, postgresql: bool) -> Any:
     """The claim of up to ``batch`` due deliveries (parameters ``now``, ``until``, ``token``): the
@@ -221,9 +251,10 @@ def _claiming(batch: int, postgresql: bool) -> Any:
     the model, since nothing of the session's objects changes, and building and the ORM's
     bookkeeping were much of a claim's time.
 
-    On PostgreSQL it returns each delivery with its notification and account (the columns the
-    providers read), in the one statement; SQLite returns no other table's columns from an
-    ``UPDATE`` (``_claimed_with`` reads them)."""
+    On PostgreSQL the same statement settles the last claim's sends as ``_settle_sent`` does
+    (parameters ``settled``, ``settled_token`` and ``settled_at``: see ``_Settling``), and returns
+    each delivery claimed with its notification and account (the columns the providers read).
+    SQLite returns no other table's columns from an ``UPDATE`` (``_claimed_with`` reads them)."""
     now = sa.bindparam("now", type_=_DELIVERY.next_attempt_at.type)
     # A leased delivery was due when claimed (``next_attempt_at`` at most the claim's moment,
     # ``LEASE`` before ``claimed_until``), so every claimable one is due: one range of the
@@ -237,38 +268,61 @@ def _claiming(batch: int, postgresql: bool) -> Any:
         .with_for_update(skip_locked=True)
     )
     claimed = (
-        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
+        sa.update(Delivery.__table__)
         .values(status=DeliveryStatus.SENDING, claimed_until=sa.bindparam("until", type_=_DELIVERY.claimed_until.type),
                 claim_token=sa.bindparam("token", type_=_DELIVERY.claim_token.type), attempts=_DELIVERY.attempts + 1)
         .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
     )
-    if postgresql:
+    if not postgresql:
+        claimed = claimed.where(_DELIVERY.id.in_(due.scalar_subquery()))
+    else:
+        settled = sa.bindparam("settled", type_=_UUIDS)
+        # Never the one row twice in a statement (PostgreSQL would make only one of the changes):
+        # the last claim's sends are settled, not claimed again, even once their lease lapsed.
+        due = due.where(_DELIVERY.id != sa.all_(settled))
+        claimed = claimed.where(_DELIVERY.id.in_(due.scalar_subquery()))
+        settling = (
+            sa.update(Delivery.__table__)
+            .where(_DELIVERY.id == sa.any_(settled),
+                   _DELIVERY.claim_token == sa.bindparam("settled_token", type_=_DELIVERY.claim_token.type))
+            .values(status=DeliveryStatus.SENT, sent_at=sa.bindparam("settled_at", type_=_DELIVERY.sent_at.type),
+                    claimed_until=None, last_error=None)
+        )
         # Outer joins: a delivery is returned, and settled, whatever became of its notification.
         claimed = claimed.cte("claimed")
         claimed = (
-            sa.select(*claimed.c, *(_NOTIFICATION[name].label(f"notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
-                      *(_ACCOUNT[name].label(f"account_{name}") for name in _SENT_ACCOUNT_COLUMNS))
+            sa.select(*claimed.c, *(_NOTIFICATION[name].label(f"of_notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
+                      *(_ACCOUNT[name].label(f"of_account_{name}") for name in _SENT_ACCOUNT_COLUMNS))
             .select_from(claimed.outerjoin(Notification.__table__, _NOTIFICATION.id == claimed.c.notification_id)
                          .outerjoin(Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id))
+            .add_cte(settling.cte("settled"))
         )
     # Planned for its own values each time: a plan made once for any statuses could not use
     # the partial index of unsettled deliveries, and would scan every delivery ever made.
     return planned_each_time(claimed)
 
 
-def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
-    """Lease up to ``batch`` due deliveries (``_claiming``), committed with whatever the caller
-    settled before; each with its notification's and account's columns (None when the
-    notification was erased meanwhile, with its deliveries)."""
+def _claim(now: datetime, batch: int, settling: _Settling | None = None) -> tuple[str, list[Any]]:
+    """Settle the last claim's sends (``settling``) and lease up to ``batch`` due deliveries
+    (``_claiming``), committed together with whatever the caller settled before; each with its
+    notification's and account's columns (None when the notification was erased meanwhile,
+    with its deliveries)."""
     token = uuid.uuid4().hex
     postgresql = db.engine.dialect.name == "postgresql"
     connection = db.session.connection()
+    parameters: dict[str, Any] = {"now": now, "until": now + LEASE, "token": token}
     if postgresql:
         # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
         # counted them yet): expecting a few, the planner would gather every due one by bitmap
         # and sort them, at each claim.
         connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-    claimed = connection.execute(_claiming(batch, postgresql), {"now": now, "until": now + LEASE, "token": token}).all()
+        parameters.update(settled=list(settling.ids) if settling else [],
+                          settled_token=settling.token if settling else None,
+                          settled_at=settling.sent_at if settling else None)
+    elif settling is not None:
+        _settle_sent(settling.token, settling.sent_at,
+                     [{"delivery_id": delivery_id, "note": None} for delivery_id in settling.ids])
+    claimed = connection.execute(_claiming(batch, postgresql), parameters).all()
     if not postgresql and claimed:
         claimed = _claimed_with(connection, claimed)
     db.session.commit()
@@ -283,7 +337,12 @@ def _claimed_with(connection: sa.Connection, claimed: Sequence[Any]) -> list[Any
         .join_from(Notification.__table__, Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id)
         .where(_NOTIFICATION.id.in_({row.notification_id for row in claimed})))}
     missing = (None,) * (len(_SENT_NOTIFICATION_COLUMNS) + len(_SENT_ACCOUNT_COLUMNS))
-    return [(*row, *found.get(row.notification_id, missing)) for row in claimed]
+    return [_ClaimRow(*row, *found.get(row.notification_id, missing)) for row in claimed]
+
+
+_ClaimRow = namedtuple("_ClaimRow", ["id", "channel", "notification_id", "attempts",
+                                     *(f"of_notification_{name}" for name in _SENT_NOTIFICATION_COLUMNS),
+                                     *(f"of_account_{name}" for name in _SENT_ACCOUNT_COLUMNS)])
 
 
 INLINE_CHANNELS = frozenset({"log"})
@@ -305,9 +364,11 @@ def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
         claimed_at = now or utcnow()
         token, claimed = _claim(claimed_at, batch)
         while claimed:
-            sent_total += _send_claimed(senders, config, token, claimed_at, claimed)
+            sent = _send_claimed(senders, config, token, claimed_at, claimed)
+            sent_total += len(sent)
+            settling = _Settling(token, claimed_at, sent)
             claimed_at = now or utcnow()
-            token, claimed = _claim(claimed_at, batch)
+            token, claimed = _claim(claimed_at, batch, settling)
     return sent_total
 
 
@@ -325,8 +386,9 @@ _ACCOUNT_AT = _NOTIFICATION_AT + len(_SENT_NOTIFICATION_COLUMNS)
 
 
 def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
-                  rows: Sequence[Any]) -> int:
-    """Send a claim and settle it (uncommitted: the next claim commits it)."""
+                  rows: Sequence[Any]) -> list[uuid.UUID]:
+    """Send a claim and settle it (uncommitted: the next claim commits it), but for the sends
+    that went out as asked (nearly all), which it returns: the next claim settles them."""
     # Plain objects (read by their columns' names, as the providers read a notification and an
     # account): nothing here is changed through the session.
     claimed: list[_Claimed] = []
@@ -383,8 +445,8 @@ def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token:
             if outcome is not None:
                 _forget_devices(account_id, outcome.gone)
             sent.append({"delivery_id": claim.id, "note": outcome.note if outcome is not None else None})
-    _settle_sent(token, claimed_at, sent)
-    return len(sent)
+    _settle_sent(token, claimed_at, [done for done in sent if done["note"] is not None])
+    return [done["delivery_id"] for done in sent if done["note"] is None]
 
 
 def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -> None:
