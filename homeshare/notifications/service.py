@@ -16,16 +16,18 @@ the receiving side.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections import defaultdict, namedtuple
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time as clock_time, timedelta, timezone
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
-from typing import Any, Iterable, Mapping, NamedTuple, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
@@ -76,12 +78,12 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     # Written in each recipient's language (a representative's copy in theirs), once, here.
     languages = _languages({m.account_id for m in messages})
     write = _Writer()
-    rows = [
-        {"account_id": m.account_id, "kind": m.kind,
-         "title": write(m.title, languages.get(m.account_id)), "body": write(m.body, languages.get(m.account_id)),
-         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address}
-        for m in messages
-    ]
+    rows = []
+    for m in messages:
+        language = languages.get(m.account_id, ENGLISH)
+        rows.append({"account_id": m.account_id, "kind": m.kind, "title": write(m.title, language),
+                     "body": write(m.body, language), "data": dict(m.data or {}), "dedupe_key": m.dedupe_key,
+                     "to_address": m.to_address})
     if not rows:
         return 0
     table = Notification.__table__.c
@@ -166,11 +168,13 @@ def _same_text(text: Any) -> Any:
 
 
 def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The language each of ``people`` is written to in: one statement for each
-    ``INSERT_CHUNK`` of them (a statement's parameters are bounded: 65,535 on PostgreSQL)."""
+    """The language each of ``people`` who is not written to in English is written to in (the
+    others, most, are not read back): one statement for each ``INSERT_CHUNK`` of them (a
+    statement's parameters are bounded: 65,535 on PostgreSQL)."""
     ids = list(people)
     return {row.id: row.language for first in range(0, len(ids), INSERT_CHUNK) for row in db.session.execute(
-        sa.select(Account.id, Account.language).where(among(Account.id, ids[first:first + INSERT_CHUNK])))}
+        sa.select(Account.id, Account.language).where(among(Account.id, ids[first:first + INSERT_CHUNK]),
+                                                      Account.language != ENGLISH))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
@@ -227,6 +231,11 @@ _ACCOUNT = Account.__table__.c
 # What the providers read of a notification and of its account: nothing else is loaded to send.
 _SENT_NOTIFICATION_COLUMNS = ("id", "account_id", "kind", "title", "body", "data", "to_address")
 _SENT_ACCOUNT_COLUMNS = ("id", "email", "sms_opt_in")
+
+
+def _sent_column(name: str) -> Any:
+    """A notification's column as a claim reads it: ``data`` as its JSON text (see ``_Notification``)."""
+    return sa.cast(_NOTIFICATION.data, sa.Text) if name == "data" else _NOTIFICATION[name]
 
 
 @dataclass(frozen=True)
@@ -291,7 +300,7 @@ def _claiming(batch: int, postgresql: bool) -> Any:
         # Outer joins: a delivery is returned, and settled, whatever became of its notification.
         claimed = claimed.cte("claimed")
         claimed = (
-            sa.select(*claimed.c, *(_NOTIFICATION[name].label(f"of_notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
+            sa.select(*claimed.c, *(_sent_column(name).label(f"of_notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
                       *(_ACCOUNT[name].label(f"of_account_{name}") for name in _SENT_ACCOUNT_COLUMNS))
             .select_from(claimed.outerjoin(Notification.__table__, _NOTIFICATION.id == claimed.c.notification_id)
                          .outerjoin(Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id))
@@ -302,15 +311,24 @@ def _claiming(batch: int, postgresql: bool) -> Any:
     return planned_each_time(claimed)
 
 
-def _claim(now: datetime, batch: int, settling: _Settling | None = None) -> tuple[str, list[Any]]:
+def _claim(now: datetime, batch: int, settling: _Settling | None = None,
+           claiming: sa.Connection | None = None) -> tuple[str, list[Any]]:
     """Settle the last claim's sends (``settling``) and lease up to ``batch`` due deliveries
     (``_claiming``), committed together with whatever the caller settled before; each with its
     notification's and account's columns (None when the notification was erased meanwhile,
-    with its deliveries)."""
+    with its deliveries). On PostgreSQL, ``claiming`` is a connection of
+    ``_claiming_connection``: the claim is then one statement, its own transaction, and what the
+    caller settled in the session (failures, notes) is committed just before it."""
     token = uuid.uuid4().hex
+    parameters: dict[str, Any] = {"now": now, "until": now + LEASE, "token": token}
+    if claiming is not None:
+        db.session.commit()  # what the last claim's failures changed, settled first
+        parameters.update(settled=list(settling.ids) if settling else [],
+                          settled_token=settling.token if settling else None,
+                          settled_at=settling.sent_at if settling else None)
+        return token, claiming.execute(_claiming(batch, True), parameters).all()
     postgresql = db.engine.dialect.name == "postgresql"
     connection = db.session.connection()
-    parameters: dict[str, Any] = {"now": now, "until": now + LEASE, "token": token}
     if postgresql:
         # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
         # counted them yet): expecting a few, the planner would gather every due one by bitmap
@@ -332,7 +350,7 @@ def _claim(now: datetime, batch: int, settling: _Settling | None = None) -> tupl
 def _claimed_with(connection: sa.Connection, claimed: Sequence[Any]) -> list[Any]:
     """``claimed`` with its notifications' and accounts' columns, as PostgreSQL's claim returns them."""
     found = {row[0]: row[1:] for row in connection.execute(
-        sa.select(_NOTIFICATION.id, *(_NOTIFICATION[name] for name in _SENT_NOTIFICATION_COLUMNS),
+        sa.select(_NOTIFICATION.id, *(_sent_column(name) for name in _SENT_NOTIFICATION_COLUMNS),
                   *(_ACCOUNT[name] for name in _SENT_ACCOUNT_COLUMNS))
         .join_from(Notification.__table__, Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id)
         .where(_NOTIFICATION.id.in_({row.notification_id for row in claimed})))}
@@ -360,16 +378,35 @@ def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
     time it starts (or at ``now``, when given, for tests)."""
     config = current_app.config
     sent_total = 0
-    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders:
+    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders, \
+            _claiming_connection() as claiming:
         claimed_at = now or utcnow()
-        token, claimed = _claim(claimed_at, batch)
+        token, claimed = _claim(claimed_at, batch, claiming=claiming)
         while claimed:
             sent = _send_claimed(senders, config, token, claimed_at, claimed)
             sent_total += len(sent)
             settling = _Settling(token, claimed_at, sent)
             claimed_at = now or utcnow()
-            token, claimed = _claim(claimed_at, batch, settling)
+            token, claimed = _claim(claimed_at, batch, settling, claiming)
     return sent_total
+
+
+@contextmanager
+def _claiming_connection() -> Iterator[sa.Connection | None]:
+    """On PostgreSQL, a connection of its own in autocommit for a run's claims, each then one
+    round trip (the claim's statement, which settles the last claim too, is its own
+    transaction) instead of four (``BEGIN``, the planner's setting, the claim, ``COMMIT``).
+    The setting of ``_claim`` holds for the connection's session, until it goes back to the
+    pool. None on SQLite, where claims are made in the session's transaction."""
+    if db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET enable_bitmapscan = off")  # see _claim
+        try:
+            yield connection
+        finally:
+            connection.exec_driver_sql("RESET enable_bitmapscan")
 
 
 class _Claimed(NamedTuple):
@@ -385,68 +422,81 @@ _NOTIFICATION_AT = 4  # where a claim row's notification columns start, then its
 _ACCOUNT_AT = _NOTIFICATION_AT + len(_SENT_NOTIFICATION_COLUMNS)
 
 
+class _Notification:
+    """A notification as the providers read it. Its ``data`` comes as JSON text, decoded when
+    first read: most providers never read it (decoding it for every send was a tenth of the
+    time of sending through ``log``)."""
+
+    def __init__(self, id: uuid.UUID, account_id: uuid.UUID, kind: str, title: str, body: str, data: Any,
+                 to_address: str | None) -> None:
+        self.id, self.account_id, self.kind, self.title, self.body = id, account_id, kind, title, body
+        self.to_address, self._data = to_address, data
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self._data) if isinstance(self._data, (str, bytes)) else self._data
+
+
 def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
                   rows: Sequence[Any]) -> list[uuid.UUID]:
     """Send a claim and settle it (uncommitted: the next claim commits it), but for the sends
     that went out as asked (nearly all), which it returns: the next claim settles them."""
-    # Plain objects (read by their columns' names, as the providers read a notification and an
-    # account): nothing here is changed through the session.
-    claimed: list[_Claimed] = []
-    notifications: dict[uuid.UUID, Any] = {}
+    # Each claimed delivery with its notification and account, plain objects read by their
+    # columns' names as the providers read them: nothing here is changed through the session.
+    # Erased meanwhile (with its deliveries): nothing to send.
+    sending: list[tuple[_Claimed, _Notification, Any]] = []
     accounts: dict[uuid.UUID, Any] = {}
     for row in rows:
-        claim = _Claimed(*row[:_NOTIFICATION_AT])
-        claimed.append(claim)
         if row[_NOTIFICATION_AT] is None:
             continue
-        notification = SimpleNamespace(**dict(zip(_SENT_NOTIFICATION_COLUMNS, row[_NOTIFICATION_AT:_ACCOUNT_AT])))
-        notifications[claim.notification_id] = notification
-        if notification.account_id not in accounts:
-            accounts[notification.account_id] = SimpleNamespace(**dict(zip(_SENT_ACCOUNT_COLUMNS, row[_ACCOUNT_AT:])))
+        notification = _Notification(*row[_NOTIFICATION_AT:_ACCOUNT_AT])
+        account = accounts.get(notification.account_id)
+        if account is None:
+            account = accounts[notification.account_id] = SimpleNamespace(
+                **dict(zip(_SENT_ACCOUNT_COLUMNS, row[_ACCOUNT_AT:])))
+        sending.append((_Claimed(*row[:_NOTIFICATION_AT]), notification, account))
     devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
-    if any(c.channel == "push" for c in claimed):
+    if any(claim.channel == "push" for claim, _n, _a in sending):
         for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
             devices[device.account_id].append(device)
     phones: dict[uuid.UUID, str | None] = {}
-    if any(c.channel == "sms" for c in claimed):
+    if any(claim.channel == "sms" for claim, _n, _a in sending):
         for _receiver, found in phone_numbers.send(list(accounts)):
             phones.update(found)
     # Detached, the devices loaded for the claim are read by the sending threads, never loaded again.
     db.session.expunge_all()
 
-    def send(claim: Any) -> Any:
-        notification = notifications[claim.notification_id]
+    def send(each: tuple[_Claimed, _Notification, Any]) -> Any:
+        claim, notification, account = each
         try:
             return providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
-                                  account=accounts[notification.account_id],
-                                  devices=devices.get(notification.account_id, []),
-                                  phone=phones.get(notification.account_id))
+                                  account=account, devices=devices.get(account.id, []), phone=phones.get(account.id))
         except Exception as error:  # settled below; a failing provider never stops the others
             return error
 
-    # Erased meanwhile (with its deliveries): nothing to send.
-    sending = [claim for claim in claimed if claim.notification_id in notifications]
-    waiting = [claim for claim in sending if claim.channel not in INLINE_CHANNELS]
-    outcomes = dict(zip((claim.id for claim in waiting), senders.map(send, waiting)))
-    outcomes.update((claim.id, send(claim)) for claim in sending if claim.channel in INLINE_CHANNELS)
-    sent = []
-    for claim in sending:
-        outcome = outcomes[claim.id]
-        account_id = notifications[claim.notification_id].account_id
-        if isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
+    waiting = [each for each in sending if each[0].channel not in INLINE_CHANNELS]
+    waited = iter(senders.map(send, waiting)) if waiting else iter(())
+    outcomes = [send(each) if each[0].channel in INLINE_CHANNELS else next(waited) for each in sending]
+    sent, noted = [], []
+    for (claim, _notification, account), outcome in zip(sending, outcomes):
+        if outcome is None:
+            sent.append(claim.id)
+        elif isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
             log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome)
-            _forget_devices(account_id, outcome.gone)
+            _forget_devices(account.id, outcome.gone)
             _settle_failed(token, claimed_at, claim, f"Failure: {outcome}"[:500], config,
                            retry_after=outcome.retry_after, final=outcome.final)
         elif isinstance(outcome, Exception):  # retried with the outbox's backoff
             log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome.__class__.__name__)
             _settle_failed(token, claimed_at, claim, f"{outcome.__class__.__name__}: {outcome}"[:500], config)
         else:
-            if outcome is not None:
-                _forget_devices(account_id, outcome.gone)
-            sent.append({"delivery_id": claim.id, "note": outcome.note if outcome is not None else None})
-    _settle_sent(token, claimed_at, [done for done in sent if done["note"] is not None])
-    return [done["delivery_id"] for done in sent if done["note"] is None]
+            _forget_devices(account.id, outcome.gone)
+            if outcome.note is None:
+                sent.append(claim.id)
+            else:
+                noted.append({"delivery_id": claim.id, "note": outcome.note})
+    _settle_sent(token, claimed_at, noted)
+    return sent
 
 
 def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -> None:
