@@ -321,22 +321,20 @@ def _claim(now: datetime, batch: int, settling: _Settling | None = None,
     caller settled in the session (failures, notes) is committed just before it."""
     token = uuid.uuid4().hex
     parameters: dict[str, Any] = {"now": now, "until": now + LEASE, "token": token}
-    if claiming is not None:
-        db.session.commit()  # what the last claim's failures changed, settled first
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
         parameters.update(settled=list(settling.ids) if settling else [],
                           settled_token=settling.token if settling else None,
                           settled_at=settling.sent_at if settling else None)
+    if claiming is not None:
+        db.session.commit()  # what the last claim's failures changed, settled first
         return token, claiming.execute(_claiming(batch, True), parameters).all()
-    postgresql = db.engine.dialect.name == "postgresql"
     connection = db.session.connection()
     if postgresql:
         # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
         # counted them yet): expecting a few, the planner would gather every due one by bitmap
         # and sort them, at each claim.
         connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
-        parameters.update(settled=list(settling.ids) if settling else [],
-                          settled_token=settling.token if settling else None,
-                          settled_at=settling.sent_at if settling else None)
     elif settling is not None:
         _settle_sent(settling.token, settling.sent_at,
                      [{"delivery_id": delivery_id, "note": None} for delivery_id in settling.ids])
