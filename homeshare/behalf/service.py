@@ -23,6 +23,7 @@ from homeshare.accounts.models import Account
 from homeshare.audit import service as audit
 from homeshare.behalf.models import BehalfRecord, GivenAs, How, Relationship, Representation, Representative, Scope
 from homeshare.common.clock import utcnow
+from homeshare.common.db import among
 from homeshare.common.pagination import Page, paginate
 from homeshare.common.roles import MEMBER_ROLES, Role
 from homeshare.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -370,7 +371,7 @@ def copies_for_representatives(messages: Sequence[Message]) -> list[Message]:
     representatives who receive their notifications (one statement for all the messages)."""
     people = {message.account_id for message in messages}
     links = db.session.scalars(sa.select(Representation).where(
-        Representation.person_id.in_(people), Representation.ended_at.is_(None))).all()
+        among(Representation.person_id, people), Representation.ended_at.is_(None))).all()
     listening: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for found in links:
         if found.allows(Scope.RECEIVE_NOTIFICATIONS):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -16,6 +16,7 @@ from homeshare.common.clock import local_moment
 from homeshare.extensions import db
 from homeshare.matching.models import SHARING_STATES, Match
 from homeshare.notifications import kinds
+from homeshare.notifications.kinds import Text
 from homeshare.notifications.service import Message
 from homeshare.schemes.models import Scheme
 
@@ -51,15 +52,20 @@ def checkin_reminders(scheme: Scheme, coordinators: list[uuid.UUID], now: dateti
     ).all()
     messages: list[Message] = []
     overdue = []
+    # The texts of each due day, made once for all its check-ins (``notify`` writes each once).
+    title = _l("Time for your check-in")
+    bodies: dict[date, Text] = {}
     for checkin_id, due_on, match_id, householder_id, sharer_id, householder_done, sharer_done in rows:
         data = {"match_id": str(match_id), "checkin_id": str(checkin_id)}
         waiting = [p for p, done in ((householder_id, householder_done), (sharer_id, sharer_done)) if not done]
+        body = bodies.get(due_on)
+        if body is None:
+            body = bodies[due_on] = _l("Please tell us how things are going (check-in due %(day)s).",
+                                       day=due_on.isoformat())
         for step, offset in (("due", 0), ("again", SECOND_REMINDER_AFTER_DAYS)):
             if now >= local_moment(due_on + timedelta(days=offset), hour, scheme.timezone):
                 messages += [kinds.CHECKIN_DUE.message(
-                    person, event=f"checkin:{checkin_id}:{due_on}:{step}", title=_l("Time for your check-in"),
-                    body=_l("Please tell us how things are going (check-in due %(day)s).", day=due_on.isoformat()),
-                    data=data)
+                    person, event=f"checkin:{checkin_id}:{due_on}:{step}", title=title, body=body, data=data)
                     for person in waiting]
         if waiting and now >= local_moment(due_on + timedelta(days=grace), hour, scheme.timezone):
             overdue.append(checkin_id)

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timezone
 from typing import Any, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSON as postgresql_json, insert as postgresql_insert
+from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array, JSON as postgresql_json, insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, make_transient_to_detached, mapped_column
@@ -122,32 +122,37 @@ INSERT_CHUNK = 5000
 
 def _json_value(value: Any) -> Any:
     """A value JSON has no type for, as PostgreSQL reads it into the column's type."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.isoformat()
-    if isinstance(value, (uuid.UUID, date, time)):
-        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+    if isinstance(value, (date, time)):
+        return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
     raise TypeError(f"{value.__class__.__name__} is not stored by insert_many")
 
 
-def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, ignoring_duplicates_on: Sequence[str] = (),
-                returning: Sequence[Any] = ()) -> list[Any]:
-    """Insert ``rows`` (dicts with the same keys, the table's column names), skipping those
-    that would repeat a unique ``ignoring_duplicates_on`` when given; returns the ``returning``
-    columns of the rows inserted (when given).
+def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, same: dict[str, Any] | None = None,
+                ignoring_duplicates_on: Sequence[str] = (), returning: Sequence[Any] = ()) -> list[Any]:
+    """Insert ``rows`` (dicts with the same keys, the table's column names), each with the
+    values ``same`` too, skipping those that would repeat a unique ``ignoring_duplicates_on``
+    when given; returns the ``returning`` columns of the rows inserted (when given). A row
+    without an ``id`` gets a new random one.
 
     On PostgreSQL, set-based: ``INSERT ... SELECT ... FROM json_to_recordset(:rows)``, the
     rows as one JSON document (encoded by the standard library's C encoder) for thousands of
-    rows. A multi-row ``VALUES`` list has a placeholder per value, which psycopg parses anew
-    for every statement that long; an array per column is built value by value in Python by
-    psycopg: each was most of the time of inserting 100,000 reminders. On SQLite,
-    ``executemany`` (SQLAlchemy sends it as multi-row ``VALUES``)."""
+    rows, ``same`` as parameters of their own, written once, and the ids made by the database
+    (``gen_random_uuid()``). A multi-row ``VALUES`` list has a placeholder per value, which
+    psycopg parses anew for every statement that long; an array per column is built value by
+    value in Python by psycopg: each was most of the time of inserting 100,000 reminders. On
+    SQLite, ``executemany`` (SQLAlchemy sends it as multi-row ``VALUES``)."""
     if not rows:
         return []
     table = model.__table__
+    same = dict(same or {})
     names = list(rows[0])
     found: list[Any] = []
     postgresql = db.engine.dialect.name == "postgresql"
@@ -156,13 +161,18 @@ def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, ignoring_duplicat
         record = (sa.func.json_to_recordset(document)
                   .table_valued(*(sa.column(name, table.c[name].type) for name in names))
                   .render_derived(name="given", with_types=True))
-        selected = sa.select(*(record.c[name] for name in names))
+        made = {"id": sa.func.gen_random_uuid()} if "id" in table.c and "id" not in names and "id" not in same else {}
+        columns = [*names, *same, *made]
+        selected = sa.select(*(record.c[name] for name in names),
+                             *(sa.bindparam(f"same_{name}", value, type_=table.c[name].type) for name, value in same.items()),
+                             *made.values())
     for first in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[first:first + INSERT_CHUNK]
         if postgresql:
-            statement = postgresql_insert(table).from_select(names, selected)
+            statement = postgresql_insert(table).from_select(columns, selected)
         else:
             statement = sqlite_insert(table)
+            chunk = [{**row, **same} for row in chunk] if same else chunk
         if ignoring_duplicates_on:
             statement = statement.on_conflict_do_nothing(index_elements=list(ignoring_duplicates_on))
         if returning:
@@ -176,6 +186,16 @@ def insert_many(model: Any, rows: Sequence[dict[str, Any]], *, ignoring_duplicat
         if returning:
             found.extend(result.all())
     return found
+
+
+def among(column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:values)``, the values as one array
+    parameter. An ``IN`` list has a placeholder per value, which SQLAlchemy renders and psycopg
+    parses anew whenever the list's length changes (a statement of 20,000 ids took longer to
+    send than to run), and a text that long is never cached."""
+    if db.engine.dialect.name == "postgresql":
+        return column == sa.any_(sa.bindparam(None, list(values), type_=postgresql_array(column.type)))
+    return column.in_(list(values))
 
 
 def stream(statement: sa.Select) -> sa.Result:

@@ -16,16 +16,21 @@ the receiving side.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time as clock_time, timedelta, timezone
+from functools import cached_property, lru_cache
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY as postgresql_array
 from sqlalchemy.exc import IntegrityError
 from flask import current_app
 from flask_babel.speaklater import LazyString
@@ -34,7 +39,7 @@ from homeshare.accounts.models import Account
 from homeshare.common.languages import ENGLISH, LANGUAGES, rendered
 from homeshare.common.roles import Role
 from homeshare.common.clock import utcnow
-from homeshare.common.db import INSERT_CHUNK, insert_many, planned_each_time
+from homeshare.common.db import INSERT_CHUNK, among, insert_many, planned_each_time
 from homeshare.common.pagination import Page, paginate
 from homeshare.errors import NotFound, ValidationFailed
 from homeshare.extensions import db
@@ -73,16 +78,16 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     # Written in each recipient's language (a representative's copy in theirs), once, here.
     languages = _languages({m.account_id for m in messages})
     write = _Writer()
-    rows = [
-        {"id": uuid.uuid4(), "account_id": m.account_id, "kind": m.kind,
-         "title": write(m.title, languages.get(m.account_id)), "body": write(m.body, languages.get(m.account_id)),
-         "data": dict(m.data or {}), "dedupe_key": m.dedupe_key, "to_address": m.to_address, "created_at": now}
-        for m in messages
-    ]
+    rows = []
+    for m in messages:
+        language = languages.get(m.account_id, ENGLISH)
+        rows.append({"account_id": m.account_id, "kind": m.kind, "title": write(m.title, language),
+                     "body": write(m.body, language), "data": dict(m.data or {}), "dedupe_key": m.dedupe_key,
+                     "to_address": m.to_address})
     if not rows:
         return 0
     table = Notification.__table__.c
-    created = insert_many(Notification, rows, ignoring_duplicates_on=["dedupe_key"],
+    created = insert_many(Notification, rows, same={"created_at": now}, ignoring_duplicates_on=["dedupe_key"],
                           returning=[table.id, table.account_id, table.kind])
     channels = [c for c in providers.channels(current_app.config) if only_channels is None or c in only_channels]
     chosen = set(channels) & set(PREFERENCE_CHANNELS)
@@ -90,7 +95,9 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
     # The recipients' choices and quiet hours: one statement each, for all of them.
     choices = _choices(people, {row.kind for row in created}) if chosen and people else {}
     quiet = _quiet_until(people, now) if chosen & DELAYED_IN_QUIET_HOURS and people else {}
-    deliveries = []
+    # Grouped by channel and due time (a few groups: most are due now), each group's rows
+    # only the notification's id.
+    deliveries: dict[tuple[str, datetime], list[dict[str, Any]]] = defaultdict(list)
     for notification_id, account_id, name in created:
         kind = kinds.get(name)
         for channel in channels:
@@ -101,9 +108,11 @@ def notify(messages: Iterable[Message], *, now: datetime | None = None,
             due = now
             if channel in DELAYED_IN_QUIET_HOURS and not kind.urgent and account_id in quiet:
                 due = quiet[account_id]
-            deliveries.append({"id": uuid.uuid4(), "notification_id": notification_id, "channel": channel,
-                               "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due})
-    insert_many(Delivery, deliveries, ignoring_duplicates_on=["notification_id", "channel"])
+            deliveries[channel, due].append({"notification_id": notification_id})
+    for (channel, due), group in deliveries.items():
+        insert_many(Delivery, group, same={"channel": channel, "status": DeliveryStatus.PENDING, "attempts": 0,
+                                           "next_attempt_at": due},
+                    ignoring_duplicates_on=["notification_id", "channel"])
     return len(created)
 
 
@@ -117,10 +126,21 @@ class _Writer:
 
     def __init__(self) -> None:
         self.written: dict[Any, str] = {}
+        # The same text object again (a reminder's texts are made once for all its recipients):
+        # found without working out what it says. Each is held, so that its id is not reused.
+        self.by_object: dict[tuple[int, str], tuple[Text, str]] = {}
 
     def __call__(self, text: Text, language: str | None) -> str:
         if language not in LANGUAGES:
             language = ENGLISH
+        held = self.by_object.get((id(text), language))
+        if held is not None and held[0] is text:
+            return held[1]
+        found = self._write(text, language)
+        self.by_object[id(text), language] = (text, found)
+        return found
+
+    def _write(self, text: Text, language: str) -> str:
         try:
             key = (_same_text(text), language)
             found = self.written.get(key)
@@ -148,11 +168,13 @@ def _same_text(text: Any) -> Any:
 
 
 def _languages(people: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """The language each of ``people`` is written to in: one statement for each
-    ``INSERT_CHUNK`` of them (a statement's parameters are bounded: 65,535 on PostgreSQL)."""
+    """The language each of ``people`` who is not written to in English is written to in (the
+    others, most, are not read back): one statement for each ``INSERT_CHUNK`` of them (a
+    statement's parameters are bounded: 65,535 on PostgreSQL)."""
     ids = list(people)
     return {row.id: row.language for first in range(0, len(ids), INSERT_CHUNK) for row in db.session.execute(
-        sa.select(Account.id, Account.language).where(Account.id.in_(ids[first:first + INSERT_CHUNK])))}
+        sa.select(Account.id, Account.language).where(among(Account.id, ids[first:first + INSERT_CHUNK]),
+                                                      Account.language != ENGLISH))}
 
 
 DELAYED_IN_QUIET_HOURS = frozenset({"push", "sms"})
@@ -204,14 +226,45 @@ def coordinators_of(scheme_id: uuid.UUID) -> list[uuid.UUID]:
 
 
 _DELIVERY = Delivery.__table__.c
+_NOTIFICATION = Notification.__table__.c
+_ACCOUNT = Account.__table__.c
+# What the providers read of a notification and of its account: nothing else is loaded to send.
+_SENT_NOTIFICATION_COLUMNS = ("id", "account_id", "kind", "title", "body", "data", "to_address")
+_SENT_ACCOUNT_COLUMNS = ("id", "email", "sms_opt_in")
 
 
-def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
-    """Lease up to ``batch`` due deliveries, committed with whatever the caller settled before:
-    the pending ones and those whose lease lapsed (a process died sending them), the earliest
-    due first; of those due at the same moment, the pending ones first (the sends of a lapsed
-    lease may have gone out before the process died)."""
-    token = uuid.uuid4().hex
+def _sent_column(name: str) -> Any:
+    """A notification's column as a claim reads it: ``data`` as its JSON text (see ``_Notification``)."""
+    return sa.cast(_NOTIFICATION.data, sa.Text) if name == "data" else _NOTIFICATION[name]
+
+
+@dataclass(frozen=True)
+class _Settling:
+    """The sends of the last claim that went out (``ids``, under its lease ``token``, sent at
+    ``sent_at``), to be settled in the transaction of the next claim."""
+
+    token: str
+    sent_at: datetime
+    ids: Sequence[uuid.UUID]
+
+
+_UUIDS = postgresql_array(sa.Uuid())
+
+
+@lru_cache(maxsize=8)
+def _claiming(batch: int, postgresql: bool) -> Any:
+    """The claim of up to ``batch`` due deliveries (parameters ``now``, ``until``, ``token``): the
+    pending ones and those whose lease lapsed (a process died sending them), the earliest due
+    first; of those due at the same moment, the pending ones first (the sends of a lapsed
+    lease may have gone out before the process died). Built once: a statement of the table, not
+    the model, since nothing of the session's objects changes, and building and the ORM's
+    bookkeeping were much of a claim's time.
+
+    On PostgreSQL the same statement settles the last claim's sends as ``_settle_sent`` does
+    (parameters ``settled``, ``settled_token`` and ``settled_at``: see ``_Settling``), and returns
+    each delivery claimed with its notification and account (the columns the providers read).
+    SQLite returns no other table's columns from an ``UPDATE`` (``_claimed_with`` reads them)."""
+    now = sa.bindparam("now", type_=_DELIVERY.next_attempt_at.type)
     # A leased delivery was due when claimed (``next_attempt_at`` at most the claim's moment,
     # ``LEASE`` before ``claimed_until``), so every claimable one is due: one range of the
     # index of unsettled deliveries, read in its order.
@@ -223,23 +276,89 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[Any]]:
         .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    if db.engine.dialect.name == "postgresql":
+    claimed = (
+        sa.update(Delivery.__table__)
+        .values(status=DeliveryStatus.SENDING, claimed_until=sa.bindparam("until", type_=_DELIVERY.claimed_until.type),
+                claim_token=sa.bindparam("token", type_=_DELIVERY.claim_token.type), attempts=_DELIVERY.attempts + 1)
+        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
+    )
+    if not postgresql:
+        claimed = claimed.where(_DELIVERY.id.in_(due.scalar_subquery()))
+    else:
+        settled = sa.bindparam("settled", type_=_UUIDS)
+        # Never the one row twice in a statement (PostgreSQL would make only one of the changes):
+        # the last claim's sends are settled, not claimed again, even once their lease lapsed.
+        due = due.where(_DELIVERY.id != sa.all_(settled))
+        claimed = claimed.where(_DELIVERY.id.in_(due.scalar_subquery()))
+        settling = (
+            sa.update(Delivery.__table__)
+            .where(_DELIVERY.id == sa.any_(settled),
+                   _DELIVERY.claim_token == sa.bindparam("settled_token", type_=_DELIVERY.claim_token.type))
+            .values(status=DeliveryStatus.SENT, sent_at=sa.bindparam("settled_at", type_=_DELIVERY.sent_at.type),
+                    claimed_until=None, last_error=None)
+        )
+        # Outer joins: a delivery is returned, and settled, whatever became of its notification.
+        claimed = claimed.cte("claimed")
+        claimed = (
+            sa.select(*claimed.c, *(_sent_column(name).label(f"of_notification_{name}") for name in _SENT_NOTIFICATION_COLUMNS),
+                      *(_ACCOUNT[name].label(f"of_account_{name}") for name in _SENT_ACCOUNT_COLUMNS))
+            .select_from(claimed.outerjoin(Notification.__table__, _NOTIFICATION.id == claimed.c.notification_id)
+                         .outerjoin(Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id))
+            .add_cte(settling.cte("settled"))
+        )
+    # Planned for its own values each time: a plan made once for any statuses could not use
+    # the partial index of unsettled deliveries, and would scan every delivery ever made.
+    return planned_each_time(claimed)
+
+
+def _claim(now: datetime, batch: int, settling: _Settling | None = None,
+           claiming: sa.Connection | None = None) -> tuple[str, list[Any]]:
+    """Settle the last claim's sends (``settling``) and lease up to ``batch`` due deliveries
+    (``_claiming``), committed together with whatever the caller settled before; each with its
+    notification's and account's columns (None when the notification was erased meanwhile,
+    with its deliveries). On PostgreSQL, ``claiming`` is a connection of
+    ``_claiming_connection``: the claim is then one statement, its own transaction, and what the
+    caller settled in the session (failures, notes) is committed just before it."""
+    token = uuid.uuid4().hex
+    parameters: dict[str, Any] = {"now": now, "until": now + LEASE, "token": token}
+    postgresql = db.engine.dialect.name == "postgresql"
+    if postgresql:
+        parameters.update(settled=list(settling.ids) if settling else [],
+                          settled_token=settling.token if settling else None,
+                          settled_at=settling.sent_at if settling else None)
+    if claiming is not None:
+        db.session.commit()  # what the last claim's failures changed, settled first
+        return token, claiming.execute(_claiming(batch, True), parameters).all()
+    connection = db.session.connection()
+    if postgresql:
         # Stop at ``batch``. Statistics lag a tick's new deliveries (autovacuum has not
         # counted them yet): expecting a few, the planner would gather every due one by bitmap
         # and sort them, at each claim.
-        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-    # Statements of the table, not the model, here and in settling: nothing of the session's
-    # objects changes, and the ORM's bookkeeping was much of a claim's time.
-    # Planned for its own values each time: a plan made once for any statuses could not use
-    # the partial index of unsettled deliveries, and would scan every delivery ever made.
-    claimed = db.session.connection().execute(planned_each_time(
-        sa.update(Delivery.__table__).where(_DELIVERY.id.in_(due.scalar_subquery()))
-        .values(status=DeliveryStatus.SENDING, claimed_until=now + LEASE, claim_token=token,
-                attempts=_DELIVERY.attempts + 1)
-        .returning(_DELIVERY.id, _DELIVERY.channel, _DELIVERY.notification_id, _DELIVERY.attempts)
-    )).all()
+        connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+    elif settling is not None:
+        _settle_sent(settling.token, settling.sent_at,
+                     [{"delivery_id": delivery_id, "note": None} for delivery_id in settling.ids])
+    claimed = connection.execute(_claiming(batch, postgresql), parameters).all()
+    if not postgresql and claimed:
+        claimed = _claimed_with(connection, claimed)
     db.session.commit()
     return token, claimed
+
+
+def _claimed_with(connection: sa.Connection, claimed: Sequence[Any]) -> list[Any]:
+    """``claimed`` with its notifications' and accounts' columns, as PostgreSQL's claim returns them."""
+    found = {row[0]: row[1:] for row in connection.execute(
+        sa.select(_NOTIFICATION.id, *(_sent_column(name) for name in _SENT_NOTIFICATION_COLUMNS),
+                  *(_ACCOUNT[name] for name in _SENT_ACCOUNT_COLUMNS))
+        .join_from(Notification.__table__, Account.__table__, _ACCOUNT.id == _NOTIFICATION.account_id)
+        .where(_NOTIFICATION.id.in_({row.notification_id for row in claimed})))}
+    missing = (None,) * (len(_SENT_NOTIFICATION_COLUMNS) + len(_SENT_ACCOUNT_COLUMNS))
+    return [_ClaimRow(*row, *found.get(row.notification_id, missing)) for row in claimed]
+
+
+_ClaimRow = namedtuple("_ClaimRow", ["id", "channel", "notification_id", "attempts",
+                                     *(f"of_notification_{name}" for name in _SENT_NOTIFICATION_COLUMNS),
+                                     *(f"of_account_{name}" for name in _SENT_ACCOUNT_COLUMNS)])
 
 
 INLINE_CHANNELS = frozenset({"log"})
@@ -257,81 +376,125 @@ def deliver_due(*, now: datetime | None = None, batch: int = IN_FLIGHT) -> int:
     time it starts (or at ``now``, when given, for tests)."""
     config = current_app.config
     sent_total = 0
-    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders:
+    with ThreadPoolExecutor(max_workers=batch, thread_name_prefix="delivery") as senders, \
+            _claiming_connection() as claiming:
         claimed_at = now or utcnow()
-        token, claimed = _claim(claimed_at, batch)
+        token, claimed = _claim(claimed_at, batch, claiming=claiming)
         while claimed:
-            sent_total += _send_claimed(senders, config, token, claimed_at, claimed)
+            sent = _send_claimed(senders, config, token, claimed_at, claimed)
+            sent_total += len(sent)
+            settling = _Settling(token, claimed_at, sent)
             claimed_at = now or utcnow()
-            token, claimed = _claim(claimed_at, batch)
+            token, claimed = _claim(claimed_at, batch, settling, claiming)
     return sent_total
 
 
-_NOTIFICATION_COLUMNS = tuple(Notification.__table__.c)
-_ACCOUNT_COLUMNS = tuple(Account.__table__.c)
+@contextmanager
+def _claiming_connection() -> Iterator[sa.Connection | None]:
+    """On PostgreSQL, a connection of its own in autocommit for a run's claims, each then one
+    round trip (the claim's statement, which settles the last claim too, is its own
+    transaction) instead of four (``BEGIN``, the planner's setting, the claim, ``COMMIT``).
+    The setting of ``_claim`` holds for the connection's session, until it goes back to the
+    pool. None on SQLite, where claims are made in the session's transaction."""
+    if db.engine.dialect.name != "postgresql":
+        yield None
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("SET enable_bitmapscan = off")  # see _claim
+        try:
+            yield connection
+        finally:
+            connection.exec_driver_sql("RESET enable_bitmapscan")
+
+
+class _Claimed(NamedTuple):
+    """One claimed delivery, as ``_send_claimed`` reads it."""
+
+    id: uuid.UUID
+    channel: str
+    notification_id: uuid.UUID
+    attempts: int
+
+
+_NOTIFICATION_AT = 4  # where a claim row's notification columns start, then its account's
+_ACCOUNT_AT = _NOTIFICATION_AT + len(_SENT_NOTIFICATION_COLUMNS)
+
+
+class _Notification:
+    """A notification as the providers read it. Its ``data`` comes as JSON text, decoded when
+    first read: most providers never read it (decoding it for every send was a tenth of the
+    time of sending through ``log``)."""
+
+    def __init__(self, id: uuid.UUID, account_id: uuid.UUID, kind: str, title: str, body: str, data: Any,
+                 to_address: str | None) -> None:
+        self.id, self.account_id, self.kind, self.title, self.body = id, account_id, kind, title, body
+        self.to_address, self._data = to_address, data
+
+    @cached_property
+    def data(self) -> dict[str, Any]:
+        return json.loads(self._data) if isinstance(self._data, (str, bytes)) else self._data
 
 
 def _send_claimed(senders: ThreadPoolExecutor, config: Mapping[str, Any], token: str, claimed_at: datetime,
-                  claimed: Sequence[Any]) -> int:
-    """Send a claim and settle it (uncommitted: the next claim commits it)."""
-    # Plain rows (each read by its columns' names, as the providers read a notification and an
-    # account): nothing here is changed through the session.
-    notifications: dict[uuid.UUID, Any] = {}
+                  rows: Sequence[Any]) -> list[uuid.UUID]:
+    """Send a claim and settle it (uncommitted: the next claim commits it), but for the sends
+    that went out as asked (nearly all), which it returns: the next claim settles them."""
+    # Each claimed delivery with its notification and account, plain objects read by their
+    # columns' names as the providers read them: nothing here is changed through the session.
+    # Erased meanwhile (with its deliveries): nothing to send.
+    sending: list[tuple[_Claimed, _Notification, Any]] = []
     accounts: dict[uuid.UUID, Any] = {}
-    for row in db.session.connection().execute(
-            sa.select(*_NOTIFICATION_COLUMNS, *_ACCOUNT_COLUMNS)
-            .join_from(Notification, Account, Account.id == Notification.account_id)
-            .where(Notification.id.in_({c.notification_id for c in claimed}))):
-        notification = SimpleNamespace(**{c.name: row[i] for i, c in enumerate(_NOTIFICATION_COLUMNS)})
-        notifications[notification.id] = notification
-        if notification.account_id not in accounts:
-            first = len(_NOTIFICATION_COLUMNS)
-            accounts[notification.account_id] = SimpleNamespace(
-                **{c.name: row[first + i] for i, c in enumerate(_ACCOUNT_COLUMNS)})
+    for row in rows:
+        if row[_NOTIFICATION_AT] is None:
+            continue
+        notification = _Notification(*row[_NOTIFICATION_AT:_ACCOUNT_AT])
+        account = accounts.get(notification.account_id)
+        if account is None:
+            account = accounts[notification.account_id] = SimpleNamespace(
+                **dict(zip(_SENT_ACCOUNT_COLUMNS, row[_ACCOUNT_AT:])))
+        sending.append((_Claimed(*row[:_NOTIFICATION_AT]), notification, account))
     devices: dict[uuid.UUID, list[Device]] = defaultdict(list)
-    if any(c.channel == "push" for c in claimed):
+    if any(claim.channel == "push" for claim, _n, _a in sending):
         for device in db.session.scalars(sa.select(Device).where(Device.account_id.in_(accounts))):
             devices[device.account_id].append(device)
     phones: dict[uuid.UUID, str | None] = {}
-    if any(c.channel == "sms" for c in claimed):
+    if any(claim.channel == "sms" for claim, _n, _a in sending):
         for _receiver, found in phone_numbers.send(list(accounts)):
             phones.update(found)
     # Detached, the devices loaded for the claim are read by the sending threads, never loaded again.
     db.session.expunge_all()
 
-    def send(claim: Any) -> Any:
-        notification = notifications[claim.notification_id]
+    def send(each: tuple[_Claimed, _Notification, Any]) -> Any:
+        claim, notification, account = each
         try:
             return providers.send(claim.channel, config, delivery_id=claim.id, notification=notification,
-                                  account=accounts[notification.account_id],
-                                  devices=devices.get(notification.account_id, []),
-                                  phone=phones.get(notification.account_id))
+                                  account=account, devices=devices.get(account.id, []), phone=phones.get(account.id))
         except Exception as error:  # settled below; a failing provider never stops the others
             return error
 
-    # Erased meanwhile (with its deliveries): nothing to send.
-    sending = [claim for claim in claimed if claim.notification_id in notifications]
-    waiting = [claim for claim in sending if claim.channel not in INLINE_CHANNELS]
-    outcomes = dict(zip((claim.id for claim in waiting), senders.map(send, waiting)))
-    outcomes.update((claim.id, send(claim)) for claim in sending if claim.channel in INLINE_CHANNELS)
-    sent = []
-    for claim in sending:
-        outcome = outcomes[claim.id]
-        account_id = notifications[claim.notification_id].account_id
-        if isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
+    waiting = [each for each in sending if each[0].channel not in INLINE_CHANNELS]
+    waited = iter(senders.map(send, waiting)) if waiting else iter(())
+    outcomes = [send(each) if each[0].channel in INLINE_CHANNELS else next(waited) for each in sending]
+    sent, noted = [], []
+    for (claim, _notification, account), outcome in zip(sending, outcomes):
+        if outcome is None:
+            sent.append(claim.id)
+        elif isinstance(outcome, providers.Failure):  # the provider says whether, and when, to try again
             log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome)
-            _forget_devices(account_id, outcome.gone)
+            _forget_devices(account.id, outcome.gone)
             _settle_failed(token, claimed_at, claim, f"Failure: {outcome}"[:500], config,
                            retry_after=outcome.retry_after, final=outcome.final)
         elif isinstance(outcome, Exception):  # retried with the outbox's backoff
             log.warning("delivery %s on %s failed: %s", claim.id, claim.channel, outcome.__class__.__name__)
             _settle_failed(token, claimed_at, claim, f"{outcome.__class__.__name__}: {outcome}"[:500], config)
         else:
-            if outcome is not None:
-                _forget_devices(account_id, outcome.gone)
-            sent.append({"delivery_id": claim.id, "note": outcome.note if outcome is not None else None})
-    _settle_sent(token, claimed_at, sent)
-    return len(sent)
+            _forget_devices(account.id, outcome.gone)
+            if outcome.note is None:
+                sent.append(claim.id)
+            else:
+                noted.append({"delivery_id": claim.id, "note": outcome.note})
+    _settle_sent(token, claimed_at, noted)
+    return sent
 
 
 def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -> None:
@@ -343,7 +506,7 @@ def _settle_sent(token: str, now: datetime, sent: Sequence[Mapping[str, Any]]) -
         by_note[done["note"]].append(done["delivery_id"])
     for note, ids in by_note.items():
         db.session.connection().execute(
-            sa.update(Delivery.__table__).where(_DELIVERY.id.in_(ids), _DELIVERY.claim_token == token)
+            sa.update(Delivery.__table__).where(among(_DELIVERY.id, ids), _DELIVERY.claim_token == token)
             .values(status=DeliveryStatus.SENT, sent_at=now, claimed_until=None, last_error=note))
 
 

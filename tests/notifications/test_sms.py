@@ -199,7 +199,8 @@ def test_twilio_configured_in_part_is_refused(settings):
 def opt_in_events(app):
     with app.app_context():
         events = db.session.execute(sa.select(AuditEvent.actor_id, AuditEvent.target_id, AuditEvent.after)
-                                    .where(AuditEvent.action == "account.sms_opt_in_set")).all()
+                                    .where(AuditEvent.action == "account.sms_opt_in_set")
+                                    .order_by(AuditEvent.occurred_at)).all()
         db.session.remove()
     return [(str(actor), str(target), after) for actor, target, after in events]
 
