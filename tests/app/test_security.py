@@ -6,6 +6,9 @@ import json
 import logging
 import secrets
 
+import flask
+import pytest
+
 from homeshare import create_app
 from homeshare.common.requests import JsonFormatter
 from homeshare.jobs import scheduler
@@ -32,6 +35,20 @@ def test_every_response_carries_the_security_headers(client):
     docs = client.get("/api/v1/docs")  # its own policy: tests/app/test_docs_page.py
     assert docs.status_code == 200
     assert "'self'" in docs.headers["Content-Security-Policy"]
+
+
+def test_no_request_opens_a_cookie_session(app, client, make):
+    """The API keeps nothing in cookies: a session cookie sent along is not read, none is set,
+    and within a request Flask's session is the null one, which refuses writes."""
+    session = make.login(client, make.householder(make.scheme()))
+    with app.test_request_context("/api/v1/me", headers={"Cookie": "session=eyJ4IjoxfQ.forged.sig"}):
+        assert app.session_interface.is_null_session(flask.session)
+        with pytest.raises(RuntimeError):
+            flask.session["account_id"] = "someone"
+    response = client.get("/api/v1/me", headers={**session.headers, "Cookie": "session=eyJ4IjoxfQ.forged.sig"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Cookie" not in response.headers.get("Vary", "")
 
 
 def test_production_asks_browsers_for_https_only(tmp_path):
