@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
+import jwt
 import pytest
 from flask_jwt_extended import create_access_token
 
+from homeshare.common import access
 from tests.factories import PASSWORD
 from tests.helpers import assert_problem, at_once
 
@@ -133,6 +136,44 @@ def test_tampered_and_expired_tokens_are_refused(client, app, make):
             additional_claims={"sid": "00000000-0000-0000-0000-000000000000"},
         )
     assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {expired}"}), 401, "token-expired")
+
+
+def test_a_token_that_verified_once_is_still_refused_when_tampered_with_expired_or_signed_out(client, app, make):
+    """Each process keeps the tokens that verified, so as not to verify them on every request:
+    what they keep must never let through a token the full check would refuse."""
+    person = make.sharer(make.scheme())
+    session = make.login(client, person)
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    header, payload, signature = session.tokens["access_token"].split(".")
+    for forged in (f"{header}.{payload}.{signature[:-4]}AAAA", f"{header}.{payload}X.{signature}"):
+        assert_problem(client.get("/api/v1/me", headers={"Authorization": f"Bearer {forged}"}), 401, "invalid-token")
+
+    with app.app_context():
+        claims = {"sid": _session_id(session.tokens["access_token"])}
+        brief = create_access_token(identity=str(person.id), expires_delta=timedelta(seconds=1),
+                                    additional_claims=claims)
+    brief_headers = {"Authorization": f"Bearer {brief}"}
+    assert client.get("/api/v1/me", headers=brief_headers).status_code == 200
+    time.sleep(1.1)
+    assert_problem(client.get("/api/v1/me", headers=brief_headers), 401, "token-expired")
+
+    assert client.post("/api/v1/auth/logout", headers=session.headers).status_code == 204
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "token-revoked")
+
+
+def test_the_tokens_a_process_keeps_are_bounded(client, app, make, monkeypatch):
+    monkeypatch.setattr(access, "VERIFIED_TOKENS_KEPT", 2)
+    person = make.householder(make.scheme())
+    sessions = [make.login(client, person) for _ in range(3)]
+    for session in sessions + sessions:
+        assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    kept = app.extensions[access.VERIFIED_TOKENS]
+    assert len(kept) == 2
+    assert set(kept) == {session.tokens["access_token"] for session in sessions[1:]}
+
+
+def _session_id(token: str) -> str:
+    return jwt.decode(token, options={"verify_signature": False})["sid"]
 
 
 def test_a_configured_audience_is_checked_on_every_token(client, app, make, monkeypatch):
