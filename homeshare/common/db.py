@@ -240,7 +240,10 @@ def keep_loaded(model: type, values: dict[str, Any]) -> Any:
     held = db.session.identity_map.get(identity_key(model, values["id"]))
     if held is not None:
         return held
-    instance = model(**values)
+    # Made as the ORM makes the objects it loads (no constructor, the values straight in its
+    # state), which took a third of the time of the constructor's instrumented assignments.
+    instance = sa.inspect(model).class_manager.new_instance()
+    sa.inspect(instance).dict.update(values)
     make_transient_to_detached(instance)
     db.session.add(instance)
     db.session.info.setdefault(KEPT_OBJECTS, []).append(instance)
