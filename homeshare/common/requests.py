@@ -108,8 +108,8 @@ def security_headers(content_security_policy: str, production: bool) -> HeaderTa
 class NoCookieSession(SessionInterface):
     """The API keeps nothing in cookies: clients send a bearer token, and no view reads or
     writes ``flask.session``. Flask's default opened a signed cookie session on every request
-    (building its signer each time, about 2% of a one-row read's CPU); this one opens none, and
-    Flask's null session it gets instead refuses writes."""
+    (building its signer each time: 15 to 25 µs a request, ``bench.request_parts``); this one
+    opens none, and the null session Flask puts in its place refuses writes."""
 
     def open_session(self, app, request):
         return None
