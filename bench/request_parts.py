@@ -126,9 +126,11 @@ def signed_in_parts(app, token: str, requests: int) -> list[tuple[str, float]]:
             make_transient_to_detached(instance)
             db.session.add(instance)
             db.session.expunge(instance)
+            db.session.info.clear()
 
         def kept():
             db.session.expunge(keep_loaded(Scheme, values))
+            db.session.info.clear()  # the list of kept objects, which would grow over the passes
 
         rows.append(("putting the account's scheme in the session, through its constructor", best(constructed, requests)))
         rows.append(("putting it there as the ORM makes loaded objects (the service's)", best(kept, requests)))

@@ -21,9 +21,11 @@ app factory hands them all to the gate (``register_path_objects``). Views do no 
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import wraps
 from typing import Any, Callable
 
@@ -134,18 +136,18 @@ def _verified(encoded: str) -> tuple[dict, dict]:
     issuer). A client sends the same access token on every request until it expires, and
     verifying it cost about 50 µs each time (a twentieth of ``GET /me``'s CPU), so each process
     keeps the tokens that verified (``VERIFIED_TOKENS_KEPT`` at most, per app, about 2 KB each;
-    past that the oldest are dropped, and verified again if they come back): the signature of the same text
-    under the same settings cannot change, so a token found there with the same settings has
-    only its time checked again, and one outside its time is verified afresh (PyJWT then
-    answers it). Revocation, the session and the account are checked on every request after
-    this, whether the token was found here or not."""
+    past that the oldest are dropped, and verified again if they come back). The signature of
+    the same text under the same settings cannot change: a token found there with the same
+    settings has only its time checked again, against PyJWT's own bounds (``_kept_between``), and
+    one outside them is verified afresh, for PyJWT to answer. Revocation, the session and the
+    account are checked on every request after this, whether the token was found here or not."""
     settings = {"key": jwt_config.decode_key, "algorithms": jwt_config.decode_algorithms,
                 "audience": jwt_config.decode_audience, "issuer": jwt_config.decode_issuer,
                 "leeway": jwt_config.leeway}
     # An audience is checked when one is configured (JWT_DECODE_AUDIENCE), as the library does.
     options = {"verify_aud": jwt_config.decode_audience is not None, "verify_sub": jwt_config.verify_sub}
     same = tuple(tuple(value) if isinstance(value, list) else value for value in settings.values())
-    same += (options["verify_sub"],)
+    same += (options["verify_sub"], jwt_config.identity_claim_key)
     kept: dict[str, _Verified] = current_app.extensions.setdefault(VERIFIED_TOKENS, {})
     found = kept.get(encoded)
     if found is not None and found.settings == same and found.valid_from <= time.time() < found.valid_until:
@@ -158,15 +160,30 @@ def _verified(encoded: str) -> tuple[dict, dict]:
         error.jwt_header, error.jwt_data = expired["header"], _with_defaults(expired["payload"])  # type: ignore[attr-defined]
         raise
     header, data = decoded["header"], _with_defaults(decoded["payload"])
-    claims = decoded["payload"]
-    if isinstance(claims.get("exp"), int):
-        # PyJWT's own bounds, without its leeway: outside them, PyJWT decides again.
-        since = max((claims[name] for name in ("nbf", "iat") if isinstance(claims.get(name), int)), default=0)
+    bounds = _kept_between(header, data, settings["leeway"])
+    if bounds is not None and bounds[0] <= time.time() < bounds[1]:
         with _KEEPING:
+            kept.pop(encoded, None)
             while kept and len(kept) >= VERIFIED_TOKENS_KEPT:
                 kept.pop(next(iter(kept)))  # the oldest
-            kept[encoded] = _Verified(same, dict(header), dict(data), since, claims["exp"])
+            kept[encoded] = _Verified(same, dict(header), dict(data), *bounds)
     return header, data
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _kept_between(header: dict, claims: dict, leeway: float | timedelta) -> tuple[float, float] | None:
+    """The instants (seconds since the epoch) between which PyJWT accepts a token it verified
+    once: from its ``nbf`` and ``iat`` less the leeway, until its ``exp`` plus the leeway (a
+    negative leeway ends tokens early). None for a token not to keep: one without an expiry, or
+    whose header or claims hold anything but plain values (a copy of each is handed to every
+    request, and no request may change what another reads)."""
+    if "exp" not in claims or not all(isinstance(value, _PLAIN) for value in (*header.values(), *claims.values())):
+        return None
+    slack = leeway.total_seconds() if isinstance(leeway, timedelta) else float(leeway)
+    since = max((int(claims[name]) for name in ("nbf", "iat") if name in claims), default=None)
+    return (-math.inf if since is None else since - slack), int(claims["exp"]) + slack
 
 
 _KEEPING = threading.Lock()

@@ -234,7 +234,8 @@ KEPT_OBJECTS = "homeshare.kept_objects"
 
 def keep_loaded(model: type, values: dict[str, Any]) -> Any:
     """The object of a plain row (every column, by attribute name), put in the session as if
-    the ORM had loaded it, without a statement: ``session.get`` finds it too. The one the
+    the ORM had loaded it, without a statement: ``session.get`` finds it too. As for a loaded
+    object, no constructor, validator or default runs: the values are the stored ones. The one the
     session holds already, when it does. The session holds its objects weakly: this one is
     held in its ``info`` too, for as long as the session lasts (a request)."""
     held = db.session.identity_map.get(identity_key(model, values["id"]))
