@@ -117,6 +117,7 @@ def verify_token(refresh: bool = False) -> None:
 
 VERIFIED_TOKENS = "homeshare.verified_tokens"
 VERIFIED_TOKENS_KEPT = 1024
+_KEEPING = threading.Lock()  # held to add a token and drop the oldest; lookups take none
 
 
 @dataclass(frozen=True)
@@ -185,8 +186,6 @@ def _kept_between(header: dict, claims: dict, leeway: float | timedelta) -> tupl
     since = max((int(claims[name]) for name in ("nbf", "iat") if name in claims), default=None)
     return (-math.inf if since is None else since - slack), int(claims["exp"]) + slack
 
-
-_KEEPING = threading.Lock()
 
 
 def _with_defaults(data: dict) -> dict:
