@@ -55,7 +55,9 @@ def post_fork(server, worker):
     service = sys.modules.get("wsgi")  # the app this file serves, preloaded in the master
     if service is None:
         return
-    from homeshare.extensions import db
+    from homeshare.common.drivers import every_engine
 
-    with service.app.app_context():
-        db.engine.dispose(close=False)
+    # The master's connections (if any) stay open for it: the worker only forgets them. The
+    # reading engine first: the app's engine, disposed, disposes it again (closing what it holds).
+    for engine in reversed(every_engine(service.app)):
+        engine.dispose(close=False)

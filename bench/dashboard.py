@@ -22,6 +22,7 @@ from bench.harness import (bench_app, database_arguments, databases, fresh_datab
                            timed_with_cpu)
 from bench.load import seed
 from homeshare.checkins.models import CheckIn, CheckInAnswer
+from homeshare.common.drivers import every_engine
 from homeshare.extensions import db
 from homeshare.hours.models import HoursEntry
 
@@ -64,12 +65,14 @@ def statements(app, client, url: str, headers: dict) -> int:
     def count(conn, cursor, statement, *args):
         seen.append(statement)
 
-    with app.app_context():
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            response = client.get(url, headers=headers)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
+    engines = every_engine(app)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url, headers=headers)
+    finally:
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", count)
     assert response.status_code == 200, response.json
     return len(seen)
 

@@ -346,14 +346,14 @@ def send(client, line: str):
 
 def count_statements(app, every: list[Endpoint]) -> dict[str, float]:
     """Mean SQL statements of each endpoint's first requests, run in process on the same database."""
-    from homeshare.extensions import db
+    from homeshare.common.drivers import every_engine
 
     client = app.test_client()
     statements: list[str] = []
-    with app.app_context():
-        engine = db.engine
+    engines = every_engine(app)
     listener = lambda *args: statements.append(args[2])  # noqa: E731
-    sa.event.listen(engine, "before_cursor_execute", listener)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", listener)
     counts = {}
     try:
         for endpoint in every:
@@ -364,7 +364,8 @@ def count_statements(app, every: list[Endpoint]) -> dict[str, float]:
                 per_request.append(len(statements))
             counts[endpoint.name] = statistics.mean(per_request)
     finally:
-        sa.event.remove(engine, "before_cursor_execute", listener)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", listener)
     return counts
 
 

@@ -63,8 +63,9 @@ class Session(FlaskSession):
     statement sees its own snapshot inside a transaction as outside one, so reads lose
     nothing by running in autocommit. Requests that may change data keep their transaction.
     A read that needs one (a server-side cursor, see ``homeshare.common.db.stream``) names
-    the engine itself. The reading engines (one per engine, sharing its pool) are made by
-    ``register_extensions`` for PostgreSQL; SQLite's driver opens no transaction for reads.
+    the engine itself. The reading engine (its connections in autocommit, in a pool of their own)
+    is made by ``homeshare.common.drivers.configure_engine`` for PostgreSQL; SQLite's driver
+    opens no transaction for reads.
 
     Each request has its own application context, and so its own session. Code that pushes
     one context around several requests (a test may) shares one session between them: there,

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from homeshare import create_app
+from homeshare.common.drivers import every_engine
 from homeshare.extensions import db
 from tests import factories
 from tests.pg_database import (
@@ -171,14 +172,16 @@ def ctx(app):
 
 @contextmanager
 def before_each_statement(application, record):
-    """Call ``record`` (a ``before_cursor_execute`` listener) for each statement run inside."""
-    with application.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", record)
+    """Call ``record`` (a ``before_cursor_execute`` listener) for each statement run inside, on
+    every engine of the app (its reads' too)."""
+    engines = every_engine(application)
+    for engine in engines:
+        sa.event.listen(engine, "before_cursor_execute", record)
     try:
         yield
     finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+        for engine in engines:
+            sa.event.remove(engine, "before_cursor_execute", record)
 
 
 @contextmanager
@@ -192,13 +195,14 @@ def prepared_statements_beside(application, chosen):
         if chosen(statement):
             prepared[:] = [row[0] for row in cursor.connection.execute("SELECT statement FROM pg_prepared_statements")]
 
-    with application.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "after_cursor_execute", after)
+    engines = every_engine(application)
+    for engine in engines:
+        sa.event.listen(engine, "after_cursor_execute", after)
     try:
         yield prepared
     finally:
-        sa.event.remove(engine, "after_cursor_execute", after)
+        for engine in engines:
+            sa.event.remove(engine, "after_cursor_execute", after)
 
 
 @pytest.fixture

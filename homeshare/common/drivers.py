@@ -18,19 +18,45 @@ from homeshare.extensions import READING_ENGINES, db
 
 def configure_engine(app: Flask) -> None:
     """SQLite: foreign keys, WAL and a busy timeout. PostgreSQL (psycopg): the session
-    settings below, a ping for connections that sat idle, and an AUTOCOMMIT engine for
-    reads (see ``homeshare.extensions.Session``)."""
+    settings below, a ping for connections that sat idle, and an engine of its own for
+    reads, always in autocommit (see ``homeshare.extensions.Session`` and ``_reading_engine``)."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     elif engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
-        sa.event.listen(engine, "connect", _postgresql_settings)
-        sa.event.listen(engine, "checkin", _idle_from_now)
-        sa.event.listen(engine, "checkout", _ping_if_idle)
-        sa.event.listen(engine, "do_execute", _execute_unprepared)
+        reading = _reading_engine(app, engine)
+        for each in (engine, reading):
+            sa.event.listen(each, "connect", _postgresql_settings)
+            sa.event.listen(each, "checkin", _idle_from_now)
+            sa.event.listen(each, "checkout", _ping_if_idle)
+            sa.event.listen(each, "do_execute", _execute_unprepared)
+        # Whoever lets the app's connections go (a test, a worker after its fork) lets these go too.
+        sa.event.listen(engine, "engine_disposed", lambda _engine: reading.dispose())
         _keep_long_statements_converted()
-        app.extensions[READING_ENGINES] = {engine: engine.execution_options(isolation_level="AUTOCOMMIT")}
+        app.extensions[READING_ENGINES] = {engine: reading}
+
+
+def _reading_engine(app: Flask, engine: sa.Engine) -> sa.Engine:
+    """The engine GET and HEAD requests read with: the same database and options as ``engine``,
+    its connections in autocommit for good, in a pool of their own. A view of ``engine`` set to
+    autocommit (``engine.execution_options``) shared its pool, so each request switched its
+    connection to autocommit when it took it and back when it gave it back: about 170 of the
+    950 Python calls of reading the signed-in account (``bench.request_parts``). Nothing is
+    rolled back when a connection comes back: in autocommit there is no transaction to end (a
+    read that needs one names ``engine``, ``homeshare.common.db.stream``). A worker holds at
+    most a pool of each."""
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "echo": engine.echo,
+               "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
+    return sa.create_engine(engine.url, **options)
+
+
+def every_engine(app: Flask) -> tuple[sa.Engine, ...]:
+    """The app's engine and, on PostgreSQL, the one its reads run on: what a listener for every
+    statement the app runs listens to."""
+    with app.app_context():
+        engine = db.engine
+    return (engine, *app.extensions.get(READING_ENGINES, {}).values())
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

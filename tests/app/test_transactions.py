@@ -1,6 +1,6 @@
 """Reads outside a transaction: on PostgreSQL, GET and HEAD requests run their statements in
-autocommit (no ``BEGIN`` and ``ROLLBACK`` round trips around them), while requests that may
-change data keep their transaction."""
+autocommit (no ``BEGIN`` and ``ROLLBACK`` round trips around them), on connections of their own,
+while requests that may change data keep their transaction."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
 from homeshare.common.db import planned_each_time
+from homeshare.common.drivers import every_engine
 from homeshare.extensions import db
 from tests.conftest import before_each_statement, make_app
 
@@ -46,13 +47,33 @@ def test_reads_run_outside_a_transaction_and_changes_inside_one(client, make, po
     assert read.status_code == 200
     assert seen and all(seen)
 
-    # The same pooled connection, given back in its transactional state.
+    # A change runs on a connection of the app's own pool, in a transaction.
     with autocommit_of_statements() as seen:
         changed = client.patch("/api/v1/me/profile", json={"bio": "Retired nurse."},
                                headers={**session.headers, "If-Match": read.headers["ETag"]})
     assert changed.status_code == 200, changed.json
     assert seen and not any(seen)
     assert client.get("/api/v1/me/profile", headers=session.headers).json["bio"] == "Retired nurse."
+
+
+def test_reads_have_a_pool_of_their_own_let_go_with_the_apps(app, make, postgresql, tmp_path):
+    elsewhere = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+    engine, reading = every_engine(elsewhere)
+    client = elsewhere.test_client()
+    session = make.login(client, make.householder(make.scheme()))
+    try:
+        engine.dispose()  # the sign-in's connection
+        assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+        assert reading.pool.checkedin() == 1 and engine.pool.checkedin() == 0
+        # Only the app's engine is in a transaction: the settings reach both.
+        with reading.connect() as connection:
+            assert connection.connection.dbapi_connection.autocommit
+            assert connection.exec_driver_sql("SHOW jit").scalar() == "off"
+        with engine.connect() as connection:
+            assert not connection.connection.dbapi_connection.autocommit
+    finally:
+        engine.dispose()
+    assert reading.pool.checkedin() == 0
 
 
 def test_a_streamed_export_reads_in_a_transaction_and_records_its_audit_event(
@@ -80,8 +101,10 @@ def test_the_service_sets_its_reading_rules_whatever_the_servers_defaults(app, p
     elsewhere = make_app(app.config["SQLALCHEMY_DATABASE_URI"] + quote(options), tmp_path)
     with elsewhere.app_context():
         try:
-            assert db.session.scalar(sa.text("SHOW default_transaction_isolation")) == "read committed"
-            assert db.session.scalar(sa.text("SHOW plan_cache_mode")) == "auto"
+            for engine in every_engine(elsewhere):
+                with engine.connect() as connection:
+                    assert connection.exec_driver_sql("SHOW default_transaction_isolation").scalar() == "read committed"
+                    assert connection.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
         finally:
             db.session.remove()
             db.engine.dispose()
