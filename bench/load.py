@@ -69,9 +69,12 @@ CONNECTIONS = 16
 LOGIN_CONNECTIONS = 4
 PASSWORD = "benchmark password"
 SINGLE, LIST, WRITE = "single-object read", "list", "idempotent write"
-TARGETS = {SINGLE: 1 / 2, LIST: 1 / 3}
-CPU_TARGETS = {"GET /me": 7}  # in-process CPU a request, as a multiple of the bare view's (issue 22)
-P99_TARGET_MS = 50
+# Issue 22's targets: GET /me's in-process CPU a request, as a multiple of the bare view's; its
+# throughput under gunicorn, as a share of the one-read reference; the p99 at half rate of the
+# ranking and the dashboard; every worker's memory after the run.
+CPU_TARGETS = {"GET /me": 7}
+SHARE_TARGETS = {"GET /me": 1 / 3}
+P99_TARGETS_MS = {"GET /people/{id}/candidates": 50, "GET /schemes/{id}/dashboard": 50}
 UNTHROTTLED = "1000000 per minute"
 REDIS_URL = os.environ.get("HOMESHARE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")  # production needs one
 MEMORY_TARGET_MB = 150
@@ -423,7 +426,7 @@ def cpu_per_request(app, url: str, every: list[Endpoint], requests: int, rounds:
     kinds = {endpoint.name: endpoint.kind for _, endpoint in clients}
     for name, cpu in measured.items():
         target = CPU_TARGETS.get(name)
-        verdict = "" if target is None else f"at most {target:g}" + (" ok" if cpu / bare_cpu <= target else " **missed**")
+        verdict = "" if target is None else f"at most {target:g}: " + ("met" if cpu / bare_cpu <= target else "**missed**")
         count = "" if name not in statements else f"{statements[name]:g}"
         print(f"| {name} | {kinds[name]} | {cpu:.2f} ms | {cpu / bare_cpu:.1f} | {verdict} | {count} |")
 
@@ -651,25 +654,26 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, one
           f"endpoint's maximum, open loop")
     print(f"seeded: {sizes}")
     print()
-    print("| endpoint | kind | requests/s (max) | share of bare Flask | share of the one-read reference | target "
+    print("| endpoint | kind | requests/s (max) | share of bare Flask | share of the one-read reference "
           "| p50 / p99 at half rate | errors | SQL statements |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     rows = [("bare Flask (ceiling)", "", {"max": {"rate": top, "errors": sum(c["max"]["errors"] for c in ceiling)},
              "steady": ceiling[0]["steady"]}, None),
             ("bare Flask and one PostgreSQL read (reference)", "", one_read, 1)]
     rows += [(e.name, e.kind, results[e.name], statements[e.name]) for e in measured]
     for name, kind, result, count in rows:
         most, steady = result["max"], result["steady"]
-        target = TARGETS.get(kind)
-        share = most["rate"] / top
-        verdict = "" if target is None else (" ok" if share >= target else " **missed**")
-        p99 = steady["p99_ms"]
-        p99_mark = "" if p99 < P99_TARGET_MS else " **over 50**"
+        of_read, p99 = "", steady["p99_ms"]
+        if result is not rows[0][2]:
+            share = most["rate"] / one_read["max"]["rate"]
+            of_read = f"{share:.2f}" + _verdict(share >= SHARE_TARGETS[name] if name in SHARE_TARGETS else None,
+                                                f"at least {SHARE_TARGETS.get(name, 0):.2f}")
+        p99_verdict = _verdict(p99 < P99_TARGETS_MS[name] if name in P99_TARGETS_MS else None,
+                               f"p99 under {P99_TARGETS_MS.get(name, 0)} ms")
         errors = most["errors"] + steady["errors"]
-        of_read = "" if result is rows[0][2] else f"{most['rate'] / one_read['max']['rate']:.2f}"
-        print(f"| {name} | {kind} | {most['rate']:,.0f} | {share:.2f}{verdict} | {of_read} | "
-              f"{'' if target is None else f'{target:.2f}'} | {steady['p50_ms']:.1f} / {p99:.1f} ms at "
-              f"{steady['rate']:,.0f}/s{p99_mark} | {errors} | {'' if count is None else f'{count:g}'} |")
+        print(f"| {name} | {kind} | {most['rate']:,.0f} | {most['rate'] / top:.2f} | {of_read} | "
+              f"{steady['p50_ms']:.1f} / {p99:.1f} ms at {steady['rate']:,.0f}/s{p99_verdict} | {errors} | "
+              f"{'' if count is None else f'{count:g}'} |")
     print()
     print(f"bare Flask: {ceiling[0]['max']['rate']:,.0f} requests/s first, {ceiling[1]['max']['rate']:,.0f} last")
     for name, _, result, _ in rows:
@@ -690,9 +694,16 @@ def report(heading, args, sizes, server_version, measured, results, ceiling, one
     before = {m["pid"]: m for m in memory_before_login}
     for n, after in enumerate(memory_after, 1):
         print(f"| {n} | {before.get(after['pid'], {}).get('VmHWM', 0):.0f} MB | {after['VmHWM']:.0f} MB | "
-              f"{after['VmRSS']:.0f} MB |")
+              f"{after['VmRSS']:.0f} MB{_verdict(after['VmRSS'] < MEMORY_TARGET_MB, f'under {MEMORY_TARGET_MB} MB')} |")
     print()
     print(f"server errors logged: {errors_in_log}")
+
+
+def _verdict(met: bool | None, target: str) -> str:
+    """`` (target: met)`` or `` (target: **missed**)``; nothing where there is no target."""
+    if met is None:
+        return ""
+    return f" ({target}: {'met' if met else '**missed**'})"
 
 
 if __name__ == "__main__":
