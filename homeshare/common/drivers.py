@@ -41,11 +41,11 @@ def _reading_engine(app: Flask, engine: sa.Engine) -> sa.Engine:
     """The engine GET and HEAD requests read with: the same database and options as ``engine``,
     its connections in autocommit for good, in a pool of their own. A view of ``engine`` set to
     autocommit (``engine.execution_options``) shared its pool, so each request switched its
-    connection to autocommit when it took it and back when it gave it back: about 170 of the
-    950 Python calls of reading the signed-in account (``bench.request_parts``). Nothing is
-    rolled back when a connection comes back: in autocommit there is no transaction to end (a
-    read that needs one names ``engine``, ``homeshare.common.db.stream``). A worker holds at
-    most a pool of each."""
+    connection to autocommit when it took it and back when it gave it back. Nothing is rolled
+    back when a connection comes back: in autocommit there is no transaction to end (a read that
+    needs one names ``engine``, ``homeshare.common.db.stream``). Together: 220 of the 950 Python
+    calls of reading the signed-in account (counted by cProfile). A worker holds at most a pool
+    of each."""
     options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "echo": engine.echo,
                "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
     return sa.create_engine(engine.url, **options)
