@@ -33,6 +33,8 @@ def configure_engine(app: Flask) -> None:
             sa.event.listen(each, "do_execute", _execute_unprepared)
         # Whoever lets the app's connections go (a test, a worker after its fork) lets these go too.
         sa.event.listen(engine, "engine_disposed", lambda _engine: reading.dispose())
+        sa.event.listen(engine, "handle_error", _replacing_after_a_disconnect(reading))
+        sa.event.listen(reading, "handle_error", _replacing_after_a_disconnect(engine))
         _keep_long_statements_converted()
         app.extensions[READING_ENGINES] = {engine: reading}
 
@@ -46,9 +48,23 @@ def _reading_engine(app: Flask, engine: sa.Engine) -> sa.Engine:
     needs one names ``engine``, ``homeshare.common.db.stream``). Together: 220 of the 950 Python
     calls of reading the signed-in account (counted by cProfile). A worker holds at most a pool
     of each."""
-    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "echo": engine.echo,
+    echo = app.config.get("SQLALCHEMY_ECHO", False)
+    options = {**app.config["SQLALCHEMY_ENGINE_OPTIONS"], "echo": echo, "echo_pool": echo,
                "isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None}
     return sa.create_engine(engine.url, **options)
+
+
+def _replacing_after_a_disconnect(other: sa.Engine):
+    """A ``handle_error`` listener: when a connection of one engine turns out dead (a server
+    restart, a network drop), SQLAlchemy replaces every connection of that engine's pool; this
+    replaces the other engine's too, which died with them, so that the next request of either
+    kind does not fail on one of them first."""
+
+    def replace(context) -> None:
+        if context.is_disconnect and context.invalidate_pool_on_disconnect:
+            other.dispose()
+
+    return replace
 
 
 def every_engine(app: Flask) -> tuple[sa.Engine, ...]:
@@ -135,7 +151,8 @@ def _ping_if_idle(dbapi_connection, record, _proxy) -> None:
     """``pool_pre_ping``, for idle connections only: a ping on every checkout cost each
     request three round trips (BEGIN, SELECT 1 and ROLLBACK). A connection that fails the
     ping is replaced by a new one (the pool retries on ``DisconnectionError``); one that dies
-    while in use fails its request with 503 and makes the pool replace every connection."""
+    while in use fails its request with 503 and makes both pools (the reads' and the app's) replace
+    every connection (``_replacing_after_a_disconnect``)."""
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
         return

@@ -140,6 +140,18 @@ def test_requests_get_503_while_the_database_is_away_and_succeed_once_it_is_back
     assert back.status_code == 200 and back.json["email"] == person.email
 
 
+def test_after_a_restart_one_request_fails_whether_it_reads_or_writes(gated):
+    # Reads and writes have pools of their own; the connections of both died with the server.
+    application, gate = gated
+    client, person, session = signed_in(application)
+    gate.cut()
+    gate.open()  # back at once: the connections were used less than 10 s ago, so none is pinged
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 503, "database-unavailable")
+    signing_in = client.post("/api/v1/auth/login", json={"email": person.email, "password": person.password})
+    assert signing_in.status_code == 200, signing_in.json
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+
+
 def test_a_write_cut_off_midway_leaves_nothing_behind(app, gated):
     """Registration writes an account and its profile in one transaction; the connection
     dies after the first of them. Nothing of it remains, and the phone's retry succeeds."""
