@@ -109,10 +109,11 @@ def verify_token(refresh: bool = False) -> None:
     verify_token_type(data, refresh)
     verify_token_not_blocklisted(header, data)
     custom_verification_for_token(header, data)
-    g._jwt_extended_jwt_user = _load_user(header, data)
-    g._jwt_extended_jwt_header = header
-    g._jwt_extended_jwt = data
-    g._jwt_extended_jwt_location = "headers"
+    context = g._get_current_object()  # type: ignore[attr-defined]
+    context._jwt_extended_jwt_user = _load_user(header, data)
+    context._jwt_extended_jwt_header = header
+    context._jwt_extended_jwt = data
+    context._jwt_extended_jwt_location = "headers"
 
 
 VERIFIED_TOKENS = "homeshare.verified_tokens"
@@ -224,7 +225,8 @@ def _reach_path_objects(account, view_args: dict[str, Any], scopes: tuple[Any, .
 
 
 def _set_audit_context(account, schemes: list[Any]) -> None:
-    staff_write = account.role in STAFF_ROLES and request.method in WRITE_METHODS
+    current = request._get_current_object()  # type: ignore[attr-defined]
+    staff_write = account.role in STAFF_ROLES and current.method in WRITE_METHODS
     # An admin belongs to no scheme: the audit trail files the write under the one it is about.
     scheme_id = account.scheme_id or next((scheme for scheme in schemes if scheme is not None), None)
     db.session.info[AUDIT_CONTEXT] = AuditContext(
@@ -232,6 +234,6 @@ def _set_audit_context(account, schemes: list[Any]) -> None:
         staff_write=staff_write,
         actor_id=account.id,
         scheme_id=scheme_id,
-        action=f"{request.method} {request.endpoint}"[:60],
-        target_id=",".join(str(value) for value in (request.view_args or {}).values())[:80] or "-",
+        action=f"{current.method} {current.endpoint}"[:60],
+        target_id=",".join(str(value) for value in (current.view_args or {}).values())[:80] or "-",
     )

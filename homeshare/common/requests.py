@@ -42,8 +42,9 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 def _assign_request_id() -> None:
     """Reuse a well-formed id from the load balancer or client; otherwise make one."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-    g.request_started = time.perf_counter()
+    context = g._get_current_object()
+    context.request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    context.request_started = time.perf_counter()
 
 
 def _require_json_body() -> Response | None:
@@ -60,33 +61,41 @@ def _require_json_body() -> Response | None:
 
 
 def _finish(response: Response, headers_for_api: HeaderTable, headers_for_docs: HeaderTable, docs_path: str) -> Response:
-    path = request.path
+    current, context = request._get_current_object(), g._get_current_object()  # type: ignore[attr-defined]
+    path = current.path
     headers = response.headers
     present = {name.lower() for name in headers.keys()}
-    request_id = g.get("request_id")
+    request_id = context.get("request_id")
     if request_id:
         headers.set(REQUEST_ID_HEADER, request_id)
         present.add(REQUEST_ID_HEADER.lower())
     for name, lowered, value in headers_for_docs if path == docs_path else headers_for_api:
         if lowered not in present:
             headers.add(name, value)
-    started = g.get("request_started")
+    started = context.get("request_started")
     if started is not None and access_log.isEnabledFor(logging.INFO):
         duration_ms = round((time.perf_counter() - started) * 1000, 1)
-        method, status, path = request.method, response.status_code, _logged_path(path)
-        access_log.info(
-            "%s %s %s %.1fms", method, path, status, duration_ms,
-            extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
-        )
+        method, status, path = current.method, response.status_code, _logged_path(path, current.view_args)
+        _log_access(method, path, status, duration_ms)
     return response
+
+
+def _log_access(method: str, path: str, status: int, duration_ms: float) -> None:
+    """The access line. Made as ``access_log.info`` makes it, but for the file and line of the
+    call, which no format prints: finding them walked the stack on every request (1.5 % of
+    ``GET /me``'s instructions)."""
+    access_log.handle(access_log.makeRecord(
+        access_log.name, logging.INFO, "", 0, "%s %s %s %.1fms", (method, path, status, duration_ms), None,
+        extra={"method": method, "path": path, "status": status, "duration_ms": duration_ms},
+    ))
 
 
 # Path parts that are keys in themselves (a calendar feed's address): never written to the log.
 SECRET_PATH_PARTS = frozenset({"secret"})
 
 
-def _logged_path(path: str) -> str:
-    for name, value in (request.view_args or {}).items():
+def _logged_path(path: str, view_args: dict | None) -> str:
+    for name, value in (view_args or {}).items():
         if name in SECRET_PATH_PARTS and value:
             path = path.replace(str(value), "[secret]")
     return path
