@@ -97,7 +97,9 @@ def _outside_a_transaction(dbapi_connection, statement: str) -> None:
 
 
 def _postgresql_settings(dbapi_connection, _record) -> None:
-    dbapi_connection.cursor_factory = DescribedWhenRead
+    # A cursor class chosen in the engine's connect_args (psycopg.ClientCursor, say) is kept.
+    if dbapi_connection.cursor_factory is psycopg.Cursor:
+        dbapi_connection.cursor_factory = DescribedWhenRead
     # PostgreSQL compiles a statement to machine code (JIT) on its estimated cost alone. The
     # service's statements are short, and compiling them took longer than running them: 240 of
     # the 290 ms of the dashboard's count of applicants by vetting status, for 5,000 people.
@@ -120,6 +122,8 @@ class DescribedWhenRead(psycopg.Cursor):
     columns of the signed-in account and their scheme cost every request about 8 % of
     ``GET /me``'s instructions (``valgrind --tool=callgrind``). The same columns, made by
     psycopg, the first time one is read."""
+
+    __slots__ = ()
 
     @property
     def description(self) -> Sequence[psycopg.Column] | None:  # type: ignore[override]
@@ -168,6 +172,14 @@ class _Description(Sequence):
 
     def __iter__(self):
         return iter(self._made())
+
+    def __eq__(self, other: object) -> bool:
+        return self._made() == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's
+
+    def __reduce__(self):
+        return list, (self._made(),)
 
     def __repr__(self) -> str:
         return repr(self._made())

@@ -6,7 +6,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from homeshare.common.drivers import every_engine
+from homeshare.common.drivers import DescribedWhenRead, every_engine
+from tests.conftest import make_app
 
 
 @pytest.fixture
@@ -38,15 +39,22 @@ def test_a_statement_run_again_makes_no_column_descriptions(client, make, postgr
     assert columns_made == []
 
 
-def test_a_description_is_psycopgs_own_and_stays_that_of_its_statement(app, postgresql):
+def test_a_description_is_psycopgs_own_made_when_read_and_stays_that_of_its_statement(
+        app, postgresql, columns_made):
     statement = "SELECT 1 AS one, 'two'::text AS two, now() AS three"
     for engine in every_engine(app):
         with engine.connect() as connection:
             dbapi_connection = connection.connection.dbapi_connection
             expected = [tuple(column) for column in psycopg.Cursor(dbapi_connection).execute(statement).description]
             cursor = dbapi_connection.cursor()
+            assert isinstance(cursor, DescribedWhenRead)
+            columns_made.clear()
             described = cursor.execute(statement).description
-            assert len(described) == 3
+            assert len(described) == 3 and described
+            assert columns_made == []
+            assert described[0].name == "one"
+            assert len(columns_made) == 3
+            assert described == list(described) and described != list(described)[:2]
             cursor.execute("SELECT 4 AS four")
             assert [tuple(column) for column in described] == expected
             assert [column.name for column in cursor.description] == ["four"]
@@ -56,3 +64,15 @@ def test_a_description_is_psycopgs_own_and_stays_that_of_its_statement(app, post
             assert cursor.execute("SELECT").description is not None
             assert len(cursor.description) == 0
             connection.rollback()
+
+
+def test_a_cursor_class_chosen_in_the_engine_options_is_kept(app, postgresql, tmp_path):
+    elsewhere = make_app(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path,
+                         SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"cursor_factory": psycopg.ClientCursor}})
+    try:
+        for engine in every_engine(elsewhere):
+            with engine.connect() as connection:
+                assert type(connection.connection.dbapi_connection.cursor()) is psycopg.ClientCursor
+    finally:
+        for engine in every_engine(elsewhere):
+            engine.dispose()
