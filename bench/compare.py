@@ -46,12 +46,13 @@ def worker(spec_path: str) -> None:
     """One tree's side: answer each line ``<endpoint>\\t<requests>`` on stdin with the CPU of
     one request of that pass, in ms."""
     spec = json.loads(Path(spec_path).read_text())
-    tree = str(Path.cwd().resolve())
+    tree = Path.cwd().resolve()
     from bench import bare, load
     import homeshare
 
-    if not str(Path(homeshare.__file__).resolve()).startswith(tree):
-        raise SystemExit(f"homeshare came from {homeshare.__file__}, not from {tree}")
+    for module in (homeshare, load):
+        if not Path(module.__file__).resolve().is_relative_to(tree):
+            raise SystemExit(f"{module.__name__} came from {module.__file__}, not from {tree}")
     os.environ["HOMESHARE_DATABASE_URL"] = spec["url"]
     app = load.production_app(spec["url"], spec["secret"], spec["instance"])
     clients = {BARE: (bare.app.test_client(), ["GET\t/bare\t\t"])}
@@ -73,7 +74,9 @@ class Side:
     def __init__(self, tree: Path, spec: Path):
         environment = {**os.environ, "PYTHONPATH": str(tree)}
         self.tree = tree
-        self.process = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker", str(spec)],
+        # -P: the script's folder is not put on the path, so this tree's bench/ files are not
+        # importable as top-level modules in the other tree's process.
+        self.process = subprocess.Popen([sys.executable, "-P", str(Path(__file__).resolve()), "--worker", str(spec)],
                                         cwd=tree, env=environment, text=True, stdin=subprocess.PIPE,
                                         stdout=subprocess.PIPE)
         if self.process.stdout.readline().strip() != "ready":
@@ -85,8 +88,11 @@ class Side:
         return float(self.process.stdout.readline())
 
     def stop(self) -> None:
-        self.process.stdin.close()
-        self.process.wait(timeout=30)
+        try:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
 
 
 def main() -> None:
@@ -119,8 +125,10 @@ def main() -> None:
         lines = {endpoint.name: endpoint.lines for endpoint in measured if endpoint.name in chosen}
         spec = Path(instance) / "compare.json"
         spec.write_text(json.dumps({"url": url, "secret": secret, "instance": instance, "lines": lines}))
-        sides = [Side(args.before.resolve(), spec), Side(HERE, spec)]
+        sides: list[Side] = []
         try:
+            for tree in (args.before.resolve(), HERE):
+                sides.append(Side(tree, spec))
             figures = compare(sides, [BARE, *chosen], args.rounds)
         finally:
             for side in sides:
