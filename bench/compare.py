@@ -23,6 +23,7 @@ folder, ``homeshare`` and ``bench`` alike: it needs ``bench.load.production_app`
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -60,6 +61,8 @@ def worker(spec_path: str) -> None:
     for client, lines in clients.values():
         for n in range(50):
             load.send(client, lines[n % len(lines)])
+    gc.collect()
+    gc.freeze()  # as wsgi.py does in each worker
     print("ready", flush=True)
     for line in sys.stdin:
         name, count = line.rstrip("\n").split("\t")

@@ -34,6 +34,7 @@ Also: ``--people``, ``--only NAME``, ``--workers`` and ``--threads`` (other guni
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -391,11 +392,14 @@ def profile(app, endpoint: Endpoint, requests: int, show_all: bool) -> None:
     print(profiler.output_text(unicode=True, color=False, show_all=show_all))
 
 
-def cpu_per_request(app, url: str, every: list[Endpoint], requests: int, rounds: int = 5) -> None:
+def cpu_per_request(app, url: str, every: list[Endpoint], requests: int, rounds: int = 10) -> None:
     """CPU time of one request in process (this thread's, so waits on PostgreSQL do not count),
     for the bare views and the endpoints. The passes are interleaved: each round runs one pass of
     every endpoint in turn, so that a change in the machine's load falls on all of them alike,
-    and each endpoint's figure is its best pass. With the statements of each request."""
+    and each endpoint's figure is its best pass (passes of about a second: on a drifting machine
+    the best of ten short passes varies less from run to run than the best of five long ones).
+    The long-lived objects are kept out of garbage collection, as in a worker. With the
+    statements of each request."""
     from bench import bare
 
     os.environ["HOMESHARE_DATABASE_URL"] = url
@@ -406,9 +410,13 @@ def cpu_per_request(app, url: str, every: list[Endpoint], requests: int, rounds:
     counts = {}
     for client, endpoint in clients:
         started = time.perf_counter()
-        for n in range(20):  # warm-up, and how many requests fit in about 2 s a pass
+        for n in range(20):  # warm-up, and how many requests fit in about a second
             send(client, endpoint.lines[n % len(endpoint.lines)])
-        counts[endpoint.name] = max(20, min(requests, int(2 / ((time.perf_counter() - started) / 20))))
+        counts[endpoint.name] = max(20, min(requests, int(1 / ((time.perf_counter() - started) / 20))))
+    # As wsgi.py does in each worker: what lives as long as the process (here the seeding's
+    # leftovers too) is kept out of the garbage collections the requests cause.
+    gc.collect()
+    gc.freeze()
     measured = {endpoint.name: math.inf for _, endpoint in clients}
     for _ in range(rounds):
         for client, endpoint in clients:
