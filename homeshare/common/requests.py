@@ -42,7 +42,7 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 def _assign_request_id() -> None:
     """Reuse a well-formed id from the load balancer or client; otherwise make one."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    context = g._get_current_object()
+    context = g._get_current_object()  # type: ignore[attr-defined]
     context.request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else uuid.uuid4().hex
     context.request_started = time.perf_counter()
 
