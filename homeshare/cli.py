@@ -3,6 +3,7 @@ option is given (passwords may also come from the environment variables shown)."
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -145,13 +146,22 @@ def scheduler():
     # Every line the process logs in the service's format: APScheduler's own (a job that
     # failed, with its traceback) as well as ours.
     logging.config.dictConfig(process_logging_config(kind))
-    if kind == "json":
-        logging.getLogger("homeshare.jobs").info("scheduler running")
-    else:
-        click.echo("Scheduler running; stop it with Ctrl+C.")
+    # The scheduler works in threads of its own while this one only waits for Ctrl+C. Run in this
+    # thread (APScheduler's BlockingScheduler), a Ctrl+C could land where APScheduler catches every
+    # exception (handing a job over, telling a listener) and be lost: the scheduler ran on.
+    running = None
     try:
-        build(app, blocking=True).start()
+        running = build(app)
+        running.start()
+        if kind == "json":
+            logging.getLogger("homeshare.jobs").info("scheduler running")
+        else:
+            click.echo("Scheduler running; stop it with Ctrl+C.")
+        while True:
+            time.sleep(3600)
     except KeyboardInterrupt:  # Ctrl+C: a stop like any other, logged rather than click's "Aborted!"
+        if running is not None and running.running:
+            running.shutdown()  # the jobs under way finish first (a claim of sends at most)
         logging.getLogger("homeshare.jobs").info("scheduler stopped")
 
 
@@ -176,7 +186,7 @@ def serve(host: str, port: int):
     from homeshare.jobs.scheduler import build
 
     app = current_app._get_current_object()
-    scheduler = build(app, blocking=False)
+    scheduler = build(app)
     scheduler.start()
     click.echo(f"Homeshare API on http://{host}:{port}/api/v1 (docs: http://{host}:{port}/api/v1/docs), "
                "scheduler running.")

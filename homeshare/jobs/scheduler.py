@@ -8,7 +8,6 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from homeshare.checkins.jobs import ensure_schedules
@@ -65,9 +64,10 @@ def deliveries(app: Flask) -> int:
     return _in_app(app, deliver_due)
 
 
-def build(app: Flask, *, blocking: bool):
-    """A scheduler with the project's jobs. Its job store is in memory: never share one."""
-    scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone="UTC")
+def build(app: Flask) -> BackgroundScheduler:
+    """A scheduler with the project's jobs, run in threads of its own. Its job store is in memory:
+    never share one."""
+    scheduler = BackgroundScheduler(timezone="UTC")
     defaults = {"max_instances": 1, "coalesce": True, "misfire_grace_time": 300}
     scheduler.add_job(schedules, "interval", hours=1, args=[app], id="schedules", next_run_time=utcnow(), **defaults)
     # Hourly, so that each scheme's day is seen soon after it starts in its time zone.

@@ -172,3 +172,29 @@ def test_the_scheduler_logs_a_failed_job_as_one_json_line(tmp_path):
     failed = [entry for entry in entries if entry["logger"].startswith("apscheduler") and entry["level"] == "ERROR"]
     assert failed and "Traceback" in failed[0]["exception"] and "no such table" in failed[0]["exception"]
     assert any(entry["message"] == "scheduler running" for entry in entries)
+    assert entries[-1]["message"] == "scheduler stopped"
+
+
+def test_ctrl_c_stops_the_scheduler_whatever_it_is_doing(tmp_path):
+    """Ctrl+C as the first jobs are handed to their threads, and again as their failures are
+    reported: the scheduler stops each time (APScheduler catches every exception where it hands
+    a job over or tells a listener, and once caught a Ctrl+C there the scheduler ran on)."""
+    (tmp_path / "empty.db").touch()
+    environment = {**os.environ, "FLASK_APP": "wsgi", "HOMESHARE_ENV": "development", "HOMESHARE_LOG_FORMAT": "json",
+                   "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
+                   "HOMESHARE_INSTANCE_PATH": str(tmp_path)}
+    for moment in (b"scheduler running", b"raised an exception"):
+        scheduler = subprocess.Popen([sys.executable, "-m", "flask", "homeshare", "scheduler"], cwd=PROJECT_ROOT,
+                                     env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 60
+            line = b""
+            while moment not in line:
+                assert time.monotonic() < deadline and scheduler.poll() is None
+                line = scheduler.stdout.readline()
+            scheduler.send_signal(signal.SIGINT)
+            rest, _ = scheduler.communicate(timeout=30)
+        finally:
+            scheduler.kill()
+        assert scheduler.returncode == 0
+        assert json.loads(rest.decode().strip().splitlines()[-1])["message"] == "scheduler stopped"
