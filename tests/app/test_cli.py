@@ -148,15 +148,21 @@ def test_serve_says_how_to_make_the_first_scheme_until_there_is_one(app, make, m
     assert "create-scheme" not in run(app, "serve").output
 
 
-def test_the_scheduler_logs_a_failed_job_as_one_json_line(tmp_path):
-    """``flask homeshare scheduler`` in the JSON log format: APScheduler's report of a job that
-    raised (here on a database without tables) is one JSON object, its traceback in a field."""
+def _scheduler_on_an_empty_database(tmp_path) -> subprocess.Popen:
+    """``flask homeshare scheduler`` logging JSON, on a SQLite database without tables (every job
+    fails), its output on ``stdout``."""
     (tmp_path / "empty.db").touch()
     environment = {**os.environ, "FLASK_APP": "wsgi", "HOMESHARE_ENV": "development", "HOMESHARE_LOG_FORMAT": "json",
                    "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
                    "HOMESHARE_INSTANCE_PATH": str(tmp_path)}
-    scheduler = subprocess.Popen([sys.executable, "-m", "flask", "homeshare", "scheduler"], cwd=PROJECT_ROOT,
-                                 env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen([sys.executable, "-m", "flask", "homeshare", "scheduler"], cwd=PROJECT_ROOT,
+                            env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def test_the_scheduler_logs_a_failed_job_as_one_json_line(tmp_path):
+    """``flask homeshare scheduler`` in the JSON log format: APScheduler's report of a job that
+    raised (here on a database without tables) is one JSON object, its traceback in a field."""
+    scheduler = _scheduler_on_an_empty_database(tmp_path)
     lines: list[bytes] = []
     try:
         deadline = time.monotonic() + 60
@@ -179,13 +185,8 @@ def test_ctrl_c_stops_the_scheduler_whatever_it_is_doing(tmp_path):
     """Ctrl+C as the first jobs are handed to their threads, and again as their failures are
     reported: the scheduler stops each time (APScheduler catches every exception where it hands
     a job over or tells a listener, and once caught a Ctrl+C there the scheduler ran on)."""
-    (tmp_path / "empty.db").touch()
-    environment = {**os.environ, "FLASK_APP": "wsgi", "HOMESHARE_ENV": "development", "HOMESHARE_LOG_FORMAT": "json",
-                   "HOMESHARE_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.db'}",
-                   "HOMESHARE_INSTANCE_PATH": str(tmp_path)}
     for moment in (b"scheduler running", b"raised an exception"):
-        scheduler = subprocess.Popen([sys.executable, "-m", "flask", "homeshare", "scheduler"], cwd=PROJECT_ROOT,
-                                     env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        scheduler = _scheduler_on_an_empty_database(tmp_path)
         try:
             deadline = time.monotonic() + 60
             line = b""
