@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from sqlalchemy.orm import configure_mappers
 
 from homeshare.config import finalise, load_config
 
@@ -40,6 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, migrations: bool = Tr
     register_commands(app)
     if migrations:
         register_migrations(app)
+    # Every model is imported by now: their mappers are set up here once, not by whichever
+    # request first reads through the ORM (one that reads none still makes ORM objects).
+    configure_mappers()
     return app
 
 
@@ -102,9 +106,10 @@ def register_extensions(app: Flask) -> None:
     from homeshare.accounts.tokens import configure_jwt
     from homeshare.common.drivers import configure_engine
     from homeshare.common.languages import ENGLISH
-    from homeshare.extensions import Api, babel, cors, db
+    from homeshare.extensions import Api, babel, cors, db, end_of_request
 
     db.init_app(app)
+    app.teardown_request(end_of_request)
     configure_engine(app)
     configure_jwt(app)
     babel.init_app(app, default_locale=ENGLISH, default_timezone="UTC")

@@ -15,6 +15,7 @@ import re
 from copy import deepcopy
 from functools import wraps
 from pathlib import Path
+from typing import Any, Callable
 
 import flask_smorest
 import flask_swagger_ui
@@ -22,7 +23,8 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import (
-    abort, current_app, has_request_context, redirect, render_template_string, request, send_from_directory, url_for,
+    abort, current_app, g, has_request_context, redirect, render_template_string, request,
+    send_from_directory, url_for,
 )
 from flask_babel import Babel
 from flask_cors import CORS
@@ -70,13 +72,74 @@ class Session(FlaskSession):
     Each request has its own application context, and so its own session. Code that pushes
     one context around several requests (a test may) shares one session between them: there,
     a GET reads on a connection of its own and does not see the context's uncommitted changes.
+
+    The session is made when first used, and a request that reads nothing through it makes
+    none: ``GET /me`` reads the signed-in account on the request's reading connection
+    (``reading_connection``) and nothing else, and a session with its transaction costs about
+    a tenth of that request's CPU. What the gate hands the session before it is made (the
+    audit context, the account's scheme) waits for it (``with_the_session``). A session made in
+    a GET or HEAD request reads on that same connection, the one the account was read on.
     """
 
+    def __init__(self, db, **kwargs):
+        super().__init__(db, **kwargs)
+        self.reads_on = None
+        if has_request_context():
+            self.reads_on = g.get(READING_CONNECTION)
+            if self.reads_on is not None:
+                # The transaction SQLAlchemy began on the connection with the account's read
+                # is the session's own: its commit commits (a read's audit event, on SQLite).
+                self.join_transaction_mode = "control_fully"
+            for prepare in g.pop(SESSION_TO_COME, ()):
+                prepare(self)
+
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.reads_on is not None:
+            return self.reads_on
         chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if bind is None and has_request_context() and request.method in SAFE_METHODS:
             return current_app.extensions.get(READING_ENGINES, {}).get(chosen, chosen)
         return chosen
+
+
+SESSION_TO_COME = "homeshare_session_to_come"
+READING_CONNECTION = "homeshare_reading_connection"
+
+
+def with_the_session(prepare: Callable[[Session], None]) -> None:
+    """Call ``prepare`` with this request's session: now if it is made, or else as soon as it
+    is (in ``Session.__init__``). A request that never makes its session needs none of it."""
+    if db.session.registry.has():
+        prepare(db.session())
+    else:
+        g.setdefault(SESSION_TO_COME, []).append(prepare)
+
+
+def reading_connection() -> Any:
+    """The connection a GET or HEAD request reads on (in autocommit on PostgreSQL): taken from
+    the reading engine (the app's own on SQLite) when first asked for, and given back at the end of
+    the request (``end_of_request``). The session made in the request reads on it too: one
+    connection a request, whether or not it makes a session."""
+    held = g.get(READING_CONNECTION)
+    if held is None:
+        engine = db.engine
+        held = current_app.extensions.get(READING_ENGINES, {}).get(engine, engine).connect()
+        setattr(g, READING_CONNECTION, held)
+    return held
+
+
+def end_of_request(_error: BaseException | None = None) -> None:
+    """At the end of each request (``teardown_request``): the session made on the request's
+    reading connection is closed, then the connection given back; and what waited for a session
+    never made is dropped. Code that pushes one context around several requests (a test may)
+    starts the next one afresh."""
+    held = g.pop(READING_CONNECTION, None)
+    g.pop(SESSION_TO_COME, None)
+    if held is None:
+        return
+    if db.session.registry.has() and db.session().reads_on is held:
+        db.session.remove()
+    held.close()
 
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": Session})

@@ -22,7 +22,7 @@ from homeshare.accounts.models import SIGNED_IN_COLUMNS, Account, AuthSession, S
 from homeshare.common.clock import utcnow
 from homeshare.common.db import keep_loaded
 from homeshare.errors import problem_response
-from homeshare.extensions import SAFE_METHODS, db, jwt
+from homeshare.extensions import SAFE_METHODS, db, jwt, reading_connection
 from homeshare.schemes.models import Scheme
 
 
@@ -116,7 +116,8 @@ def _load_account(_header: dict, payload: dict) -> Account | SignedInAccount | N
         return None
     parameters = {"account_id": account_id, "session_id": session_id, "now": utcnow()}
     if request.method in SAFE_METHODS:
-        row = db.session.connection().execute(_live_account_row(), parameters).first()
+        # Past the session: a view that reads nothing more (GET /me) then makes none.
+        row = reading_connection().execute(_live_account_row(), parameters).first()
         account = row and SignedInAccount(*row[:_SCHEME_AT], scheme=_scheme_of(row[_SCHEME_AT:]))
     else:
         account = db.session.scalars(_live_account(), parameters).first()

@@ -13,7 +13,8 @@ Every view that needs a signed-in caller is wrapped by ``requires(*roles)``. In 
    scheme's records exist;
 4. the audit context: the request id, and for a coordinator's or admin's write what it is about,
    go on the database session the services use (``homeshare.common.db.AUDIT_CONTEXT``), so that
-   auditing needs nothing from the request.
+   auditing needs nothing from the request: when the session is made, if it is not yet (a view
+   that reads nothing through the session makes none, ``homeshare.extensions.with_the_session``).
 
 Each domain says how its objects are reached with a ``PathObject`` (``<domain>/access.py``); the
 app factory hands them all to the gate (``register_path_objects``). Views do no checks of their own.
@@ -42,7 +43,7 @@ from flask_jwt_extended.view_decorators import _decode_jwt_from_headers, _load_u
 from homeshare.common.db import AUDIT_CONTEXT, AuditContext
 from homeshare.common.roles import STAFF_ROLES, Role
 from homeshare.errors import Forbidden
-from homeshare.extensions import PAST_THE_GATE, db, documents_bearer_auth, documents_errors
+from homeshare.extensions import PAST_THE_GATE, documents_bearer_auth, documents_errors, with_the_session
 
 PATH_OBJECTS = "homeshare.path_objects"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -229,7 +230,7 @@ def _set_audit_context(account, schemes: list[Any]) -> None:
     staff_write = account.role in STAFF_ROLES and current.method in WRITE_METHODS
     # An admin belongs to no scheme: the audit trail files the write under the one it is about.
     scheme_id = account.scheme_id or next((scheme for scheme in schemes if scheme is not None), None)
-    db.session.info[AUDIT_CONTEXT] = AuditContext(
+    context = AuditContext(
         request_id=g.get("request_id"),
         staff_write=staff_write,
         actor_id=account.id,
@@ -237,3 +238,4 @@ def _set_audit_context(account, schemes: list[Any]) -> None:
         action=f"{current.method} {current.endpoint}"[:60],
         target_id=",".join(str(value) for value in (current.view_args or {}).values())[:80] or "-",
     )
+    with_the_session(lambda session: session.info.__setitem__(AUDIT_CONTEXT, context))

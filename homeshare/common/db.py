@@ -18,7 +18,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlalchemy.sql.functions import FunctionElement
 
 from homeshare.common.clock import utcnow
-from homeshare.extensions import db
+from homeshare.extensions import db, with_the_session
 
 
 class Unindexed(FunctionElement):
@@ -237,15 +237,25 @@ def keep_loaded(model: type, values: dict[str, Any]) -> Any:
     the ORM had loaded it, without a statement: ``session.get`` finds it too. As for a loaded
     object, no constructor, validator or default runs: the values are the stored ones. The one the
     session holds already, when it does. The session holds its objects weakly: this one is
-    held in its ``info`` too, for as long as the session lasts (a request)."""
-    held = db.session.identity_map.get(identity_key(model, values["id"]))
-    if held is not None:
-        return held
+    held in its ``info`` too, for as long as the session lasts (a request). A context whose
+    session is not made yet makes none for it: the object goes in when the session is made
+    (``with_the_session``), and until then its columns read as usual (a ``Scheme`` has no
+    relationship to load)."""
+    if db.session.registry.has():
+        held = db.session.identity_map.get(identity_key(model, values["id"]))
+        if held is not None:
+            return held
     # Made as the ORM makes the objects it loads (no constructor, the values straight in its
     # state): 8 µs for a scheme, where the constructor's instrumented assignments took 18.
     instance = sa.inspect(model).class_manager.new_instance()
     sa.inspect(instance).dict.update(values)
     make_transient_to_detached(instance)
-    db.session.add(instance)
-    db.session.info.setdefault(KEPT_OBJECTS, []).append(instance)
+    with_the_session(lambda session: _keep(session, instance))
     return instance
+
+
+def _keep(session: Any, instance: Any) -> None:
+    if sa.inspect(instance).key in session.identity_map:
+        return  # loaded meanwhile: the session keeps the one it has
+    session.add(instance)
+    session.info.setdefault(KEPT_OBJECTS, []).append(instance)

@@ -1,11 +1,13 @@
 """Reads outside a transaction: on PostgreSQL, GET and HEAD requests run their statements in
 autocommit (no ``BEGIN`` and ``ROLLBACK`` round trips around them), on connections of their own,
-while requests that may change data keep their transaction."""
+while requests that may change data keep their transaction. A read takes one connection, and
+makes an ORM session only when its view reads through one."""
 
 from __future__ import annotations
 
 import csv
 import io
+import uuid
 from contextlib import contextmanager
 from urllib.parse import quote
 
@@ -15,7 +17,7 @@ import sqlalchemy as sa
 from homeshare.audit.models import AuditEvent
 from homeshare.common.db import planned_each_time
 from homeshare.common.drivers import every_engine
-from homeshare.extensions import db
+from homeshare.extensions import Session, db
 from tests.conftest import before_each_statement, make_app
 
 
@@ -38,6 +40,79 @@ def autocommit_of_statements(app):
             yield seen
 
     return recording
+
+
+@contextmanager
+def connections_and_sessions(application):
+    """``with connections_and_sessions(app) as seen:`` records the connections taken from any
+    pool of the app (``seen["checkouts"]``), the driver connections its statements ran on
+    (``seen["ran_on"]``), and the ORM sessions that began a transaction (``seen["sessions"]``)."""
+    seen: dict[str, list] = {"checkouts": [], "ran_on": [], "sessions": []}
+    checkout = lambda dbapi_connection, *_args: seen["checkouts"].append(dbapi_connection)  # noqa: E731
+    began = lambda session, transaction: transaction.parent is None and seen["sessions"].append(session)  # noqa: E731
+    engines = every_engine(application)
+    for engine in engines:
+        sa.event.listen(engine, "checkout", checkout)
+    sa.event.listen(Session, "after_transaction_create", began)
+    try:
+        with before_each_statement(application, lambda connection, *_args: seen["ran_on"].append(
+                connection.connection.dbapi_connection)):
+            yield seen
+    finally:
+        sa.event.remove(Session, "after_transaction_create", began)
+        for engine in engines:
+            sa.event.remove(engine, "checkout", checkout)
+
+
+def test_a_read_takes_one_connection_and_a_session_only_when_its_view_needs_one(app, client, make):
+    scheme = make.scheme()
+    householder = make.login(client, make.householder(scheme))
+    coordinator = make.login(client, make.coordinator(scheme))
+    # The signed-in account is all GET /me reads: on the request's connection, with no session.
+    with connections_and_sessions(app) as seen:
+        me = client.get("/api/v1/me", headers=householder.headers)
+    assert me.status_code == 200 and me.json["scheme"]["id"] == str(scheme.id)
+    assert len(seen["checkouts"]) == 1 and set(seen["ran_on"]) == set(seen["checkouts"])
+    assert seen["sessions"] == []
+    # A view that reads through the session reads on the connection the account was read on.
+    for path, headers in (("/api/v1/me/profile", householder.headers),
+                          (f"/api/v1/schemes/{scheme.id}/dashboard", coordinator.headers)):
+        with connections_and_sessions(app) as seen:
+            response = client.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.json)
+        assert len(seen["checkouts"]) == 1 and set(seen["ran_on"]) == set(seen["checkouts"]), path
+        assert len(seen["sessions"]) == 1, path
+
+
+def test_every_connection_a_read_took_is_given_back_whatever_its_answer(app, client, make):
+    scheme = make.scheme()
+    householder = make.login(client, make.householder(scheme))
+    with app.app_context():
+        engines = every_engine(app)
+    answers = [
+        client.get("/api/v1/me", headers=householder.headers).status_code,
+        client.get(f"/api/v1/schemes/{scheme.id}/dashboard", headers=householder.headers).status_code,
+        client.get(f"/api/v1/me/matches/{uuid.uuid4()}", headers=householder.headers).status_code,
+        client.get("/api/v1/me", headers={"Authorization": "Bearer " + householder.headers["Authorization"][-20:]}).status_code,
+    ]
+    assert answers == [200, 403, 404, 401]
+    assert all(engine.pool.checkedout() == 0 for engine in engines)
+
+
+def test_a_coordinators_write_after_a_read_in_one_context_is_audited_as_theirs(app, client, make):
+    # One application context around several requests (as a test may push): the session a
+    # read made on its connection ends with the read, and the write after it gets its own
+    # session, with the gate's audit context on it.
+    scheme = make.scheme()
+    coordinator = make.login(client, make.coordinator(scheme))
+    with app.app_context():
+        assert client.get(f"/api/v1/schemes/{scheme.id}/dashboard", headers=coordinator.headers).status_code == 200
+        changed = client.patch(f"/api/v1/schemes/{scheme.id}", json={"name": "Leeds Homeshare"},
+                               headers=coordinator.headers)
+        assert changed.status_code == 200, changed.json
+        assert client.get(f"/api/v1/schemes/{scheme.id}", headers=coordinator.headers).json["name"] == "Leeds Homeshare"
+        actors = db.session.scalars(sa.select(AuditEvent.actor_id).where(AuditEvent.target_id == str(scheme.id))).all()
+    assert str(coordinator.person.id) in {str(actor) for actor in actors}
 
 
 def test_reads_run_outside_a_transaction_and_changes_inside_one(client, make, postgresql, autocommit_of_statements):
