@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import math
 import uuid
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ SHOWN_FIELDS = ("first_name", "last_name", "preferred_name", "postcode", "base_n
                 *features.FIELDS)
 
 
-def _free(account_id_column, scheme_id: uuid.UUID, max_open_offers: int) -> sa.ColumnElement[bool]:
+def _free(account_id_column, scheme_id: Any, max_open_offers: Any) -> sa.ColumnElement[bool]:
     """In no live match, on either side, and in fewer than ``max_open_offers`` offers. The
     people of the scheme's live matches, and those at their limit of offers (counted on both
     sides), are each found once, by two uncorrelated subqueries the database works out before
@@ -68,13 +69,13 @@ def _free(account_id_column, scheme_id: uuid.UUID, max_open_offers: int) -> sa.C
     return sa.and_(account_id_column.not_in(live), account_id_column.not_in(at_limit))
 
 
-def _population(statement: sa.Select) -> scoring.Population:
+def _population(statement: sa.Select, parameters: Mapping[str, Any]) -> scoring.Population:
     """Run a candidate query (``_candidate_select``) into people scored from their stored
     features: two byte strings a person, joined and read as arrays at once. Anyone whose
     stored features are missing or stale (another format, an older profile version) has them
     computed from their profile, in one more statement."""
     # The driver's rows as they come: no conversion of any value in Python, and the ids as text.
-    result = db.session.connection().execute(statement)
+    result = db.session.connection().execute(statement, parameters)
     rows = result.cursor.fetchall()
     result.close()
     ids, fixed, items = (list(column) for column in zip(*rows)) if rows else ([], [], [])
@@ -97,14 +98,19 @@ def _candidate_select() -> sa.Select:
             .select_from(Account).join(Profile, Profile.account_id == Account.id).outerjoin(ScoringFeatures, current))
 
 
+@functools.cache
+def _shown_fields() -> sa.Select:
+    return sa.select(Profile.account_id, *(getattr(Profile, name) for name in SHOWN_FIELDS)).where(
+        Profile.account_id.in_(sa.bindparam("wanted", expanding=True)))
+
+
 def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
     """Add the fields a coordinator reads to the chosen people, in one statement."""
     wanted = {people.person_id(i) for people, chosen in views for i in chosen}
     if not wanted:
         return
-    statement = sa.select(Profile.account_id, *(getattr(Profile, name) for name in SHOWN_FIELDS)).where(
-        Profile.account_id.in_(wanted))
-    shown = {row[0]: dict(zip(SHOWN_FIELDS, row[1:])) for row in db.session.connection().execute(statement)}
+    shown = {row[0]: dict(zip(SHOWN_FIELDS, row[1:]))
+             for row in db.session.connection().execute(_shown_fields(), {"wanted": list(wanted)})}
     for people, chosen in views:
         people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
 
@@ -122,34 +128,72 @@ REACH_SOUTH = Profile.base_latitude - Profile.max_distance_km / KM_PER_DEGREE_AT
 REACH_NORTH = Profile.base_latitude + Profile.max_distance_km / KM_PER_DEGREE_AT_LEAST
 
 
-def _may_suit(me: scoring.Population, role: Role) -> list[sa.ColumnElement[bool]]:
+# The conditions ``_may_suit`` may put on the candidates, by name, their values bound by name.
+_SUITING = {
+    "same_smoking": lambda: sa.or_(Profile.smoker.is_(None), Profile.smoker == sa.bindparam("smoker")),
+    "accepting_pets": lambda: sa.or_(Profile.accepts_pets.is_(None), Profile.accepts_pets.is_(True)),
+    "without_pets": lambda: sa.or_(Profile.has_pets.is_(None), Profile.has_pets.is_(False)),
+    # The candidates (sharers) whose reach may take in the householder's latitude.
+    "reaching": lambda: sa.or_(
+        Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
+        sa.and_(REACH_SOUTH <= sa.bindparam("latitude"), REACH_NORTH >= sa.bindparam("latitude"))),
+    # The candidates (householders) within the sharer's reach in latitude.
+    "within_reach": lambda: sa.or_(
+        Profile.latitude.is_(None), Profile.longitude.is_(None),
+        Profile.latitude.between(sa.bindparam("south"), sa.bindparam("north"))),
+}
+
+
+def _may_suit(me: scoring.Population, role: Role) -> tuple[tuple[str, ...], dict[str, Any]]:
     """Conditions on the candidates of the one person ``me`` (of ``role``) that every pair the
     hard filters of ``scoring.evaluate`` keep meets: smoking, pets, and the distance to the
     sharer's place of study or work in latitude alone (never further than the sharer's maximum
     distance). They only spare fetching and scoring people who would be filtered out:
-    ``evaluate`` still decides, so the ranking is the same."""
+    ``evaluate`` still decides, so the ranking is the same. The names of the conditions
+    (``_SUITING``) and their values."""
     fact = {name: me.floats(name)[0] for name in ("smoker", "has_pets", "accepts_pets", "latitude", "longitude",
                                                    "base_latitude", "base_longitude", "max_distance_km")}
     known = lambda *names: not any(math.isnan(fact[name]) for name in names)  # noqa: E731
-    conditions = []
+    names: list[str] = []
+    values: dict[str, Any] = {}
     if known("smoker"):
-        conditions.append(sa.or_(Profile.smoker.is_(None), Profile.smoker == bool(fact["smoker"])))
+        names.append("same_smoking")
+        values["smoker"] = bool(fact["smoker"])
     if fact["has_pets"] == 1:
-        conditions.append(sa.or_(Profile.accepts_pets.is_(None), Profile.accepts_pets.is_(True)))
+        names.append("accepting_pets")
     if fact["accepts_pets"] == 0:
-        conditions.append(sa.or_(Profile.has_pets.is_(None), Profile.has_pets.is_(False)))
+        names.append("without_pets")
     if role is Role.HOUSEHOLDER:  # the candidates' places and reaches vary
         if known("latitude", "longitude"):
-            latitude = float(fact["latitude"])
-            conditions.append(sa.or_(
-                Profile.max_distance_km.is_(None), Profile.base_latitude.is_(None), Profile.base_longitude.is_(None),
-                sa.and_(REACH_SOUTH <= latitude, REACH_NORTH >= latitude)))
+            names.append("reaching")
+            values["latitude"] = float(fact["latitude"])
     elif known("base_latitude", "base_longitude", "max_distance_km"):
         reach = float(fact["max_distance_km"]) / KM_PER_DEGREE_AT_LEAST
         base = float(fact["base_latitude"])
-        conditions.append(sa.or_(
-            Profile.latitude.is_(None), Profile.longitude.is_(None), Profile.latitude.between(base - reach, base + reach)))
-    return conditions
+        names.append("within_reach")
+        values.update(south=base - reach, north=base + reach)
+    return tuple(names), values
+
+
+@functools.cache
+def _available(suiting: tuple[str, ...], excluding: bool) -> sa.Select:
+    """The statement of ``available_people`` with these conditions of ``_SUITING``, its values
+    bound by name. Built once for each: building it and its cache key anew cost about 3 ms a
+    ranking. Its best plan depends on the scheme's size and on the person ranked: planned each
+    time."""
+    statement = _candidate_select().join(VettingStanding, VettingStanding.account_id == Account.id).where(
+        Account.scheme_id == sa.bindparam("scheme_id"),
+        Account.role == sa.bindparam("role"),
+        Account.is_active.is_(True),
+        Account.email_settled_expression(),
+        is_cleared(sa.bindparam("today", type_=sa.Date)),
+        completeness.ready_expression(Profile, "vetting"),
+        _free(Account.id, sa.bindparam("scheme_id"), sa.bindparam("max_open_offers")),
+        *(_SUITING[name]() for name in suiting),
+    ).order_by(Account.id)
+    if excluding:
+        statement = statement.where(Account.id != sa.bindparam("excluding"))
+    return planned_each_time(statement)
 
 
 def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None = None,
@@ -157,27 +201,19 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
     """Everyone of ``role`` in the scheme who could be matched now: active, email verified, cleared,
     in no live match and below the scheme's ``max_open_offers`` (and, given the one person
     ``suiting``, only those their hard filters may keep, see ``_may_suit``)."""
-    today = local_today(scheme.timezone)
-    settings = scheme.effective_settings
-    statement = _candidate_select().join(VettingStanding, VettingStanding.account_id == Account.id).where(
-        Account.scheme_id == scheme.id,
-        Account.role == role,
-        Account.is_active.is_(True),
-        Account.email_settled_expression(),
-        is_cleared(today),
-        completeness.ready_expression(Profile, "vetting"),
-        _free(Account.id, scheme.id, settings["max_open_offers"]),
-    ).order_by(Account.id)
-    if excluding is not None:
-        statement = statement.where(Account.id != excluding)
-    if suiting is not None:
-        statement = statement.where(*_may_suit(*suiting))
-    # Its best plan depends on the scheme's size and on the person ranked: planned each time.
-    return _population(planned_each_time(statement))
+    names, values = _may_suit(*suiting) if suiting is not None else ((), {})
+    parameters = {"scheme_id": scheme.id, "role": role, "today": local_today(scheme.timezone),
+                  "max_open_offers": scheme.effective_settings["max_open_offers"], "excluding": excluding, **values}
+    return _population(_available(names, excluding is not None), parameters)
+
+
+@functools.cache
+def _one_candidate() -> sa.Select:
+    return _candidate_select().where(Account.id == sa.bindparam("account_id"))
 
 
 def candidate_of(person: Account) -> scoring.Population:
-    return _population(_candidate_select().where(Account.id == person.id))
+    return _population(_one_candidate(), {"account_id": person.id})
 
 
 # The stored features, kept with every write of a profile -------------------------------------
