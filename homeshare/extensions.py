@@ -23,7 +23,7 @@ from apispec import BasePlugin
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec.ext.marshmallow.openapi import OpenAPIConverter
 from flask import (
-    abort, current_app, g, has_request_context, redirect, render_template_string, request,
+    abort, current_app, g, has_app_context, has_request_context, redirect, render_template_string, request,
     send_from_directory, url_for,
 )
 from flask_babel import Babel
@@ -69,22 +69,24 @@ class Session(FlaskSession):
     is made by ``homeshare.common.drivers.configure_engine`` for PostgreSQL; SQLite's driver
     opens no transaction for reads.
 
-    Each request has its own application context, and so its own session. Code that pushes
-    one context around several requests (a test may) shares one session between them: there,
-    a GET reads on a connection of its own and does not see the context's uncommitted changes.
-
     The session is made when first used, and a request that reads nothing through it makes
     none: ``GET /me`` reads the signed-in account on the request's reading connection
     (``reading_connection``) and nothing else, and a session with its transaction costs about
     a tenth of that request's CPU. What the gate hands the session before it is made (the
     audit context, the account's scheme) waits for it (``with_the_session``). A session made in
-    a GET or HEAD request reads on that same connection, the one the account was read on.
+    a GET or HEAD request reads on that same connection, the one the account was read on, and
+    ends with the request (``end_of_request``).
+
+    Each request has its own application context, and so its own session. Code that pushes
+    one context around several requests (a test may) keeps a session made outside them, or in
+    a request that may change data, across them: a GET reads on connections of its own beside
+    it and does not see the context's uncommitted changes.
     """
 
     def __init__(self, db, **kwargs):
         super().__init__(db, **kwargs)
         self.reads_on = None
-        if has_request_context():
+        if has_app_context():
             self.reads_on = g.get(READING_CONNECTION)
             if self.reads_on is not None:
                 # The transaction SQLAlchemy began on the connection with the account's read
@@ -94,7 +96,9 @@ class Session(FlaskSession):
                 prepare(self)
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
-        if bind is None and self.reads_on is not None:
+        # The reading connection answers for its engine too (SQLite's: the app's own engine,
+        # which a streamed read names): a session holds one connection of each engine.
+        if self.reads_on is not None and (bind is None or bind is self.reads_on.engine):
             return self.reads_on
         chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if bind is None and has_request_context() and request.method in SAFE_METHODS:
@@ -107,8 +111,9 @@ READING_CONNECTION = "homeshare_reading_connection"
 
 
 def with_the_session(prepare: Callable[[Session], None]) -> None:
-    """Call ``prepare`` with this request's session: now if it is made, or else as soon as it
-    is (in ``Session.__init__``). A request that never makes its session needs none of it."""
+    """Call ``prepare`` with this application context's session: now if it is made, or else as
+    soon as it is (in ``Session.__init__``). A request that never makes its session needs none
+    of it (``end_of_request`` drops what waited)."""
     if db.session.registry.has():
         prepare(db.session())
     else:
@@ -119,7 +124,8 @@ def reading_connection() -> Any:
     """The connection a GET or HEAD request reads on (in autocommit on PostgreSQL): taken from
     the reading engine (the app's own on SQLite) when first asked for, and given back at the end of
     the request (``end_of_request``). The session made in the request reads on it too: one
-    connection a request, whether or not it makes a session."""
+    connection a request, whether or not it makes a session (a streamed read on PostgreSQL
+    takes one more, in a transaction: ``homeshare.common.db.stream``)."""
     held = g.get(READING_CONNECTION)
     if held is None:
         engine = db.engine
@@ -130,16 +136,18 @@ def reading_connection() -> Any:
 
 def end_of_request(_error: BaseException | None = None) -> None:
     """At the end of each request (``teardown_request``): the session made on the request's
-    reading connection is closed, then the connection given back; and what waited for a session
-    never made is dropped. Code that pushes one context around several requests (a test may)
-    starts the next one afresh."""
+    reading connection is closed, then the connection given back, whatever happened; and what
+    waited for a session never made is dropped, so that code that pushes one context around
+    several requests (a test may) does not hand it to the next."""
     held = g.pop(READING_CONNECTION, None)
     g.pop(SESSION_TO_COME, None)
     if held is None:
         return
-    if db.session.registry.has() and db.session().reads_on is held:
-        db.session.remove()
-    held.close()
+    try:
+        if db.session.registry.has() and db.session().reads_on is held:
+            db.session.remove()
+    finally:
+        held.close()
 
 
 db = SQLAlchemy(model_class=Model, session_options={"class_": Session})

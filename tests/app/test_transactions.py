@@ -15,9 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from homeshare.audit.models import AuditEvent
-from homeshare.common.db import planned_each_time
+from homeshare.common.db import planned_each_time, stream
 from homeshare.common.drivers import every_engine
-from homeshare.extensions import Session, db
+from homeshare.extensions import Session, db, end_of_request, reading_connection
+from homeshare.schemes.models import Scheme
 from tests.conftest import before_each_statement, make_app
 
 
@@ -97,6 +98,37 @@ def test_every_connection_a_read_took_is_given_back_whatever_its_answer(app, cli
     ]
     assert answers == [200, 403, 404, 401]
     assert all(engine.pool.checkedout() == 0 for engine in engines)
+
+
+def test_a_streamed_read_first_in_a_get_leaves_the_session_reading_on_its_connection(app, make):
+    for _ in range(3):
+        make.scheme()
+    with app.test_request_context("/api/v1/me", method="GET"):
+        reading_connection()  # taken by the signed-in account's read
+        try:
+            streamed = stream(sa.select(Scheme.id)).scalars().all()
+            assert db.session.scalar(sa.select(sa.func.count()).select_from(Scheme)) == len(streamed) == 3
+        finally:
+            end_of_request()
+
+
+def test_the_reading_connection_is_given_back_when_ending_its_session_fails(app, monkeypatch):
+    with app.app_context():
+        engines = every_engine(app)
+    with app.test_request_context("/api/v1/me", method="GET"):
+        reading_connection()
+        db.session.scalar(sa.select(sa.func.count()).select_from(Scheme))  # a session on it
+        assert db.session().reads_on is not None
+        assert sum(engine.pool.checkedout() for engine in engines) == 1
+
+        def failing():
+            raise RuntimeError("the connection broke")
+
+        monkeypatch.setattr(db.session, "remove", failing)
+        with pytest.raises(RuntimeError):
+            end_of_request()
+        monkeypatch.undo()
+        assert all(engine.pool.checkedout() == 0 for engine in engines)
 
 
 def test_a_coordinators_write_after_a_read_in_one_context_is_audited_as_theirs(app, client, make):
