@@ -102,8 +102,14 @@ class Session(FlaskSession):
             return self.reads_on
         chosen = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if bind is None and has_request_context() and request.method in SAFE_METHODS:
-            return current_app.extensions.get(READING_ENGINES, {}).get(chosen, chosen)
+            return reading_engine_for(chosen)
         return chosen
+
+
+def reading_engine_for(engine: Any) -> Any:
+    """The engine GET and HEAD requests read with in place of ``engine``: its reading engine on
+    PostgreSQL, ``engine`` itself elsewhere."""
+    return current_app.extensions.get(READING_ENGINES, {}).get(engine, engine)
 
 
 SESSION_TO_COME = "homeshare_session_to_come"
@@ -128,8 +134,7 @@ def reading_connection() -> Any:
     takes one more, in a transaction: ``homeshare.common.db.stream``)."""
     held = g.get(READING_CONNECTION)
     if held is None:
-        engine = db.engine
-        held = current_app.extensions.get(READING_ENGINES, {}).get(engine, engine).connect()
+        held = reading_engine_for(db.engine).connect()
         setattr(g, READING_CONNECTION, held)
     return held
 
