@@ -157,8 +157,11 @@ def scheduler():
             logging.getLogger("homeshare.jobs").info("scheduler running")
         else:
             click.echo("Scheduler running; stop it with Ctrl+C.")
+        # A Ctrl+C may be taken by any thread that does not block it (a job's, or one a library
+        # started), and Python answers it in this thread only once this thread runs again: it
+        # sleeps a second at a time.
         while True:
-            time.sleep(3600)
+            time.sleep(1)
     except KeyboardInterrupt:  # Ctrl+C: a stop like any other, logged rather than click's "Aborted!"
         if running is not None and running.running:
             running.shutdown()  # the jobs under way finish first (a claim of sends at most)

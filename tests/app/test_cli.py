@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 from tests.helpers import PROJECT_ROOT, assert_problem
 
@@ -199,3 +203,27 @@ def test_ctrl_c_stops_the_scheduler_whatever_it_is_doing(tmp_path):
             scheduler.kill()
         assert scheduler.returncode == 0
         assert json.loads(rest.decode().strip().splitlines()[-1])["message"] == "scheduler stopped"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir() or not hasattr(ctypes.CDLL(None), "tgkill"),
+                    reason="signals one thread of the scheduler by its id (Linux)")
+def test_ctrl_c_stops_the_scheduler_whichever_of_its_threads_takes_it(tmp_path):
+    """The kernel hands a process's Ctrl+C to any of its threads that does not block it: taken by
+    one that is not the main one, it still stops the scheduler."""
+    scheduler = _scheduler_on_an_empty_database(tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        line = b""
+        while b"raised an exception" not in line:  # the job threads are up by then
+            assert time.monotonic() < deadline and scheduler.poll() is None
+            line = scheduler.stdout.readline()
+        others = sorted(int(task.name) for task in Path(f"/proc/{scheduler.pid}/task").iterdir()
+                        if int(task.name) != scheduler.pid)
+        assert others
+        assert ctypes.CDLL(None, use_errno=True).tgkill(scheduler.pid, others[-1], signal.SIGINT) == 0
+        rest, _ = scheduler.communicate(timeout=30)
+    finally:
+        scheduler.kill()
+    assert scheduler.returncode == 0
+    assert json.loads(rest.decode().strip().splitlines()[-1])["message"] == "scheduler stopped"
+
