@@ -9,6 +9,7 @@ from typing import Any, Mapping
 from flask import Flask
 from sqlalchemy.orm import configure_mappers
 
+from homeshare.common.requests import Service
 from homeshare.config import finalise, load_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -25,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, migrations: bool = Tr
     instance_path = Path(settings.get("HOMESHARE_INSTANCE_PATH") or PROJECT_ROOT / "instance").resolve()
     settings = finalise(settings, instance_path)
 
-    app = Flask(__name__, instance_path=str(instance_path))
+    app = Service(__name__, instance_path=str(instance_path))
     app.config.update(_framework_defaults(settings))
     app.config.update(settings)
 
