@@ -22,7 +22,9 @@ app factory hands them all to the gate (``register_path_objects``). Views do no 
 
 from __future__ import annotations
 
+import copy
 import math
+import operator
 import threading
 import time
 from dataclasses import dataclass
@@ -124,7 +126,7 @@ _KEEPING = threading.Lock()  # held to add a token and drop the oldest; lookups 
 
 @dataclass(frozen=True)
 class _Verified:
-    """A token that verified under ``settings``: its header and claims, and the instants
+    """A token that verified under the configuration ``settings``: its header and claims, and the instants
     (seconds since the epoch) from which and until which its claims allow it."""
 
     settings: tuple
@@ -134,27 +136,36 @@ class _Verified:
     valid_until: float
 
 
+# What flask-jwt-extended works out the verification settings from (its config): a token kept
+# under the same values of all of these verified under the same settings. Read in one call.
+_VERIFICATION_CONFIG = operator.itemgetter(
+    "JWT_ALGORITHM", "JWT_DECODE_ALGORITHMS", "JWT_SECRET_KEY", "SECRET_KEY", "JWT_PUBLIC_KEY",
+    "JWT_DECODE_AUDIENCE", "JWT_DECODE_ISSUER", "JWT_DECODE_LEEWAY", "JWT_VERIFY_SUB", "JWT_IDENTITY_CLAIM",
+)
+
+
 def _verified(encoded: str) -> tuple[dict, dict]:
     """The header and claims of ``encoded``, verified (PyJWT: signature, expiry, audience,
     issuer). A client sends the same access token on every request until it expires, and
     verifying it cost about 50 µs each time (a twentieth of ``GET /me``'s CPU), so each process
     keeps the tokens that verified (``VERIFIED_TOKENS_KEPT`` at most, per app, about 2 KB each;
     past that the oldest are dropped, and verified again if they come back). The signature of
-    the same text under the same settings cannot change: a token found there with the same
-    settings has only its time checked again, against PyJWT's own bounds (``_kept_between``), and
-    one outside them is verified afresh, for PyJWT to answer. Revocation, the session and the
-    account are checked on every request after this, whether the token was found here or not."""
+    the same text under the same settings cannot change: a token found there, kept under the
+    same configuration (``_VERIFICATION_CONFIG``), has only its time checked again, against
+    PyJWT's own bounds (``_kept_between``), and one outside them is verified afresh, for PyJWT to
+    answer. Revocation, the session and the account are checked on every request after this,
+    whether the token was found here or not."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    configured = _VERIFICATION_CONFIG(app.config)
+    kept: dict[str, _Verified] = app.extensions.setdefault(VERIFIED_TOKENS, {})
+    found = kept.get(encoded)
+    if found is not None and found.settings == configured and found.valid_from <= time.time() < found.valid_until:
+        return dict(found.header), dict(found.data)
     settings = {"key": jwt_config.decode_key, "algorithms": jwt_config.decode_algorithms,
                 "audience": jwt_config.decode_audience, "issuer": jwt_config.decode_issuer,
                 "leeway": jwt_config.leeway}
     # An audience is checked when one is configured (JWT_DECODE_AUDIENCE), as the library does.
     options = {"verify_aud": jwt_config.decode_audience is not None, "verify_sub": jwt_config.verify_sub}
-    same = tuple(tuple(value) if isinstance(value, list) else value for value in settings.values())
-    same += (options["verify_sub"], jwt_config.identity_claim_key)
-    kept: dict[str, _Verified] = current_app.extensions.setdefault(VERIFIED_TOKENS, {})
-    found = kept.get(encoded)
-    if found is not None and found.settings == same and found.valid_from <= time.time() < found.valid_until:
-        return dict(found.header), dict(found.data)
     try:
         decoded = pyjwt.decode_complete(encoded, options=options, **settings)
     except pyjwt.ExpiredSignatureError as error:
@@ -165,11 +176,14 @@ def _verified(encoded: str) -> tuple[dict, dict]:
     header, data = decoded["header"], _with_defaults(decoded["payload"])
     bounds = _kept_between(header, data, settings["leeway"])
     if bounds is not None and bounds[0] <= time.time() < bounds[1]:
+        # Read again after verifying (the library may have completed a list in it), and copied:
+        # a list changed in place later must not change what the token was kept under.
+        configured = copy.deepcopy(_VERIFICATION_CONFIG(app.config))
         with _KEEPING:
             kept.pop(encoded, None)
             while kept and len(kept) >= VERIFIED_TOKENS_KEPT:
                 kept.pop(next(iter(kept)))  # the oldest
-            kept[encoded] = _Verified(same, dict(header), dict(data), *bounds)
+            kept[encoded] = _Verified(configured, dict(header), dict(data), *bounds)
     return header, data
 
 

@@ -215,6 +215,24 @@ def test_a_configured_audience_is_checked_on_every_token(client, app, make, monk
     assert client.get("/api/v1/me", headers=make.login(client, session.person).headers).status_code == 200
 
 
+def test_a_kept_token_is_verified_again_once_the_verification_settings_change(client, app, make, monkeypatch):
+    """A kept token is answered from what it was kept under only while every setting its
+    verification is worked out from is the same. Once one changes, it is verified afresh (and
+    refused): the audiences it may be for changed in place in the same list, or a new signing key."""
+    monkeypatch.setitem(app.config, "JWT_ENCODE_AUDIENCE", "homeshare")
+    monkeypatch.setitem(app.config, "JWT_DECODE_AUDIENCE", ["homeshare"])
+    session = make.login(client, make.sharer(make.scheme()))
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    app.config["JWT_DECODE_AUDIENCE"][:] = ["elsewhere"]
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "invalid-token")
+
+    app.config["JWT_DECODE_AUDIENCE"][:] = ["homeshare"]
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    monkeypatch.setitem(app.config, "JWT_SECRET_KEY", "another signing key of the same length as the old")
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "invalid-token")
+
+
 def test_token_types_cannot_stand_in_for_each_other(client, make):
     session = make.login(client, make.sharer(make.scheme()))
     assert_problem(client.get("/api/v1/me", headers=session.refresh_headers), 401, "invalid-token")
