@@ -8,15 +8,66 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 import marshmallow as ma
 from marshmallow import validate
 
 
 class Schema(ma.Schema):
+    """The base of every schema. It dumps as marshmallow does, faster (``_serialize``)."""
+
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+    def _serialize(self, obj: Any, *, many: bool = False) -> Any:
+        """marshmallow's ``Schema._serialize``, with what it works out for every field of every
+        object worked out once per schema (``_dump_plan``): a field that reads a plain attribute
+        is read with one ``getattr`` (from an object without ``__getitem__``, as marshmallow's
+        ``get_value`` reads it), where marshmallow went through five calls. The field's own
+        ``_serialize`` formats the value, and its ``dump_default`` stands in for a missing one,
+        as in marshmallow. Every other field, and any object that can be indexed (a dict),
+        goes marshmallow's way. Dumping an account took 25 µs, a tenth of ``GET /me``."""
+        if many and obj is not None:
+            return [self._serialize(item) for item in obj]
+        plan = self.__dict__.get("_dump_plan")
+        if plan is None or plan[0] is not self.dump_fields:
+            plan = self.__dict__["_dump_plan"] = (self.dump_fields, _dump_plan(self))
+        attribute_only = not hasattr(obj, "__getitem__")
+        result = self.dict_class()
+        for key, name, field, attribute in plan[1]:
+            if attribute is not None and attribute_only:
+                value = getattr(obj, attribute, ma.missing)
+                if value is ma.missing:
+                    default = field.dump_default
+                    value = default() if callable(default) else default
+                    if value is ma.missing:
+                        continue
+                value = field._serialize(value, name, obj)
+            else:
+                value = field.serialize(name, obj, accessor=self.get_attribute)
+                if value is ma.missing:
+                    continue
+            result[key] = value
+        return result
+
+
+def _dump_plan(schema: ma.Schema) -> tuple[tuple[str, str, ma.fields.Field, str | None], ...]:
+    """Each field of ``schema`` to dump: its key in the output, its name, the field, and the
+    attribute it reads with ``getattr`` (None for a field read marshmallow's way: one that
+    reads no attribute, reads a dotted path, or changes how values are read or serialized,
+    as does a schema that changes ``get_attribute``)."""
+    plain_schema = type(schema).get_attribute is ma.Schema.get_attribute
+    plan = []
+    for name, field in schema.dump_fields.items():
+        attribute = field.attribute if field.attribute is not None else name
+        plain = (plain_schema and field._CHECK_ATTRIBUTE and "." not in attribute
+                 and type(field).serialize is ma.fields.Field.serialize
+                 and type(field).get_value is ma.fields.Field.get_value)
+        key = field.data_key if field.data_key is not None else name
+        plan.append((key, name, field, attribute if plain else None))
+    return tuple(plan)
 
 
 # Python's whitespace (what str.strip() drops), spelt so that JSON Schema reads the same set.
