@@ -67,21 +67,25 @@ class LocalServer:
 
 class PushGateway(LocalServer):
     """A local push gateway: records each push (its Idempotency-Key and body) and answers
-    ``status``. ``arrived`` runs once a push is recorded, before it is answered."""
+    ``status``. ``arrived`` runs once a push is recorded, before it is answered, with how many
+    were recorded up to and with it (pushes sent together arrive on threads of their own)."""
 
     def __init__(self):
         self.received: list[tuple[str, dict]] = []
         self.status = 200
+        self._recording = threading.Lock()
         super().__init__()
         self.url += "/push"
 
     def answer(self, request, raw):
         key = request.headers["Idempotency-Key"]
-        self.received.append((key, json.loads(raw)))
-        self.arrived(key)
+        with self._recording:
+            self.received.append((key, json.loads(raw)))
+            arrival = len(self.received)
+        self.arrived(key, arrival)
         return self.status, None, {}
 
-    def arrived(self, key: str) -> None:
+    def arrived(self, key: str, arrival: int) -> None:
         pass
 
 

@@ -198,6 +198,7 @@ class Gateway(PushGateway):
     def __init__(self, hold_at: int):
         self.hold_at = hold_at
         self.to_phone: list[str] = []
+        self._to_phone = threading.Lock()
         self.holding = threading.Event()
         self.release = threading.Event()
         super().__init__()
@@ -206,10 +207,11 @@ class Gateway(PushGateway):
     def requests(self) -> list[str]:
         return [key for key, _ in self.received]
 
-    def arrived(self, key: str) -> None:
-        if key not in self.to_phone:
-            self.to_phone.append(key)
-        if len(self.received) == self.hold_at:
+    def arrived(self, key: str, arrival: int) -> None:
+        with self._to_phone:
+            if key not in self.to_phone:
+                self.to_phone.append(key)
+        if arrival == self.hold_at:
             self.holding.set()
             self.release.wait(30)
 

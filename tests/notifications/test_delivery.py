@@ -268,8 +268,8 @@ class SlowGateway(PushGateway):
         self.delay, self.kill_at, self.reached = delay, None, threading.Event()
         super().__init__()
 
-    def arrived(self, key: str) -> None:
-        if self.kill_at is not None and len(self.received) >= self.kill_at:
+    def arrived(self, key: str, arrival: int) -> None:
+        if self.kill_at is not None and arrival >= self.kill_at:
             self.reached.set()
         time.sleep(self.delay)
 
