@@ -240,11 +240,17 @@ def _reach_path_objects(account, view_args: dict[str, Any], scopes: tuple[Any, .
 
 
 def _set_audit_context(account, schemes: list[Any]) -> None:
+    """What the audit trail files this request's writes under, given to the request's session
+    when it is made (a read that makes none, ``GET /me``, works none of it out)."""
+    with_the_session(lambda session: session.info.__setitem__(AUDIT_CONTEXT, _audit_context(account, schemes)))
+
+
+def _audit_context(account, schemes: list[Any]) -> AuditContext:
     current = request._get_current_object()  # type: ignore[attr-defined]
     staff_write = account.role in STAFF_ROLES and current.method in WRITE_METHODS
     # An admin belongs to no scheme: the audit trail files the write under the one it is about.
     scheme_id = account.scheme_id or next((scheme for scheme in schemes if scheme is not None), None)
-    context = AuditContext(
+    return AuditContext(
         request_id=g.get("request_id"),
         staff_write=staff_write,
         actor_id=account.id,
@@ -252,4 +258,3 @@ def _set_audit_context(account, schemes: list[Any]) -> None:
         action=f"{current.method} {current.endpoint}"[:60],
         target_id=",".join(str(value) for value in (current.view_args or {}).values())[:80] or "-",
     )
-    with_the_session(lambda session: session.info.__setitem__(AUDIT_CONTEXT, context))
