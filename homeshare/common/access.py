@@ -161,6 +161,11 @@ def _verified(encoded: str) -> tuple[dict, dict]:
     found = kept.get(encoded)
     if found is not None and found.settings == configured and found.valid_from <= time.time() < found.valid_until:
         return dict(found.header), dict(found.data)
+    # Copied (a list changed in place later must not change what a token is kept under), and
+    # read before the settings are worked out from it: a token is kept only if the configuration
+    # is the same once it verified (not if it changed meanwhile, or the library completed a list
+    # in it: the next request keeps it then).
+    configured = copy.deepcopy(configured)
     settings = {"key": jwt_config.decode_key, "algorithms": jwt_config.decode_algorithms,
                 "audience": jwt_config.decode_audience, "issuer": jwt_config.decode_issuer,
                 "leeway": jwt_config.leeway}
@@ -175,10 +180,7 @@ def _verified(encoded: str) -> tuple[dict, dict]:
         raise
     header, data = decoded["header"], _with_defaults(decoded["payload"])
     bounds = _kept_between(header, data, settings["leeway"])
-    if bounds is not None and bounds[0] <= time.time() < bounds[1]:
-        # Read again after verifying (the library may have completed a list in it), and copied:
-        # a list changed in place later must not change what the token was kept under.
-        configured = copy.deepcopy(_VERIFICATION_CONFIG(app.config))
+    if bounds is not None and bounds[0] <= time.time() < bounds[1] and _VERIFICATION_CONFIG(app.config) == configured:
         with _KEEPING:
             kept.pop(encoded, None)
             while kept and len(kept) >= VERIFIED_TOKENS_KEPT:

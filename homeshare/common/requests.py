@@ -8,6 +8,7 @@ import re
 import time
 import types
 import uuid
+import weakref
 from typing import Any, Callable
 
 from flask import Flask, Response, g, request
@@ -119,13 +120,14 @@ def security_headers(content_security_policy: str, production: bool) -> HeaderTa
 class Service(Flask):
     """The service's Flask app. Flask asks whether each hook and view is an ``async def``
     function every time it calls one (``ensure_sync``): fifteen times a request, about 1 µs each.
-    The answer for a function never changes, so it is kept, for functions and the methods of
-    long-lived functions only (a method's answer is its function's): anything else, a partial
-    made for one call say, is asked about afresh and never kept."""
+    The answer for a function never changes, so it is kept, for functions and methods (a
+    method's answer is its function's), as long as the function lives: one made for a single
+    request (an ``after_this_request`` closure) goes with it. Anything else, a partial say, is
+    asked about afresh and never kept."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._synchronous: dict[Callable[..., Any], bool] = {}
+        self._synchronous: weakref.WeakKeyDictionary[Callable[..., Any], bool] = weakref.WeakKeyDictionary()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         kind = type(func)

@@ -233,6 +233,24 @@ def test_a_kept_token_is_verified_again_once_the_verification_settings_change(cl
     assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "invalid-token")
 
 
+def test_a_token_verified_while_the_signing_key_changed_is_not_kept(client, app, make, monkeypatch):
+    """A token that verified under the old key, while the key changed during its request, is
+    not kept as if it had verified under the new one: the next request verifies it afresh."""
+    session = make.login(client, make.sharer(make.scheme()))
+    verify = access.pyjwt.decode_complete
+
+    def verify_then_change_the_key(*args, **kwargs):
+        decoded = verify(*args, **kwargs)
+        app.config["JWT_SECRET_KEY"] = "another signing key of the same length as the old"
+        return decoded
+
+    monkeypatch.setitem(app.config, "JWT_SECRET_KEY", app.config["JWT_SECRET_KEY"])
+    monkeypatch.setattr(access.pyjwt, "decode_complete", verify_then_change_the_key)
+    assert client.get("/api/v1/me", headers=session.headers).status_code == 200
+    monkeypatch.setattr(access.pyjwt, "decode_complete", verify)
+    assert_problem(client.get("/api/v1/me", headers=session.headers), 401, "invalid-token")
+
+
 def test_token_types_cannot_stand_in_for_each_other(client, make):
     session = make.login(client, make.sharer(make.scheme()))
     assert_problem(client.get("/api/v1/me", headers=session.refresh_headers), 401, "invalid-token")
