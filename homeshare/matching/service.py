@@ -54,19 +54,19 @@ SHOWN_FIELDS = ("first_name", "last_name", "preferred_name", "postcode", "base_n
                 *features.FIELDS)
 
 
-def _free(account_id_column, scheme_id: Any, max_open_offers: Any) -> sa.ColumnElement[bool]:
-    """In no live match, on either side, and in fewer than ``max_open_offers`` offers. The
-    people of the scheme's live matches, and those at their limit of offers (counted on both
-    sides), are each found once, by two uncorrelated subqueries the database works out before
-    it reads the candidates: four probes of the match indexes for each candidate cost a
-    ranking over 10,000 people more than the rest of its statement's joins."""
-    def sides(states):
-        return [sa.select(side.label("person")).where(Match.scheme_id == scheme_id, Match.state.in_(states))
-                for side in (Match.householder_id, Match.sharer_id)]
-    live = sa.union_all(*sides(LIVE_STATES))
-    offers = sa.union_all(*sides(OFFER_STATES)).subquery()
-    at_limit = sa.select(offers.c.person).group_by(offers.c.person).having(sa.func.count() >= max_open_offers)
-    return sa.and_(account_id_column.not_in(live), account_id_column.not_in(at_limit))
+def _free(role: Role) -> sa.ColumnElement[bool]:
+    """In no live match, and in fewer than ``max_open_offers`` offers (a bound parameter, as is
+    ``scheme_id``). A person is on one side of their matches only, their role's: the sharers'
+    column for sharers, the householders' for householders. "No live match" is a NOT EXISTS,
+    which the database may run as an anti-join either way: for the few candidates that pass a
+    ranking's other conditions, a probe each of the live matches' partial unique index; for a
+    whole scheme's people, one pass over its matches. The people at their limit of offers are
+    found once, by an uncorrelated subquery worked out before the candidates are read."""
+    side = Match.sharer_id if role is Role.SHARER else Match.householder_id
+    live = sa.exists().where(side == Account.id, Match.state.in_(LIVE_STATES))
+    at_limit = (sa.select(side).where(Match.scheme_id == sa.bindparam("scheme_id"), Match.state.in_(OFFER_STATES))
+                .group_by(side).having(sa.func.count() >= sa.bindparam("max_open_offers")))
+    return sa.and_(~live, Account.id.not_in(at_limit))
 
 
 def _population(statement: sa.Select, parameters: Mapping[str, Any]) -> scoring.Population:
@@ -106,13 +106,14 @@ def _shown_fields() -> sa.Select:
 
 def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
     """Add the fields a coordinator reads to the chosen people, in one statement."""
-    wanted = {people.person_id(i) for people, chosen in views for i in chosen}
+    ids = [(people, [people.person_id(i) for i in chosen]) for people, chosen in views]
+    wanted = {person_id for _, chosen in ids for person_id in chosen}
     if not wanted:
         return
     shown = {row[0]: dict(zip(SHOWN_FIELDS, row[1:]))
              for row in db.session.connection().execute(_shown_fields(), {"wanted": list(wanted)})}
-    for people, chosen in views:
-        people.extra.update({people.person_id(i): shown[people.person_id(i)] for i in chosen})
+    for people, chosen in ids:
+        people.extra.update({person_id: shown[person_id] for person_id in chosen})
 
 
 # A degree of latitude is at least this many km of great-circle distance (a thousandth less, so
@@ -176,19 +177,19 @@ def _may_suit(me: scoring.Population, role: Role) -> tuple[tuple[str, ...], dict
 
 
 @functools.cache
-def _available(suiting: tuple[str, ...], excluding: bool) -> sa.Select:
+def _available(role: Role, suiting: tuple[str, ...], excluding: bool) -> sa.Select:
     """The statement of ``available_people`` with these conditions of ``_SUITING``, its values
     bound by name. Built once for each: building it and its cache key anew cost about 3 ms a
     ranking. Its best plan depends on the scheme's size and on the person ranked: planned each
     time."""
     statement = _candidate_select().join(VettingStanding, VettingStanding.account_id == Account.id).where(
         Account.scheme_id == sa.bindparam("scheme_id"),
-        Account.role == sa.bindparam("role"),
+        Account.role == role,
         Account.is_active.is_(True),
         Account.email_settled_expression(),
         is_cleared(sa.bindparam("today", type_=sa.Date)),
         completeness.ready_expression(Profile, "vetting"),
-        _free(Account.id, sa.bindparam("scheme_id"), sa.bindparam("max_open_offers")),
+        _free(role),
         *(_SUITING[name]() for name in suiting),
     ).order_by(Account.id)
     if excluding:
@@ -202,9 +203,9 @@ def available_people(scheme: Scheme, role: Role, *, excluding: uuid.UUID | None 
     in no live match and below the scheme's ``max_open_offers`` (and, given the one person
     ``suiting``, only those their hard filters may keep, see ``_may_suit``)."""
     names, values = _may_suit(*suiting) if suiting is not None else ((), {})
-    parameters = {"scheme_id": scheme.id, "role": role, "today": local_today(scheme.timezone),
+    parameters = {"scheme_id": scheme.id, "today": local_today(scheme.timezone),
                   "max_open_offers": scheme.effective_settings["max_open_offers"], "excluding": excluding, **values}
-    return _population(_available(names, excluding is not None), parameters)
+    return _population(_available(role, names, excluding is not None), parameters)
 
 
 @functools.cache
@@ -304,8 +305,9 @@ def rank_candidates(person: Account, *, page: int, per_page: int) -> Page[Sugges
     chosen = [int(i) for i in order[(page - 1) * per_page: page * per_page]]
     _shown((me, [0]), (others, chosen))
     items = []
+    mine = me.person(0)
     for i in chosen:
-        pair = (me.person(0), others.person(i)) if person.role is Role.HOUSEHOLDER else (others.person(i), me.person(0))
+        pair = (mine, others.person(i)) if person.role is Role.HOUSEHOLDER else (others.person(i), mine)
         items.append(_suggestion(*pair, score[i], distance[i]))
     return Page(items=items, page=page, per_page=per_page, total=int(len(kept)))
 
