@@ -12,9 +12,9 @@ three, six and twelve months and every twelve months after that.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
+import pickle
 from typing import Any, Mapping
 
 import marshmallow as ma
@@ -254,13 +254,16 @@ def resolved_settings(stored: Mapping[str, Any] | None) -> dict[str, Any]:
     """The stored choices with every default filled in (a copy of its own for each caller).
 
     Loading them through the schema took 0.7 ms, and a request may ask for a scheme's settings
-    several times (the dashboard three times); they are loaded once for each stored value."""
-    return copy.deepcopy(_resolved(json.dumps(stored or {}, sort_keys=True)))
+    several times (the dashboard three times); they are loaded once for each stored value and
+    kept pickled: each caller's copy is unpickled, in a quarter of the time ``copy.deepcopy``
+    took (4 µs against 15)."""
+    return pickle.loads(_resolved(json.dumps(stored or {}, sort_keys=True)))
 
 
 @functools.lru_cache(maxsize=256)
-def _resolved(stored: str) -> dict[str, Any]:
-    return SchemeSettingsSchema().load(_current(json.loads(stored)), unknown=ma.EXCLUDE)
+def _resolved(stored: str) -> bytes:
+    loaded = SchemeSettingsSchema().load(_current(json.loads(stored)), unknown=ma.EXCLUDE)
+    return pickle.dumps(loaded, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def merged_settings(stored: Mapping[str, Any] | None, changes: Mapping[str, Any]) -> dict[str, Any]:

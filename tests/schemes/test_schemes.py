@@ -194,3 +194,17 @@ def test_a_stored_cadence_in_days_after_the_trial_reads_as_months(app, client, m
     # Requests use today's names only.
     assert_problem(client.patch(url, headers=coordinator.headers,
                                 json={"settings": {"checkin_cadence": {"after_trial_every_days": 30}}}), 422)
+
+
+def test_each_caller_of_the_resolved_settings_gets_a_copy_of_its_own():
+    """Settings are loaded once for each stored value; a caller that changes what it was given,
+    nested values included, changes nothing another caller reads."""
+    stored = {"max_open_offers": 2, "matching_weights": {"distance": 3}}
+    first = resolved_settings(stored)
+    first["max_open_offers"] = 9
+    first["matching_weights"]["distance"] = 9
+    first["checkin_cadence"].clear()
+    second = resolved_settings(dict(stored))
+    assert second["max_open_offers"] == 2 and second["matching_weights"]["distance"] == 3
+    assert second["checkin_cadence"] and second == resolved_settings(stored)
+    assert second["matching_weights"] is not resolved_settings(stored)["matching_weights"]
