@@ -24,14 +24,13 @@ import logging
 import threading
 import urllib.error
 import urllib.request
-from typing import Any, Mapping, Sequence
-
-import google.auth.exceptions
-import google.auth.transport.requests
-from google.oauth2 import service_account
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from homeshare.notifications.models import URGENT_KINDS
 from homeshare.notifications.providers.outcomes import Failure, Outcome, retry_after
+
+if TYPE_CHECKING:
+    from google.oauth2 import service_account
 
 log = logging.getLogger("homeshare.notifications")
 
@@ -48,6 +47,10 @@ _credentials_lock = threading.Lock()
 def access_token(config: Mapping[str, Any]) -> str:
     """A valid access token for the configured service account, fetched only when the kept one
     is missing or about to expire."""
+    # Imported here: google-auth is for the process that sends (the scheduler), not every API worker.
+    import google.auth.transport.requests
+    from google.oauth2 import service_account
+
     path = config["HOMESHARE_FCM_CREDENTIALS_FILE"]
     with _credentials_lock:
         credentials = _credentials.get(path)
@@ -96,9 +99,11 @@ def _text(value: Any) -> str:
 def send(config: Mapping[str, Any], delivery_id, notification, devices: Sequence) -> Outcome:
     if not devices:
         return Outcome()  # nobody to push to: nothing left to do
+    from google.auth.exceptions import GoogleAuthError
+
     try:
         token = access_token(config)
-    except (google.auth.exceptions.GoogleAuthError, OSError, ValueError) as error:
+    except (GoogleAuthError, OSError, ValueError) as error:
         log.error("FCM: no access token from the service account: %s", error.__class__.__name__)
         raise Failure(f"no FCM access token: {error.__class__.__name__}: {error}") from None
     url = f"{config['HOMESHARE_FCM_ENDPOINT'].rstrip('/')}/v1/projects/{config['HOMESHARE_FCM_PROJECT_ID']}/messages:send"
