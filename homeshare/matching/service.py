@@ -57,12 +57,13 @@ SHOWN_FIELDS = ("first_name", "last_name", "preferred_name", "postcode", "base_n
 def _free(role: Role) -> sa.ColumnElement[bool]:
     """In no live match, and in fewer than ``max_open_offers`` offers (a bound parameter, as is
     ``scheme_id``). A person is on one side of their matches only, their role's: the sharers'
-    column for sharers, the householders' for householders. "No live match" is a NOT EXISTS,
-    which the database may run as an anti-join either way: for the few candidates that pass a
-    ranking's other conditions, a probe each of the live matches' partial unique index; for a
-    whole scheme's people, one pass over its matches. The people at their limit of offers are
-    found once, by an uncorrelated subquery worked out before the candidates are read."""
-    side = Match.sharer_id if role is Role.SHARER else Match.householder_id
+    column for sharers, the householders' for householders (any other role is a ``KeyError``).
+    "No live match" is a NOT EXISTS on the live matches' partial unique index of that column,
+    whatever their scheme (a person's matches are all in their own): the database runs it as the
+    anti-join it judges cheaper, a probe of the index for each of the few candidates a ranking's
+    other conditions leave, or one merge along it for many. The people at their limit of offers
+    are found once, by an uncorrelated subquery worked out before the candidates are read."""
+    side = {Role.HOUSEHOLDER: Match.householder_id, Role.SHARER: Match.sharer_id}[role]
     live = sa.exists().where(side == Account.id, Match.state.in_(LIVE_STATES))
     at_limit = (sa.select(side).where(Match.scheme_id == sa.bindparam("scheme_id"), Match.state.in_(OFFER_STATES))
                 .group_by(side).having(sa.func.count() >= sa.bindparam("max_open_offers")))
@@ -106,14 +107,14 @@ def _shown_fields() -> sa.Select:
 
 def _shown(*views: tuple[scoring.Population, list[int]]) -> None:
     """Add the fields a coordinator reads to the chosen people, in one statement."""
-    ids = [(people, [people.person_id(i) for i in chosen]) for people, chosen in views]
-    wanted = {person_id for _, chosen in ids for person_id in chosen}
+    by_view = [(people, [people.person_id(i) for i in chosen]) for people, chosen in views]
+    wanted = {person_id for _, person_ids in by_view for person_id in person_ids}
     if not wanted:
         return
     shown = {row[0]: dict(zip(SHOWN_FIELDS, row[1:]))
              for row in db.session.connection().execute(_shown_fields(), {"wanted": list(wanted)})}
-    for people, chosen in ids:
-        people.extra.update({person_id: shown[person_id] for person_id in chosen})
+    for people, person_ids in by_view:
+        people.extra.update({person_id: shown[person_id] for person_id in person_ids})
 
 
 # A degree of latitude is at least this many km of great-circle distance (a thousandth less, so
