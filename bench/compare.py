@@ -126,6 +126,8 @@ def main() -> None:
             db.session.remove()
         measured, _login = load.endpoints(seeded)
         chosen = [e.name for e in measured if args.only in e.name] if args.only else list(ENDPOINTS)
+        if not chosen:
+            raise SystemExit(f"no endpoint's name holds {args.only!r}: {', '.join(e.name for e in measured)}")
         lines = {endpoint.name: endpoint.lines for endpoint in measured if endpoint.name in chosen}
         spec = Path(instance) / "compare.json"
         spec.write_text(json.dumps({"url": url, "secret": secret, "instance": instance, "lines": lines}))
